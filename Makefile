@@ -1,0 +1,51 @@
+# Tremplin: `make run` runs the platform, `make test` passes the tests. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := 3.11
+UV := $(PYTHON) -m uv
+STACK := $(PYTHON) deploy/local/stack.py
+RUN := $(UV) run --frozen --no-sync
+PACKAGES := contracts servicekit profiles offers recommender notifier gateway
+
+.PHONY: help bootstrap run up down status logs clean lint format test test-unit test-integration
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+bootstrap: ## Install what is missing: uv, the Python workspace, Kafka's jars, FerretDB
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) sync --frozen --all-packages --quiet
+	@$(STACK) prepare
+
+run: bootstrap ## Start Kafka, FerretDB and every service in the foreground; Ctrl-C stops all
+	@$(STACK) run
+
+up: bootstrap ## Start everything in the background and return once all is ready
+	@$(STACK) up
+
+down: ## Stop exactly the processes `make up` or `make run` started
+	@$(STACK) down
+
+status: ## Show what runs, where, and whether it is ready
+	@$(STACK) status
+
+clean: down ## Stop everything and wipe the local data (Kafka log, FerretDB files)
+	@$(STACK) clean
+
+lint: ## Ruff (lint and format check) and mypy
+	@$(RUN) ruff check .
+	@$(RUN) ruff format --check .
+	@$(RUN) mypy $(addprefix -p ,$(PACKAGES))
+
+format: ## Apply ruff's fixes and formatting
+	@$(RUN) ruff check --fix .
+	@$(RUN) ruff format .
+
+test: bootstrap lint ## Lint, then unit, integration and end-to-end tests against the real Kafka and FerretDB
+	@$(STACK) with-infra -- $(RUN) pytest
+
+test-unit: bootstrap ## Unit tests only (no Kafka, no FerretDB)
+	@$(RUN) pytest -m "not integration and not e2e"

@@ -1,0 +1,32 @@
+"""Fixtures shared by every test package: isolated topics and databases on the real stack."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.testing import isolated_topics, mongo_settings, new_run_id
+
+
+@pytest.fixture
+def run_id() -> str:
+    return new_run_id()
+
+
+@pytest.fixture
+async def kafka(run_id: str) -> AsyncIterator[KafkaSettings]:
+    async with isolated_topics(run_id) as settings:
+        yield settings
+
+
+@pytest.fixture
+async def mongo(run_id: str) -> AsyncIterator[MongoSettings]:
+    """Mongo settings; the test's own database is named `test_<run_id>` and dropped afterwards."""
+    settings = mongo_settings()
+    yield settings
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.url)
+    try:
+        await client.drop_database(f"test_{run_id}")
+    finally:
+        await client.close()

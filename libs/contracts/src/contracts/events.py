@@ -1,0 +1,174 @@
+"""Event payloads: past-tense facts, with their topic beside them.
+
+Events carry ids and matching facts only. Names, emails, phone numbers and push tokens stay in the
+profiles service: Kafka logs cannot be edited, and erasure must remain possible.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.envelope import EventPayload
+from contracts.vocabulary import ClosureReason, ContractType, ExperienceRequirement, WorkingTime
+
+PROFILE_UPDATED = "profile-updated"
+PROFILE_DELETED = "profile-deleted"
+OFFER_PUBLISHED = "offer-published"
+OFFER_CLOSED = "offer-closed"
+DEAD_LETTER = "dead-letter"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Place(_Part):
+    commune_code: str = Field(description="INSEE code of the commune (5 characters).")
+    postcode: str | None = Field(default=None, description="Postcode, when known.")
+    latitude: float = Field(ge=-90, le=90, description="WGS 84 latitude in degrees.")
+    longitude: float = Field(ge=-180, le=180, description="WGS 84 longitude in degrees.")
+
+
+class TargetOccupation(_Part):
+    rome_code: str = Field(
+        description="ROME code of an occupation the seeker looks for, e.g. K2204."
+    )
+    priority: int = Field(ge=1, le=5, description="1 is the seeker's first choice.")
+
+
+class WantedContract(_Part):
+    contract_type: ContractType = Field(description="France Travail contract type code.")
+    priority: int = Field(ge=1, le=5, description="1 is the seeker's first choice.")
+
+
+class OfferSkill(_Part):
+    label: str = Field(description="The skill, in the offer's words.")
+    required: bool = Field(description="True when required, false when only wished.")
+
+
+class SeekerFacts(_Part):
+    """What matching needs to know about a seeker: no name, no contact data."""
+
+    counsellor_id: str | None = Field(default=None, description="Counsellor in charge, if any.")
+    occupations: list[TargetOccupation] = Field(
+        description="Wanted occupations (ROME), by priority."
+    )
+    skills: list[str] = Field(default_factory=list, description="Skills the seeker has.")
+    experience_years: int = Field(default=0, ge=0, le=60, description="Years of work experience.")
+    qualification: int | None = Field(
+        default=None, ge=1, le=9, description="France Travail qualification level, 1 to 9."
+    )
+    languages: list[str] = Field(default_factory=list, description="Spoken languages, ISO 639-1.")
+    driving_licences: list[str] = Field(default_factory=list, description="Licence categories.")
+    place: Place = Field(description="Where the seeker lives.")
+    radius_km: int = Field(ge=0, le=200, description="How far the seeker is ready to travel.")
+    contract_types: list[WantedContract] = Field(description="Wanted contracts, by priority.")
+    working_time: WorkingTime = Field(default=WorkingTime.ANY, description="Wanted working time.")
+    min_monthly_salary_eur: int | None = Field(
+        default=None, ge=0, description="Lowest acceptable gross monthly salary, in euros."
+    )
+    available_from: date | None = Field(default=None, description="First day the seeker can start.")
+    needs_support: bool = Field(default=False, description="Seeker flagged as needing support.")
+    no_smartphone: bool = Field(
+        default=False, description="Seeker has no smartphone: alerts go through the counsellor."
+    )
+    review_before_send: bool = Field(
+        default=False, description="Alerts wait for the counsellor's approval before going out."
+    )
+    accessibility_needs: bool = Field(default=False, description="Seeker has accessibility needs.")
+    consent_to_matching: bool = Field(
+        default=True, description="The seeker agreed to receive suggestions."
+    )
+
+
+class ProfileUpdated(EventPayload, SeekerFacts):
+    """A seeker's matching facts changed (or were set for the first time)."""
+
+    event_type: ClassVar[str] = PROFILE_UPDATED
+    topic: ClassVar[str] = PROFILE_UPDATED
+
+    seeker_id: str = Field(description="Opaque id of the seeker.")
+    version: int = Field(ge=1, description="Profile version; grows with every material change.")
+
+    def aggregate_id(self) -> str:
+        return self.seeker_id
+
+
+class ProfileDeleted(EventPayload):
+    """A seeker erased their account: every service purges what it holds about them."""
+
+    event_type: ClassVar[str] = PROFILE_DELETED
+    topic: ClassVar[str] = PROFILE_DELETED
+
+    seeker_id: str = Field(description="Opaque id of the erased seeker.")
+    deleted_at: datetime = Field(description="When the erasure was requested.")
+
+    def aggregate_id(self) -> str:
+        return self.seeker_id
+
+
+class OfferPublished(EventPayload):
+    """An offer was published, or materially changed (then with a higher version)."""
+
+    event_type: ClassVar[str] = OFFER_PUBLISHED
+    topic: ClassVar[str] = OFFER_PUBLISHED
+
+    offer_id: str = Field(description="Offer id (France Travail's id for imported offers).")
+    version: int = Field(ge=1, description="Offer version; grows with every material change.")
+    title: str = Field(description="Offer title (intitulé).")
+    rome_code: str = Field(description="ROME code of the occupation.")
+    job_title: str | None = Field(default=None, description="Job title (appellation) label.")
+    place: Place = Field(description="Work place.")
+    contract_type: ContractType = Field(description="France Travail contract type code.")
+    working_time: WorkingTime = Field(description="Full or part time.")
+    experience_required: ExperienceRequirement = Field(description="D, S or E.")
+    experience_months: int = Field(default=0, ge=0, description="Experience asked for, in months.")
+    qualification: int | None = Field(default=None, ge=1, le=9, description="Qualification, 1-9.")
+    skills: list[OfferSkill] = Field(default_factory=list, description="Skills required or wished.")
+    languages: list[str] = Field(default_factory=list, description="Languages asked, ISO 639-1.")
+    driving_licences: list[str] = Field(default_factory=list, description="Licences asked.")
+    salary_min_monthly_eur: int | None = Field(default=None, ge=0, description="Parsed minimum.")
+    salary_max_monthly_eur: int | None = Field(default=None, ge=0, description="Parsed maximum.")
+    salary_text: str | None = Field(default=None, description="Salary as the employer wrote it.")
+    positions: int = Field(default=1, ge=1, description="Number of positions to fill.")
+    employer_name: str | None = Field(default=None, description="Employer's trade name.")
+    open_to_disabled_workers: bool = Field(
+        default=False, description="Accessible to disabled workers."
+    )
+    published_at: datetime = Field(description="Creation date of the offer.")
+    valid_until: datetime | None = Field(default=None, description="The offer closes after this.")
+    origin: str = Field(description="Where the offer came from: employer, france-travail, partner.")
+
+    def aggregate_id(self) -> str:
+        return self.offer_id
+
+
+class OfferClosed(EventPayload):
+    """An offer no longer takes candidates."""
+
+    event_type: ClassVar[str] = OFFER_CLOSED
+    topic: ClassVar[str] = OFFER_CLOSED
+
+    offer_id: str = Field(description="Id of the closed offer.")
+    reason: ClosureReason = Field(description="filled, withdrawn or expired.")
+    closed_at: datetime = Field(description="When the offer closed.")
+
+    def aggregate_id(self) -> str:
+        return self.offer_id
+
+
+EVENT_TYPES: tuple[type[EventPayload], ...] = (
+    ProfileUpdated,
+    ProfileDeleted,
+    OfferPublished,
+    OfferClosed,
+)
+ALL_TOPICS: tuple[str, ...] = (*(event.topic for event in EVENT_TYPES), DEAD_LETTER)
+
+
+def topic_name(base: str, suffix: str = "") -> str:
+    """The topic's name on the broker; tests add a suffix so that each run has its own topics."""
+    return f"{base}{suffix}"

@@ -1,0 +1,183 @@
+"""A Kafka broker with safe defaults, at-least-once subscribers and a dead-letter topic.
+
+FastStream's defaults are unsafe for us: the producer acks on the leader only, without idempotence,
+and subscribers commit before processing. Everything here turns those into at-least-once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from aiokafka.errors import KafkaError
+from faststream import AckPolicy
+from faststream._internal.middlewares import BaseMiddleware
+from faststream.kafka import KafkaBroker
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure, PyMongoError
+
+from contracts import DEAD_LETTER, PoisonMessage, topic_name
+from servicekit.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+PRODUCER_OPTIONS: dict[str, Any] = {"acks": "all", "enable_idempotence": True, "linger_ms": 2}
+SUBSCRIBER_OPTIONS: dict[str, Any] = {
+    "ack_policy": AckPolicy.NACK_ON_ERROR,
+    "auto_offset_reset": "earliest",
+}
+POISON_ERRORS: tuple[type[BaseException], ...] = (
+    PoisonMessage,
+    ValidationError,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Infrastructure hiccups: retried until they pass, never dead-lettered."""
+    if isinstance(error, ConnectionFailure | KafkaError | TimeoutError | OSError):
+        return True
+    return isinstance(error, PyMongoError) and error.has_error_label("RetryableWriteError")
+
+
+def make_broker(settings: KafkaSettings, service: str) -> KafkaBroker:
+    broker = KafkaBroker(
+        settings.bootstrap_servers,
+        client_id=service,
+        graceful_timeout=10.0,
+        logger=logging.getLogger(f"{service}.kafka"),
+        log_level=logging.DEBUG,
+        **PRODUCER_OPTIONS,
+    )
+    dead_letters = DeadLetters(broker, topic_name(DEAD_LETTER, settings.topic_suffix), service)
+    broker.add_middleware(partial(DeadLetterMiddleware, dead_letters=dead_letters))
+    broker.dead_letters = dead_letters  # type: ignore[attr-defined]
+    return broker
+
+
+def dead_letters_of(broker: KafkaBroker) -> DeadLetters:
+    return broker.dead_letters  # type: ignore[attr-defined,no-any-return]
+
+
+def subscriber(
+    registrar: Any, topic: str, *, group_id: str, **options: Any
+) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
+    """A consumer-group subscriber that commits only after the handler succeeded."""
+    return registrar.subscriber(  # type: ignore[no-any-return]
+        topic, group_id=group_id, **{**SUBSCRIBER_OPTIONS, **options}
+    )
+
+
+class DeadLetters:
+    """Moves messages that no retry can fix to the dead-letter topic, with the reason in headers."""
+
+    def __init__(
+        self, broker: KafkaBroker, topic: str, service: str, max_attempts: int = 5
+    ) -> None:
+        self.broker = broker
+        self.topic = topic
+        self.service = service
+        self.max_attempts = max_attempts
+        self._attempts: dict[tuple[str, int, int], int] = {}
+        self.sent = 0
+
+    async def send(self, record: Any, reason: str, kind: str) -> None:
+        headers = {key: value.decode(errors="replace") for key, value in record.headers or ()}
+        headers.update(
+            {
+                "x-dead-letter-reason": reason[:1000],
+                "x-dead-letter-kind": kind,
+                "x-original-topic": record.topic,
+                "x-original-partition": str(record.partition),
+                "x-original-offset": str(record.offset),
+                "x-failed-by": self.service,
+                "x-failed-at": datetime.now(UTC).isoformat(),
+            }
+        )
+        await self.broker.publish(record.value, self.topic, key=record.key, headers=headers)
+        self.sent += 1
+        log.warning(
+            "message dead-lettered",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "reason": reason[:200],
+            },
+        )
+
+    def count_failure(self, record: Any) -> int:
+        where = (record.topic, record.partition, record.offset)
+        self._attempts[where] = self._attempts.get(where, 0) + 1
+        if len(self._attempts) > 10_000:
+            self._attempts.clear()
+        return self._attempts[where]
+
+    def forget(self, record: Any) -> None:
+        self._attempts.pop((record.topic, record.partition, record.offset), None)
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, ValidationError):
+        parts = [
+            f"{'.'.join(str(p) for p in item['loc']) or 'message'}: {item['msg']}"
+            for item in error.errors()[:5]
+        ]
+        return "invalid event: " + "; ".join(parts)
+    return f"{type(error).__name__}: {error}"
+
+
+class DeadLetterMiddleware(BaseMiddleware):
+    """Poison goes to the dead-letter topic at once; other failures are retried with backoff.
+
+    Infrastructure failures are retried until they pass. A handler that keeps failing on the same
+    message is dead-lettered after `max_attempts`, so one bad message never blocks its partition.
+    """
+
+    def __init__(self, msg: Any, /, *, context: Any, dead_letters: DeadLetters) -> None:
+        super().__init__(msg, context=context)
+        self.dead_letters = dead_letters
+
+    async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+        record = msg.raw_message
+        if isinstance(record, tuple):  # batch handlers dead-letter record by record themselves
+            return await call_next(msg)
+        try:
+            result = await call_next(msg)
+        except POISON_ERRORS as error:
+            await self.dead_letters.send(record, describe(error), "poison")
+            return None
+        except Exception as error:
+            if is_transient(error):
+                log.warning("transient failure, will retry", extra={"error": describe(error)})
+                await asyncio.sleep(1.0)
+                raise
+            attempts = self.dead_letters.count_failure(record)
+            if attempts >= self.dead_letters.max_attempts:
+                self.dead_letters.forget(record)
+                await self.dead_letters.send(
+                    record, f"failed {attempts} times: {describe(error)}", "failed"
+                )
+                return None
+            await asyncio.sleep(min(0.1 * 2**attempts, 5.0))
+            raise
+        self.dead_letters.forget(record)
+        return result
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: Any = None,
+    ) -> bool | None:
+        # Errors raised while parsing, before the handler runs, surface here.
+        if isinstance(exc_val, POISON_ERRORS) and not isinstance(self.msg, tuple):
+            await self.dead_letters.send(self.msg, describe(exc_val), "poison")
+            return True
+        return False

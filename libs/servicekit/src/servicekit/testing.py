@@ -1,0 +1,98 @@
+"""Helpers for integration tests: isolated topics and databases on the real Kafka and MongoDB."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+
+from contracts import ALL_TOPICS, topic_name
+from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.topics import ensure_topics
+
+
+def kafka_address() -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+def mongo_url() -> str:
+    return os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017/")
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@asynccontextmanager
+async def isolated_topics(
+    run_id: str, partitions: int = 3, bases: tuple[str, ...] = ALL_TOPICS
+) -> AsyncIterator[KafkaSettings]:
+    """Topics of this test only (a suffix on every name), deleted afterwards."""
+    settings = KafkaSettings(
+        bootstrap_servers=kafka_address(),
+        topic_suffix=f".t{run_id}",
+        topic_partitions=partitions,
+    )
+    try:
+        await ensure_topics(settings, bases, wait_s=15)
+    except TimeoutError as error:
+        raise RuntimeError(
+            f"integration tests need the real Kafka at {settings.bootstrap_servers}: "
+            "run them through `make test`, which starts it"
+        ) from error
+    try:
+        yield settings
+    finally:
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+        await admin.start()
+        try:
+            await admin.delete_topics([topic_name(b, settings.topic_suffix) for b in bases])
+        finally:
+            await admin.close()
+
+
+def mongo_settings() -> MongoSettings:
+    return MongoSettings(url=mongo_url(), timeout_s=5)
+
+
+async def read_records(
+    settings: KafkaSettings, base: str, count: int, timeout_s: float = 20.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read `count` records of a topic from the beginning (fails if they do not come in time)."""
+    consumer = AIOKafkaConsumer(
+        topic_name(base, settings.topic_suffix),
+        bootstrap_servers=settings.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(records) < count and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    if len(records) < count:
+        raise AssertionError(f"expected {count} records on {base}, got {len(records)}")
+    return records
+
+
+async def settle(seconds: float = 1.0) -> None:
+    await asyncio.sleep(seconds)
+
+
+def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode()
+    return None

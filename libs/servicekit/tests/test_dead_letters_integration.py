@@ -1,0 +1,87 @@
+"""Poison messages leave the partition for the dead-letter topic; the next message flows."""
+
+import asyncio
+
+import pytest
+
+from contracts import (
+    DEAD_LETTER,
+    PROFILE_DELETED,
+    Envelope,
+    ProfileDeleted,
+    encode,
+    new_envelope,
+    topic_name,
+)
+from servicekit.broker import make_broker, subscriber
+from servicekit.settings import KafkaSettings
+from servicekit.testing import header, read_records
+
+pytestmark = pytest.mark.integration
+
+
+def deleted(seeker_id: str) -> Envelope[ProfileDeleted]:
+    from datetime import UTC, datetime
+
+    return new_envelope(
+        ProfileDeleted(seeker_id=seeker_id, deleted_at=datetime.now(UTC)), producer="test"
+    )
+
+
+async def test_poison_is_dead_lettered_with_its_reason_and_the_partition_keeps_flowing(
+    kafka: KafkaSettings,
+) -> None:
+    broker = make_broker(kafka, "test")
+    topic = topic_name(PROFILE_DELETED, kafka.topic_suffix)
+    handled: list[str] = []
+    done = asyncio.Event()
+
+    @subscriber(broker, topic, group_id=f"test{kafka.topic_suffix}")
+    async def purge(event: Envelope[ProfileDeleted]) -> None:
+        handled.append(event.payload.seeker_id)
+        if event.payload.seeker_id == "last":
+            done.set()
+
+    wrong_version = encode(deleted("v2")).replace(b'"schema_version":1', b'"schema_version":2')
+    invalid_payload = encode(deleted("x")).replace(b'"seeker_id":"x",', b"")
+    async with broker:
+        await broker.start()
+        for body in (b"{not json", wrong_version, invalid_payload, encode(deleted("last"))):
+            await broker.publish(body, topic, key=b"same-partition")
+        await asyncio.wait_for(done.wait(), 30)
+
+    assert handled == ["last"]
+    records = await read_records(kafka, DEAD_LETTER, 3)
+    reasons = [header(r, "x-dead-letter-reason") or "" for r in records]
+    assert "Invalid JSON" in reasons[0] or "JSON" in reasons[0]
+    assert "schema_version 2" in reasons[1]
+    assert "seeker_id" in reasons[2]
+    assert [r.value for r in records] == [b"{not json", wrong_version, invalid_payload]
+    assert {header(r, "x-original-topic") for r in records} == {topic}
+    assert all(header(r, "x-dead-letter-kind") == "poison" for r in records)
+
+
+async def test_a_handler_that_keeps_failing_is_dead_lettered_after_its_retries(
+    kafka: KafkaSettings,
+) -> None:
+    broker = make_broker(kafka, "test")
+    topic = topic_name(PROFILE_DELETED, kafka.topic_suffix)
+    attempts: list[str] = []
+    done = asyncio.Event()
+
+    @subscriber(broker, topic, group_id=f"test{kafka.topic_suffix}")
+    async def purge(event: Envelope[ProfileDeleted]) -> None:
+        attempts.append(event.payload.seeker_id)
+        if event.payload.seeker_id == "bug":
+            raise ZeroDivisionError("a bug in the handler")
+        done.set()
+
+    async with broker:
+        await broker.start()
+        await broker.publish(encode(deleted("bug")), topic, key=b"k")
+        await broker.publish(encode(deleted("fine")), topic, key=b"k")
+        await asyncio.wait_for(done.wait(), 30)
+
+    assert attempts == ["bug"] * 5 + ["fine"]
+    [record] = await read_records(kafka, DEAD_LETTER, 1)
+    assert "failed 5 times: ZeroDivisionError" in (header(record, "x-dead-letter-reason") or "")

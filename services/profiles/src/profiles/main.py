@@ -1,0 +1,38 @@
+"""Composition root of the profiles service."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from profiles import api
+from profiles.config import Settings
+from profiles.store import ProfileStore
+from servicekit.app import create_service_app, kafka_and_mongo
+from servicekit.broker import make_broker
+from servicekit.outbox import OutboxRelay
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    broker = make_broker(settings.kafka, "profiles")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with kafka_and_mongo(app, broker, settings.mongo) as client:
+            database = client[settings.database]
+            app.state.store = ProfileStore(database)
+            app.state.relay = OutboxRelay(database["profiles"], broker, settings.kafka.topic_suffix)
+            yield
+
+    app = create_service_app(
+        name="profiles",
+        description="Job seekers' profiles; publishes profile-updated and profile-deleted.",
+        lifespan=lifespan,
+        background=lambda app: [app.state.relay.run()],
+    )
+    app.include_router(api.router)
+    return app
+
+
+app = create_app()

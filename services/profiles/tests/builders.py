@@ -1,0 +1,28 @@
+from typing import Any
+
+
+def a_profile(**changes: Any) -> dict[str, Any]:
+    profile: dict[str, Any] = {
+        "contact": {
+            "first_name": "Amina",
+            "last_name": "Diallo",
+            "email": "amina.diallo@example.org",
+            "phone": "+33 6 12 34 56 78",
+        },
+        "counsellor_id": "c-1",
+        "occupations": [{"rome_code": "K2204", "priority": 1}],
+        "skills": ["Nettoyage de locaux"],
+        "experience_years": 2,
+        "languages": ["fr"],
+        "place": {
+            "commune_code": "69123",
+            "postcode": "69001",
+            "latitude": 45.76,
+            "longitude": 4.83,
+        },
+        "radius_km": 15,
+        "contract_types": [{"contract_type": "CDI", "priority": 1}],
+        "working_time": "full_time",
+    }
+    profile.update(changes)
+    return profile
