@@ -53,7 +53,7 @@ async def test_poison_is_dead_lettered_with_its_reason_and_the_partition_keeps_f
     assert handled == ["last"]
     records = await read_records(kafka, DEAD_LETTER, 3)
     reasons = [header(r, "x-dead-letter-reason") or "" for r in records]
-    assert "Invalid JSON" in reasons[0] or "JSON" in reasons[0]
+    assert reasons[0].startswith("not valid JSON")
     assert "schema_version 2" in reasons[1]
     assert "seeker_id" in reasons[2]
     assert [r.value for r in records] == [b"{not json", wrong_version, invalid_payload]

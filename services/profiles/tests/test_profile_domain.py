@@ -1,9 +1,12 @@
+from collections.abc import Callable
+from typing import Any
+
 from profiles.domain.profile import SeekerProfile, facts_of, fingerprint
 
-from builders import a_profile
+ProfileBuilder = Callable[..., dict[str, Any]]
 
 
-def test_contact_data_is_not_a_matching_fact() -> None:
+def test_contact_data_is_not_a_matching_fact(a_profile: ProfileBuilder) -> None:
     before = SeekerProfile.model_validate(a_profile())
     after = SeekerProfile.model_validate(
         a_profile(
@@ -15,7 +18,7 @@ def test_contact_data_is_not_a_matching_fact() -> None:
     assert "contact" not in facts_of(after).model_dump()
 
 
-def test_a_new_radius_is_a_material_change() -> None:
+def test_a_new_radius_is_a_material_change(a_profile: ProfileBuilder) -> None:
     before = SeekerProfile.model_validate(a_profile())
     after = SeekerProfile.model_validate(a_profile(radius_km=30))
 

@@ -12,12 +12,22 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.envelope import EventPayload
-from contracts.vocabulary import ClosureReason, ContractType, ExperienceRequirement, WorkingTime
+from contracts.vocabulary import (
+    ClosureReason,
+    ContractType,
+    ExperienceRequirement,
+    FeedbackReason,
+    WithdrawalReason,
+    WorkingTime,
+)
 
 PROFILE_UPDATED = "profile-updated"
 PROFILE_DELETED = "profile-deleted"
 OFFER_PUBLISHED = "offer-published"
 OFFER_CLOSED = "offer-closed"
+MATCH_FOUND = "match-found"
+MATCH_WITHDRAWN = "match-withdrawn"
+FEEDBACK_RECORDED = "feedback-recorded"
 DEAD_LETTER = "dead-letter"
 
 
@@ -160,11 +170,83 @@ class OfferClosed(EventPayload):
         return self.offer_id
 
 
+class Reason(_Part):
+    """One reason for (or against) a match, as a code with its figures and a plain-words text."""
+
+    code: str = Field(description="Stable code, e.g. occupation_exact, distance_within_radius.")
+    text: str = Field(description="The reason in plain French, ready to show a seeker.")
+    params: dict[str, str | int | float] = Field(
+        default_factory=dict, description="Figures the text uses (distance_km, radius_km, ...)."
+    )
+
+
+class MatchFound(EventPayload):
+    """An offer suits a seeker (new, or its score or reasons changed materially)."""
+
+    event_type: ClassVar[str] = MATCH_FOUND
+    topic: ClassVar[str] = MATCH_FOUND
+
+    seeker_id: str = Field(description="The seeker.")
+    offer_id: str = Field(description="The offer.")
+    offer_version: int = Field(ge=1, description="Version of the offer that was scored.")
+    profile_version: int = Field(ge=1, description="Version of the profile that was scored.")
+    score: float = Field(ge=0, le=1, description="Match score in [0, 1]; higher is better.")
+    reasons: list[Reason] = Field(description="Why this offer suits the seeker.")
+    missing: list[Reason] = Field(default_factory=list, description="What does not fit yet.")
+    offer_title: str = Field(description="Title of the offer, for the alert.")
+    rome_code: str = Field(description="Occupation of the offer.")
+    distance_km: float = Field(ge=0, description="Distance from the seeker's home to the offer.")
+    counsellor_id: str | None = Field(default=None, description="Counsellor in charge.")
+    needs_review: bool = Field(
+        description="The alert must wait for the counsellor's approval before reaching the seeker."
+    )
+    via_counsellor: bool = Field(
+        default=False, description="No smartphone: the alert goes through the counsellor."
+    )
+    strong: bool = Field(default=False, description="A strong match: worth the counsellor's eye.")
+
+    def aggregate_id(self) -> str:
+        return self.seeker_id
+
+
+class MatchWithdrawn(EventPayload):
+    """A match no longer holds: the offer closed, or the profile changed, or the seeker said no."""
+
+    event_type: ClassVar[str] = MATCH_WITHDRAWN
+    topic: ClassVar[str] = MATCH_WITHDRAWN
+
+    seeker_id: str = Field(description="The seeker.")
+    offer_id: str = Field(description="The offer.")
+    reason: WithdrawalReason = Field(description="Why the match was withdrawn.")
+
+    def aggregate_id(self) -> str:
+        return self.seeker_id
+
+
+class FeedbackRecorded(EventPayload):
+    """A seeker said an offer is not for them, and why."""
+
+    event_type: ClassVar[str] = FEEDBACK_RECORDED
+    topic: ClassVar[str] = FEEDBACK_RECORDED
+
+    seeker_id: str = Field(description="The seeker.")
+    offer_id: str = Field(description="The offer they turned down.")
+    reason: FeedbackReason = Field(description="Why it is not for them.")
+    counsellor_id: str | None = Field(default=None, description="Counsellor in charge.")
+    recorded_at: datetime = Field(description="When the seeker said so.")
+
+    def aggregate_id(self) -> str:
+        return self.seeker_id
+
+
 EVENT_TYPES: tuple[type[EventPayload], ...] = (
     ProfileUpdated,
     ProfileDeleted,
     OfferPublished,
     OfferClosed,
+    MatchFound,
+    MatchWithdrawn,
+    FeedbackRecorded,
 )
 ALL_TOPICS: tuple[str, ...] = (*(event.topic for event in EVENT_TYPES), DEAD_LETTER)
 

@@ -36,3 +36,21 @@ class ClosureReason(StrEnum):
     FILLED = "filled"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
+
+
+class WithdrawalReason(StrEnum):
+    OFFER_CLOSED = "offer_closed"
+    PROFILE_CHANGED = "profile_changed"
+    SEEKER_FEEDBACK = "seeker_feedback"
+    SEEKER_ERASED = "seeker_erased"
+
+
+class FeedbackReason(StrEnum):
+    """The seeker's "not for me, because...": each one changes their future ranking."""
+
+    TOO_FAR = "too_far"
+    WRONG_CONTRACT = "wrong_contract"
+    SALARY = "salary"
+    NOT_MY_OCCUPATION = "not_my_occupation"
+    ALREADY_APPLIED = "already_applied"
+    OTHER = "other"

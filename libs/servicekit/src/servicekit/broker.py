@@ -133,6 +133,15 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def poison_reason(record: Any, error: BaseException) -> str:
+    """Say what is wrong in the sender's terms: broken JSON first, then the failed fields."""
+    try:
+        json.loads(record.value)
+    except (ValueError, TypeError) as broken:
+        return f"not valid JSON: {broken}"
+    return describe(error)
+
+
 class DeadLetterMiddleware(BaseMiddleware):
     """Poison goes to the dead-letter topic at once; other failures are retried with backoff.
 
@@ -151,7 +160,7 @@ class DeadLetterMiddleware(BaseMiddleware):
         try:
             result = await call_next(msg)
         except POISON_ERRORS as error:
-            await self.dead_letters.send(record, describe(error), "poison")
+            await self.dead_letters.send(record, poison_reason(record, error), "poison")
             return None
         except Exception as error:
             if is_transient(error):
@@ -178,6 +187,6 @@ class DeadLetterMiddleware(BaseMiddleware):
     ) -> bool | None:
         # Errors raised while parsing, before the handler runs, surface here.
         if isinstance(exc_val, POISON_ERRORS) and not isinstance(self.msg, tuple):
-            await self.dead_letters.send(self.msg, describe(exc_val), "poison")
+            await self.dead_letters.send(self.msg, poison_reason(self.msg, exc_val), "poison")
             return True
         return False

@@ -88,15 +88,10 @@ class OutboxRelay:
             await self.after_publish(sent_ids)
         await self.collection.bulk_write(
             [
+                # Entries never change once written, so removing them by exact value is safe; it is
+                # also what FerretDB supports ($pull with a condition on fields is a no-op there).
                 UpdateOne(
-                    {"_id": document["_id"]},
-                    {
-                        "$pull": {
-                            OUTBOX_FIELD: {
-                                "event_id": {"$in": [e["event_id"] for e in document[OUTBOX_FIELD]]}
-                            }
-                        }
-                    },
+                    {"_id": document["_id"]}, {"$pullAll": {OUTBOX_FIELD: document[OUTBOX_FIELD]}}
                 )
                 for document in documents
             ],

@@ -6,9 +6,9 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
@@ -16,6 +16,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from contracts import ALL_TOPICS, topic_name
 from servicekit.settings import KafkaSettings, MongoSettings
 from servicekit.topics import ensure_topics
+
+T = TypeVar("T")
 
 
 def kafka_address() -> str:
@@ -87,8 +89,16 @@ async def read_records(
     return records
 
 
-async def settle(seconds: float = 1.0) -> None:
-    await asyncio.sleep(seconds)
+async def eventually(
+    probe: Callable[[], Awaitable[T]], expected: Any = 0, timeout_s: float = 10.0
+) -> T:
+    """Poll `probe` until it returns `expected` (or the time is up); return its last answer."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        answer = await probe()
+        if answer == expected or time.monotonic() > deadline:
+            return answer
+        await asyncio.sleep(0.05)
 
 
 def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:

@@ -1,4 +1,9 @@
+"""Builders of valid profile documents, changed field by field in each test."""
+
+from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 
 def a_profile(**changes: Any) -> dict[str, Any]:
@@ -26,3 +31,11 @@ def a_profile(**changes: Any) -> dict[str, Any]:
     }
     profile.update(changes)
     return profile
+
+
+ProfileBuilder = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture(name="a_profile")
+def a_profile_builder() -> ProfileBuilder:
+    return a_profile

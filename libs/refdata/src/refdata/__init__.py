@@ -1,0 +1,28 @@
+"""French reference data for Tremplin: occupations, job titles, communes, employment areas."""
+
+from refdata.files import DATA_FILES, DataFile
+from refdata.geo import distance_km
+from refdata.models import Commune, JobTitle
+from refdata.referential import (
+    Referential,
+    get_referential,
+    load_referential,
+    read_referential,
+)
+from refdata.settings import RefdataSettings
+from refdata.sources import RefdataUnavailableError, locate_data_dir
+
+__all__ = [
+    "DATA_FILES",
+    "Commune",
+    "DataFile",
+    "JobTitle",
+    "RefdataSettings",
+    "RefdataUnavailableError",
+    "Referential",
+    "distance_km",
+    "get_referential",
+    "load_referential",
+    "locate_data_dir",
+    "read_referential",
+]

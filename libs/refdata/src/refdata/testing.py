@@ -1,0 +1,90 @@
+"""Helpers for tests: tiny synthetic reference files, and a local server to fetch them from."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+# Tiny synthetic files (rounded, made-up values) in the layouts of the real ones.
+_LBB_FILES: dict[str, bytes] = {
+    "rome_labels.csv": "rome_id|rome_label\nK2204|Nettoyage de locaux\nK1304|Services domestiques\n"
+    "A1201|Bûcheronnage et élagage\n".encode(),
+    "ogr_labels.csv": "ogr_id|ogr_label\n16971|Nettoyeur / Nettoyeuse de locaux\n"
+    "10200|Bûcheron / Bûcheronne\n".encode(),
+    "ogr_rome_mapping.csv": b"ogr_id|rome_id\n16971|K2204\n10200|A1201\n",
+    "lbb-pse_bassin-emploi_rome-connexe.csv": b"code_bassin_emploi,rome,rome_connexe,score\n"
+    b"8428,K2204,K1304,.5\n2000,K2204,K1304,.25\n",
+    "lbb-pse_bassin-emploi_code-insee.csv": b"code_insee,code_bassin_emploi\n"
+    b"69123,8428\n2A004,9407\n",
+    "metiers_tension.csv": b"fap_code,fap,tension_pct,rome_code,rome_label\n"
+    b'T4Z60,"Agents d\'entretien, de nettoyage",40.5,K2204,NETTOYAGE DE LOCAUX\n',
+}
+# La Poste's base as La Bonne Boîte kept it: ";" separated, CRLF, "lat, lon" in one column.
+_LAPOSTE = (
+    b"Code_commune_INSEE;Nom_commune;Code_postal;Libelle_acheminement;Ligne_5;coordonnees_gps\r\n"
+    b"69381;LYON 01;69001;LYON;;45.77, 4.83\r\n"
+    b"69382;LYON 02;69002;LYON;;45.75, 4.83\r\n"
+    b"75108;PARIS 08;75008;PARIS;;48.87, 2.31\r\n"
+    b"2A004;AJACCIO;20000;AJACCIO;;41.93, 8.70\r\n"
+    b"2A004;AJACCIO;20090;AJACCIO;;41.93, 8.70\r\n"
+    b"2B033;BASTIA;20200;BASTIA;;42.69, 9.43\r\n"
+    b"55138;CULEY;55000;CULEY;;\r\n"
+)
+SYNTHETIC_FILES: dict[str, bytes] = {**_LBB_FILES, "laposte_hexasmal.csv": _LAPOSTE}
+
+# La Poste's base as it is published today: Latin-1, a "#" before the first column name, other
+# column names, no coordinates.
+LAPOSTE_CURRENT_LAYOUT = (
+    "#Code_commune_INSEE;Nom_de_la_commune;Code_postal;Libellé_d_acheminement;Ligne_5\r\n"
+    "69381;LYON 01;69001;LYON;\r\n"
+    "69382;LYON 02;69002;LYON;\r\n"
+    "2A004;AJACCIO;20000;AJACCIO;\r\n"
+    "2A004;AJACCIO;20090;AJACCIO;\r\n"
+    "01001;L ABERGEMENT CLEMENCIAT;01400;L ABERGEMENT CLEMENCIAT;\r\n"
+).encode("latin-1")
+
+
+def write_synthetic_files(folder: Path) -> Path:
+    """Writes the synthetic files into `folder`, for a `Referential` without the real data."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in SYNTHETIC_FILES.items():
+        (folder / name).write_bytes(content)
+    return folder
+
+
+class FileServer:
+    """A local HTTP server answering `routes` (path -> body) and 404 for anything else."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, bytes] = {}
+        self.requested: list[str] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        state = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                state.requested.append(self.path)
+                body = state.routes.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/csv")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
