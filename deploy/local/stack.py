@@ -122,12 +122,22 @@ class StackError(Exception):
 # --------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------
+def _print(msg: str, stream_name: str) -> None:
+    # A closed terminal or pipe (`make run | tee` interrupted) must never stop a shutdown halfway:
+    # from then on, output goes nowhere and the stopping goes on.
+    try:
+        print(msg, file=getattr(sys, stream_name), flush=True)
+    except (BrokenPipeError, OSError):
+        with contextlib.suppress(OSError):
+            setattr(sys, stream_name, open(os.devnull, "w"))  # noqa: SIM115
+
+
 def say(msg: str = "") -> None:
-    print(msg, flush=True)
+    _print(msg, "stdout")
 
 
 def warn(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    _print(msg, "stderr")
 
 
 def rel(path: Path) -> str:
@@ -1094,7 +1104,8 @@ def cmd_run(args) -> int:
         say("\nrun: stopping everything ...")
         down()
         if follower is not None:
-            follower.pump()  # the shutdown lines
+            with contextlib.suppress(OSError):
+                follower.pump()  # the shutdown lines
             follower.close()
         say("run: stopped")
         signal.signal(signal.SIGINT, old_int)
