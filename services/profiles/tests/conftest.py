@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+
 
 def a_profile(**changes: Any) -> dict[str, Any]:
     profile: dict[str, Any] = {
@@ -34,8 +36,20 @@ def a_profile(**changes: Any) -> dict[str, Any]:
 
 
 ProfileBuilder = Callable[..., dict[str, Any]]
+AuthHeaders = Callable[..., dict[str, str]]
 
 
 @pytest.fixture(name="a_profile")
 def a_profile_builder() -> ProfileBuilder:
     return a_profile
+
+
+def headers_for(sub: str, role: str = "seeker") -> dict[str, str]:
+    token = issue_internal_token(Principal(sub=sub, role=Role(role)), InternalAuthSettings())
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(name="as_")
+def auth_headers() -> AuthHeaders:
+    """`as_("s-1")` or `as_("c-1", "counsellor")`: headers of an internal call by that principal."""
+    return headers_for

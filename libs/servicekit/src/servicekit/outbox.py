@@ -24,6 +24,8 @@ from contracts import Envelope, encode, headers_for, topic_name
 log = logging.getLogger(__name__)
 
 OUTBOX_FIELD = "outbox"
+# A document that only waits for its last event to go out (an erasure), then disappears.
+TOMBSTONE = "tombstone"
 PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
 
 
@@ -62,7 +64,7 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch of pending events; return how many were published."""
         documents = (
-            await self.collection.find(PENDING, {OUTBOX_FIELD: 1})
+            await self.collection.find(PENDING, {OUTBOX_FIELD: 1, TOMBSTONE: 1})
             .limit(self.batch_size)
             .to_list(None)
         )
@@ -97,6 +99,11 @@ class OutboxRelay:
             ],
             ordered=False,
         )
+        tombstones = [d["_id"] for d in documents if d.get(TOMBSTONE)]
+        if tombstones:
+            await self.collection.delete_many(
+                {"_id": {"$in": tombstones}, TOMBSTONE: True, "outbox.0": {"$exists": False}}
+            )
         self.published += len(sent_ids)
         return len(sent_ids)
 

@@ -1,6 +1,7 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit.auth import InternalAuthSettings
 from servicekit.settings import KafkaSettings, MongoSettings
 
 
@@ -10,3 +11,4 @@ class Settings(BaseSettings):
     database: str = Field(default="tremplin_profiles", description="MongoDB database name.")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     mongo: MongoSettings = Field(default_factory=MongoSettings)
+    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)

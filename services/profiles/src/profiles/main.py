@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from profiles import api
 from profiles.config import Settings
 from profiles.store import ProfileStore
+from refdata import get_referential
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 from servicekit.outbox import OutboxRelay
@@ -19,9 +20,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.referential = get_referential()
+        app.state.internal_auth = settings.internal_auth
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             database = client[settings.database]
             app.state.store = ProfileStore(database)
+            await app.state.store.ensure_indexes()
             app.state.relay = OutboxRelay(database["profiles"], broker, settings.kafka.topic_suffix)
             yield
 

@@ -1,20 +1,37 @@
-"""Profiles in MongoDB: one document per seeker, its outbox inside."""
+"""Profiles in MongoDB: one document per seeker, its outbox inside it.
+
+A profile write and the `profile-updated` event it causes are one atomic update of one document;
+the outbox relay publishes the event afterwards. Erasure replaces the document by a tombstone that
+holds nothing but the id and the pending `profile-deleted`; the relay deletes it once published.
+"""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from contracts import PROFILE_UPDATED, ProfileUpdated, new_envelope
+from contracts import (
+    PROFILE_DELETED,
+    PROFILE_UPDATED,
+    ProfileDeleted,
+    ProfileUpdated,
+    SeekerFacts,
+    new_envelope,
+)
 from profiles.domain.profile import SeekerProfile, facts_of, fingerprint
-from servicekit.outbox import outbox_entry
+from servicekit.outbox import TOMBSTONE, outbox_entry
 
 PRODUCER = "profiles"
 
 
 class ConcurrentUpdateError(Exception):
+    pass
+
+
+class VersionMismatchError(Exception):
     pass
 
 
@@ -25,61 +42,179 @@ class Saved:
     published: bool
 
 
+@dataclass(frozen=True)
+class Stored:
+    profile: SeekerProfile
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Assignment:
+    counsellor_id: str | None
+    previous: str | None
+    reason: str
+    by: str
+    at: datetime
+
+
 class ProfileStore:
     def __init__(self, database: AsyncDatabase[dict[str, Any]]) -> None:
         self.profiles = database["profiles"]
 
-    async def get(self, seeker_id: str) -> tuple[SeekerProfile, int] | None:
-        document = await self.profiles.find_one({"_id": seeker_id}, {"profile": 1, "version": 1})
+    async def ensure_indexes(self) -> None:
+        await self.profiles.create_index([("counsellor_id", ASCENDING), ("_id", ASCENDING)])
+
+    async def get(self, seeker_id: str) -> Stored | None:
+        document = await self.profiles.find_one(
+            {"_id": seeker_id, TOMBSTONE: {"$exists": False}},
+            {"profile": 1, "version": 1, "updated_at": 1},
+        )
         if document is None:
             return None
-        return SeekerProfile.model_validate(document["profile"]), document["version"]
+        return Stored(
+            SeekerProfile.model_validate(document["profile"]),
+            document["version"],
+            document["updated_at"],
+        )
 
-    async def put(self, seeker_id: str, profile: SeekerProfile) -> Saved:
-        """Store the profile; queue `profile-updated` atomically if its matching facts changed."""
+    async def put(
+        self,
+        seeker_id: str,
+        profile: SeekerProfile,
+        expected_version: int | None = None,
+        assignment: Assignment | None = None,
+    ) -> Saved:
+        """Store the profile; queue `profile-updated` atomically if its matching facts changed.
+
+        With `expected_version`, the write applies only on top of that version (read-modify-write).
+        """
         facts = facts_of(profile)
         new_fingerprint = fingerprint(facts)
         now = datetime.now(UTC)
-        state = {"profile": profile.model_dump(mode="json"), "updated_at": now}
+        state: dict[str, Any] = {
+            "profile": profile.model_dump(mode="json"),
+            "counsellor_id": profile.counsellor_id,
+            "updated_at": now,
+        }
         for _ in range(10):
             current = await self.profiles.find_one(
-                {"_id": seeker_id}, {"version": 1, "fingerprint": 1}
+                {"_id": seeker_id}, {"version": 1, "fingerprint": 1, TOMBSTONE: 1}
             )
-            if current is None:
-                event = self._event(seeker_id, 1, facts)
-                try:
-                    await self.profiles.insert_one(
-                        {
-                            "_id": seeker_id,
-                            **state,
-                            "created_at": now,
-                            "version": 1,
-                            "fingerprint": new_fingerprint,
-                            "outbox": [event],
-                        }
-                    )
-                except DuplicateKeyError:
-                    continue
-                return Saved(version=1, created=True, published=True)
+            if current is None or current.get(TOMBSTONE):
+                if expected_version is not None:
+                    raise VersionMismatchError(seeker_id)
+                if await self._create(seeker_id, state, facts, new_fingerprint, current, now):
+                    return Saved(version=1, created=True, published=True)
+                continue
             version = current["version"]
-            if current["fingerprint"] == new_fingerprint:
-                update: dict[str, Any] = {"$set": state}
-                published = False
-            else:
+            if expected_version is not None and version != expected_version:
+                raise VersionMismatchError(seeker_id)
+            update: dict[str, Any] = {"$set": state}
+            published = current["fingerprint"] != new_fingerprint
+            if published:
                 version += 1
-                update = {
-                    "$set": {**state, "version": version, "fingerprint": new_fingerprint},
-                    "$push": {"outbox": self._event(seeker_id, version, facts)},
-                }
-                published = True
+                update["$set"] = {**state, "version": version, "fingerprint": new_fingerprint}
+                update["$push"] = {"outbox": self._updated(seeker_id, version, facts)}
+            if assignment is not None:
+                update.setdefault("$push", {})["assignments"] = _assignment(assignment)
             result = await self.profiles.update_one(
-                {"_id": seeker_id, "version": current["version"]}, update
+                {"_id": seeker_id, "version": current["version"], TOMBSTONE: {"$exists": False}},
+                update,
             )
             if result.matched_count == 1:
                 return Saved(version=version, created=False, published=published)
         raise ConcurrentUpdateError(seeker_id)
 
+    async def _create(
+        self,
+        seeker_id: str,
+        state: dict[str, Any],
+        facts: SeekerFacts,
+        new_fingerprint: str,
+        tombstone: dict[str, Any] | None,
+        now: datetime,
+    ) -> bool:
+        document = {
+            **state,
+            "created_at": now,
+            "version": 1,
+            "fingerprint": new_fingerprint,
+            "assignments": [],
+        }
+        event = self._updated(seeker_id, 1, facts)
+        if tombstone is not None:
+            # A seeker who comes back while their erasure is still being announced: the new
+            # profile's event is queued after the pending profile-deleted, in order.
+            result = await self.profiles.update_one(
+                {"_id": seeker_id, TOMBSTONE: True},
+                {"$set": document, "$unset": {TOMBSTONE: ""}, "$push": {"outbox": event}},
+            )
+            return result.matched_count == 1
+        try:
+            await self.profiles.insert_one({"_id": seeker_id, **document, "outbox": [event]})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def erase(self, seeker_id: str) -> bool:
+        """Remove every personal datum at once, leaving a tombstone until the event is out."""
+        event = outbox_entry(
+            new_envelope(
+                ProfileDeleted(seeker_id=seeker_id, deleted_at=datetime.now(UTC)),
+                producer=PRODUCER,
+            ),
+            PROFILE_DELETED,
+        )
+        result = await self.profiles.replace_one(
+            {"_id": seeker_id, TOMBSTONE: {"$exists": False}},
+            {"_id": seeker_id, TOMBSTONE: True, "outbox": [event]},
+        )
+        return result.matched_count == 1
+
+    async def caseload(
+        self, counsellor_id: str, skip: int, limit: int
+    ) -> tuple[list[tuple[str, Stored]], int]:
+        query = {"counsellor_id": counsellor_id, TOMBSTONE: {"$exists": False}}
+        total = await self.profiles.count_documents(query)
+        cursor = (
+            self.profiles.find(query, {"profile": 1, "version": 1, "updated_at": 1})
+            .sort("_id", ASCENDING)
+            .skip(skip)
+            .limit(limit)
+        )
+        rows = [
+            (
+                document["_id"],
+                Stored(
+                    SeekerProfile.model_validate(document["profile"]),
+                    document["version"],
+                    document["updated_at"],
+                ),
+            )
+            async for document in cursor
+        ]
+        return rows, total
+
+    async def assignments(self, seeker_id: str) -> list[Assignment]:
+        document = await self.profiles.find_one(
+            {"_id": seeker_id, TOMBSTONE: {"$exists": False}}, {"assignments": 1}
+        )
+        if document is None:
+            return []
+        return [Assignment(**entry) for entry in document.get("assignments", [])]
+
     @staticmethod
-    def _event(seeker_id: str, version: int, facts: Any) -> dict[str, Any]:
+    def _updated(seeker_id: str, version: int, facts: SeekerFacts) -> dict[str, Any]:
         payload = ProfileUpdated(seeker_id=seeker_id, version=version, **dict(facts))
         return outbox_entry(new_envelope(payload, producer=PRODUCER), PROFILE_UPDATED)
+
+
+def _assignment(assignment: Assignment) -> dict[str, Any]:
+    return {
+        "counsellor_id": assignment.counsellor_id,
+        "previous": assignment.previous,
+        "reason": assignment.reason,
+        "by": assignment.by,
+        "at": assignment.at,
+    }
