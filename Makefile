@@ -8,7 +8,7 @@ export UV_PYTHON := 3.11
 UV := $(PYTHON) -m uv
 STACK := $(PYTHON) deploy/local/stack.py
 RUN := $(UV) run --frozen --no-sync
-PACKAGES := contracts servicekit refdata profiles offers recommender notifier gateway
+PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway
 
 .PHONY: help bootstrap run up down status logs clean lint format test test-unit test-integration
 

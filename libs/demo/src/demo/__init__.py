@@ -1,0 +1,1 @@
+"""Demo data: seekers and offers drawn from real French reference data, deterministic by seed."""

@@ -1,0 +1,5 @@
+import sys
+
+from demo.seed import main
+
+sys.exit(main())
