@@ -493,6 +493,8 @@ class Proc:
         env = dict(os.environ)
         env["KAFKA_BOOTSTRAP_SERVERS"] = KAFKA_BOOTSTRAP
         env["MONGO_URL"] = MONGO_URL
+        # A local run is a development run: the gateway mints tokens for the demo accounts.
+        env.setdefault("GATEWAY_DEV_ISSUER", "true")
         if self.kind == "service":
             env["PYTHONUNBUFFERED"] = "1"
         return env

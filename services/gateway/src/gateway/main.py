@@ -1,11 +1,16 @@
-"""Composition root of the gateway service."""
+"""Composition root of the gateway: the single public door of the platform."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from gateway.access_log import AccessLog
 from gateway.config import Settings
+from gateway.limits import LimitsMiddleware, TokenBuckets
+from gateway.routes import counsellor, me, offers, ops
+from gateway.tokens import TokenVerifier
+from gateway.upstream import Upstreams
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 
@@ -16,14 +21,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with kafka_and_mongo(app, broker, settings.mongo):
-            yield
+        app.state.upstreams = Upstreams(settings)
+        async with kafka_and_mongo(app, broker, settings.mongo) as client:
+            app.state.access_log = AccessLog(client[settings.database])
+            await app.state.access_log.ensure_indexes()
+            try:
+                yield
+            finally:
+                await app.state.upstreams.close()
 
-    return create_service_app(
+    app = create_service_app(
         name="gateway",
-        description="The single door for mobile apps, counsellors, employers and operators.",
+        description=(
+            "The single door of Tremplin for mobile apps, counsellors, employers and operators. "
+            "Authenticate with an OAuth2 bearer token (OpenID Connect); in development, "
+            "`POST /v1/auth/dev-token` mints one."
+        ),
         lifespan=lifespan,
     )
+    app.state.settings = settings
+    app.state.verifier = TokenVerifier(settings)
+    for router in (
+        ops.auth,
+        me.router,
+        counsellor.caseload,
+        counsellor.counsellor,
+        offers.router,
+        ops.ops,
+    ):
+        app.include_router(router)
+    app.add_middleware(
+        LimitsMiddleware,
+        per_token=TokenBuckets(settings.rate_per_token, settings.burst_per_token),
+        per_address=TokenBuckets(settings.rate_per_address, settings.burst_per_address),
+        max_body=settings.max_body_bytes,
+        max_import_body=settings.max_import_body_bytes,
+    )
+    return app
 
 
 app = create_app()

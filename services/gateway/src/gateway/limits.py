@@ -1,0 +1,108 @@
+"""Rate limits per token and per address, and a cap on request bodies."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass, field
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@dataclass
+class TokenBuckets:
+    """Token buckets in this replica's memory; with N replicas, the effective limit is N times."""
+
+    rate: float
+    burst: int
+    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def take(self, key: str, now: float) -> float:
+        """Spend one token; return 0 if allowed, else the seconds to wait."""
+        tokens, last = self.buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self.buckets[key] = (tokens - 1, now)
+            if len(self.buckets) > 100_000:
+                self.buckets.clear()
+            return 0.0
+        self.buckets[key] = (tokens, now)
+        return (1 - tokens) / self.rate
+
+
+class LimitsMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_token: TokenBuckets,
+        per_address: TokenBuckets,
+        max_body: int,
+        max_import_body: int,
+    ) -> None:
+        self.app = app
+        self.per_token = per_token
+        self.per_address = per_address
+        self.max_body = max_body
+        self.max_import_body = max_import_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        now = time.monotonic()
+        address = (scope.get("client") or ("unknown", 0))[0]
+        wait = self.per_address.take(address, now)
+        authorization = dict(scope["headers"]).get(b"authorization")
+        if authorization and not wait:
+            wait = self.per_token.take(hashlib.sha256(authorization).hexdigest(), now)
+        if wait:
+            await _reply(
+                send,
+                429,
+                "Too many requests: slow down and retry after the delay in Retry-After.",
+                [(b"retry-after", str(max(1, math.ceil(wait))).encode())],
+            )
+            return
+        cap = self.max_import_body if scope["path"].endswith("/import") else self.max_body
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > cap:
+            await _reply(send, 413, f"The request body is over {cap} bytes: send less at once.")
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > cap:
+                    raise BodyTooLargeError(cap)
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except BodyTooLargeError:
+            await _reply(send, 413, f"The request body is over {cap} bytes: send less at once.")
+
+
+class BodyTooLargeError(Exception):
+    pass
+
+
+async def _reply(
+    send: Send, code: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = ('{"detail": "' + detail.replace('"', "'") + '"}').encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,132 @@
+"""A counsellor's caseload, their notifications and the alerts waiting for their review."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from fastapi.responses import StreamingResponse
+
+from gateway.models import CaseloadOut, HeldAlertDecision, ReviewSwitch, StoredProfileOut
+from gateway.routes.deps import Accesses, Page, PageSize, Services
+from gateway.routes.me import _prepend
+from gateway.security import Caller
+
+caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
+counsellor = APIRouter(prefix="/v1/counsellor", tags=["counsellor"])
+
+
+@caseload.get("")
+async def my_caseload(
+    me: Caller, services: Services, page: Page = 1, page_size: PageSize = 50
+) -> CaseloadOut:
+    """The seekers you follow."""
+    body = await services.json(
+        "profiles",
+        "GET",
+        f"/counsellors/{me.sub}/caseload",
+        me,
+        params={"page": page, "page_size": page_size},
+    )
+    return CaseloadOut.model_validate(body)
+
+
+@caseload.get("/{seeker_id}")
+async def seeker_file(
+    seeker_id: str, me: Caller, services: Services, accesses: Accesses
+) -> StoredProfileOut:
+    """A seeker's file. The seeker can see that you opened it."""
+    body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
+    await accesses.record(seeker_id, me.sub, me.name, "profile")
+    return StoredProfileOut.model_validate(body)
+
+
+@caseload.get("/{seeker_id}/recommendations")
+async def seeker_recommendations(
+    seeker_id: str, me: Caller, services: Services, accesses: Accesses
+) -> Any:
+    """A seeker's suggestions with their reasons. The seeker can see that you looked."""
+    body = await services.json("recommender", "GET", f"/seekers/{seeker_id}/recommendations", me)
+    await accesses.record(seeker_id, me.sub, me.name, "recommendations")
+    return body
+
+
+@caseload.get("/{seeker_id}/feedback")
+async def seeker_feedback(seeker_id: str, me: Caller, services: Services) -> Any:
+    """What the seeker said about offers that were not for them, and why."""
+    return await services.json("recommender", "GET", f"/seekers/{seeker_id}/feedback", me)
+
+
+@caseload.put("/{seeker_id}/review-before-send")
+async def switch_review(
+    seeker_id: str, switch: ReviewSwitch, me: Caller, services: Services
+) -> StoredProfileOut:
+    """Have this seeker's alerts wait for your approval (or not)."""
+    body = await services.json(
+        "profiles",
+        "PATCH",
+        f"/seekers/{seeker_id}/profile",
+        me,
+        json={"review_before_send": switch.enabled},
+    )
+    return StoredProfileOut.model_validate(body)
+
+
+@counsellor.get("/notifications")
+async def my_notifications(
+    me: Caller, services: Services, page: Page = 1, page_size: PageSize = 20
+) -> Any:
+    """Your notifications: strong matches in your caseload, feedback from your seekers."""
+    return await services.json(
+        "notifier",
+        "GET",
+        f"/counsellors/{me.sub}/notifications",
+        me,
+        params={"page": page, "page_size": page_size},
+    )
+
+
+@counsellor.get(
+    "/notifications/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."}},
+)
+async def my_notification_stream(
+    me: Caller,
+    services: Services,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    """Your notifications as they arrive (Server-Sent Events)."""
+    stream = services.stream(
+        "notifier", f"/counsellors/{me.sub}/notifications/stream", me, last_event_id
+    )
+    first = await anext(stream)
+    return StreamingResponse(
+        _prepend(first, stream),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@counsellor.get("/held-alerts")
+async def held_alerts(me: Caller, services: Services) -> Any:
+    """Alerts waiting for your review before they reach your seekers."""
+    return await services.json("notifier", "GET", f"/counsellors/{me.sub}/held-alerts", me)
+
+
+@counsellor.post("/held-alerts/{alert_id}/approve")
+async def approve(
+    alert_id: str, decision: HeldAlertDecision, me: Caller, services: Services
+) -> Any:
+    """Let the alert go to the seeker, with your note if you wrote one."""
+    return await services.json(
+        "notifier",
+        "POST",
+        f"/held-alerts/{alert_id}/approve",
+        me,
+        json=decision.model_dump(mode="json"),
+    )
+
+
+@counsellor.post("/held-alerts/{alert_id}/reject")
+async def reject(alert_id: str, me: Caller, services: Services) -> Any:
+    """Keep the alert from the seeker."""
+    return await services.json("notifier", "POST", f"/held-alerts/{alert_id}/reject", me)

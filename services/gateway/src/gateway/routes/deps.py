@@ -1,0 +1,20 @@
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from gateway.access_log import AccessLog
+from gateway.upstream import Upstreams
+
+
+def get_upstreams(request: Request) -> Upstreams:
+    return request.app.state.upstreams  # type: ignore[no-any-return]
+
+
+def get_access_log(request: Request) -> AccessLog:
+    return request.app.state.access_log  # type: ignore[no-any-return]
+
+
+Services = Annotated[Upstreams, Depends(get_upstreams)]
+Accesses = Annotated[AccessLog, Depends(get_access_log)]
+Page = Annotated[int, Query(ge=1, description="Page number, from 1.")]
+PageSize = Annotated[int, Query(ge=1, le=100, description="At most 100 per page.")]

@@ -1,0 +1,148 @@
+"""The gateway in memory, in front of a fake upstream that applies the services' ownership rules.
+
+Unit tests only: the real services stand behind the gateway in the end-to-end tests.
+"""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from gateway.config import Settings
+from gateway.main import create_app
+from gateway.tokens import TokenVerifier
+from gateway.upstream import Upstreams
+from servicekit.auth import InternalAuthSettings, Role, read_internal_token
+
+CASELOAD = {"c-1": {"s-1"}}
+OFFER_OWNERS = {"o-1": "e-1", "o-2": "e-2"}
+PROFILE = {
+    "seeker_id": "s-1",
+    "version": 1,
+    "updated_at": "2026-11-25T10:00:00Z",
+    "secret_internal_field": "must not leak",
+    "profile": {
+        "contact": {"first_name": "Amina", "last_name": "Diallo", "email": "a@example.org"},
+        "language": "fr",
+        "time_zone": "Europe/Paris",
+        "occupations": [{"rome_code": "K2204", "priority": 1}],
+        "skills": [],
+        "experience_years": 2,
+        "languages": ["fr"],
+        "driving_licences": [],
+        "place": {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
+        "radius_km": 15,
+        "contract_types": [{"contract_type": "CDI", "priority": 1}],
+        "working_time": "full_time",
+        "no_smartphone": False,
+        "accessibility_needs": False,
+        "consent_to_matching": True,
+        "fingerprint": "internal",
+    },
+}
+
+
+def fake_upstream() -> FastAPI:
+    """Answers like the services would, after checking the internal token's principal."""
+    upstream = FastAPI()
+
+    @upstream.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def anything(path: str, request: Request) -> Response:
+        if path.startswith("health/"):
+            return JSONResponse({"status": "ready", "checks": {}})
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        who = read_internal_token(token, InternalAuthSettings())
+        parts = path.split("/")
+        if parts[0] == "seekers":
+            seeker = parts[1]
+            own = (who.role is Role.SEEKER and who.sub == seeker) or (
+                who.role is Role.COUNSELLOR and seeker in CASELOAD.get(who.sub, set())
+            )
+            if not own:
+                code = 403 if who.role is Role.SEEKER else 404
+                return JSONResponse({"detail": "not yours"}, status_code=code)
+            if request.method == "DELETE":
+                return Response(status_code=204)
+            if path.endswith("/profile"):
+                return JSONResponse(PROFILE)
+            if path.endswith("/stream"):
+                return Response(b"event: ping\ndata: {}\n\n", media_type="text/event-stream")
+        if parts[0] == "counsellors" and parts[1] != who.sub:
+            return JSONResponse({"detail": "not yours"}, status_code=403)
+        if parts[0] == "counsellors" and parts[-1] == "caseload":
+            return JSONResponse({"total": 0, "page": 1, "page_size": 50, "seekers": []})
+        if parts[0] == "counsellors" and parts[-1] == "stream":
+            return Response(b"event: ping\ndata: {}\n\n", media_type="text/event-stream")
+        if parts[0] == "offers" and len(parts) > 1 and parts[1] in OFFER_OWNERS:
+            writing = request.method != "GET"
+            if writing and who.role is Role.EMPLOYER and OFFER_OWNERS[parts[1]] != who.sub:
+                return JSONResponse({"detail": "not your offer"}, status_code=403)
+        return JSONResponse({"ok": True, "path": path, "by": who.sub})
+
+    return upstream
+
+
+class MemoryAccessLog:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    async def record(self, seeker_id: str, by: str, name: str | None, what: str) -> None:
+        self.rows.append(
+            {"seeker_id": seeker_id, "by": by, "name": name, "what": what, "at": datetime.now(UTC)}
+        )
+
+    async def of(self, seeker_id: str, skip: int, limit: int) -> list[dict[str, Any]]:
+        return [r for r in self.rows if r["seeker_id"] == seeker_id][skip : skip + limit]
+
+    async def forget(self, seeker_id: str) -> int:
+        before = len(self.rows)
+        self.rows = [r for r in self.rows if r["seeker_id"] != seeker_id]
+        return before - len(self.rows)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(dev_issuer=True, upstream_retries=0)
+
+
+@pytest.fixture
+async def gateway(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    upstreams = Upstreams(settings)
+    fake = fake_upstream()
+    for name in list(upstreams.clients):
+        await upstreams.clients[name].aclose()
+        upstreams.clients[name] = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=fake), base_url=f"http://{name}"
+        )
+    app.state.upstreams = upstreams
+    app.state.access_log = MemoryAccessLog()
+
+    async def no_kafka(settings: object) -> dict[str, Any]:
+        return {"consumer_lag": {"recommender": 0}, "dead_letter_depth": 0}
+
+    app.state.kafka_status = no_kafka
+    yield app
+    await upstreams.close()
+
+
+@pytest.fixture
+async def client(gateway: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=gateway)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        yield client
+
+
+@pytest.fixture
+def token_for(gateway: FastAPI) -> Any:
+    verifier: TokenVerifier = gateway.state.verifier
+
+    def mint(sub: str, role: str) -> dict[str, str]:
+        token, _ = verifier.mint_dev_token(sub, Role(role), None)
+        return {"Authorization": f"Bearer {token}"}
+
+    return mint
