@@ -45,7 +45,7 @@ format: ## Apply ruff's fixes and formatting
 	@$(RUN) ruff format .
 
 test: bootstrap lint ## Lint, then unit, integration and end-to-end tests against the real Kafka and FerretDB
-	@$(STACK) with-infra -- $(RUN) pytest
+	@$(STACK) with-infra --services -- $(RUN) pytest
 
 test-unit: bootstrap ## Unit tests only (no Kafka, no FerretDB)
 	@$(RUN) pytest -m "not integration and not e2e"

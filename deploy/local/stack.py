@@ -1131,7 +1131,7 @@ def cmd_with_infra(args) -> int:
     rc = 1
     try:
         try:
-            up(infra_only=True, result=result)
+            up(infra_only=not args.services, result=result)
         except (_Stop, KeyboardInterrupt):
             warn("stack.py with-infra: interrupted while starting the infrastructure")
             return 130
@@ -1205,6 +1205,11 @@ def main(argv: list[str] | None = None) -> int:
     ).set_defaults(func=cmd_clean)
     p_with = sub.add_parser(
         "with-infra", help="start Kafka+FerretDB if needed, run CMD, stop what was started"
+    )
+    p_with.add_argument(
+        "--services",
+        action="store_true",
+        help="start the services too (for end-to-end tests); stop only what was started",
     )
     p_with.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
     p_with.set_defaults(func=cmd_with_infra)

@@ -59,15 +59,17 @@ def fake_upstream() -> FastAPI:
         parts = path.split("/")
         if parts[0] == "seekers":
             seeker = parts[1]
-            own = (who.role is Role.SEEKER and who.sub == seeker) or (
-                who.role is Role.COUNSELLOR and seeker in CASELOAD.get(who.sub, set())
+            own = (
+                (who.role is Role.SEEKER and who.sub == seeker)
+                or (who.role is Role.COUNSELLOR and seeker in CASELOAD.get(who.sub, set()))
+                or who.role is Role.OPERATOR
             )
             if not own:
                 code = 403 if who.role is Role.SEEKER else 404
                 return JSONResponse({"detail": "not yours"}, status_code=code)
             if request.method == "DELETE":
                 return Response(status_code=204)
-            if path.endswith("/profile"):
+            if path.endswith(("/profile", "/counsellor")):
                 return JSONResponse(PROFILE)
             if path.endswith("/stream"):
                 return Response(b"event: ping\ndata: {}\n\n", media_type="text/event-stream")

@@ -34,6 +34,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/me/recommendations/{offer_id}/feedback"): {"reason": "too_far"},
     ("PUT", "/v1/me/preferences"): {"frequency": "instant"},
     ("PUT", "/v1/caseload/{seeker_id}/review-before-send"): {"enabled": True},
+    ("PUT", "/v1/caseload/{seeker_id}/counsellor"): {"counsellor_id": "c-1", "reason": "Intake"},
     ("POST", "/v1/counsellor/held-alerts/{alert_id}/approve"): {"note": "Bonne chance !"},
     ("POST", "/v1/offers"): {"title": "Agent d'entretien"},
     ("PATCH", "/v1/offers/{offer_id}"): {"title": "Agent d'entretien H/F"},
@@ -73,7 +74,7 @@ def expected(method: str, path: str, role: str | None, ownership: str) -> set[in
         return {401}
     if role not in {r.value for r in allowed}:
         return {403}
-    if ownership == "other" and "{seeker_id}" in path:
+    if ownership == "other" and "{seeker_id}" in path and role != "operator":
         return {404}
     if ownership == "other" and "{offer_id}" in path and method != "GET" and role == "employer":
         return {403}

@@ -157,6 +157,11 @@ class ReviewSwitch(_In):
     enabled: bool = Field(description="Alerts wait for the counsellor's approval when true.")
 
 
+class CounsellorChange(_In):
+    counsellor_id: str | None = Field(description="Who takes the seeker on; null to release them.")
+    reason: str = Field(min_length=3, max_length=500, description="Why, for the seeker's file.")
+
+
 class HeldAlertDecision(_In):
     note: str | None = Field(
         default=None, max_length=1000, description="A personal word for the seeker (approve only)."

@@ -42,6 +42,7 @@ RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/caseload/{seeker_id}/recommendations"): frozenset({COUNSELLOR}),
     ("GET", "/v1/caseload/{seeker_id}/feedback"): frozenset({COUNSELLOR}),
     ("PUT", "/v1/caseload/{seeker_id}/review-before-send"): frozenset({COUNSELLOR}),
+    ("PUT", "/v1/caseload/{seeker_id}/counsellor"): frozenset({COUNSELLOR, OPERATOR}),
     ("GET", "/v1/counsellor/notifications"): frozenset({COUNSELLOR}),
     ("GET", "/v1/counsellor/notifications/stream"): frozenset({COUNSELLOR}),
     ("GET", "/v1/counsellor/held-alerts"): frozenset({COUNSELLOR}),

@@ -5,7 +5,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import StreamingResponse
 
-from gateway.models import CaseloadOut, HeldAlertDecision, ReviewSwitch, StoredProfileOut
+from gateway.models import (
+    CaseloadOut,
+    CounsellorChange,
+    HeldAlertDecision,
+    ReviewSwitch,
+    StoredProfileOut,
+)
 from gateway.routes.deps import Accesses, Page, PageSize, Services
 from gateway.routes.me import _prepend
 from gateway.security import Caller
@@ -66,6 +72,21 @@ async def switch_review(
         f"/seekers/{seeker_id}/profile",
         me,
         json={"review_before_send": switch.enabled},
+    )
+    return StoredProfileOut.model_validate(body)
+
+
+@caseload.put("/{seeker_id}/counsellor")
+async def assign(
+    seeker_id: str, change: CounsellorChange, me: Caller, services: Services
+) -> StoredProfileOut:
+    """Take a seeker on, or transfer them to a colleague, with the reason kept in their file."""
+    body = await services.json(
+        "profiles",
+        "PUT",
+        f"/seekers/{seeker_id}/counsellor",
+        me,
+        json=change.model_dump(mode="json"),
     )
     return StoredProfileOut.model_validate(body)
 

@@ -1,0 +1,134 @@
+"""A seeker's journey through the gateway: profile, live alert, counsellor, feedback, erasure."""
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+
+from servicekit.testing import mongo_url
+
+pytestmark = pytest.mark.e2e
+
+
+async def first_event(
+    client: httpx.AsyncClient,
+    path: str,
+    headers: dict[str, str],
+    offer_id: str,
+    ready: asyncio.Event,
+) -> dict[str, Any]:
+    """The first SSE event that names the offer."""
+    async with client.stream("GET", path, headers=headers, timeout=httpx.Timeout(60)) as stream:
+        assert stream.status_code == 200
+        ready.set()
+        data: list[str] = []
+        async for line in stream.aiter_lines():
+            if line.startswith("data:"):
+                data.append(line[5:].strip())
+            elif line == "" and data:
+                payload = "\n".join(data)
+                data = []
+                if offer_id in payload:
+                    return json.loads(payload)
+    raise AssertionError("the stream ended before the alert came")
+
+
+async def documents_naming(seeker_id: str) -> list[str]:
+    """Every (database.collection) of the platform still holding something with this id."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url())
+    found = []
+    try:
+        for name in await client.list_database_names():
+            if not name.startswith("tremplin_"):
+                continue
+            database = client[name]
+            for collection in await database.list_collection_names():
+                async for document in database[collection].find({}):
+                    if seeker_id in repr(document):
+                        found.append(f"{name}.{collection}")
+                        break
+    finally:
+        await client.close()
+    return found
+
+
+async def test_a_seeker_journey_through_the_gateway(
+    gateway: httpx.AsyncClient, login: Any, unique: str
+) -> None:
+    seeker_id, counsellor_id, employer_id = f"s-{unique}", f"c-{unique}", f"e-{unique}"
+    seeker = await login(seeker_id, "seeker")
+    counsellor = await login(counsellor_id, "counsellor")
+    employer = await login(employer_id, "employer")
+
+    profile = await gateway.put(
+        "/v1/me/profile",
+        headers=seeker,
+        json={
+            "contact": {"first_name": "Amina", "last_name": "Diallo", "email": "amina@example.org"},
+            "occupations": [{"rome_code": "K2204", "priority": 1}],
+            "place": {"commune_code": "69123"},
+            "radius_km": 20,
+            "contract_types": [{"contract_type": "CDI", "priority": 1}],
+            "working_time": "full_time",
+            "experience_years": 3,
+        },
+    )
+    assert profile.status_code == 201, profile.text
+    taken = await gateway.put(
+        f"/v1/caseload/{seeker_id}/counsellor",
+        headers=counsellor,
+        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
+    )
+    assert taken.status_code == 200, taken.text
+    await asyncio.sleep(2)  # the recommender learns of the seeker before the offer comes
+
+    offer_id = f"E2E{unique.upper()}"
+    listening = asyncio.Event()
+    alert = asyncio.create_task(
+        first_event(gateway, "/v1/me/notifications/stream", seeker, offer_id, listening)
+    )
+    await asyncio.wait_for(listening.wait(), 10)
+    published = await gateway.post(
+        "/v1/offers",
+        headers=employer,
+        json={
+            "id": offer_id,
+            "title": "Agent d'entretien H/F",
+            "rome_code": "K2204",
+            "place": {"commune_code": "69266"},
+            "contract_type": "CDI",
+            "experience_required": "D",
+            "working_time": "full_time",
+        },
+    )
+    assert published.status_code == 201, published.text
+
+    event = await asyncio.wait_for(alert, 30)
+    assert offer_id in json.dumps(event)
+    assert "reasons" in json.dumps(event) or "raisons" in json.dumps(event).lower()
+
+    suggestions = await gateway.get(f"/v1/caseload/{seeker_id}/recommendations", headers=counsellor)
+    assert suggestions.status_code == 200, suggestions.text
+    assert offer_id in suggestions.text
+
+    said = await gateway.post(
+        f"/v1/me/recommendations/{offer_id}/feedback", headers=seeker, json={"reason": "too_far"}
+    )
+    assert said.status_code == 201, said.text
+    feedback = await gateway.get(f"/v1/caseload/{seeker_id}/feedback", headers=counsellor)
+    assert "too_far" in feedback.text
+    looked = await gateway.get("/v1/me/access-log", headers=seeker)
+    assert {entry["by"] for entry in looked.json()} == {counsellor_id}
+
+    erased = await gateway.delete("/v1/me", headers=seeker)
+    assert erased.status_code == 204
+    assert (await gateway.get("/v1/me/profile", headers=seeker)).status_code == 404
+    for _ in range(60):
+        remaining = await documents_naming(seeker_id)
+        if not remaining:
+            break
+        await asyncio.sleep(0.5)
+    assert remaining == [], f"still holding {seeker_id}: {remaining}"
