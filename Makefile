@@ -8,9 +8,12 @@ export UV_PYTHON := 3.11
 UV := $(PYTHON) -m uv
 STACK := $(PYTHON) deploy/local/stack.py
 RUN := $(UV) run --frozen --no-sync
+DEMO_SEEKERS ?= 200
+DEMO_OFFERS ?= 300
+BENCH := $(STACK) with-infra --services -- $(UV) run --frozen --no-sync --directory bench python
 PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway
 
-.PHONY: help bootstrap run up down status logs clean lint format test test-unit test-integration
+.PHONY: help bootstrap run up down status clean seed lint format test test-unit bench-ingest
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -20,7 +23,9 @@ bootstrap: ## Install what is missing: uv, the Python workspace, Kafka's jars, F
 	@$(UV) sync --frozen --all-packages --quiet
 	@$(STACK) prepare
 
-run: bootstrap ## Start Kafka, FerretDB and every service in the foreground; Ctrl-C stops all
+run: bootstrap ## Start Kafka, FerretDB and every service, seed demo data, follow the logs; Ctrl-C stops all
+	@$(STACK) up
+	@$(RUN) python -m demo --seekers $(DEMO_SEEKERS) --offers $(DEMO_OFFERS) || echo "run: demo data not (fully) seeded; the platform runs anyway"
 	@$(STACK) run
 
 up: bootstrap ## Start everything in the background and return once all is ready
@@ -34,6 +39,9 @@ status: ## Show what runs, where, and whether it is ready
 
 clean: down ## Stop everything and wipe the local data (Kafka log, FerretDB files)
 	@$(STACK) clean
+
+seed: ## Seed the running platform with demo data (DEMO_SEEKERS, DEMO_OFFERS)
+	@$(RUN) python -m demo --seekers $(DEMO_SEEKERS) --offers $(DEMO_OFFERS)
 
 lint: ## Ruff (lint and format check) and mypy
 	@$(RUN) ruff check .
@@ -49,3 +57,6 @@ test: bootstrap lint ## Lint, then unit, integration and end-to-end tests agains
 
 test-unit: bootstrap ## Unit tests only (no Kafka, no FerretDB)
 	@$(RUN) pytest -m "not integration and not e2e"
+
+bench-ingest: bootstrap ## Profile updates and offer imports per second, end to end (docs/benchmarks.md)
+	@$(BENCH) bench_ingest.py
