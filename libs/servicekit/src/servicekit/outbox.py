@@ -20,6 +20,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts import Envelope, encode, headers_for, topic_name
+from servicekit.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
         after_publish: Callable[[list[str]], Awaitable[None]] | None = None,
+        write_lock: asyncio.Lock | None = None,
+        document_locks: KeyedLocks | None = None,
     ) -> None:
         self.collection = collection
         self.broker = broker
@@ -55,6 +58,12 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.after_publish = after_publish
+        # FerretDB 1.24 loses one of two concurrent updates of the same document (the last write
+        # wins): a service whose other writes touch outbox documents shares this lock with it.
+        self.write_lock: contextlib.AbstractAsyncContextManager[Any] = (
+            write_lock or contextlib.nullcontext()
+        )
+        self.document_locks = document_locks
         self.published = 0
         self._wake = asyncio.Event()
 
@@ -88,6 +97,17 @@ class OutboxRelay:
         sent_ids = [e["event_id"] for d in documents for e in d[OUTBOX_FIELD]]
         if self.after_publish is not None:
             await self.after_publish(sent_ids)
+        held = (
+            self.document_locks.hold(d["_id"] for d in documents)
+            if self.document_locks is not None
+            else contextlib.nullcontext()
+        )
+        async with self.write_lock, held:
+            await self._remove_sent(documents)
+        self.published += len(sent_ids)
+        return len(sent_ids)
+
+    async def _remove_sent(self, documents: list[dict[str, Any]]) -> None:
         await self.collection.bulk_write(
             [
                 # Entries never change once written, so removing them by exact value is safe; it is
@@ -104,8 +124,6 @@ class OutboxRelay:
             await self.collection.delete_many(
                 {"_id": {"$in": tombstones}, TOMBSTONE: True, "outbox.0": {"$exists": False}}
             )
-        self.published += len(sent_ids)
-        return len(sent_ids)
 
     async def run(self) -> None:
         while True:

@@ -22,6 +22,7 @@ from contracts import (
     new_envelope,
 )
 from profiles.domain.profile import SeekerProfile, facts_of, fingerprint
+from servicekit.locks import KeyedLocks
 from servicekit.outbox import TOMBSTONE, outbox_entry
 
 PRODUCER = "profiles"
@@ -59,8 +60,11 @@ class Assignment:
 
 
 class ProfileStore:
-    def __init__(self, database: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(
+        self, database: AsyncDatabase[dict[str, Any]], locks: KeyedLocks | None = None
+    ) -> None:
         self.profiles = database["profiles"]
+        self.locks = locks or KeyedLocks()
 
     async def ensure_indexes(self) -> None:
         await self.profiles.create_index([("counsellor_id", ASCENDING), ("_id", ASCENDING)])
@@ -89,6 +93,16 @@ class ProfileStore:
 
         With `expected_version`, the write applies only on top of that version (read-modify-write).
         """
+        async with self.locks.hold([seeker_id]):
+            return await self._put(seeker_id, profile, expected_version, assignment)
+
+    async def _put(
+        self,
+        seeker_id: str,
+        profile: SeekerProfile,
+        expected_version: int | None,
+        assignment: Assignment | None,
+    ) -> Saved:
         facts = facts_of(profile)
         new_fingerprint = fingerprint(facts)
         now = datetime.now(UTC)
@@ -166,10 +180,11 @@ class ProfileStore:
             ),
             PROFILE_DELETED,
         )
-        result = await self.profiles.replace_one(
-            {"_id": seeker_id, TOMBSTONE: {"$exists": False}},
-            {"_id": seeker_id, TOMBSTONE: True, "outbox": [event]},
-        )
+        async with self.locks.hold([seeker_id]):
+            result = await self.profiles.replace_one(
+                {"_id": seeker_id, TOMBSTONE: {"$exists": False}},
+                {"_id": seeker_id, TOMBSTONE: True, "outbox": [event]},
+            )
         return result.matched_count == 1
 
     async def caseload(
