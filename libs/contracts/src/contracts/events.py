@@ -28,6 +28,7 @@ OFFER_CLOSED = "offer-closed"
 MATCH_FOUND = "match-found"
 MATCH_WITHDRAWN = "match-withdrawn"
 FEEDBACK_RECORDED = "feedback-recorded"
+INBOX_UPDATED = "inbox-updated"
 DEAD_LETTER = "dead-letter"
 
 
@@ -239,6 +240,23 @@ class FeedbackRecorded(EventPayload):
         return self.seeker_id
 
 
+class InboxUpdated(EventPayload):
+    """A notification was added to (or changed in) an inbox: every notifier replica wakes streams.
+
+    Carries ids only; the stream reads the notification itself from the notifier's store.
+    """
+
+    event_type: ClassVar[str] = INBOX_UPDATED
+    topic: ClassVar[str] = INBOX_UPDATED
+
+    recipient: str = Field(description="Whose inbox: 'seeker:<id>' or 'counsellor:<id>'.")
+    notification_id: str = Field(description="The notification added or changed.")
+    seq: int = Field(ge=1, description="Its position in the recipient's inbox stream.")
+
+    def aggregate_id(self) -> str:
+        return self.recipient
+
+
 EVENT_TYPES: tuple[type[EventPayload], ...] = (
     ProfileUpdated,
     ProfileDeleted,
@@ -247,6 +265,7 @@ EVENT_TYPES: tuple[type[EventPayload], ...] = (
     MatchFound,
     MatchWithdrawn,
     FeedbackRecorded,
+    InboxUpdated,
 )
 ALL_TOPICS: tuple[str, ...] = (*(event.topic for event in EVENT_TYPES), DEAD_LETTER)
 

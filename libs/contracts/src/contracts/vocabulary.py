@@ -43,6 +43,7 @@ class WithdrawalReason(StrEnum):
     PROFILE_CHANGED = "profile_changed"
     SEEKER_FEEDBACK = "seeker_feedback"
     SEEKER_ERASED = "seeker_erased"
+    OFFER_CHANGED = "offer_changed"
 
 
 class FeedbackReason(StrEnum):

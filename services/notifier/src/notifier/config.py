@@ -1,7 +1,22 @@
+import uuid
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit.auth import InternalAuthSettings
 from servicekit.settings import KafkaSettings, MongoSettings
+
+
+class SmtpSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_SMTP_", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="SMTP relay host.")
+    port: int = Field(default=1025, ge=1, le=65535)
+    username: str | None = Field(default=None, description="SMTP login, when the relay asks one.")
+    password: str | None = Field(default=None, description="SMTP password (from a Secret).")
+    start_tls: bool = Field(default=False, description="Upgrade the connection with STARTTLS.")
+    sender: str = Field(default="Tremplin <no-reply@tremplin.invalid>", description="From header.")
+    timeout_s: float = Field(default=10.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -10,3 +25,42 @@ class Settings(BaseSettings):
     database: str = Field(default="tremplin_notifier", description="MongoDB database name.")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     mongo: MongoSettings = Field(default_factory=MongoSettings)
+    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+    instance_id: str = Field(
+        default_factory=lambda: uuid.uuid4().hex[:12],
+        description="This replica's id: names its work leases and its live-update listener.",
+    )
+    profiles_url: str = Field(
+        default="http://127.0.0.1:8001", description="Profiles service, asked for contact channels."
+    )
+    contact_cache_s: float = Field(default=30.0, ge=0, description="How long contacts are cached.")
+    push_webhook_url: str = Field(
+        default="http://127.0.0.1:8090/push", description="Push gateway webhook."
+    )
+    push_webhook_token: str | None = Field(default=None, description="Bearer token for it.")
+    sms_webhook_url: str = Field(
+        default="http://127.0.0.1:8091/sms", description="SMS provider webhook."
+    )
+    sms_webhook_token: str | None = Field(default=None, description="Bearer token for it.")
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+
+    max_attempts: int = Field(default=5, ge=1, description="Sends tried before dead-lettering.")
+    retry_base_s: float = Field(default=30.0, gt=0, description="First retry delay; doubles.")
+    retry_cap_s: float = Field(default=3600.0, gt=0, description="Longest retry delay.")
+    lease_s: float = Field(
+        default=60.0, gt=0, description="A claimed delivery is retried after this if not settled."
+    )
+    senders: int = Field(default=4, ge=1, le=64, description="Concurrent delivery workers.")
+    sweep_interval_s: float = Field(
+        default=5.0, gt=0, description="How often digests, auto-release and repairs run."
+    )
+    stream_poll_s: float = Field(
+        default=15.0, gt=0, description="Live streams re-read the inbox at least this often."
+    )
+    auto_release_hours: float | None = Field(
+        default=None, gt=0, description="Held alerts go out by themselves after this; None: never."
+    )
+    digest_hour: int = Field(default=9, ge=0, le=23, description="Local hour of digests.")
+    default_time_zone: str = Field(default="Europe/Paris")

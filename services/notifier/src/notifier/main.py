@@ -1,29 +1,105 @@
 """Composition root of the notifier service."""
 
-from collections.abc import AsyncIterator
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
+from notifier import api
+from notifier.channels import EmailSender, Sender, WebhookSender
 from notifier.config import Settings
+from notifier.contacts import ContactDirectory, HttpContactDirectory
+from notifier.domain.model import Channel, Clock, SystemClock
+from notifier.handlers import subscribe
+from notifier.live import LiveFeed, LiveHub
+from notifier.service import Notifier
+from notifier.store import NotifierStore
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    contacts: ContactDirectory | None = None,
+    background: bool = True,
+) -> FastAPI:
+    """`background=False` leaves delivery workers and sweeps to the caller (tests drive them)."""
     settings = settings or Settings()
+    clock = clock or SystemClock()
     broker = make_broker(settings.kafka, "notifier")
+    hub = LiveHub()
+    live = LiveFeed(hub, broker, settings.kafka)
+    directory = contacts or HttpContactDirectory(
+        settings.profiles_url, settings.internal_auth, settings.contact_cache_s
+    )
+    push = WebhookSender(
+        settings.push_webhook_url, settings.push_webhook_token, settings.webhook_timeout_s, "token"
+    )
+    sms = WebhookSender(
+        settings.sms_webhook_url, settings.sms_webhook_token, settings.webhook_timeout_s, "phone"
+    )
+    senders: dict[Channel, Sender] = {
+        Channel.EMAIL: EmailSender(settings.smtp),
+        Channel.PUSH: push,
+        Channel.SMS: sms,
+    }
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with kafka_and_mongo(app, broker, settings.mongo):
-            yield
+        async with kafka_and_mongo(app, broker, settings.mongo) as client:
+            store = NotifierStore(client[settings.database])
+            await store.ensure_indexes()
+            app.state.notifier = Notifier(
+                store,
+                clock,
+                directory,
+                senders,
+                live,
+                instance_id=settings.instance_id,
+                default_zone=settings.default_time_zone,
+                max_attempts=settings.max_attempts,
+                retry_base_s=settings.retry_base_s,
+                retry_cap_s=settings.retry_cap_s,
+                lease_s=settings.lease_s,
+                auto_release_hours=settings.auto_release_hours,
+                digest_hour=settings.digest_hour,
+            )
+            app.state.hub = hub
+            app.state.live = live
+            app.state.stream_poll_s = settings.stream_poll_s
+            app.state.internal_auth = settings.internal_auth
+            subscribe(broker, app.state.notifier, settings.kafka.topic_suffix)
+            await broker.start()
+            try:
+                yield
+            finally:
+                await push.close()
+                await sms.close()
+                close = getattr(directory, "close", None)
+                if close is not None:
+                    await close()
 
-    return create_service_app(
+    def jobs(app: FastAPI) -> list[Coroutine[Any, Any, None]]:
+        notifier: Notifier = app.state.notifier
+        work: list[Coroutine[Any, Any, None]] = [live.run()]
+        if background:
+            work += [notifier.run_sender() for _ in range(settings.senders)]
+            work.append(notifier.run_sweeps(settings.sweep_interval_s))
+        return work
+
+    app = create_service_app(
         name="notifier",
         description="Timely alerts to seekers and counsellors, respecting their preferences.",
         lifespan=lifespan,
+        background=jobs,
     )
+    app.include_router(api.router)
+    return app
 
 
 app = create_app()

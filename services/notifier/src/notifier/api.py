@@ -1,0 +1,330 @@
+"""Internal HTTP API of the notifier (the gateway exposes it to the outside)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field
+from sse_starlette.sse import EventSourceResponse
+
+from notifier.domain.model import Preferences
+from notifier.live import LiveHub
+from notifier.service import (
+    AlertNotFound,
+    AlertNotHeld,
+    Notifier,
+    counsellor_recipient,
+    preferences_of,
+    seeker_recipient,
+    status_view,
+)
+from notifier.store import Doc, NotifierStore
+from servicekit.auth import Caller, Principal, Role, forbid
+
+router = APIRouter(tags=["notifier"])
+
+
+def get_notifier(request: Request) -> Notifier:
+    return request.app.state.notifier  # type: ignore[no-any-return]
+
+
+Service = Annotated[Notifier, Depends(get_notifier)]
+
+
+class Notification(BaseModel):
+    id: str = Field(description="Notification id; stable across updates.")
+    seq: int = Field(
+        default=0,
+        description="Latest position in the recipient's stream (the SSE event id); 0 briefly.",
+    )
+    kind: str = Field(description="match, relay, strong or review.")
+    seeker_id: str
+    offer_id: str
+    alert_id: str
+    title: str
+    body: str
+    reasons: list[str] = Field(description="Why the offer suits the seeker, in plain words.")
+    read: bool
+    offer_closed: bool = Field(description="The offer no longer takes candidates.")
+    review: str | None = Field(default=None, description="approved or rejected, on review items.")
+    created_at: datetime
+
+
+class NotificationPage(BaseModel):
+    items: list[Notification]
+    page: int
+    page_size: int
+    total: int
+    unread: int
+
+
+class ApproveRequest(BaseModel):
+    note: str | None = Field(
+        default=None, max_length=500, description="A personal word added to the alert."
+    )
+
+
+class HeldAlert(BaseModel):
+    alert_id: str
+    seeker_id: str
+    offer_id: str
+    offer_title: str
+    score: float
+    strong: bool
+    reasons: list[str]
+    created_at: datetime
+    release_at: datetime | None = Field(default=None, description="Automatic release, if set.")
+
+
+class AlertStatus(BaseModel):
+    alert_id: str
+    status: Literal["queued", "held", "sent", "delivered", "failed", "cancelled", "rejected"]
+    offer_closed: bool
+    review: str | None = Field(
+        description="held, released, rejected or cancelled; null: no review."
+    )
+    channels: dict[str, dict[str, Any]] = Field(description="Per-channel delivery state.")
+
+
+def notification_of(item: Doc) -> Notification:
+    return Notification(id=item["_id"], **{k: v for k, v in item.items() if k != "_id"})
+
+
+def is_staff(caller: Principal) -> bool:
+    return caller.role in (Role.OPERATOR, Role.SERVICE)
+
+
+def require_seeker(caller: Principal, seeker_id: str) -> None:
+    if not (is_staff(caller) or (caller.role is Role.SEEKER and caller.sub == seeker_id)):
+        raise forbid()
+
+
+def require_counsellor(caller: Principal, counsellor_id: str) -> None:
+    if not (is_staff(caller) or (caller.role is Role.COUNSELLOR and caller.sub == counsellor_id)):
+        raise forbid()
+
+
+async def page_of(
+    store: NotifierStore, recipient: str, page: int, page_size: int, unread_only: bool
+) -> NotificationPage:
+    items, total, unread = await store.inbox_page(
+        recipient, (page - 1) * page_size, page_size, unread_only
+    )
+    return NotificationPage(
+        items=[notification_of(i) for i in items],
+        page=page,
+        page_size=page_size,
+        total=total,
+        unread=unread,
+    )
+
+
+Page = Annotated[int, Query(ge=1, le=100_000, description="1 is the newest page.")]
+PageSize = Annotated[int, Query(ge=1, le=100)]
+LastEventId = Annotated[
+    int | None, Header(alias="last-event-id", ge=0, description="Resume after this seq.")
+]
+
+
+def stream(request: Request, notifier: Notifier, recipient: str, after: int) -> EventSourceResponse:
+    hub: LiveHub = request.app.state.hub
+    poll_s: float = request.app.state.stream_poll_s
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        last = after
+        async with hub.listen(recipient) as woken:
+            while True:
+                woken.clear()
+                items = await notifier.store.inbox_since(recipient, last, 100)
+                for item in items:
+                    last = item["seq"]
+                    yield {
+                        "id": str(last),
+                        "event": "notification",
+                        "data": notification_of(item).model_dump_json(),
+                    }
+                if len(items) == 100:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), poll_s)
+
+    return EventSourceResponse(events(), ping=15)
+
+
+@router.get("/seekers/{seeker_id}/notifications")
+async def seeker_notifications(
+    seeker_id: str,
+    caller: Caller,
+    notifier: Service,
+    page: Page = 1,
+    page_size: PageSize = 20,
+    unread_only: bool = False,
+) -> NotificationPage:
+    """A seeker's inbox, newest first."""
+    require_seeker(caller, seeker_id)
+    return await page_of(notifier.store, seeker_recipient(seeker_id), page, page_size, unread_only)
+
+
+@router.post(
+    "/seekers/{seeker_id}/notifications/{notification_id}/read",
+    responses={404: {"description": "No such notification in this inbox."}},
+)
+async def mark_notification_read(
+    seeker_id: str, notification_id: str, caller: Caller, notifier: Service
+) -> Notification:
+    """Mark a notification as read (idempotent)."""
+    require_seeker(caller, seeker_id)
+    item = await notifier.store.mark_read(
+        seeker_recipient(seeker_id), notification_id, notifier.clock.now()
+    )
+    if item is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No notification {notification_id!r}.")
+    return notification_of(item)
+
+
+@router.get("/seekers/{seeker_id}/notifications/stream")
+async def seeker_stream(
+    seeker_id: str,
+    request: Request,
+    caller: Caller,
+    notifier: Service,
+    last_event_id: LastEventId = None,
+) -> EventSourceResponse:
+    """Server-Sent Events: every new or changed notification, with its seq as the event id."""
+    require_seeker(caller, seeker_id)
+    return stream(request, notifier, seeker_recipient(seeker_id), last_event_id or 0)
+
+
+@router.get("/seekers/{seeker_id}/preferences")
+async def get_preferences(seeker_id: str, caller: Caller, notifier: Service) -> Preferences:
+    """A seeker's preferences (the defaults until they change them)."""
+    require_seeker(caller, seeker_id)
+    return preferences_of(await notifier.store.seeker(seeker_id))
+
+
+@router.put("/seekers/{seeker_id}/preferences")
+async def put_preferences(
+    seeker_id: str, preferences: Preferences, caller: Caller, notifier: Service
+) -> Preferences:
+    """Replace a seeker's preferences; they apply to alerts planned from now on."""
+    require_seeker(caller, seeker_id)
+    seeker = await notifier.store.seeker(seeker_id)
+    if seeker is not None and seeker.get("erased"):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "This seeker was erased.")
+    await notifier.store.save_preferences(seeker_id, preferences.model_dump(mode="json"))
+    return preferences
+
+
+@router.get("/counsellors/{counsellor_id}/notifications")
+async def counsellor_notifications(
+    counsellor_id: str,
+    caller: Caller,
+    notifier: Service,
+    page: Page = 1,
+    page_size: PageSize = 20,
+    unread_only: bool = False,
+) -> NotificationPage:
+    """A counsellor's inbox: strong matches, alerts to pass on, alerts to review."""
+    require_counsellor(caller, counsellor_id)
+    recipient = counsellor_recipient(counsellor_id)
+    return await page_of(notifier.store, recipient, page, page_size, unread_only)
+
+
+@router.get("/counsellors/{counsellor_id}/notifications/stream")
+async def counsellor_stream(
+    counsellor_id: str,
+    request: Request,
+    caller: Caller,
+    notifier: Service,
+    last_event_id: LastEventId = None,
+) -> EventSourceResponse:
+    """Server-Sent Events of a counsellor's inbox."""
+    require_counsellor(caller, counsellor_id)
+    return stream(request, notifier, counsellor_recipient(counsellor_id), last_event_id or 0)
+
+
+@router.get("/counsellors/{counsellor_id}/held-alerts")
+async def held_alerts(
+    counsellor_id: str,
+    caller: Caller,
+    notifier: Service,
+    page: Page = 1,
+    page_size: PageSize = 20,
+) -> list[HeldAlert]:
+    """Alerts of the counsellor's caseload that wait for their approval, oldest first."""
+    require_counsellor(caller, counsellor_id)
+    alerts = await notifier.store.held_alerts(counsellor_id, (page - 1) * page_size, page_size)
+    return [
+        HeldAlert(alert_id=a["_id"], **{k: v for k, v in a.items() if k != "_id"}) for a in alerts
+    ]
+
+
+async def reviewable(notifier: Notifier, alert_id: str, caller: Principal) -> Doc:
+    alert = await notifier.store.alert(alert_id)
+    if alert is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No alert {alert_id!r}.")
+    if not is_staff(caller) and not (
+        caller.role is Role.COUNSELLOR and alert.get("counsellor_id") == caller.sub
+    ):
+        raise forbid("Only the seeker's counsellor reviews this alert.")
+    return alert
+
+
+async def review(
+    notifier: Notifier, alert_id: str, caller: Principal, note: str | None, approve: bool
+) -> AlertStatus:
+    await reviewable(notifier, alert_id, caller)
+    try:
+        if approve:
+            await notifier.approve(alert_id, caller.sub, note)
+        else:
+            await notifier.reject(alert_id, caller.sub)
+    except AlertNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No alert {alert_id!r}.") from None
+    except AlertNotHeld as error:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"The alert is not held any more (it is {error.status})."
+        ) from None
+    return await alert_status(alert_id, caller, notifier)
+
+
+@router.post("/held-alerts/{alert_id}/approve")
+async def approve_alert(
+    alert_id: str, caller: Caller, notifier: Service, body: ApproveRequest | None = None
+) -> AlertStatus:
+    """Let a held alert go to the seeker, with an optional personal note."""
+    return await review(notifier, alert_id, caller, body.note if body else None, approve=True)
+
+
+@router.post("/held-alerts/{alert_id}/reject")
+async def reject_alert(alert_id: str, caller: Caller, notifier: Service) -> AlertStatus:
+    """Drop a held alert: the seeker never sees it."""
+    return await review(notifier, alert_id, caller, None, approve=False)
+
+
+@router.get("/alerts/{alert_id}/status")
+async def alert_status(alert_id: str, caller: Caller, notifier: Service) -> AlertStatus:
+    """Where an alert stands: held, queued, sent, delivered, failed (and per channel)."""
+    alert = await notifier.store.alert(alert_id)
+    if alert is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No alert {alert_id!r}.")
+    allowed = (
+        is_staff(caller)
+        or (caller.role is Role.SEEKER and alert["seeker_id"] == caller.sub)
+        or (caller.role is Role.COUNSELLOR and alert.get("counsellor_id") == caller.sub)
+    )
+    if not allowed:
+        raise forbid()
+    view = status_view(alert, await notifier.store.deliveries_of(alert_id))
+    if caller.role is Role.SEEKER and alert.get("needs_review"):
+        # A seeker does not see the review itself: a held alert is simply not out yet.
+        view["status"] = {"held": "queued", "rejected": "cancelled"}.get(
+            view["status"], view["status"]
+        )
+        view["review"] = None
+    return AlertStatus.model_validate(view)

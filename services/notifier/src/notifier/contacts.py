@@ -1,0 +1,71 @@
+"""Contact channels of a seeker, asked of the profiles service when a notification goes out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Protocol
+
+import httpx
+
+from notifier.domain.model import Contact
+from servicekit.auth import InternalAuthSettings, service_headers
+
+log = logging.getLogger(__name__)
+
+
+class ContactUnavailable(Exception):
+    """The profiles service did not answer: the delivery is retried later."""
+
+
+class ContactDirectory(Protocol):
+    async def channels(self, seeker_id: str) -> Contact | None:
+        """The seeker's contact channels, or None when the profiles service does not know them."""
+        ...
+
+
+class HttpContactDirectory:
+    """Reads `GET /seekers/{id}/channels` with a service token; answers are cached briefly."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: InternalAuthSettings,
+        cache_s: float = 30.0,
+        timeout_s: float = 3.0,
+        max_entries: int = 50_000,
+    ) -> None:
+        self.auth = auth
+        self.cache_s = cache_s
+        self.max_entries = max_entries
+        self._cache: dict[str, tuple[float, Contact | None]] = {}
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+
+    async def channels(self, seeker_id: str) -> Contact | None:
+        cached = self._cache.get(seeker_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            response = await self._client.get(
+                f"/seekers/{seeker_id}/channels", headers=service_headers("notifier", self.auth)
+            )
+        except httpx.HTTPError as error:
+            raise ContactUnavailable(
+                f"profiles service unreachable: {type(error).__name__}"
+            ) from None
+        if response.status_code == httpx.codes.NOT_FOUND:
+            contact = None
+        elif response.is_success:
+            contact = Contact.model_validate(response.json())
+        else:
+            raise ContactUnavailable(f"profiles service answered {response.status_code}")
+        if len(self._cache) >= self.max_entries:
+            self._cache.clear()
+        self._cache[seeker_id] = (time.monotonic() + self.cache_s, contact)
+        return contact
+
+    def forget(self, seeker_id: str) -> None:
+        self._cache.pop(seeker_id, None)
+
+    async def close(self) -> None:
+        await self._client.aclose()

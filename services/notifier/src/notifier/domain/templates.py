@@ -1,0 +1,129 @@
+"""Plain-language texts, in French (default) and English, built from the match's reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from notifier.domain.model import Language
+
+
+@dataclass(frozen=True)
+class MatchFacts:
+    offer_id: str
+    offer_title: str
+    distance_km: float
+    reasons: Sequence[str] = field(default_factory=tuple)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    short: str = ""
+
+
+_TEXT: dict[Language, dict[str, str]] = {
+    Language.FR: {
+        "match_title": "Une offre pour vous : {title}",
+        "match_intro": "Nous avons trouvé une offre qui vous correspond : « {title} », à {km} km.",
+        "why": "Pourquoi cette offre :",
+        "note": "Le mot de votre conseiller : {note}",
+        "match_short": (
+            "Nouvelle offre pour vous : {title} ({km} km). Ouvrez Tremplin pour la voir."
+        ),
+        "relay_title": "À transmettre à {seeker} : {title}",
+        "relay_intro": (
+            "{seeker} n'a pas de smartphone : merci de lui transmettre cette offre, "
+            "« {title} », à {km} km."
+        ),
+        "strong_title": "Très bonne piste pour {seeker} : {title}",
+        "strong_intro": "Une offre correspond très bien à {seeker} : « {title} », à {km} km.",
+        "review_title": "Alerte à valider pour {seeker} : {title}",
+        "review_intro": (
+            "Cette alerte attend votre accord avant d'être envoyée à {seeker} : « {title} », "
+            "à {km} km."
+        ),
+        "digest_title": "Vos {count} nouvelles offres",
+        "digest_intro": "Voici les offres qui vous correspondent :",
+        "digest_line": "- {title} ({km} km) : {reason}",
+        "digest_short": "{count} nouvelles offres pour vous. Ouvrez Tremplin pour les voir.",
+    },
+    Language.EN: {
+        "match_title": "A job for you: {title}",
+        "match_intro": "We found a job offer that suits you: “{title}”, {km} km away.",
+        "why": "Why this offer:",
+        "note": "A word from your counsellor: {note}",
+        "match_short": "New job for you: {title} ({km} km). Open Tremplin to see it.",
+        "relay_title": "To pass on to {seeker}: {title}",
+        "relay_intro": (
+            "{seeker} has no smartphone: please pass on this offer, “{title}”, {km} km away."
+        ),
+        "strong_title": "Strong lead for {seeker}: {title}",
+        "strong_intro": "An offer suits {seeker} very well: “{title}”, {km} km away.",
+        "review_title": "Alert to review for {seeker}: {title}",
+        "review_intro": (
+            "This alert waits for your approval before it goes to {seeker}: "
+            "“{title}”, {km} km away."
+        ),
+        "digest_title": "Your {count} new job offers",
+        "digest_intro": "Here are the offers that suit you:",
+        "digest_line": "- {title} ({km} km): {reason}",
+        "digest_short": "{count} new job offers for you. Open Tremplin to see them.",
+    },
+}
+
+
+def _km_in(language: Language, distance: float) -> str:
+    if distance >= 1:
+        return str(round(distance))
+    return "moins de 1" if language is Language.FR else "less than 1"
+
+
+def _reasons(text: dict[str, str], reasons: Sequence[str]) -> list[str]:
+    return [text["why"], *(f"- {reason}" for reason in reasons)] if reasons else []
+
+
+def match_message(facts: MatchFacts, language: Language = Language.FR) -> Message:
+    text = _TEXT[language]
+    values = {"title": facts.offer_title, "km": _km_in(language, facts.distance_km)}
+    lines = [text["match_intro"].format(**values), *_reasons(text, facts.reasons)]
+    if facts.note:
+        lines.append(text["note"].format(note=facts.note))
+    return Message(
+        title=text["match_title"].format(**values),
+        body="\n".join(lines),
+        short=text["match_short"].format(**values),
+    )
+
+
+def counsellor_message(
+    kind: str, facts: MatchFacts, seeker_id: str, language: Language = Language.FR
+) -> Message:
+    """kind: relay (seeker without smartphone), strong (strong match), review (held alert)."""
+    text = _TEXT[language]
+    values = {
+        "title": facts.offer_title,
+        "km": _km_in(language, facts.distance_km),
+        "seeker": seeker_id,
+    }
+    lines = [text[f"{kind}_intro"].format(**values), *_reasons(text, facts.reasons)]
+    return Message(title=text[f"{kind}_title"].format(**values), body="\n".join(lines))
+
+
+def digest_message(items: Sequence[MatchFacts], language: Language = Language.FR) -> Message:
+    text = _TEXT[language]
+    lines = [text["digest_intro"]]
+    for item in items:
+        reason = item.reasons[0] if item.reasons else ""
+        lines.append(
+            text["digest_line"]
+            .format(title=item.offer_title, km=_km_in(language, item.distance_km), reason=reason)
+            .rstrip(" :")
+        )
+    return Message(
+        title=text["digest_title"].format(count=len(items)),
+        body="\n".join(lines),
+        short=text["digest_short"].format(count=len(items)),
+    )

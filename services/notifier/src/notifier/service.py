@@ -1,0 +1,563 @@
+"""What the notifier does: turn matches into alerts, plan their deliveries, send them, sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from contracts import MatchFound, MatchWithdrawn, ProfileDeleted, ProfileUpdated
+from notifier.channels import DeliveryFailed, Outgoing, Sender
+from notifier.contacts import ContactDirectory, ContactUnavailable
+from notifier.domain.model import (
+    INTRUSIVE,
+    Category,
+    Channel,
+    Clock,
+    Frequency,
+    Language,
+    Preferences,
+)
+from notifier.domain.rules import (
+    group_for_digest,
+    next_digest_at,
+    retry_delay,
+    send_at,
+    within_budget,
+)
+from notifier.domain.templates import (
+    MatchFacts,
+    Message,
+    counsellor_message,
+    digest_message,
+    match_message,
+)
+from notifier.live import LiveFeed
+from notifier.store import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    HELD,
+    QUEUED,
+    REJECTED,
+    RELEASED,
+    SENT,
+    SKIPPED,
+    WAITING_DIGEST,
+    Doc,
+    NotifierStore,
+)
+
+log = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class AlertNotFound(Exception):
+    pass
+
+
+class AlertNotHeld(Exception):
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def seeker_recipient(seeker_id: str) -> str:
+    return f"seeker:{seeker_id}"
+
+
+def counsellor_recipient(counsellor_id: str) -> str:
+    return f"counsellor:{counsellor_id}"
+
+
+def alert_id_of(seeker_id: str, offer_id: str) -> str:
+    return f"{seeker_id}:{offer_id}"
+
+
+def facts_of(alert: Doc) -> MatchFacts:
+    return MatchFacts(
+        offer_id=alert["offer_id"],
+        offer_title=alert.get("offer_title", ""),
+        distance_km=float(alert.get("distance_km", 0.0)),
+        reasons=tuple(alert.get("reasons", ())),
+        note=alert.get("note"),
+    )
+
+
+def preferences_of(seeker: Doc | None) -> Preferences:
+    stored = (seeker or {}).get("preferences")
+    return Preferences.model_validate(stored) if stored else Preferences()
+
+
+def alert_status(alert: Doc, deliveries: list[Doc]) -> str:
+    """queued, held, sent, delivered, failed, cancelled or rejected."""
+    if alert["status"] in (HELD, CANCELLED, REJECTED):
+        return str(alert["status"])
+    states = {d["status"] for d in deliveries}
+    if DELIVERED in states:
+        return DELIVERED
+    if SENT in states:
+        return SENT
+    if states and states <= {FAILED, SKIPPED, CANCELLED}:
+        return FAILED if FAILED in states else CANCELLED
+    return QUEUED
+
+
+class Notifier:
+    def __init__(
+        self,
+        store: NotifierStore,
+        clock: Clock,
+        contacts: ContactDirectory,
+        senders: Mapping[Channel, Sender],
+        live: LiveFeed,
+        *,
+        instance_id: str,
+        default_zone: str = "Europe/Paris",
+        max_attempts: int = 5,
+        retry_base_s: float = 30.0,
+        retry_cap_s: float = 3600.0,
+        lease_s: float = 60.0,
+        auto_release_hours: float | None = None,
+        digest_hour: int = 9,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.contacts = contacts
+        self.senders = senders
+        self.live = live
+        self.instance_id = instance_id
+        self.default_zone = ZoneInfo(default_zone)
+        self.max_attempts = max_attempts
+        self.retry_base_s = retry_base_s
+        self.retry_cap_s = retry_cap_s
+        self.lease = timedelta(seconds=lease_s)
+        self.auto_release = (
+            timedelta(hours=auto_release_hours) if auto_release_hours is not None else None
+        )
+        self.digest_at = time(digest_hour, 0)
+        self.work_available = asyncio.Event()
+
+    # events -------------------------------------------------------------------------------------
+
+    async def alert_on_match_found(self, match: MatchFound, event_id: str) -> None:
+        seeker = await self.store.seeker(match.seeker_id)
+        if seeker is not None and seeker.get("erased"):
+            return
+        seeker = seeker or {}
+        now = self.clock.now()
+        counsellor_id = match.counsellor_id or seeker.get("counsellor_id")
+        needs_review = match.needs_review or bool(seeker.get("review_before_send"))
+        alert: Doc = {
+            "_id": alert_id_of(match.seeker_id, match.offer_id),
+            "seeker_id": match.seeker_id,
+            "offer_id": match.offer_id,
+            "counsellor_id": counsellor_id,
+            "status": HELD if needs_review else RELEASED,
+            "planned": False,
+            "needs_review": needs_review,
+            "via_counsellor": match.via_counsellor or bool(seeker.get("no_smartphone")),
+            "strong": match.strong,
+            "score": match.score,
+            "offer_title": match.offer_title,
+            "rome_code": match.rome_code,
+            "distance_km": match.distance_km,
+            "reasons": [reason.text for reason in match.reasons],
+            "reason_codes": [reason.code for reason in match.reasons],
+            "created_at": now,
+            "event_id": event_id,
+            "offer_closed": False,
+        }
+        if needs_review:
+            alert["release_at"] = now + self.auto_release if self.auto_release else None
+        else:
+            alert["released_at"] = now
+        if not await self.store.insert_alert(alert):
+            existing = await self.store.alert(alert["_id"])
+            if existing is None:
+                return
+            alert = existing
+        await self.advance(alert)
+
+    async def close_alert_on_match_withdrawn(self, withdrawn: MatchWithdrawn) -> None:
+        alert_id = alert_id_of(withdrawn.seeker_id, withdrawn.offer_id)
+        now = self.clock.now()
+        alert = await self.store.alert(alert_id)
+        if alert is None:
+            await self.store.withdraw_tombstone(
+                alert_id, withdrawn.seeker_id, withdrawn.offer_id, now
+            )
+            return
+        if alert["status"] == HELD and await self.store.decide(alert, CANCELLED, "withdrawal", now):
+            await self.store.transition(alert_id, HELD, {"status": CANCELLED, "offer_closed": True})
+        else:
+            await self.store.alerts.update_one({"_id": alert_id}, {"$set": {"offer_closed": True}})
+        await self.store.cancel_unsent(alert_id, now)
+        closed = await self.store.inbox.count_documents(
+            {"alert_id": alert_id, "offer_closed": True}
+        )
+        if closed == 0:
+            for item in await self.store.touch_inbox(alert_id, {"offer_closed": True}):
+                await self.live.announce(item["recipient"], item["_id"], item["seq"])
+
+    async def remember_seeker_on_profile_updated(self, profile: ProfileUpdated) -> None:
+        await self.store.record_seeker_facts(
+            profile.seeker_id,
+            profile.version,
+            {
+                "counsellor_id": profile.counsellor_id,
+                "no_smartphone": profile.no_smartphone,
+                "review_before_send": profile.review_before_send,
+                "consent_to_matching": profile.consent_to_matching,
+                "last_activity_at": self.clock.now(),
+            },
+        )
+
+    async def purge_seeker_on_profile_deleted(self, deleted: ProfileDeleted) -> None:
+        await self.store.erase(deleted.seeker_id, self.clock.now())
+        forget = getattr(self.contacts, "forget", None)
+        if forget is not None:
+            forget(deleted.seeker_id)
+
+    # review -------------------------------------------------------------------------------------
+
+    async def approve(self, alert_id: str, by: str, note: str | None) -> Doc:
+        now = self.clock.now()
+        alert = await self._decide(alert_id, RELEASED, by, now)
+        changes = {
+            "status": RELEASED,
+            "released_at": now,
+            "reviewed_by": by,
+            "reviewed_at": now,
+            "note": note,
+            "planned": False,
+        }
+        alert = await self.store.transition(alert_id, HELD, changes) or {**alert, **changes}
+        await self._resolve_review(alert_id, "approved")
+        await self.advance(alert)
+        return alert
+
+    async def reject(self, alert_id: str, by: str) -> Doc:
+        now = self.clock.now()
+        alert = await self._decide(alert_id, REJECTED, by, now)
+        changes = {"status": REJECTED, "reviewed_by": by, "reviewed_at": now}
+        alert = await self.store.transition(alert_id, HELD, changes) or {**alert, **changes}
+        await self._resolve_review(alert_id, "rejected")
+        return alert
+
+    async def _decide(self, alert_id: str, decision: str, by: str, now: datetime) -> Doc:
+        """The first decision wins (approve, reject, auto-release or withdrawal); others get 409."""
+        alert = await self.store.alert(alert_id)
+        if alert is None:
+            raise AlertNotFound(alert_id)
+        if alert["status"] == HELD and await self.store.decide(alert, decision, by, now):
+            return alert
+        earlier = await self.store.decision(alert_id)
+        if alert["status"] == HELD and earlier is not None and earlier["decision"] == decision:
+            return alert  # decided, then interrupted before the alert changed: finish it
+        raise AlertNotHeld(earlier["decision"] if earlier else alert["status"])
+
+    async def _resolve_review(self, alert_id: str, outcome: str) -> None:
+        await self.store.inbox.update_many(
+            {"_id": f"review:{alert_id}"}, {"$set": {"review": outcome, "read": True}}
+        )
+
+    # planning -----------------------------------------------------------------------------------
+
+    async def advance(self, alert: Doc) -> None:
+        """Run the idempotent next step of an alert: safe to repeat after any crash."""
+        if alert["status"] == HELD and alert.get("counsellor_id"):
+            await self._notify_counsellor(alert, "review")
+        elif alert["status"] == RELEASED and not alert.get("planned"):
+            await self._plan(alert)
+        else:
+            return
+        seeker = await self.store.seeker(alert["seeker_id"])
+        if seeker is not None and seeker.get("erased"):
+            await self.store.forget_alert(alert["_id"])  # erased meanwhile: leave nothing behind
+
+    async def _plan(self, alert: Doc) -> None:
+        seeker = await self.store.seeker(alert["seeker_id"])
+        if seeker is not None and seeker.get("erased"):
+            return
+        preferences = preferences_of(seeker)
+        now = self.clock.now()
+        base: Doc = {
+            "alert_id": alert["_id"],
+            "seeker_id": alert["seeker_id"],
+            "score": alert.get("score", 0.0),
+            "kind": "alert",
+            "attempts": 0,
+            "lease_until": EPOCH,
+            "created_at": now,
+        }
+        deliveries: list[Doc] = []
+        if alert.get("via_counsellor") and alert.get("counsellor_id"):
+            # No smartphone: the counsellor passes it on (without a counsellor, the seeker's
+            # own channels are the only way left).
+            await self._notify_counsellor(alert, "relay")
+            deliveries.append(
+                {
+                    **base,
+                    "_id": f"{alert['_id']}:counsellor",
+                    "channel": "counsellor",
+                    "status": DELIVERED,
+                    "sent_at": now,
+                }
+            )
+        else:
+            await self._notify_seeker(alert)  # first: the live stream is the latency that counts
+            if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
+                await self._notify_counsellor(alert, "strong")
+            chosen = preferences.channels_for(Category.NEW_MATCH)
+            for channel in chosen:
+                if channel not in INTRUSIVE:
+                    continue
+                delivery = {**base, "_id": f"{alert['_id']}:{channel.value}", "channel": channel}
+                if preferences.frequency is Frequency.INSTANT:
+                    due = send_at(now, preferences.quiet_hours, self.default_zone)
+                    deliveries.append({**delivery, "status": QUEUED, "due_at": due})
+                else:
+                    slot = next_digest_at(
+                        now, preferences.frequency, self.default_zone, self.digest_at
+                    )
+                    deliveries.append({**delivery, "status": WAITING_DIGEST, "due_at": slot})
+            deliveries.append(
+                {
+                    **base,
+                    "_id": f"{alert['_id']}:inbox",
+                    "channel": Channel.INBOX.value,
+                    "status": DELIVERED,
+                    "sent_at": now,
+                }
+            )
+        for delivery in deliveries:
+            delivery["channel"] = str(delivery["channel"])
+        await self.store.add_deliveries(deliveries)
+        await self.store.mark_planned(alert["_id"])
+        fresh = await self.store.alert(alert["_id"])
+        if fresh is not None and fresh.get("offer_closed"):
+            # Withdrawn while this plan was being written (the topics are read concurrently).
+            await self.store.cancel_unsent(alert["_id"], now)
+            return
+        if any(d["status"] == QUEUED for d in deliveries):
+            self.work_available.set()
+
+    async def _language(self, seeker_id: str) -> Language:
+        try:
+            contact = await self.contacts.channels(seeker_id)
+        except ContactUnavailable:
+            return Language.FR
+        return contact.language if contact else Language.FR
+
+    async def _notify_seeker(self, alert: Doc) -> None:
+        message = match_message(facts_of(alert), await self._language(alert["seeker_id"]))
+        await self._add_notification(
+            f"match:{alert['_id']}", seeker_recipient(alert["seeker_id"]), "match", alert, message
+        )
+
+    async def _notify_counsellor(self, alert: Doc, kind: str) -> None:
+        message = counsellor_message(kind, facts_of(alert), alert["seeker_id"])
+        recipient = counsellor_recipient(alert["counsellor_id"])
+        await self._add_notification(f"{kind}:{alert['_id']}", recipient, kind, alert, message)
+
+    async def _add_notification(
+        self, notification_id: str, recipient: str, kind: str, alert: Doc, message: Message
+    ) -> None:
+        added = await self.store.add_to_inbox(
+            {
+                "_id": notification_id,
+                "recipient": recipient,
+                "kind": kind,
+                "seeker_id": alert["seeker_id"],
+                "alert_id": alert["_id"],
+                "offer_id": alert["offer_id"],
+                "title": message.title,
+                "body": message.body,
+                "reasons": alert.get("reasons", []),
+                "score": alert.get("score"),
+                "strong": alert.get("strong", False),
+                "read": False,
+                "offer_closed": False,
+                "created_at": self.clock.now(),
+            }
+        )
+        if added is not None:
+            await self.live.announce(recipient, notification_id, added["seq"])
+
+    # delivery worker ----------------------------------------------------------------------------
+
+    async def run_sender(self, poll_s: float = 1.0) -> None:
+        while True:
+            try:
+                while await self.send_one():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery worker failed; retrying")
+                await asyncio.sleep(1.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.work_available.wait(), poll_s)
+            self.work_available.clear()
+
+    async def send_one(self) -> bool:
+        """Claim one due delivery and settle it; False when nothing is due."""
+        now = self.clock.now()
+        delivery = await self.store.claim_due(now, self.lease, self.instance_id)
+        if delivery is None:
+            return False
+        try:
+            await self._deliver(delivery, now)
+        except ContactUnavailable as error:
+            await self._failed(delivery, now, DeliveryFailed(str(error)))
+        except DeliveryFailed as error:
+            await self._failed(delivery, now, error)
+        return True
+
+    async def _settle(self, delivery: Doc, changes: Doc, inc: Doc | None = None) -> None:
+        await self.store.settle(delivery, changes, inc)
+
+    async def _deliver(self, delivery: Doc, now: datetime) -> None:
+        channel = Channel(delivery["channel"])
+        if delivery.get("kind") == "digest":
+            members = await self.store.digest_members(delivery["_id"])
+            alerts = await self.store.alerts_by_id([m["alert_id"] for m in members])
+        else:
+            alerts = await self.store.alerts_by_id([delivery["alert_id"]])
+        alive = [a for a in alerts if a["status"] == RELEASED and not a.get("offer_closed")]
+        if not alive:
+            await self._settle(delivery, {"status": CANCELLED, "settled_at": now})
+            return
+        seeker = await self.store.seeker(delivery["seeker_id"])
+        preferences = preferences_of(seeker)
+        contact = await self.contacts.channels(delivery["seeker_id"])
+        if contact is None:
+            await self._settle(delivery, {"status": SKIPPED, "reason": "seeker unknown"})
+            return
+        address = contact.address(channel)
+        if not address:
+            await self._settle(delivery, {"status": SKIPPED, "reason": f"no {channel.value}"})
+            return
+        due = send_at(now, preferences.quiet_hours, contact.zone)
+        if due > now:
+            await self._settle(delivery, {"due_at": due, "lease_until": EPOCH})
+            return
+        if delivery.get("kind") == "digest":
+            alive.sort(key=lambda a: -float(a.get("score", 0.0)))
+            message = digest_message([facts_of(a) for a in alive], contact.language)
+        else:
+            if channel is Channel.PUSH and not await self._push_budget_left(
+                delivery, preferences, now
+            ):
+                slot = next_digest_at(now, Frequency.DAILY, contact.zone, self.digest_at)
+                await self._settle(delivery, {"status": WAITING_DIGEST, "due_at": slot})
+                return
+            message = match_message(facts_of(alive[0]), contact.language)
+        await self.senders[channel].send(
+            Outgoing(delivery["_id"], address, message, contact.language.value)
+        )
+        await self._settle(
+            delivery, {"status": SENT, "sent_at": now, "settled_at": now}, {"attempts": 1}
+        )
+
+    async def _push_budget_left(
+        self, delivery: Doc, preferences: Preferences, now: datetime
+    ) -> bool:
+        window = timedelta(hours=1)
+        sent = await self.store.sent_since(delivery["seeker_id"], Channel.PUSH.value, now - window)
+        return within_budget(sent, now, preferences.max_push_per_hour, window)
+
+    async def _failed(self, delivery: Doc, now: datetime, error: DeliveryFailed) -> None:
+        attempts = int(delivery.get("attempts", 0)) + 1
+        if error.permanent or attempts >= self.max_attempts:
+            await self._settle(
+                delivery,
+                {"status": FAILED, "reason": error.reason, "settled_at": now},
+                {"attempts": 1},
+            )
+            await self.store.dead_letter({**delivery, "attempts": attempts}, error.reason, now)
+            log.warning(
+                "delivery dead-lettered",
+                extra={"delivery_id": delivery["_id"], "reason": error.reason},
+            )
+            return
+        delay = retry_delay(attempts, self.retry_base_s, self.retry_cap_s)
+        await self._settle(
+            delivery,
+            {"due_at": now + delay, "lease_until": EPOCH, "reason": error.reason},
+            {"attempts": 1},
+        )
+
+    # sweeps -------------------------------------------------------------------------------------
+
+    async def sweep(self) -> None:
+        """Auto-release overdue held alerts, repair unplanned ones, gather digests."""
+        now = self.clock.now()
+        for alert in await self.store.due_for_release(now):
+            with contextlib.suppress(AlertNotHeld, AlertNotFound):
+                await self.approve(alert["_id"], "auto-release", None)
+        for alert in await self.store.unplanned(now - timedelta(seconds=30)):
+            await self.advance(alert)
+        await self.gather_digests(now)
+
+    async def gather_digests(self, now: datetime) -> int:
+        waiting = await self.store.waiting_for_digest(now)
+        created = 0
+        for (seeker_id, channel), members in group_for_digest(waiting).items():
+            first_slot = min(m["due_at"] for m in members)
+            digest_id = f"digest:{seeker_id}:{channel}:{first_slot.astimezone(UTC).isoformat()}"
+            await self.store.add_deliveries(
+                [
+                    {
+                        "_id": digest_id,
+                        "kind": "digest",
+                        "seeker_id": seeker_id,
+                        "channel": channel,
+                        "status": QUEUED,
+                        "due_at": now,
+                        "lease_until": EPOCH,
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                ]
+            )
+            await self.store.mark_digested([m["_id"] for m in members], digest_id, now)
+            created += 1
+        if created:
+            self.work_available.set()
+        return created
+
+    async def run_sweeps(self, interval_s: float) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sweep failed; retrying")
+            await asyncio.sleep(interval_s)
+
+
+def status_view(alert: Doc, deliveries: list[Doc]) -> dict[str, Any]:
+    return {
+        "alert_id": alert["_id"],
+        "status": alert_status(alert, deliveries),
+        "offer_closed": bool(alert.get("offer_closed")),
+        "review": alert.get("status") if alert.get("needs_review") else None,
+        "channels": {
+            d["channel"]: {
+                "status": d["status"],
+                "attempts": d.get("attempts", 0),
+                "due_at": d.get("due_at"),
+                "sent_at": d.get("sent_at"),
+                "reason": d.get("reason"),
+            }
+            for d in deliveries
+        },
+    }

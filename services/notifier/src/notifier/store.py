@@ -1,0 +1,421 @@
+"""MongoDB storage: seekers' settings, alerts, per-channel deliveries, inboxes, dead letters.
+
+Exactly-once rests on natural keys inserted once: an alert is `{seeker_id}:{offer_id}`, a
+delivery `{alert_id}:{channel}`, an inbox notification `{kind}:{alert_id}`. Redelivered events and
+repairs after a crash run the same idempotent steps again and bump into those keys instead of
+duplicating.
+
+FerretDB (1.24) runs findAndModify and conditional updates without isolation: two workers can both
+"win" the same compare-and-set. Only a unique-key insert is atomic there. So whatever must happen
+once is decided by inserting a key: a delivery claim (`{delivery_id}#{generation}`), a review
+decision (the alert id), an inbox feed entry (`{recipient}#{seq}`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+Doc = dict[str, Any]
+
+HELD = "held"
+RELEASED = "released"
+REJECTED = "rejected"
+CANCELLED = "cancelled"
+
+QUEUED = "queued"
+SENT = "sent"
+DELIVERED = "delivered"
+FAILED = "failed"
+SKIPPED = "skipped"
+WAITING_DIGEST = "waiting_digest"
+DIGESTED = "digested"
+UNSENT = (QUEUED, WAITING_DIGEST)
+
+
+class NotifierStore:
+    def __init__(self, database: AsyncDatabase[Doc]) -> None:
+        self.seekers = database["seekers"]
+        self.alerts = database["alerts"]
+        self.deliveries = database["deliveries"]
+        self.inbox = database["inbox"]
+        self.sequences = database["sequences"]
+        self.dead_letters = database["dead_letters"]
+        self.claims = database["claims"]
+        self.reviews = database["reviews"]
+        self.feed = database["feed"]
+
+    async def ensure_indexes(self) -> None:
+        await self.inbox.create_index([("recipient", ASCENDING), ("seq", ASCENDING)])
+        await self.feed.create_index([("recipient", ASCENDING), ("seq", ASCENDING)])
+        await self.feed.create_index([("seeker_id", ASCENDING)])
+        await self.claims.create_index([("seeker_id", ASCENDING)])
+        await self.inbox.create_index([("alert_id", ASCENDING)])
+        await self.inbox.create_index([("seeker_id", ASCENDING)])
+        await self.deliveries.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+        await self.deliveries.create_index([("seeker_id", ASCENDING), ("channel", ASCENDING)])
+        await self.deliveries.create_index([("alert_id", ASCENDING)])
+        await self.alerts.create_index([("counsellor_id", ASCENDING), ("status", ASCENDING)])
+        await self.alerts.create_index([("seeker_id", ASCENDING)])
+        await self.alerts.create_index([("status", ASCENDING), ("planned", ASCENDING)])
+
+    # seekers ------------------------------------------------------------------------------------
+
+    async def seeker(self, seeker_id: str) -> Doc | None:
+        return await self.seekers.find_one({"_id": seeker_id})
+
+    async def record_seeker_facts(self, seeker_id: str, version: int, facts: Doc) -> bool:
+        """Keep the newest facts only; an erased seeker never comes back. True when applied."""
+        try:
+            result = await self.seekers.update_one(
+                {"_id": seeker_id, "version": {"$not": {"$gte": version}}, "erased": {"$ne": True}},
+                {"$set": {**facts, "version": version}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return result.modified_count + (1 if result.upserted_id is not None else 0) > 0
+
+    async def save_preferences(self, seeker_id: str, preferences: Doc) -> None:
+        await self.seekers.update_one(
+            {"_id": seeker_id}, {"$set": {"preferences": preferences}}, upsert=True
+        )
+
+    async def erase(self, seeker_id: str, at: datetime) -> None:
+        # The marker first: alerts being planned meanwhile see it and clean up after themselves.
+        await self.seekers.replace_one(
+            {"_id": seeker_id}, {"_id": seeker_id, "erased": True, "erased_at": at}, upsert=True
+        )
+        await self.inbox.delete_many({"seeker_id": seeker_id})
+        await self.sequences.delete_one({"_id": f"seeker:{seeker_id}"})
+        await self.deliveries.delete_many({"seeker_id": seeker_id})
+        await self.dead_letters.delete_many({"seeker_id": seeker_id})
+        await self.alerts.delete_many({"seeker_id": seeker_id})
+        await self.feed.delete_many({"seeker_id": seeker_id})
+        await self.claims.delete_many({"seeker_id": seeker_id})
+        await self.reviews.delete_many({"seeker_id": seeker_id})
+
+    # alerts -------------------------------------------------------------------------------------
+
+    async def insert_alert(self, alert: Doc) -> bool:
+        try:
+            await self.alerts.insert_one(alert)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def alert(self, alert_id: str) -> Doc | None:
+        return await self.alerts.find_one({"_id": alert_id})
+
+    async def transition(self, alert_id: str, from_status: str, changes: Doc) -> Doc | None:
+        return await self.alerts.find_one_and_update(
+            {"_id": alert_id, "status": from_status},
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def decide(self, alert: Doc, decision: str, by: str, at: datetime) -> Doc | None:
+        """Record the one review decision of an alert; None when another was recorded first."""
+        try:
+            await self.reviews.insert_one(
+                {
+                    "_id": alert["_id"],
+                    "seeker_id": alert["seeker_id"],
+                    "decision": decision,
+                    "by": by,
+                    "at": at,
+                }
+            )
+        except DuplicateKeyError:
+            return None
+        return {"decision": decision}
+
+    async def decision(self, alert_id: str) -> Doc | None:
+        return await self.reviews.find_one({"_id": alert_id})
+
+    async def mark_planned(self, alert_id: str) -> None:
+        await self.alerts.update_one({"_id": alert_id}, {"$set": {"planned": True}})
+
+    async def unplanned(self, older_than: datetime, limit: int = 200) -> list[Doc]:
+        return (
+            await self.alerts.find(
+                {"status": RELEASED, "planned": False, "released_at": {"$lte": older_than}}
+            )
+            .limit(limit)
+            .to_list(None)
+        )
+
+    async def due_for_release(self, now: datetime, limit: int = 200) -> list[Doc]:
+        return (
+            await self.alerts.find({"status": HELD, "release_at": {"$lte": now}})
+            .limit(limit)
+            .to_list(None)
+        )
+
+    async def held_alerts(self, counsellor_id: str | None, skip: int, limit: int) -> list[Doc]:
+        query: Doc = {"status": HELD}
+        if counsellor_id is not None:
+            query["counsellor_id"] = counsellor_id
+        cursor = self.alerts.find(query).sort("created_at", ASCENDING).skip(skip).limit(limit)
+        return await cursor.to_list(None)
+
+    async def withdraw_tombstone(
+        self, alert_id: str, seeker_id: str, offer_id: str, at: datetime
+    ) -> None:
+        """A withdrawal seen before its match: the late match must not alert anyone."""
+        await self.alerts.update_one(
+            {"_id": alert_id},
+            {
+                "$setOnInsert": {
+                    "seeker_id": seeker_id,
+                    "offer_id": offer_id,
+                    "status": CANCELLED,
+                    "planned": True,
+                    "created_at": at,
+                    "offer_closed": True,
+                }
+            },
+            upsert=True,
+        )
+
+    # deliveries ---------------------------------------------------------------------------------
+
+    async def add_deliveries(self, deliveries: list[Doc]) -> None:
+        """Insert the deliveries that do not exist yet (a repeated plan bumps into the others)."""
+        if not deliveries:
+            return
+        try:
+            await self.deliveries.insert_many(deliveries, ordered=False)
+        except BulkWriteError as error:
+            if not is_duplicate(error):
+                raise
+
+    async def claim_due(self, now: datetime, lease: timedelta, owner: str) -> Doc | None:
+        """Claim one due delivery for `lease`; None when nothing is due (or others won them)."""
+        candidates = (
+            await self.deliveries.find(
+                {"status": QUEUED, "due_at": {"$lte": now}, "lease_until": {"$lte": now}}
+            )
+            .sort("due_at", ASCENDING)
+            .limit(16)
+            .to_list(None)
+        )
+        for candidate in candidates:
+            generation = int(candidate.get("generation", 0))
+            claim_id = f"{candidate['_id']}#{generation}"
+            try:
+                await self.claims.insert_one(
+                    {
+                        "_id": claim_id,
+                        "seeker_id": candidate.get("seeker_id"),
+                        "owner": owner,
+                        "at": now,
+                    }
+                )
+            except DuplicateKeyError:
+                await self._repair_stale_claim(candidate, claim_id, now, lease)
+                continue
+            claimed = {
+                "generation": generation + 1,
+                "lease_until": now + lease,
+                "lease_owner": owner,
+            }
+            await self.deliveries.update_one({"_id": candidate["_id"]}, {"$set": claimed})
+            return {**candidate, **claimed}
+        return None
+
+    async def _repair_stale_claim(
+        self, candidate: Doc, claim_id: str, now: datetime, lease: timedelta
+    ) -> None:
+        """A claimer that died before moving the generation on: move it on (idempotent $set)."""
+        claim = await self.claims.find_one({"_id": claim_id})
+        if claim is not None and claim["at"] + lease <= now:
+            generation = int(candidate.get("generation", 0)) + 1
+            await self.deliveries.update_one(
+                {"_id": candidate["_id"], "generation": {"$lt": generation}},
+                {"$set": {"generation": generation}},
+            )
+
+    async def settle(self, delivery: Doc, changes: Doc, inc: Doc | None = None) -> bool:
+        """Apply the outcome of a claimed delivery, unless another claim replaced ours since."""
+        update: Doc = {"$set": changes}
+        if inc:
+            update["$inc"] = inc
+        result = await self.deliveries.update_one(
+            {"_id": delivery["_id"], "generation": delivery["generation"], "status": QUEUED},
+            update,
+        )
+        return result.modified_count == 1
+
+    async def set_delivery(self, delivery_id: str, changes: Doc) -> None:
+        await self.deliveries.update_one({"_id": delivery_id}, {"$set": changes})
+
+    async def forget_alert(self, alert_id: str) -> None:
+        await self.deliveries.delete_many({"alert_id": alert_id})
+        for item in await self.inbox.find({"alert_id": alert_id}, {"_id": 1}).to_list(None):
+            await self.feed.delete_many({"notification_id": item["_id"]})
+        await self.inbox.delete_many({"alert_id": alert_id})
+        await self.alerts.delete_one({"_id": alert_id})
+
+    async def cancel_unsent(self, alert_id: str, at: datetime) -> None:
+        await self.deliveries.update_many(
+            {"alert_id": alert_id, "status": {"$in": list(UNSENT)}},
+            {"$set": {"status": CANCELLED, "settled_at": at}},
+        )
+
+    async def deliveries_of(self, alert_id: str) -> list[Doc]:
+        return await self.deliveries.find({"alert_id": alert_id}).to_list(None)
+
+    async def sent_since(self, seeker_id: str, channel: str, since: datetime) -> list[datetime]:
+        found = await self.deliveries.find(
+            {
+                "seeker_id": seeker_id,
+                "channel": channel,
+                "status": SENT,
+                "sent_at": {"$gt": since},
+            },
+            {"sent_at": 1},
+        ).to_list(None)
+        return [d["sent_at"] for d in found]
+
+    async def waiting_for_digest(self, now: datetime, limit: int = 2000) -> list[Doc]:
+        return (
+            await self.deliveries.find({"status": WAITING_DIGEST, "due_at": {"$lte": now}})
+            .limit(limit)
+            .to_list(None)
+        )
+
+    async def mark_digested(self, ids: list[str], digest_id: str, at: datetime) -> None:
+        await self.deliveries.update_many(
+            {"_id": {"$in": ids}, "status": WAITING_DIGEST},
+            {"$set": {"status": DIGESTED, "digest_id": digest_id, "settled_at": at}},
+        )
+
+    async def digest_members(self, digest_id: str) -> list[Doc]:
+        return await self.deliveries.find({"digest_id": digest_id}).to_list(None)
+
+    async def alerts_by_id(self, ids: list[str]) -> list[Doc]:
+        return await self.alerts.find({"_id": {"$in": ids}}).to_list(None)
+
+    async def dead_letter(self, delivery: Doc, reason: str, at: datetime) -> None:
+        await self.dead_letters.update_one(
+            {"_id": delivery["_id"]},
+            {
+                "$setOnInsert": {
+                    "seeker_id": delivery.get("seeker_id"),
+                    "alert_id": delivery.get("alert_id"),
+                    "channel": delivery["channel"],
+                    "attempts": delivery.get("attempts", 0),
+                    "reason": reason,
+                    "at": at,
+                }
+            },
+            upsert=True,
+        )
+
+    # inbox --------------------------------------------------------------------------------------
+
+    async def next_seq(self, recipient: str) -> int:
+        """A proposal only: concurrent callers may get the same number (see append_feed)."""
+        while True:
+            try:
+                counter = await self.sequences.find_one_and_update(
+                    {"_id": recipient},
+                    {"$inc": {"seq": 1}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                continue  # two first upserts of the same counter: the other one created it
+            assert counter is not None
+            return int(counter["seq"])
+
+    async def append_feed(self, recipient: str, notification_id: str, seeker_id: str) -> int:
+        """Give the notification the next position of the recipient's stream (unique, growing)."""
+        while True:
+            seq = await self.next_seq(recipient)
+            try:
+                await self.feed.insert_one(
+                    {
+                        "_id": f"{recipient}#{seq:012d}",
+                        "recipient": recipient,
+                        "seq": seq,
+                        "notification_id": notification_id,
+                        "seeker_id": seeker_id,
+                    }
+                )
+            except DuplicateKeyError:
+                continue  # the counter is not isolated either: a concurrent writer took it
+            return seq
+
+    async def add_to_inbox(self, notification: Doc) -> Doc | None:
+        """Insert once; None when it was already there (a redelivery, or a repair after a crash)."""
+        try:
+            await self.inbox.insert_one(notification)
+        except DuplicateKeyError:
+            existing = await self.inbox.find_one({"_id": notification["_id"]})
+            if existing is None or "seq" in existing:
+                return None
+            notification = existing  # inserted, then a crash before it reached the stream
+        seq = await self.append_feed(
+            notification["recipient"], notification["_id"], notification["seeker_id"]
+        )
+        await self.inbox.update_one({"_id": notification["_id"]}, {"$set": {"seq": seq}})
+        return {**notification, "seq": seq}
+
+    async def touch_inbox(self, alert_id: str, changes: Doc) -> list[Doc]:
+        """Change the notifications of an alert and put them again at the head of their streams."""
+        touched = []
+        for item in await self.inbox.find({"alert_id": alert_id}).to_list(None):
+            seq = await self.append_feed(item["recipient"], item["_id"], item["seeker_id"])
+            await self.inbox.update_one({"_id": item["_id"]}, {"$set": {**changes, "seq": seq}})
+            touched.append({**item, **changes, "seq": seq})
+        return touched
+
+    async def inbox_page(
+        self, recipient: str, skip: int, limit: int, unread_only: bool
+    ) -> tuple[list[Doc], int, int]:
+        query: Doc = {"recipient": recipient}
+        if unread_only:
+            query["read"] = False
+        items = (
+            await self.inbox.find(query)
+            .sort("seq", DESCENDING)
+            .skip(skip)
+            .limit(limit)
+            .to_list(None)
+        )
+        total = await self.inbox.count_documents(query)
+        unread = await self.inbox.count_documents({"recipient": recipient, "read": False})
+        return items, total, unread
+
+    async def inbox_since(self, recipient: str, seq: int, limit: int) -> list[Doc]:
+        """Notifications after position `seq` of the stream, each with the position it has there."""
+        entries = (
+            await self.feed.find({"recipient": recipient, "seq": {"$gt": seq}})
+            .sort("seq", ASCENDING)
+            .limit(limit)
+            .to_list(None)
+        )
+        ids = list({e["notification_id"] for e in entries})
+        found = {n["_id"]: n for n in await self.inbox.find({"_id": {"$in": ids}}).to_list(None)}
+        return [
+            {**found[e["notification_id"]], "seq": e["seq"]}
+            for e in entries
+            if e["notification_id"] in found
+        ]
+
+    async def mark_read(self, recipient: str, notification_id: str, at: datetime) -> Doc | None:
+        return await self.inbox.find_one_and_update(
+            {"_id": notification_id, "recipient": recipient},
+            {"$set": {"read": True, "read_at": at}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+
+def is_duplicate(error: BulkWriteError) -> bool:
+    return all(e.get("code") == 11000 for e in error.details.get("writeErrors", []))

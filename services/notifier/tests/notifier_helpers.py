@@ -1,0 +1,178 @@
+"""Helpers of the notifier's tests: real local servers, a clock, an event publisher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import httpx
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from contracts import Envelope, EventPayload, encode, headers_for, new_envelope, topic_name
+from servicekit.auth import (
+    InternalAuthSettings,
+    Principal,
+    Role,
+    issue_internal_token,
+)
+from servicekit.settings import KafkaSettings
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@asynccontextmanager
+async def serve(app: Any, lifespan: str = "off") -> AsyncIterator[str]:
+    """Run an ASGI app on a free port of 127.0.0.1; yield its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan)
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, 5)
+
+
+@dataclass
+class Receiver:
+    """A push gateway or SMS provider: records what it receives, fails when told to."""
+
+    received: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    failures: list[int] = field(default_factory=list)
+
+    async def endpoint(self, request: Request) -> Response:
+        if self.failures:
+            return Response(status_code=self.failures.pop(0))
+        self.received.append(await request.json())
+        self.keys.append(request.headers.get("idempotency-key", ""))
+        return JSONResponse({"accepted": True}, status_code=202)
+
+
+@dataclass
+class Webhooks:
+    url: str
+    push: Receiver
+    sms: Receiver
+
+
+@dataclass
+class Profiles:
+    """The profiles service's channels route, as the notifier sees it."""
+
+    url: str
+    contacts: dict[str, dict[str, Any]]
+    calls: list[str]
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@dataclass
+class Smtp:
+    host: str
+    port: int
+    mailbox: Mailbox
+
+
+def contact(**changes: Any) -> dict[str, Any]:
+    return {
+        "email": "amina@example.org",
+        "phone": "+33600000000",
+        "push_token": "push-token-1",
+        "language": "fr",
+        "time_zone": "Europe/Paris",
+        **changes,
+    }
+
+
+def token(sub: str, role: Role) -> dict[str, str]:
+    issued = issue_internal_token(Principal(sub=sub, role=role), InternalAuthSettings())
+    return {"Authorization": f"Bearer {issued}"}
+
+
+class Events:
+    """Publishes events as their producers would, and again as a duplicate when asked."""
+
+    def __init__(self, kafka: KafkaSettings) -> None:
+        self.kafka = kafka
+        self.producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+
+    async def publish(
+        self, payload: EventPayload, envelope: Envelope[Any] | None = None
+    ) -> Envelope[Any]:
+        envelope = envelope or new_envelope(payload, producer="recommender")
+        await self.producer.send_and_wait(
+            topic_name(payload.topic, self.kafka.topic_suffix),
+            encode(envelope),
+            key=envelope.key.encode(),
+            headers=[(k, v.encode()) for k, v in headers_for(envelope).items()],
+        )
+        return envelope
+
+
+async def read_sse(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    count: int,
+    timeout_s: float = 10.0,
+    linger_s: float = 0.0,
+) -> list[dict[str, Any]]:
+    """Collect `count` SSE events (then wait `linger_s` for unexpected extra ones)."""
+    found: list[dict[str, Any]] = []
+
+    async def collect() -> None:
+        async with client.stream("GET", url, headers=headers) as response:
+            assert response.status_code == 200, await response.aread()
+            current: dict[str, Any] = {}
+            async for line in response.aiter_lines():
+                if line.startswith("id:"):
+                    current["id"] = line[3:].strip()
+                elif line.startswith("data:"):
+                    current["data"] = json.loads(line[5:].strip())
+                elif line == "" and "data" in current:
+                    found.append(current)
+                    current = {}
+
+    task = asyncio.create_task(collect())
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while len(found) < count and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
+    if linger_s:
+        await asyncio.sleep(linger_s)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return found

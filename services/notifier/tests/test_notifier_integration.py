@@ -1,0 +1,542 @@
+"""The notifier against the real Kafka and FerretDB, a real SMTP server and webhook receivers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from notifier_helpers import Events, FakeClock, Profiles, Smtp, Webhooks, contact, token
+
+from contracts import MatchFound, MatchWithdrawn, ProfileDeleted, ProfileUpdated, Reason
+from notifier.config import Settings, SmtpSettings
+from notifier.contacts import HttpContactDirectory
+from notifier.main import create_app
+from notifier.service import Notifier
+from servicekit.auth import InternalAuthSettings, Role
+from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.testing import eventually
+
+pytestmark = pytest.mark.integration
+
+SERVICE = token("gateway", Role.SERVICE)
+
+
+def a_match(seeker_id: str = "s-1", offer_id: str = "o-1", **changes: Any) -> MatchFound:
+    values: dict[str, Any] = {
+        "seeker_id": seeker_id,
+        "offer_id": offer_id,
+        "offer_version": 1,
+        "profile_version": 1,
+        "score": 0.8,
+        "reasons": [
+            Reason(
+                code="distance_within_radius",
+                text="Ce poste est à 12 km de chez vous, dans les 15 km que vous acceptez.",
+                params={"distance_km": 12, "radius_km": 15},
+            )
+        ],
+        "offer_title": f"Agent d'entretien {offer_id}",
+        "rome_code": "K2204",
+        "distance_km": 12.0,
+        "counsellor_id": "c-1",
+        "needs_review": False,
+        **changes,
+    }
+    return MatchFound(**values)
+
+
+class Harness:
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.client = client
+        self.notifier: Notifier = app.state.notifier
+
+    async def drain(self) -> int:
+        sent = 0
+        while await self.notifier.send_one():
+            sent += 1
+        return sent
+
+    async def inbox(self, seeker_id: str = "s-1") -> list[dict[str, Any]]:
+        response = await self.client.get(f"/seekers/{seeker_id}/notifications", headers=SERVICE)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]  # type: ignore[no-any-return]
+
+    async def inbox_size(self, seeker_id: str = "s-1") -> int:
+        return len(await self.inbox(seeker_id))
+
+    async def counsellor_inbox(self, counsellor_id: str = "c-1") -> list[dict[str, Any]]:
+        response = await self.client.get(
+            f"/counsellors/{counsellor_id}/notifications", headers=SERVICE
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["items"]  # type: ignore[no-any-return]
+
+    async def status(self, alert_id: str) -> dict[str, Any]:
+        response = await self.client.get(f"/alerts/{alert_id}/status", headers=SERVICE)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    async def alert_exists(self, alert_id: str) -> bool:
+        return await self.notifier.store.alert(alert_id) is not None
+
+    async def planned(self, *alert_ids: str) -> None:
+        """Wait until the alerts' deliveries are written (the inbox item comes first)."""
+
+        async def count() -> int:
+            query = {"_id": {"$in": list(alert_ids)}, "planned": True}
+            return await self.notifier.store.alerts.count_documents(query)
+
+        assert await eventually(count, len(alert_ids)) == len(alert_ids)
+
+
+Make = Callable[..., AbstractAsyncContextManager[Harness]]
+
+
+@pytest.fixture
+def make(
+    kafka: KafkaSettings,
+    mongo: MongoSettings,
+    run_id: str,
+    clock: FakeClock,
+    profiles: Profiles,
+    webhooks: Webhooks,
+    smtp: Smtp,
+) -> Make:
+    @asynccontextmanager
+    async def build(**overrides: Any) -> AsyncIterator[Harness]:
+        settings = Settings(
+            kafka=kafka,
+            mongo=mongo,
+            database=f"test_{run_id}",
+            push_webhook_url=f"{webhooks.url}/push",
+            sms_webhook_url=f"{webhooks.url}/sms",
+            smtp=SmtpSettings(host=smtp.host, port=smtp.port),
+            retry_base_s=60,
+            **overrides,
+        )
+        directory = HttpContactDirectory(profiles.url, InternalAuthSettings(), cache_s=0)
+        app = create_app(settings, clock=clock, contacts=directory, background=False)
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as c:
+                yield Harness(app, c)
+
+    return build
+
+
+@pytest.fixture
+async def harness(make: Make, profiles: Profiles) -> AsyncIterator[Harness]:
+    profiles.contacts["s-1"] = contact()
+    async with make() as built:
+        yield built
+
+
+async def test_duplicated_events_give_one_inbox_item_and_one_push(
+    harness: Harness, events: Events, webhooks: Webhooks
+) -> None:
+    first = await events.publish(a_match())
+    await events.publish(a_match(), envelope=first)  # the same event, redelivered
+    await events.publish(a_match(score=0.9))  # another event about the same seeker and offer
+
+    assert await eventually(harness.inbox_size, 1) == 1
+    await harness.planned("s-1:o-1")
+    assert await harness.drain() == 1
+    assert await harness.drain() == 0
+
+    [item] = await harness.inbox()
+    assert item["title"] == "Une offre pour vous : Agent d'entretien o-1"
+    assert "dans les 15 km que vous acceptez" in item["body"]
+    assert [body["token"] for body in webhooks.push.received] == ["push-token-1"]
+    assert webhooks.push.keys == ["s-1:o-1:push"]
+    status = await harness.status("s-1:o-1")
+    assert status["status"] == "delivered"
+    assert status["channels"]["push"]["status"] == "sent"
+    assert status["channels"]["inbox"]["status"] == "delivered"
+
+
+async def test_quiet_hours_hold_a_push_until_the_window_ends(
+    harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
+) -> None:
+    clock.current = datetime(2026, 1, 13, 21, 30, tzinfo=UTC)  # 22:30 in Paris
+    await events.publish(a_match())
+    assert await eventually(harness.inbox_size, 1) == 1  # the inbox is silent: it gets it now
+    await harness.planned("s-1:o-1")
+
+    assert await harness.drain() == 0
+    clock.current = datetime(2026, 1, 14, 6, 59, tzinfo=UTC)  # 07:59 in Paris
+    assert await harness.drain() == 0
+    assert webhooks.push.received == []
+    clock.advance(minutes=1)
+    assert await harness.drain() == 1
+    assert len(webhooks.push.received) == 1
+
+
+async def test_pushes_beyond_three_an_hour_fold_into_the_next_digest(
+    harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
+) -> None:
+    for n in range(5):
+        await events.publish(a_match(offer_id=f"o-{n}", score=0.5 + n / 10))
+    assert await eventually(harness.inbox_size, 5) == 5
+    await eventually(
+        lambda: harness.notifier.store.deliveries.count_documents({"channel": "push"}), 5
+    )
+
+    assert await harness.drain() == 5
+    assert len(webhooks.push.received) == 3
+    assert await harness.notifier.gather_digests(clock.now()) == 0  # not before the slot
+
+    clock.current = datetime(2026, 1, 14, 8, 0, tzinfo=UTC)  # 09:00 in Paris, next morning
+    assert await harness.notifier.gather_digests(clock.now()) == 1
+    assert await harness.drain() == 1
+    digest = webhooks.push.received[-1]
+    assert digest["title"] == "Vos 2 nouvelles offres"
+    assert len(webhooks.push.received) == 4
+
+
+async def test_a_daily_digest_sends_one_email_with_every_match(
+    harness: Harness, events: Events, smtp: Smtp, clock: FakeClock
+) -> None:
+    preferences = {"channels": {"new_match": ["inbox", "email"]}, "frequency": "daily"}
+    response = await harness.client.put(
+        "/seekers/s-1/preferences", json=preferences, headers=token("s-1", Role.SEEKER)
+    )
+    assert response.status_code == 200, response.text
+    await events.publish(a_match(offer_id="o-1", score=0.6))
+    await events.publish(a_match(offer_id="o-2", score=0.9))
+    assert await eventually(harness.inbox_size, 2) == 2
+    await harness.planned("s-1:o-1", "s-1:o-2")
+
+    assert await harness.drain() == 0
+    assert smtp.mailbox.messages == []
+    clock.current = datetime(2026, 1, 14, 8, 0, tzinfo=UTC)
+    await harness.notifier.sweep()
+    assert await harness.drain() == 1
+
+    [mail] = smtp.mailbox.messages
+    assert mail["To"] == "amina@example.org"
+    assert mail["Subject"] == "Vos 2 nouvelles offres"
+    body = mail.get_payload(decode=True).decode()
+    assert body.index("o-2") < body.index("o-1")  # best match first
+
+
+async def test_review_before_send_holds_until_the_counsellor_approves(
+    harness: Harness, events: Events, webhooks: Webhooks
+) -> None:
+    await events.publish(a_match(needs_review=True))
+    await eventually(lambda: harness.alert_exists("s-1:o-1"), True)
+    assert await eventually(lambda: _count(harness.counsellor_inbox), 1) == 1
+
+    assert await harness.drain() == 0
+    assert await harness.inbox() == []
+    assert (await harness.status("s-1:o-1"))["status"] == "held"
+    [review] = await harness.counsellor_inbox()
+    assert review["kind"] == "review"
+    held = await harness.client.get(
+        "/counsellors/c-1/held-alerts", headers=token("c-1", Role.COUNSELLOR)
+    )
+    assert [a["alert_id"] for a in held.json()] == ["s-1:o-1"]
+    seeker_view = await harness.client.get(
+        "/alerts/s-1:o-1/status", headers=token("s-1", Role.SEEKER)
+    )
+    assert seeker_view.json()["status"] == "queued"
+
+    approve = "/held-alerts/s-1:o-1/approve"
+    assert (
+        await harness.client.post(approve, headers=token("c-2", Role.COUNSELLOR))
+    ).status_code == 403
+    assert (
+        await harness.client.post(approve, headers=token("s-1", Role.SEEKER))
+    ).status_code == 403
+    response = await harness.client.post(
+        approve,
+        json={"note": "Appelez-moi avant de postuler."},
+        headers=token("c-1", Role.COUNSELLOR),
+    )
+    assert response.status_code == 200, response.text
+    again = await harness.client.post(approve, headers=token("c-1", Role.COUNSELLOR))
+    assert again.status_code == 409
+
+    [item] = await harness.inbox()
+    assert "Le mot de votre conseiller : Appelez-moi avant de postuler." in item["body"]
+    assert await harness.drain() == 1
+    assert len(webhooks.push.received) == 1
+    assert (await harness.status("s-1:o-1"))["status"] == "delivered"
+
+
+async def test_a_rejected_alert_never_reaches_the_seeker(harness: Harness, events: Events) -> None:
+    await events.publish(a_match(needs_review=True))
+    await eventually(lambda: harness.alert_exists("s-1:o-1"), True)
+    response = await harness.client.post(
+        "/held-alerts/s-1:o-1/reject", headers=token("c-1", Role.COUNSELLOR)
+    )
+    assert response.json()["status"] == "rejected"
+    assert await harness.drain() == 0
+    assert await harness.inbox() == []
+    seeker_view = await harness.client.get(
+        "/alerts/s-1:o-1/status", headers=token("s-1", Role.SEEKER)
+    )
+    assert seeker_view.json()["status"] == "cancelled"
+
+
+async def test_held_alerts_go_out_by_themselves_after_the_delay(
+    make: Make, profiles: Profiles, events: Events, clock: FakeClock
+) -> None:
+    profiles.contacts["s-1"] = contact()
+    async with make(auto_release_hours=4) as harness:
+        await events.publish(a_match(needs_review=True))
+        await eventually(lambda: harness.alert_exists("s-1:o-1"), True)
+        clock.advance(hours=3)
+        await harness.notifier.sweep()
+        assert await harness.inbox() == []
+        clock.advance(hours=1)
+        await harness.notifier.sweep()
+        assert len(await harness.inbox()) == 1
+
+
+async def test_withdrawal_cancels_what_is_unsent_and_closes_what_was_seen(
+    harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
+) -> None:
+    clock.current = datetime(2026, 1, 13, 22, 0, tzinfo=UTC)  # quiet: the push waits
+    await events.publish(a_match())
+    assert await eventually(harness.inbox_size, 1) == 1
+    await harness.planned("s-1:o-1")
+    await events.publish(MatchWithdrawn(seeker_id="s-1", offer_id="o-1", reason="offer_closed"))
+    store = harness.notifier.store
+    closed, cancelled = {"offer_closed": True}, {"status": "cancelled"}
+    assert await eventually(lambda: store.inbox.count_documents(closed), 1) == 1
+    assert await eventually(lambda: store.deliveries.count_documents(cancelled), 1) == 1
+
+    clock.advance(hours=12)
+    assert await harness.drain() == 0
+    assert webhooks.push.received == []
+    [item] = await harness.inbox()
+    assert item["offer_closed"] is True
+    assert item["seq"] == 2  # moved to the head of the stream, so live clients see the change
+    status = await harness.status("s-1:o-1")
+    assert status["offer_closed"] is True
+    assert status["channels"]["push"]["status"] == "cancelled"
+
+
+async def test_a_withdrawal_seen_before_its_match_silences_it(
+    harness: Harness, events: Events
+) -> None:
+    await events.publish(MatchWithdrawn(seeker_id="s-1", offer_id="o-1", reason="offer_closed"))
+    await eventually(lambda: harness.alert_exists("s-1:o-1"), True)
+    await events.publish(a_match())
+    await events.publish(a_match(offer_id="o-2"))
+    assert await eventually(harness.inbox_size, 1) == 1
+    assert [i["offer_id"] for i in await harness.inbox()] == ["o-2"]
+
+
+async def test_a_failing_channel_is_retried_with_backoff_then_dead_lettered(
+    make: Make, profiles: Profiles, events: Events, webhooks: Webhooks, clock: FakeClock
+) -> None:
+    profiles.contacts["s-1"] = contact()
+    async with make(max_attempts=3) as harness:
+        webhooks.push.failures = [503, 503, 503]
+        await events.publish(a_match())
+        assert await eventually(harness.inbox_size, 1) == 1
+        await eventually(lambda: harness.notifier.store.deliveries.count_documents({}), 2)
+        assert await harness.drain() == 1
+        push = (await harness.status("s-1:o-1"))["channels"]["push"]
+        assert (push["status"], push["attempts"]) == ("queued", 1)
+        clock.advance(seconds=59)
+        assert await harness.drain() == 0  # first retry after 60 s
+        clock.advance(seconds=1)
+        assert await harness.drain() == 1
+        clock.advance(seconds=120)  # then 120 s
+        assert await harness.drain() == 1
+
+        push = (await harness.status("s-1:o-1"))["channels"]["push"]
+        assert (push["status"], push["attempts"]) == ("failed", 3)
+        [dead] = await harness.notifier.store.dead_letters.find().to_list(None)
+        assert dead["reason"] == "webhook answered 503"
+        assert dead["channel"] == "push"
+        assert webhooks.push.received == []
+
+
+async def test_a_channel_that_recovers_sends_once(
+    harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
+) -> None:
+    webhooks.push.failures = [500]
+    await events.publish(a_match())
+    await eventually(lambda: harness.notifier.store.deliveries.count_documents({}), 2)
+    await harness.drain()
+    clock.advance(minutes=1)
+    await harness.drain()
+    assert len(webhooks.push.received) == 1
+    assert (await harness.status("s-1:o-1"))["channels"]["push"]["attempts"] == 2
+
+
+async def test_a_crash_after_claiming_retries_after_the_lease(
+    harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
+) -> None:
+    await events.publish(a_match())
+    await eventually(lambda: harness.notifier.store.deliveries.count_documents({}), 2)
+    store = harness.notifier.store
+    claimed = await store.claim_due(clock.now(), harness.notifier.lease, "crashed-replica")
+    assert claimed is not None
+    assert await harness.drain() == 0  # leased by the crashed replica
+    clock.advance(seconds=61)
+    assert await harness.drain() == 1
+    assert len(webhooks.push.received) == 1
+
+
+async def test_no_smartphone_alerts_go_through_the_counsellor(
+    harness: Harness, events: Events, webhooks: Webhooks
+) -> None:
+    await events.publish(a_match(via_counsellor=True))
+    assert await eventually(lambda: _count(harness.counsellor_inbox), 1) == 1
+    [relay] = await harness.counsellor_inbox()
+    assert relay["kind"] == "relay"
+    assert relay["title"].startswith("À transmettre à s-1")
+    assert await harness.drain() == 0
+    assert await harness.inbox() == []
+    assert webhooks.push.received == []
+
+
+async def test_a_strong_match_alerts_the_counsellor_too(harness: Harness, events: Events) -> None:
+    await events.publish(a_match(strong=True))
+    assert await eventually(lambda: _count(harness.counsellor_inbox), 1) == 1
+    assert (await harness.counsellor_inbox())[0]["kind"] == "strong"
+    assert await eventually(harness.inbox_size, 1) == 1
+
+
+async def test_profile_facts_ask_for_review_even_without_the_flag(
+    harness: Harness, events: Events
+) -> None:
+    profile = ProfileUpdated(
+        seeker_id="s-1",
+        version=1,
+        counsellor_id="c-7",
+        occupations=[],
+        place={"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
+        radius_km=10,
+        contract_types=[],
+        review_before_send=True,
+    )
+    await events.publish(profile)
+    await eventually(lambda: _seeker_known(harness), True)
+    await events.publish(a_match(counsellor_id=None))
+    await eventually(lambda: harness.alert_exists("s-1:o-1"), True)
+    alert = await harness.notifier.store.alert("s-1:o-1")
+    assert alert is not None
+    assert (alert["status"], alert["counsellor_id"]) == ("held", "c-7")
+
+
+async def test_erasure_purges_inbox_preferences_and_deliveries(
+    harness: Harness, events: Events, webhooks: Webhooks
+) -> None:
+    await harness.client.put(
+        "/seekers/s-1/preferences", json={"frequency": "weekly"}, headers=SERVICE
+    )
+    await events.publish(a_match())
+    assert await eventually(harness.inbox_size, 1) == 1
+    await harness.planned("s-1:o-1")
+    await events.publish(ProfileDeleted(seeker_id="s-1", deleted_at=datetime.now(UTC)))
+    assert await eventually(harness.inbox_size, 0) == 0
+
+    store = harness.notifier.store
+    await events.publish(a_match(offer_id="o-late"))
+    await asyncio.sleep(2)  # time for the late match to be consumed (and ignored)
+    assert not await harness.alert_exists("s-1:o-late")
+    assert await store.deliveries.count_documents({"seeker_id": "s-1"}) == 0
+    assert await store.alerts.count_documents({"seeker_id": "s-1"}) == 0
+    assert await store.inbox.count_documents({"seeker_id": "s-1"}) == 0
+    assert await store.seeker("s-1") == {
+        "_id": "s-1",
+        "erased": True,
+        "erased_at": (await store.seeker("s-1") or {})["erased_at"],
+    }
+    preferences = await harness.client.get("/seekers/s-1/preferences", headers=SERVICE)
+    assert preferences.json()["frequency"] == "instant"
+    assert await harness.drain() == 0
+
+
+async def test_read_pagination_and_access_rules(harness: Harness, events: Events) -> None:
+    for n in range(3):
+        await events.publish(a_match(offer_id=f"o-{n}"))
+    assert await eventually(harness.inbox_size, 3) == 3
+    own = token("s-1", Role.SEEKER)
+
+    page = await harness.client.get("/seekers/s-1/notifications?page_size=2", headers=own)
+    assert [len(page.json()["items"]), page.json()["total"], page.json()["unread"]] == [2, 3, 3]
+    newest = page.json()["items"][0]["id"]
+    read = await harness.client.post(f"/seekers/s-1/notifications/{newest}/read", headers=own)
+    assert read.json()["read"] is True
+    unread = await harness.client.get("/seekers/s-1/notifications?unread_only=true", headers=own)
+    assert unread.json()["total"] == 2
+
+    other = token("s-2", Role.SEEKER)
+    assert (
+        await harness.client.get("/seekers/s-1/notifications", headers=other)
+    ).status_code == 403
+    assert (await harness.client.get("/seekers/s-1/notifications")).status_code == 401
+    too_big = await harness.client.get("/seekers/s-1/notifications?page_size=101", headers=own)
+    assert too_big.status_code == 422
+    assert "page_size" in too_big.text
+    counsellor = token("c-1", Role.COUNSELLOR)
+    assert (
+        await harness.client.get("/seekers/s-1/notifications", headers=counsellor)
+    ).status_code == 403
+    missing = await harness.client.post("/seekers/s-1/notifications/nope/read", headers=own)
+    assert missing.status_code == 404
+    bad = await harness.client.put(
+        "/seekers/s-1/preferences",
+        json={"quiet_hours": {"start": "25:00", "end": "08:00"}},
+        headers=own,
+    )
+    assert bad.status_code == 422
+    assert "quiet_hours" in bad.text
+
+
+async def _count(probe: Callable[[], Any]) -> int:
+    return len(await probe())
+
+
+async def _seeker_known(harness: Harness) -> bool:
+    return await harness.notifier.store.seeker("s-1") is not None
+
+
+async def test_racing_workers_send_each_delivery_once(
+    harness: Harness, events: Events, webhooks: Webhooks
+) -> None:
+    await harness.client.put(
+        "/seekers/s-1/preferences", json={"max_push_per_hour": 60}, headers=SERVICE
+    )
+    for n in range(8):
+        await events.publish(a_match(offer_id=f"o-{n}"))
+    await eventually(
+        lambda: harness.notifier.store.deliveries.count_documents({"channel": "push"}), 8
+    )
+
+    sent = await asyncio.gather(*(harness.drain() for _ in range(4)))
+
+    assert sum(sent) == 8
+    assert sorted(webhooks.push.keys) == sorted(f"s-1:o-{n}:push" for n in range(8))
+
+
+async def test_racing_reviews_have_one_winner(harness: Harness, events: Events) -> None:
+    await events.publish(a_match(needs_review=True))
+    await eventually(lambda: harness.alert_exists("s-1:o-1"), True)
+    counsellor = token("c-1", Role.COUNSELLOR)
+
+    answers = await asyncio.gather(
+        *(
+            harness.client.post(f"/held-alerts/s-1:o-1/{decision}", headers=counsellor)
+            for decision in ("approve", "reject", "reject", "approve")
+        )
+    )
+
+    winners = {a.json()["status"] for a in answers if a.status_code == 200}
+    assert len(winners) == 1  # repeating the winning decision is fine, contradicting it is not
+    assert {a.status_code for a in answers} == {200, 409}
+    assert len(await harness.inbox()) == (0 if winners == {"rejected"} else 1)

@@ -1,0 +1,59 @@
+"""Texts in plain French (default) and English, carrying the match's reasons."""
+
+import pytest
+from pydantic import ValidationError
+
+from notifier.domain.model import Category, Channel, Contact, Frequency, Language, Preferences
+from notifier.domain.templates import MatchFacts, counsellor_message, digest_message, match_message
+
+FACTS = MatchFacts(
+    offer_id="o-1",
+    offer_title="Agent d'entretien",
+    distance_km=12.4,
+    reasons=("Ce poste est à 12 km de chez vous, dans les 15 km que vous acceptez.",),
+)
+
+
+def test_a_match_speaks_french_by_default_and_says_why() -> None:
+    message = match_message(FACTS)
+    assert message.title == "Une offre pour vous : Agent d'entretien"
+    assert "à 12 km" in message.body
+    assert "Pourquoi cette offre" in message.body
+    assert FACTS.reasons[0] in message.body
+    assert len(message.short) <= 160
+
+
+def test_a_match_in_english_with_the_counsellors_note() -> None:
+    facts = MatchFacts("o-1", "Cleaner", 0.4, (), note="Call me before applying.")
+    message = match_message(facts, Language.EN)
+    assert message.title == "A job for you: Cleaner"
+    assert "less than 1 km" in message.body
+    assert "A word from your counsellor: Call me before applying." in message.body
+
+
+def test_counsellor_texts_name_the_seeker() -> None:
+    assert "s-9" in counsellor_message("relay", FACTS, "s-9").title
+    assert counsellor_message("review", FACTS, "s-9").title.startswith("Alerte à valider")
+
+
+def test_digest_lists_each_offer_with_its_first_reason() -> None:
+    other = MatchFacts("o-2", "Plongeur", 3, ("Vous avez déjà fait ce métier.",))
+    message = digest_message([FACTS, other])
+    assert message.title == "Vos 2 nouvelles offres"
+    assert "- Plongeur (3 km) : Vous avez déjà fait ce métier." in message.body
+
+
+def test_default_preferences() -> None:
+    preferences = Preferences()
+    assert preferences.channels_for(Category.NEW_MATCH) == [Channel.INBOX, Channel.PUSH]
+    assert preferences.frequency is Frequency.INSTANT
+    assert preferences.max_push_per_hour == 3
+
+
+def test_preferences_reject_unknown_channels_naming_the_field() -> None:
+    with pytest.raises(ValidationError, match=r"channels\.new_match"):
+        Preferences.model_validate({"channels": {"new_match": ["pigeon"]}})
+
+
+def test_an_unknown_time_zone_falls_back_to_paris() -> None:
+    assert Contact(time_zone="Mars/Olympus").time_zone == "Europe/Paris"
