@@ -1,6 +1,7 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit.auth import InternalAuthSettings
 from servicekit.settings import KafkaSettings, MongoSettings
 
 
@@ -8,5 +9,23 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OFFERS_", extra="ignore")
 
     database: str = Field(default="tremplin_offers", description="MongoDB database name.")
+    validity_days: int = Field(
+        default=60,
+        ge=1,
+        le=366,
+        description="An offer without an explicit end closes this many days after its last update.",
+    )
+    sweep_interval_s: float = Field(
+        default=60.0, gt=0, description="How often offers past their validity are closed."
+    )
+    import_max_records: int = Field(
+        default=5000, ge=1, description="Most France Travail records one import request may carry."
+    )
+    serialize_writes: bool = Field(
+        default=True,
+        description="One write at a time per process: FerretDB 1.24 loses one of two concurrent "
+        "updates of the same document. Real MongoDB does not need it.",
+    )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     mongo: MongoSettings = Field(default_factory=MongoSettings)
+    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)

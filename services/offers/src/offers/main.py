@@ -1,13 +1,19 @@
 """Composition root of the offers service."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from offers import api
 from offers.config import Settings
+from offers.store import OfferStore
+from offers.sweep import sweep_forever
+from refdata import get_referential
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
+from servicekit.outbox import OutboxRelay
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -16,14 +22,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with kafka_and_mongo(app, broker, settings.mongo):
+        app.state.settings = settings
+        app.state.internal_auth = settings.internal_auth
+        app.state.reference = await asyncio.to_thread(get_referential)
+        async with kafka_and_mongo(app, broker, settings.mongo) as client:
+            database = client[settings.database]
+            write_lock = asyncio.Lock() if settings.serialize_writes else None
+            app.state.store = OfferStore(database, write_lock)
+            await app.state.store.create_indexes()
+            app.state.relay = OutboxRelay(
+                database["offers"], broker, settings.kafka.topic_suffix, write_lock=write_lock
+            )
             yield
 
-    return create_service_app(
+    app = create_service_app(
         name="offers",
         description="Job offers from employers and partner feeds: offer-published, offer-closed.",
         lifespan=lifespan,
+        background=lambda app: [
+            app.state.relay.run(),
+            sweep_forever(app.state.store, app.state.relay, settings.sweep_interval_s),
+        ],
     )
+    app.include_router(api.router)
+    return app
 
 
 app = create_app()

@@ -1,0 +1,357 @@
+"""Internal HTTP API of the offers service (the gateway exposes it to employers and apps)."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response, status
+from pydantic import BaseModel, Field
+
+from contracts.vocabulary import ClosureReason, ContractType
+from offers.config import Settings
+from offers.domain.employer import offer_from_input
+from offers.domain.france_travail import offer_from_france_travail
+from offers.domain.offer import ROME_PATTERN, InvalidOffer, Offer, OfferIn, ReferenceData
+from offers.store import (
+    ConcurrentUpdateError,
+    OfferExistsError,
+    OfferStore,
+    SearchQuery,
+    Status,
+    StoredOffer,
+)
+from servicekit.auth import Caller, Principal, Role, forbid
+from servicekit.outbox import OutboxRelay
+
+router = APIRouter(prefix="/offers", tags=["offers"])
+
+MAX_PAGE_SIZE = 100
+
+
+def get_store(request: Request) -> OfferStore:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def get_relay(request: Request) -> OutboxRelay:
+    return request.app.state.relay  # type: ignore[no-any-return]
+
+
+def get_reference(request: Request) -> ReferenceData:
+    return request.app.state.reference  # type: ignore[no-any-return]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+Store = Annotated[OfferStore, Depends(get_store)]
+Relay = Annotated[OutboxRelay, Depends(get_relay)]
+Reference = Annotated[ReferenceData, Depends(get_reference)]
+Config = Annotated[Settings, Depends(get_settings)]
+
+
+class OfferView(BaseModel):
+    offer: Offer
+    version: int = Field(description="Grows with every material change; events carry it.")
+    status: Status
+    closed_reason: ClosureReason | None = None
+    closed_at: datetime | None = None
+    distance_km: float | None = Field(
+        default=None, description="Distance from the searched commune, in a search by place."
+    )
+
+
+class Closure(BaseModel):
+    reason: Literal[ClosureReason.FILLED, ClosureReason.WITHDRAWN] = Field(
+        description="filled or withdrawn (offers past their validity close by themselves)."
+    )
+
+
+class SearchResult(BaseModel):
+    total: int = Field(description="Offers matching the search, over all pages.")
+    page: int
+    page_size: int
+    items: list[OfferView]
+
+
+class RejectedRecord(BaseModel):
+    index: int = Field(description="Position of the record in the batch, from 0.")
+    id: str | None = Field(description="The record's `id`, when it has one.")
+    field: str = Field(description="Field of the France Travail record that is wrong.")
+    reason: str
+
+
+class ImportResult(BaseModel):
+    accepted: int = Field(description="New offers, each published.")
+    updated: int = Field(description="Offers whose matching facts changed: a new version each.")
+    unchanged: int = Field(description="Offers already known with the same matching facts.")
+    rejected: list[RejectedRecord] = Field(description="Records not imported, and why.")
+
+
+def view(stored: StoredOffer) -> OfferView:
+    return OfferView(
+        offer=stored.offer,
+        version=stored.version,
+        status=stored.status,
+        closed_reason=stored.closed_reason,
+        closed_at=stored.closed_at,
+        distance_km=stored.distance_km,
+    )
+
+
+def unprocessable(where: str, field: str, reason: str) -> HTTPException:
+    """A 422 shaped like FastAPI's own, naming the field to fix."""
+    detail = [{"loc": [where, *field.split(".")], "msg": reason, "type": "value_error"}]
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
+
+
+def is_staff(caller: Principal) -> bool:
+    return caller.role in (Role.OPERATOR, Role.SERVICE)
+
+
+def may_change(caller: Principal, offer: Offer) -> bool:
+    if is_staff(caller):
+        return True
+    return caller.role is Role.EMPLOYER and offer.employer_id == caller.sub
+
+
+async def offer_to_change(store: OfferStore, offer_id: str, caller: Principal) -> StoredOffer:
+    stored = await store.get(offer_id)
+    if stored is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
+    if not may_change(caller, stored.offer):
+        raise forbid("Only the employer who published this offer, or an operator, may change it.")
+    return stored
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": OfferView, "description": "The same offer was already published."},
+        403: {"description": "Only employers, operators and services publish offers."},
+        409: {"description": "Another offer already has this id."},
+    },
+)
+async def publish_offer(
+    offer_in: OfferIn,
+    caller: Caller,
+    store: Store,
+    relay: Relay,
+    reference: Reference,
+    settings: Config,
+    response: Response,
+) -> OfferView:
+    """Publish an offer (`offer-published`, version 1); the same offer again is harmless."""
+    if caller.role is not Role.EMPLOYER and not is_staff(caller):
+        raise forbid("Only employers, operators and services publish offers.")
+    now = datetime.now(UTC)
+    try:
+        offer = offer_from_input(
+            offer_in,
+            reference,
+            offer_id=offer_in.id or uuid.uuid4().hex,
+            employer_id=caller.sub if caller.role is Role.EMPLOYER else None,
+            created_at=now,
+            now=now,
+            validity_days=settings.validity_days,
+        )
+        saved = await store.publish(offer)
+    except InvalidOffer as error:
+        raise unprocessable("body", error.field, error.reason) from None
+    except OfferExistsError:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"An offer with id {offer_in.id!r} exists with other facts; "
+            f"change it with PUT /offers/{offer_in.id}.",
+        ) from None
+    except ConcurrentUpdateError:
+        raise HTTPException(status.HTTP_409_CONFLICT, "The offer changed meanwhile.") from None
+    if saved.published:
+        relay.wake()
+    if not saved.created:
+        response.status_code = status.HTTP_200_OK
+    return view(saved.stored)
+
+
+@router.put(
+    "/{offer_id}",
+    responses={
+        403: {"description": "Not your offer."},
+        404: {"description": "No such offer."},
+        409: {"description": "The offer is closed, or changed at the same time."},
+    },
+)
+async def update_offer(
+    offer_id: str,
+    offer_in: OfferIn,
+    caller: Caller,
+    store: Store,
+    relay: Relay,
+    reference: Reference,
+    settings: Config,
+) -> OfferView:
+    """Replace an open offer's facts; a material change publishes the next version."""
+    if offer_in.id is not None and offer_in.id != offer_id:
+        raise unprocessable("body", "id", f"differs from the offer id in the path, {offer_id!r}")
+    current = await offer_to_change(store, offer_id, caller)
+    if current.status is not Status.OPEN:
+        raise HTTPException(status.HTTP_409_CONFLICT, "A closed offer cannot change.")
+    try:
+        offer = offer_from_input(
+            offer_in,
+            reference,
+            offer_id=offer_id,
+            employer_id=current.offer.employer_id,
+            created_at=current.offer.created_at,
+            now=datetime.now(UTC),
+            validity_days=settings.validity_days,
+        )
+        saved = await store.replace(offer, expected_version=current.version)
+    except InvalidOffer as error:
+        raise unprocessable("body", error.field, error.reason) from None
+    except ConcurrentUpdateError:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "The offer changed or closed meanwhile; read it again."
+        ) from None
+    if saved.published:
+        relay.wake()
+    return view(saved.stored)
+
+
+@router.post(
+    "/{offer_id}/close",
+    responses={403: {"description": "Not your offer."}, 404: {"description": "No such offer."}},
+)
+async def close_offer(
+    offer_id: str, closure: Closure, caller: Caller, store: Store, relay: Relay
+) -> OfferView:
+    """Close an offer, filled or withdrawn (`offer-closed`); closing it again changes nothing."""
+    await offer_to_change(store, offer_id, caller)
+    saved = await store.close(offer_id, closure.reason, datetime.now(UTC))
+    if saved is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
+    if saved.published:
+        relay.wake()
+    return view(saved.stored)
+
+
+@router.get("/{offer_id}", responses={404: {"description": "No such offer (or not yours)."}})
+async def get_offer(offer_id: str, caller: Caller, store: Store) -> OfferView:
+    """An offer; a closed one only for its employer, operators and services."""
+    stored = await store.get(offer_id)
+    if stored is None or (
+        stored.status is not Status.OPEN and not may_change(caller, stored.offer)
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
+    return view(stored)
+
+
+@router.get("")
+async def search_offers(
+    caller: Caller,
+    store: Store,
+    reference: Reference,
+    rome: Annotated[
+        list[Annotated[str, Query(pattern=ROME_PATTERN)]],
+        Query(description="ROME codes of the occupation; repeat for several."),
+    ] = [],  # noqa: B006 (FastAPI copies query defaults)
+    contract: Annotated[
+        list[ContractType], Query(description="Contract types; repeat for several.")
+    ] = [],  # noqa: B006
+    commune: Annotated[
+        str | None, Query(description="INSEE code of the commune to search around.")
+    ] = None,
+    radius_km: Annotated[
+        float, Query(gt=0, le=200, description="Search radius around `commune`, in km.")
+    ] = 30.0,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+) -> SearchResult:
+    """Open offers, newest first, or nearest first around a commune."""
+    latitude = longitude = None
+    if commune is not None:
+        found = reference.commune(commune)
+        if found is None or found.latitude is None or found.longitude is None:
+            raise unprocessable("query", "commune", f"unknown commune {commune!r}")
+        latitude, longitude = found.latitude, found.longitude
+    query = SearchQuery(
+        rome_codes=tuple(rome),
+        contract_types=tuple(contract),
+        latitude=latitude,
+        longitude=longitude,
+        radius_km=radius_km if commune is not None else None,
+        page=page,
+        page_size=page_size,
+    )
+    result = await store.search(query)
+    return SearchResult(
+        total=result.total,
+        page=page,
+        page_size=page_size,
+        items=[view(item) for item in result.items],
+    )
+
+
+@router.post(
+    "/import",
+    responses={
+        403: {"description": "Only operators and services import offers."},
+        413: {"description": "Too many records in one request."},
+    },
+)
+async def import_offers(
+    records: Annotated[
+        list[Any], Body(description="Records in France Travail's Offres d'emploi v2 format.")
+    ],
+    caller: Caller,
+    store: Store,
+    relay: Relay,
+    reference: Reference,
+    settings: Config,
+) -> ImportResult:
+    """Import France Travail records: invalid ones are reported one by one, valid ones kept.
+
+    Importing the same offers again publishes nothing; a changed offer publishes its next version.
+    """
+    if not is_staff(caller):
+        raise forbid("Only operators and services import offers.")
+    if len(records) > settings.import_max_records:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"{len(records)} records; send at most {settings.import_max_records} per request.",
+        )
+    now = datetime.now(UTC)
+    offers: list[tuple[int, Offer]] = []
+    rejected: list[RejectedRecord] = []
+    for index, record in enumerate(records):
+        try:
+            offer = offer_from_france_travail(
+                record, reference, now=now, validity_days=settings.validity_days
+            )
+        except InvalidOffer as error:
+            record_id = record.get("id") if isinstance(record, dict) else None
+            rejected.append(
+                RejectedRecord(
+                    index=index,
+                    id=record_id if isinstance(record_id, str) else None,
+                    field=error.field,
+                    reason=error.reason,
+                )
+            )
+        else:
+            offers.append((index, offer))
+    report = await store.import_offers(offers)
+    if report.accepted or report.updated:
+        relay.wake()
+    rejected.extend(
+        RejectedRecord(index=r.index, id=r.id, field=r.field, reason=r.reason)
+        for r in report.rejected
+    )
+    rejected.sort(key=lambda r: r.index)
+    return ImportResult(
+        accepted=report.accepted,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        rejected=rejected,
+    )

@@ -1,0 +1,451 @@
+"""Offers in MongoDB: one document per offer, its outbox inside (one atomic write for both)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.results import BulkWriteResult, UpdateResult
+
+from contracts import OFFER_CLOSED, OFFER_PUBLISHED, OfferClosed, new_envelope
+from contracts.vocabulary import ClosureReason, ContractType
+from offers.domain.offer import Offer, content_hash, fingerprint, published_payload
+from refdata import distance_km
+from servicekit.outbox import OUTBOX_FIELD, outbox_entry
+
+PRODUCER = "offers"
+KM_PER_DEGREE = 111.2
+# Enough to read every field a view needs, never the outbox.
+VIEW = {"offer": 1, "version": 1, "status": 1, "closed_reason": 1, "closed_at": 1}
+STATE = {
+    "version": 1,
+    "fingerprint": 1,
+    "content_hash": 1,
+    "status": 1,
+    "employer_id": 1,
+    "offer.created_at": 1,
+}
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ConcurrentUpdateError(Exception):
+    pass
+
+
+class OfferExistsError(Exception):
+    """Another offer (other facts, or another owner) already has this id."""
+
+
+@dataclass(frozen=True)
+class StoredOffer:
+    offer: Offer
+    version: int
+    status: Status
+    closed_reason: ClosureReason | None = None
+    closed_at: datetime | None = None
+    distance_km: float | None = None
+
+
+@dataclass(frozen=True)
+class Saved:
+    stored: StoredOffer
+    created: bool
+    published: bool
+
+
+@dataclass
+class Rejection:
+    index: int
+    id: str | None
+    field: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    accepted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    rome_codes: tuple[str, ...] = ()
+    contract_types: tuple[ContractType, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: float | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int
+    items: list[StoredOffer]
+
+
+def published_entry(offer: Offer, version: int) -> tuple[dict[str, Any], str]:
+    """The outbox entry of `offer-published`, and the fingerprint of the facts it carries."""
+    payload = published_payload(offer, version)
+    entry = outbox_entry(new_envelope(payload, producer=PRODUCER), OFFER_PUBLISHED)
+    return entry, fingerprint(payload)
+
+
+def closed_entry(offer_id: str, reason: ClosureReason, closed_at: datetime) -> dict[str, Any]:
+    payload = OfferClosed(offer_id=offer_id, reason=reason, closed_at=closed_at)
+    return outbox_entry(new_envelope(payload, producer=PRODUCER), OFFER_CLOSED)
+
+
+def _state(offer: Offer) -> dict[str, Any]:
+    """The stored offer and the copies of its fields that queries filter on."""
+    return {
+        "offer": offer.model_dump(mode="json"),
+        "content_hash": content_hash(offer),
+        "employer_id": offer.employer_id,
+        "rome_code": offer.rome_code,
+        "contract_type": offer.contract_type.value,
+        "latitude": offer.place.latitude,
+        "longitude": offer.place.longitude,
+        "published_at": offer.created_at,
+        "updated_at": offer.updated_at,
+        "valid_until": offer.valid_until,
+    }
+
+
+def _new_document(offer: Offer) -> dict[str, Any]:
+    entry, new_fingerprint = published_entry(offer, 1)
+    return {
+        "_id": offer.id,
+        **_state(offer),
+        "status": Status.OPEN.value,
+        "version": 1,
+        "fingerprint": new_fingerprint,
+        OUTBOX_FIELD: [entry],
+    }
+
+
+def _stored(document: dict[str, Any], distance: float | None = None) -> StoredOffer:
+    reason = document.get("closed_reason")
+    return StoredOffer(
+        offer=Offer.model_validate(document["offer"]),
+        version=document["version"],
+        status=Status(document["status"]),
+        closed_reason=ClosureReason(reason) if reason else None,
+        closed_at=document.get("closed_at"),
+        distance_km=distance,
+    )
+
+
+class OfferStore:
+    def __init__(
+        self, database: AsyncDatabase[dict[str, Any]], write_lock: asyncio.Lock | None = None
+    ) -> None:
+        self.offers = database["offers"]
+        # Shared with the outbox relay: FerretDB loses one of two concurrent updates of a document.
+        self._writes: contextlib.AbstractAsyncContextManager[Any] = (
+            write_lock or contextlib.nullcontext()
+        )
+
+    async def _insert_one(self, document: dict[str, Any]) -> None:
+        async with self._writes:
+            await self.offers.insert_one(document)
+
+    async def _update_one(self, where: dict[str, Any], update: dict[str, Any]) -> UpdateResult:
+        async with self._writes:
+            return await self.offers.update_one(where, update)
+
+    async def _bulk_write(self, operations: Sequence[Any]) -> BulkWriteResult:
+        async with self._writes:
+            return await self.offers.bulk_write(list(operations), ordered=False)
+
+    async def create_indexes(self) -> None:
+        await self.offers.create_index([("status", ASCENDING), ("valid_until", ASCENDING)])
+        await self.offers.create_index([("status", ASCENDING), ("rome_code", ASCENDING)])
+        await self.offers.create_index([("status", ASCENDING), ("published_at", DESCENDING)])
+
+    async def get(self, offer_id: str) -> StoredOffer | None:
+        document = await self.offers.find_one({"_id": offer_id}, VIEW)
+        return None if document is None else _stored(document)
+
+    async def publish(self, offer: Offer) -> Saved:
+        """Store a new offer with `offer-published` v1; the same offer again changes nothing."""
+        for _ in range(10):
+            try:
+                await self._insert_one(_new_document(offer))
+            except DuplicateKeyError:
+                pass
+            else:
+                return Saved(StoredOffer(offer, 1, Status.OPEN), created=True, published=True)
+            current = await self.offers.find_one({"_id": offer.id}, {**VIEW, **STATE})
+            if current is None:
+                continue  # erased in between: try again
+            _, new_fingerprint = published_entry(offer, current["version"])
+            same_owner = current.get("employer_id") == offer.employer_id
+            if not same_owner or current["fingerprint"] != new_fingerprint:
+                raise OfferExistsError(offer.id)
+            return Saved(_stored(current), created=False, published=False)
+        raise ConcurrentUpdateError(offer.id)
+
+    async def replace(self, offer: Offer, expected_version: int) -> Saved:
+        """Store new facts of an open offer; a material change publishes the next version."""
+        current = await self.offers.find_one(
+            {"_id": offer.id, "version": expected_version}, {"fingerprint": 1}
+        )
+        if current is None:
+            raise ConcurrentUpdateError(offer.id)
+        entry, new_fingerprint = published_entry(offer, expected_version + 1)
+        update: dict[str, Any]
+        if new_fingerprint == current["fingerprint"]:
+            version, published = expected_version, False
+            update = {"$set": _state(offer)}
+        else:
+            version, published = expected_version + 1, True
+            update = {
+                "$set": {**_state(offer), "version": version, "fingerprint": new_fingerprint},
+                "$push": {OUTBOX_FIELD: entry},
+            }
+        result = await self._update_one(
+            {"_id": offer.id, "version": expected_version, "status": Status.OPEN.value}, update
+        )
+        if result.matched_count != 1:
+            raise ConcurrentUpdateError(offer.id)
+        stored = StoredOffer(offer, version, Status.OPEN)
+        return Saved(stored, created=False, published=published)
+
+    async def close(self, offer_id: str, reason: ClosureReason, now: datetime) -> Saved | None:
+        """Close an open offer with `offer-closed`; closing it again changes nothing."""
+        # Not findAndModify: FerretDB does not project its answer.
+        result = await self._update_one(
+            {"_id": offer_id, "status": Status.OPEN.value},
+            {
+                "$set": {
+                    "status": Status.CLOSED.value,
+                    "closed_reason": reason.value,
+                    "closed_at": now,
+                },
+                "$push": {OUTBOX_FIELD: closed_entry(offer_id, reason, now)},
+            },
+        )
+        current = await self.get(offer_id)
+        if current is None:
+            return None
+        return Saved(current, created=False, published=result.modified_count == 1)
+
+    async def import_offers(self, offers: list[tuple[int, Offer]]) -> ImportReport:
+        """Insert new offers, update changed ones, leave identical ones alone: in bulk.
+
+        `offers` pairs each offer with its index in the caller's batch, for the report.
+        """
+        report = ImportReport()
+        last_of: dict[str, int] = {}
+        for position, (_, offer) in enumerate(offers):
+            last_of[offer.id] = position
+        batch: list[tuple[int, Offer]] = []
+        for position, (index, offer) in enumerate(offers):
+            if last_of[offer.id] != position:
+                reason = f"the same id comes again at index {offers[last_of[offer.id]][0]}"
+                report.rejected.append(Rejection(index, offer.id, "id", reason))
+            else:
+                batch.append((index, offer))
+        for _ in range(5):
+            batch = await self._import_once(batch, report)
+            if not batch:
+                break
+        for index, offer in batch:
+            report.rejected.append(
+                Rejection(index, offer.id, "id", "changed concurrently; import it again")
+            )
+        report.rejected.sort(key=lambda rejection: rejection.index)
+        return report
+
+    async def _import_once(
+        self, batch: list[tuple[int, Offer]], report: ImportReport
+    ) -> list[tuple[int, Offer]]:
+        """One pass over `batch`; returns what a concurrent writer got in the way of."""
+        ids = [offer.id for _, offer in batch]
+        existing = {
+            document["_id"]: document
+            async for document in self.offers.find({"_id": {"$in": ids}}, STATE)
+        }
+        operations: list[InsertOne[dict[str, Any]] | UpdateOne] = []
+        written: list[tuple[int, Offer, str]] = []  # what each operation does, in order
+        for index, offer in batch:
+            current = existing.get(offer.id)
+            if current is None:
+                operations.append(InsertOne(_new_document(offer)))
+                written.append((index, offer, "accepted"))
+                continue
+            if current.get("employer_id") is not None:
+                reason = "this id belongs to an offer an employer published"
+                report.rejected.append(Rejection(index, offer.id, "id", reason))
+                continue
+            if current["status"] != Status.OPEN.value:
+                reason = "the offer was closed; a closed offer is not reopened"
+                report.rejected.append(Rejection(index, offer.id, "id", reason))
+                continue
+            if current.get("content_hash") == content_hash(offer):
+                report.unchanged += 1
+                continue
+            version = current["version"]
+            entry, new_fingerprint = published_entry(offer, version + 1)
+            where = {"_id": offer.id, "version": version, "status": Status.OPEN.value}
+            if new_fingerprint == current["fingerprint"]:
+                operations.append(UpdateOne(where, {"$set": _state(offer)}))
+                written.append((index, offer, "unchanged"))
+            else:
+                update = {
+                    "$set": {
+                        **_state(offer),
+                        "version": version + 1,
+                        "fingerprint": new_fingerprint,
+                    },
+                    "$push": {OUTBOX_FIELD: entry},
+                }
+                operations.append(UpdateOne(where, update))
+                written.append((index, offer, "updated"))
+        if not operations:
+            return []
+        failed: set[int] = set()
+        try:
+            result = await self._bulk_write(operations)
+            missed_updates = result.matched_count < sum(
+                isinstance(op, UpdateOne) for op in operations
+            )
+        except BulkWriteError as error:
+            failed = {int(item["index"]) for item in error.details.get("writeErrors", [])}
+            details = error.details
+            missed_updates = details.get("nMatched", 0) < sum(
+                isinstance(op, UpdateOne) for i, op in enumerate(operations) if i not in failed
+            )
+        if missed_updates:
+            failed |= await self._updates_not_applied(operations, written, failed)
+        retry: list[tuple[int, Offer]] = []
+        for position, (index, offer, outcome) in enumerate(written):
+            if position in failed:
+                retry.append((index, offer))
+            elif outcome == "accepted":
+                report.accepted += 1
+            elif outcome == "updated":
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        return retry
+
+    async def _updates_not_applied(
+        self,
+        operations: list[InsertOne[dict[str, Any]] | UpdateOne],
+        written: list[tuple[int, Offer, str]],
+        failed: set[int],
+    ) -> set[int]:
+        """Positions of updates whose version filter missed: someone else wrote in between."""
+        positions = {
+            written[position][1].id: position
+            for position, operation in enumerate(operations)
+            if isinstance(operation, UpdateOne) and position not in failed
+        }
+        ours = {written[p][1].id: content_hash(written[p][1]) for p in positions.values()}
+        found = {
+            document["_id"]: document.get("content_hash")
+            async for document in self.offers.find(
+                {"_id": {"$in": list(positions)}}, {"content_hash": 1}
+            )
+        }
+        return {
+            position
+            for offer_id, position in positions.items()
+            if found.get(offer_id) != ours[offer_id]
+        }
+
+    async def search(self, query: SearchQuery) -> SearchPage:
+        conditions: dict[str, Any] = {"status": Status.OPEN.value}
+        if query.rome_codes:
+            conditions["rome_code"] = {"$in": list(query.rome_codes)}
+        if query.contract_types:
+            conditions["contract_type"] = {"$in": [c.value for c in query.contract_types]}
+        skip = (query.page - 1) * query.page_size
+        if query.latitude is None or query.longitude is None or query.radius_km is None:
+            total = await self.offers.count_documents(conditions)
+            cursor = (
+                self.offers.find(conditions, VIEW)
+                .sort([("published_at", DESCENDING), ("_id", ASCENDING)])
+                .skip(skip)
+                .limit(query.page_size)
+            )
+            return SearchPage(total, [_stored(document) async for document in cursor])
+        latitude, longitude, radius = query.latitude, query.longitude, query.radius_km
+        # A bounding box narrows the candidates in the database; the exact distance is Python's.
+        delta_lat = radius / KM_PER_DEGREE
+        delta_lon = radius / (KM_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
+        conditions["latitude"] = {"$gte": latitude - delta_lat, "$lte": latitude + delta_lat}
+        conditions["longitude"] = {"$gte": longitude - delta_lon, "$lte": longitude + delta_lon}
+        nearby = []
+        async for document in self.offers.find(
+            conditions, {"latitude": 1, "longitude": 1, "published_at": 1}
+        ):
+            distance = distance_km(latitude, longitude, document["latitude"], document["longitude"])
+            if distance <= radius:
+                nearby.append((distance, -document["published_at"].timestamp(), document["_id"]))
+        nearby.sort()
+        page = nearby[skip : skip + query.page_size]
+        distances = {offer_id: distance for distance, _, offer_id in page}
+        documents = {
+            document["_id"]: document
+            async for document in self.offers.find({"_id": {"$in": list(distances)}}, VIEW)
+        }
+        items = [
+            _stored(documents[offer_id], round(distance, 1))
+            for offer_id, distance in distances.items()
+            if offer_id in documents
+        ]
+        return SearchPage(len(nearby), items)
+
+    async def close_expired(self, now: datetime, batch_size: int = 1000) -> int:
+        """Close every open offer past its validity, each with `offer-closed` in its outbox.
+
+        The filter repeats the condition, so two replicas sweeping at once close each offer once.
+        """
+        closed = 0
+        expired = {"status": Status.OPEN.value, "valid_until": {"$lt": now}}
+        while True:
+            ids = [
+                document["_id"]
+                async for document in self.offers.find(expired, {"_id": 1}).limit(batch_size)
+            ]
+            if not ids:
+                return closed
+            result = await self._bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": offer_id, **expired},
+                        {
+                            "$set": {
+                                "status": Status.CLOSED.value,
+                                "closed_reason": ClosureReason.EXPIRED.value,
+                                "closed_at": now,
+                            },
+                            "$push": {
+                                OUTBOX_FIELD: closed_entry(offer_id, ClosureReason.EXPIRED, now)
+                            },
+                        },
+                    )
+                    for offer_id in ids
+                ]
+            )
+            closed += result.modified_count
+            if len(ids) < batch_size:
+                return closed
