@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen --no-sync
 DEMO_SEEKERS ?= 200
 DEMO_OFFERS ?= 300
 BENCH := $(STACK) with-infra --services -- $(UV) run --frozen --no-sync --directory bench python
-PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway
+PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway opscli
 
 .PHONY: help bootstrap run up down status clean seed lint format test test-unit bench-ingest
 

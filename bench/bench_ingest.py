@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
-
 from common import record
+
 from demo.generate import offers as demo_offers
 from demo.generate import seekers as demo_seekers
 from refdata import get_referential
@@ -39,13 +39,13 @@ def operator() -> dict[str, str]:
 
 
 async def count_events(topic: str, prefix: bytes, wanted: int, started: asyncio.Event) -> float:
-    """Wait until `wanted` records whose key starts with `prefix` arrived; return when (monotonic)."""
+    """Wait for `wanted` records whose key starts with `prefix`; return when (monotonic)."""
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=KAFKA, auto_offset_reset="latest", enable_auto_commit=False
     )
     await consumer.start()
     try:
-        while not consumer.assignment():
+        while not consumer.assignment():  # noqa: ASYNC110 - aiokafka offers no event for it
             await asyncio.sleep(0.05)
         for partition in consumer.assignment():
             await consumer.seek_to_end(partition)
@@ -73,7 +73,8 @@ async def drive(calls: list[Callable[[], Awaitable[httpx.Response]]], concurrenc
 
 
 async def http_baseline(url: str, requests: int, concurrency: int) -> float:
-    async with httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=concurrency)) as c:
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits) as c:
         began = time.monotonic()
         await drive([lambda: c.get("/health/live") for _ in range(requests)], concurrency)
         return requests / (time.monotonic() - began)

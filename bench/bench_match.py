@@ -96,7 +96,8 @@ class World:
             if how_many[n] == 2 and second[n] != first[n]:
                 occupations += (self.romes[second[n]],)
             _, lat, lon = self.places[where[n]]
-            assert lat is not None and lon is not None
+            assert lat is not None
+            assert lon is not None
             found.append(
                 Seeker(
                     seeker_id=f"seeker-{n:07d}",
@@ -125,7 +126,8 @@ class World:
         found = []
         for n in range(count):
             _, lat, lon = self.places[where[n]]
-            assert lat is not None and lon is not None
+            assert lat is not None
+            assert lon is not None
             salary = int(rng.integers(1700, 3200))
             found.append(
                 Offer(
@@ -286,7 +288,7 @@ async def bench_profile_events(referential: Referential, count: int) -> dict[str
             async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
                 started = time.perf_counter()
                 seekers = client[database]["seekers"]
-                while (stored := await seekers.count_documents({})) < count:
+                while (stored := await seekers.estimated_document_count()) < count:
                     print(f"  {stored:>7,} / {count:,} profile events processed", flush=True)
                     await asyncio.sleep(1.0)
                 elapsed = time.perf_counter() - started

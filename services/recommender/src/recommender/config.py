@@ -8,5 +8,21 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECOMMENDER_", extra="ignore")
 
     database: str = Field(default="tremplin_recommender", description="MongoDB database name.")
+    group_id: str = Field(default="recommender", description="Kafka consumer group.")
+    top_k: int = Field(default=20, ge=1, le=200, description="Suggestions kept per seeker.")
+    min_score: float = Field(default=0.5, ge=0, le=1, description="Lowest score of a match.")
+    strong_score: float = Field(
+        default=0.8, ge=0, le=1, description="From this score on, a match is flagged strong."
+    )
+    alerts_per_position: float = Field(
+        default=5.0, gt=0, description="Seekers an offer may alert per position to fill."
+    )
+    max_alerts_per_offer: int = Field(
+        default=50, ge=1, description="Seekers an offer may alert at most, whatever its positions."
+    )
+    neighbours_top: int = Field(default=3, ge=0, le=20, description="Neighbour occupations kept.")
+    neighbours_threshold: float = Field(
+        default=0.05, ge=0, le=1, description="Lowest neighbour score (referential) kept."
+    )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     mongo: MongoSettings = Field(default_factory=MongoSettings)

@@ -1,0 +1,1 @@
+"""tremplin, the operator's command line."""

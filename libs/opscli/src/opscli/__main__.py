@@ -1,0 +1,3 @@
+from opscli.cli import main
+
+main()

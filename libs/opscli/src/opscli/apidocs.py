@@ -1,0 +1,145 @@
+"""The API documents under docs/api: OpenAPI per service, AsyncAPI for the events.
+
+Both are generated from the code (FastAPI for the HTTP APIs, FastStream for the events), with
+sorted keys, so that a change of contract shows up as a diff and a stale document fails a test.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+
+from contracts import DEAD_LETTER, EVENT_TYPES, Envelope
+
+SERVICES: tuple[str, ...] = ("profiles", "offers", "recommender", "notifier", "gateway")
+ASYNCAPI_FILE = "asyncapi.json"
+DOCS_VERSION = "1"
+BROKER_ADDRESS = "127.0.0.1:9092"
+DEAD_LETTER_HEADERS = (
+    "x-dead-letter-reason",
+    "x-dead-letter-kind",
+    "x-original-topic",
+    "x-original-partition",
+    "x-original-offset",
+    "x-failed-by",
+    "x-failed-at",
+)
+
+
+def openapi_file(service: str) -> str:
+    return f"openapi-{service}.json"
+
+
+def service_settings(service: str) -> Any:
+    """Fixed settings, so that the environment never changes a document."""
+    config = importlib.import_module(f"{service}.config")
+    if service == "gateway":
+        return config.Settings(mode="development", dev_issuer=True)
+    return config.Settings()
+
+
+def openapi_document(service: str) -> dict[str, Any]:
+    """The service's OpenAPI document; building the app starts nothing (no lifespan)."""
+    main = importlib.import_module(f"{service}.main")
+    app = main.create_app(service_settings(service))
+    document: dict[str, Any] = app.openapi()
+    return document
+
+
+def _describe_event(event: type[Any]) -> str:
+    summary = inspect.cleandoc(event.__doc__ or "")
+    return (
+        f"{summary}\n\n"
+        f"Envelope `event_type` = `{event.event_type}`, `schema_version` = {event.schema_version}; "
+        "the Kafka key is the envelope's `key` (the aggregate id). Headers: `event_type`, "
+        "`schema_version`, `event_id`, `content-type: application/json`."
+    )
+
+
+def asyncapi_document() -> dict[str, Any]:
+    """AsyncAPI 3.0 of every event topic, from a documentation-only FastStream broker."""
+    broker = KafkaBroker(
+        BROKER_ADDRESS,
+        description=(
+            "Local development broker. In production, the cluster's bootstrap address; "
+            "tests append a suffix to every topic name."
+        ),
+    )
+    for event in EVENT_TYPES:
+        broker.publisher(
+            event.topic,
+            title=event.topic,
+            description=_describe_event(event),
+            schema=Envelope[event],  # type: ignore[valid-type]
+        )
+    broker.publisher(
+        DEAD_LETTER,
+        title=DEAD_LETTER,
+        description=(
+            "Messages no retry can fix, set aside by the consumer that failed on them: the "
+            "original value and key, unchanged, with the original headers plus "
+            + ", ".join(f"`{name}`" for name in DEAD_LETTER_HEADERS)
+            + ". `tremplin dead-letters list` shows them; `tremplin dead-letters replay` "
+            "republishes them to their original topic."
+        ),
+    )
+    specification = AsyncAPI(
+        broker,
+        title="Tremplin events",
+        version=DOCS_VERSION,
+        description=(
+            "Every event Tremplin publishes on Kafka, in its envelope. Events are past-tense "
+            "facts and carry ids and matching facts, never personal contact data. Delivery is "
+            "at least once: consumers deduplicate on `event_id`."
+        ),
+        schema_version="3.0.0",
+    ).to_specification()
+    document: dict[str, Any] = specification.to_jsonable()
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def generate() -> dict[str, str]:
+    """File name → content of every API document."""
+    files = {openapi_file(service): render(openapi_document(service)) for service in SERVICES}
+    files[ASYNCAPI_FILE] = render(asyncapi_document())
+    return files
+
+
+def write(directory: Path, files: dict[str, str]) -> list[str]:
+    """Write the documents that changed; return their names."""
+    directory.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for name, content in sorted(files.items()):
+        path = directory / name
+        if not path.exists() or path.read_text(encoding="utf-8") != content:
+            path.write_text(content, encoding="utf-8")
+            changed.append(name)
+    return changed
+
+
+def stale(directory: Path, files: dict[str, str]) -> list[str]:
+    """Names of the documents missing from `directory` or different from `files`."""
+    return [
+        name
+        for name, content in sorted(files.items())
+        if not (directory / name).exists()
+        or (directory / name).read_text(encoding="utf-8") != content
+    ]
+
+
+def default_directory() -> Path:
+    """docs/api of the repository holding this package (the working tree, not an install)."""
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "libs").is_dir() and (parent / "pyproject.toml").is_file():
+            return parent / "docs" / "api"
+    return Path.cwd() / "docs" / "api"

@@ -1,0 +1,363 @@
+"""The recommender against the real Kafka broker and FerretDB."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from contracts import (
+    DEAD_LETTER,
+    FEEDBACK_RECORDED,
+    MATCH_FOUND,
+    MATCH_WITHDRAWN,
+    OFFER_CLOSED,
+    OFFER_PUBLISHED,
+    PROFILE_DELETED,
+    PROFILE_UPDATED,
+    EventPayload,
+    FeedbackRecorded,
+    MatchFound,
+    MatchWithdrawn,
+    OfferClosed,
+    OfferPublished,
+    ProfileDeleted,
+    ProfileUpdated,
+    decode,
+    encode,
+    new_envelope,
+    topic_name,
+)
+from recommender.config import Settings
+from recommender.main import create_app
+from recommender.service import Recommender
+from refdata import Referential, read_referential
+from refdata.testing import write_synthetic_files
+from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+from servicekit.broker import make_broker
+from servicekit.outbox import PENDING
+from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.testing import eventually, header, read_records
+
+pytestmark = pytest.mark.integration
+
+ProfileBuilder = Callable[..., ProfileUpdated]
+OfferBuilder = Callable[..., OfferPublished]
+
+
+@pytest.fixture
+def referential(tmp_path: Path) -> Referential:
+    return read_referential(write_synthetic_files(tmp_path))
+
+
+@pytest.fixture
+def settings(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> Settings:
+    return Settings(
+        kafka=kafka,
+        mongo=mongo,
+        database=f"test_{run_id}",
+        group_id=f"recommender{kafka.topic_suffix}",
+        alerts_per_position=2,
+    )
+
+
+@asynccontextmanager
+async def running(settings: Settings, referential: Referential) -> AsyncIterator[FastAPI]:
+    app = create_app(settings, referential)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+        yield app
+
+
+@pytest.fixture
+async def app(settings: Settings, referential: Referential) -> AsyncIterator[FastAPI]:
+    async with running(settings, referential) as app:
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://recommender") as client:
+        yield client
+
+
+def as_(sub: str, role: Role) -> dict[str, str]:
+    token = issue_internal_token(Principal(sub=sub, role=role), InternalAuthSettings())
+    return {"Authorization": f"Bearer {token}"}
+
+
+OPERATOR = as_("op-1", Role.OPERATOR)
+
+
+class Publisher:
+    def __init__(self, kafka: KafkaSettings) -> None:
+        self.kafka = kafka
+        self.broker = make_broker(kafka, "test")
+
+    async def send(self, payload: EventPayload, topic: str, raw: bytes | None = None) -> bytes:
+        body = raw if raw is not None else encode(new_envelope(payload, producer="test"))
+        await self.broker.publish(
+            body, topic_name(topic, self.kafka.topic_suffix), key=payload.aggregate_id().encode()
+        )
+        return body
+
+
+@pytest.fixture
+async def publisher(kafka: KafkaSettings) -> AsyncIterator[Publisher]:
+    publisher = Publisher(kafka)
+    await publisher.broker.start()
+    yield publisher
+    await publisher.broker.stop()
+
+
+def recommender_of(app: FastAPI) -> Recommender:
+    return app.state.recommender  # type: ignore[no-any-return]
+
+
+async def matches_count(app: FastAPI, seeker_id: str) -> int:
+    found = await recommender_of(app).recommendations(seeker_id)
+    return -1 if found is None else len(found)
+
+
+async def offers_matched(app: FastAPI) -> int:
+    return await recommender_of(app).store.offers.count_documents({"status": "matched"})
+
+
+async def drained(app: FastAPI) -> int:
+    return await recommender_of(app).store.seekers.count_documents(PENDING)
+
+
+async def no_more(kafka: KafkaSettings, topic: str, count: int) -> None:
+    with pytest.raises(AssertionError, match=f"got {count}"):
+        await read_records(kafka, topic, count + 1, timeout_s=2)
+
+
+async def test_the_same_event_twice_gives_one_match_and_one_match_found(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    publisher: Publisher,
+    kafka: KafkaSettings,
+    a_profile: ProfileBuilder,
+    an_offer: OfferBuilder,
+) -> None:
+    await publisher.send(an_offer(), OFFER_PUBLISHED)
+    profile = a_profile(review_before_send=True, no_smartphone=True)
+    body = await publisher.send(profile, PROFILE_UPDATED)
+    await publisher.send(profile, PROFILE_UPDATED, raw=body)
+
+    assert await eventually(lambda: matches_count(app, "s-1"), 1, timeout_s=20) == 1
+    [record] = await read_records(kafka, MATCH_FOUND, 1)
+    found = decode(record.value, MatchFound).payload
+    assert (found.seeker_id, found.offer_id, found.profile_version) == ("s-1", "o-1", 1)
+    assert found.needs_review
+    assert found.via_counsellor
+    assert found.strong
+    assert found.counsellor_id == "c-1"
+    assert "occupation_exact" in {r.code for r in found.reasons}
+    assert record.key == b"s-1"
+    await no_more(kafka, MATCH_FOUND, 1)
+
+    response = await client.get("/seekers/s-1/recommendations", headers=as_("s-1", Role.SEEKER))
+    assert response.status_code == 200
+    [suggestion] = response.json()
+    assert suggestion["offer_id"] == "o-1"
+    assert suggestion["reasons"][0]["text"].startswith("C'est le métier que vous recherchez")
+
+
+async def test_a_profile_then_an_offer_then_its_closure(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    publisher: Publisher,
+    kafka: KafkaSettings,
+    a_profile: ProfileBuilder,
+    an_offer: OfferBuilder,
+) -> None:
+    await publisher.send(a_profile(), PROFILE_UPDATED)
+    await publisher.send(
+        a_profile("s-2", occupations=[{"rome_code": "K1304", "priority": 1}]), PROFILE_UPDATED
+    )
+    assert await eventually(lambda: matches_count(app, "s-2"), 0, timeout_s=20) == 0
+    await publisher.send(an_offer(), OFFER_PUBLISHED)
+
+    records = await read_records(kafka, MATCH_FOUND, 2)
+    assert {decode(r.value, MatchFound).payload.seeker_id for r in records} == {"s-1", "s-2"}
+    response = await client.get("/offers/o-1/matches", headers=OPERATOR)
+    assert [m["seeker_id"] for m in response.json()] == ["s-1", "s-2"]
+    assert response.json()[1]["reasons"][0]["code"] == "occupation_neighbour"
+
+    await publisher.send(a_profile(version=2, skills=["Autre chose"]), PROFILE_UPDATED)
+    assert await eventually(
+        lambda: recommender_of(app).store.seekers.count_documents({"version": 2}), 1
+    )
+    await no_more(kafka, MATCH_FOUND, 2)
+
+    closed = OfferClosed(offer_id="o-1", reason="filled", closed_at=datetime.now(UTC))
+    await publisher.send(closed, OFFER_CLOSED)
+    withdrawn = await read_records(kafka, MATCH_WITHDRAWN, 2)
+    payloads = [decode(r.value, MatchWithdrawn).payload for r in withdrawn]
+    assert {(p.seeker_id, p.reason.value) for p in payloads} == {
+        ("s-1", "offer_closed"),
+        ("s-2", "offer_closed"),
+    }
+    assert await matches_count(app, "s-1") == 0
+
+
+async def test_a_poison_message_is_dead_lettered_and_the_next_one_processed(
+    app: FastAPI,
+    publisher: Publisher,
+    kafka: KafkaSettings,
+    a_profile: ProfileBuilder,
+) -> None:
+    await publisher.send(a_profile("s-9"), PROFILE_UPDATED, raw=b"{not json")
+    invalid = encode(new_envelope(a_profile("s-9"), producer="test")).replace(
+        b'"radius_km":15', b'"radius_km":-3'
+    )
+    await publisher.send(a_profile("s-9"), PROFILE_UPDATED, raw=invalid)
+    await publisher.send(a_profile("s-9"), PROFILE_UPDATED)
+
+    assert await eventually(lambda: matches_count(app, "s-9"), 0, timeout_s=20) == 0
+    records = await read_records(kafka, DEAD_LETTER, 2)
+    reasons = [header(r, "x-dead-letter-reason") or "" for r in records]
+    assert reasons[0].startswith("not valid JSON")
+    assert "radius_km" in reasons[1]
+
+
+async def test_a_restart_rebuilds_an_identical_index(
+    settings: Settings,
+    referential: Referential,
+    publisher: Publisher,
+    a_profile: ProfileBuilder,
+    an_offer: OfferBuilder,
+) -> None:
+    def snapshot(app: FastAPI) -> dict[str, Any]:
+        engine = recommender_of(app).engine
+        return {
+            "index": {
+                key: sorted(str(engine.ids[s]) for s in slots)
+                for key, slots in engine.index.items()
+            },
+            "seekers": {sid: engine.seeker(slot) for sid, slot in engine.slot_of.items()},
+            "offers": dict(engine.offers),
+            "alerted": {k: v for k, v in engine.alerted.items() if v},
+            "stats": recommender_of(app).stats(),
+        }
+
+    async with running(settings, referential) as app:
+        await publisher.send(an_offer(), OFFER_PUBLISHED)
+        for n in range(5):
+            await publisher.send(a_profile(f"s-{n}", radius_km=5 + 10 * n), PROFILE_UPDATED)
+        seekers = recommender_of(app).store.seekers
+        assert await eventually(lambda: seekers.count_documents({}), 5, timeout_s=20) == 5
+        assert await eventually(lambda: offers_matched(app), 1, timeout_s=20) == 1
+        before = snapshot(app)
+
+    async with running(settings, referential) as app:
+        after = snapshot(app)
+
+    assert after == before
+    assert len(before["seekers"]) == 5
+    assert before["stats"]["alerts_total"] == 2  # one position, two alerts per position
+
+
+async def test_erasure_leaves_nothing(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    publisher: Publisher,
+    a_profile: ProfileBuilder,
+    an_offer: OfferBuilder,
+) -> None:
+    await publisher.send(an_offer(), OFFER_PUBLISHED)
+    await publisher.send(a_profile("gone"), PROFILE_UPDATED)
+    assert await eventually(lambda: matches_count(app, "gone"), 1, timeout_s=20) == 1
+    await client.post(
+        "/seekers/gone/recommendations/o-1/feedback",
+        json={"reason": "too_far"},
+        headers=as_("gone", Role.SEEKER),
+    )
+
+    await publisher.send(
+        ProfileDeleted(seeker_id="gone", deleted_at=datetime.now(UTC)), PROFILE_DELETED
+    )
+
+    assert await eventually(lambda: matches_count(app, "gone"), -1, timeout_s=20) == -1
+    store = recommender_of(app).store
+    everything = [
+        *await store.seekers.find({}).to_list(None),
+        *await store.offers.find({}).to_list(None),
+    ]
+    assert "gone" not in repr(everything)
+    engine = recommender_of(app).engine
+    assert "gone" not in engine.slot_of
+    assert "gone" not in engine.ids
+    assert engine.index == {}
+    response = await client.get("/seekers/gone/recommendations", headers=OPERATOR)
+    assert response.status_code == 404
+
+
+async def test_feedback_is_recorded_published_and_withdraws_the_match(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    publisher: Publisher,
+    kafka: KafkaSettings,
+    a_profile: ProfileBuilder,
+    an_offer: OfferBuilder,
+) -> None:
+    await publisher.send(an_offer(), OFFER_PUBLISHED)
+    await publisher.send(a_profile(), PROFILE_UPDATED)
+    assert await eventually(lambda: matches_count(app, "s-1"), 1, timeout_s=20) == 1
+    path = "/seekers/s-1/recommendations/o-1/feedback"
+
+    assert (await client.post(path, json={"reason": "too_far"})).status_code == 401
+    assert (
+        await client.post(path, json={"reason": "nope"}, headers=as_("s-1", Role.SEEKER))
+    ).status_code == 422
+    assert (
+        await client.post(path, json={"reason": "too_far"}, headers=as_("s-2", Role.SEEKER))
+    ).status_code == 403
+    response = await client.post(path, json={"reason": "too_far"}, headers=as_("s-1", Role.SEEKER))
+
+    assert response.status_code == 201
+    [recorded] = await read_records(kafka, FEEDBACK_RECORDED, 1)
+    assert decode(recorded.value, FeedbackRecorded).payload.counsellor_id == "c-1"
+    [withdrawn] = await read_records(kafka, MATCH_WITHDRAWN, 1)
+    assert decode(withdrawn.value, MatchWithdrawn).payload.reason.value == "seeker_feedback"
+    assert await matches_count(app, "s-1") == 0
+    counsellor = await client.get("/seekers/s-1/feedback", headers=as_("c-1", Role.COUNSELLOR))
+    assert [f["reason"] for f in counsellor.json()] == ["too_far"]
+    other = await client.get("/seekers/s-1/feedback", headers=as_("c-2", Role.COUNSELLOR))
+    assert other.status_code == 403
+    # "Too far" at ~4 km: nearer offers only from now on.
+    assert (
+        recommender_of(app).engine.seeker(recommender_of(app).engine.slot_of["s-1"]).radius_km < 4
+    )
+    assert await eventually(lambda: drained(app)) == 0
+
+
+async def test_an_offer_alerts_a_bounded_number_of_seekers(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    publisher: Publisher,
+    kafka: KafkaSettings,
+    a_profile: ProfileBuilder,
+    an_offer: OfferBuilder,
+) -> None:
+    for n in range(5):
+        await publisher.send(a_profile(f"s-{n}"), PROFILE_UPDATED)
+    assert await eventually(lambda: matches_count(app, "s-4"), 0, timeout_s=20) == 0
+    await publisher.send(an_offer("o-1"), OFFER_PUBLISHED)
+    await publisher.send(an_offer("o-2"), OFFER_PUBLISHED)
+
+    records = await read_records(kafka, MATCH_FOUND, 4)
+    await no_more(kafka, MATCH_FOUND, 4)
+    alerted = [decode(r.value, MatchFound).payload.seeker_id for r in records]
+    assert len(set(alerted)) == 4  # the second offer went to other, equally good seekers
+    stats = (await client.get("/stats", headers=OPERATOR)).json()
+    assert stats["alerts_per_offer"] == {"2": 2}
+    assert stats["alerts_per_seeker"] == {"0": 1, "1": 4}
+    seeker = await client.get("/stats", headers=as_("s-1", Role.SEEKER))
+    assert seeker.status_code == 403

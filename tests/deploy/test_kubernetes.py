@@ -1,0 +1,236 @@
+"""deploy/k8s: both overlays build, validate against their schemas, and keep the promises of
+docs/operations.md (hardened pods, secrets by reference, one way in, topics = contracts)."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from deploy_helpers import (
+    OVERLAYS,
+    SERVICES,
+    InvalidManifestError,
+    Manifest,
+    Validate,
+    kustomize_build,
+    named,
+    of_kind,
+)
+
+from contracts import ALL_TOPICS
+
+pytestmark = pytest.mark.parametrize("overlay", OVERLAYS)
+
+
+def env_of(deployment: Manifest) -> dict[str, dict[str, Any]]:
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    return {item["name"]: item for item in container.get("env", [])}
+
+
+def config_data(manifests: list[Manifest], prefix: str) -> dict[str, str]:
+    found = [m for m in of_kind(manifests, "ConfigMap") if m["metadata"]["name"].startswith(prefix)]
+    assert len(found) == 1, prefix
+    return found[0]["data"]
+
+
+def test_every_manifest_is_valid(
+    overlay: str, built: dict[str, list[Manifest]], validate: Validate
+):
+    errors = []
+    for manifest in built[overlay]:
+        try:
+            validate(manifest)
+        except InvalidManifestError as error:
+            errors.append(str(error))
+    assert errors == []
+    kinds = {m["kind"] for m in built[overlay]}
+    assert {"Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "Ingress"} <= kinds
+    assert {"NetworkPolicy", "StatefulSet", "Kafka", "KafkaNodePool", "KafkaTopic"} <= kinds
+    assert "ScaledObject" in kinds
+
+
+def test_no_secret_is_committed_and_secrets_are_referenced(
+    overlay: str, built: dict[str, list[Manifest]]
+):
+    manifests = built[overlay]
+    assert of_kind(manifests, "Secret") == []
+    for name in ("gateway", "profiles", "offers", "notifier"):
+        token = env_of(named(manifests, "Deployment", name))["INTERNAL_TOKEN_SECRET"]
+        assert token["valueFrom"]["secretKeyRef"] == {
+            "name": "tremplin-internal-auth",
+            "key": "token-secret",
+        }
+    for deployment in of_kind(manifests, "Deployment"):
+        for var in env_of(deployment).values():
+            if any(word in var["name"] for word in ("PASSWORD", "SECRET", "TOKEN")):
+                assert "secretKeyRef" in var.get("valueFrom", {}), var["name"]
+
+
+def test_pods_are_hardened(overlay: str, built: dict[str, list[Manifest]]):
+    for name, port in SERVICES.items():
+        pod = named(built[overlay], "Deployment", name)["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        [container] = pod["containers"]
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True
+        assert security["allowPrivilegeEscalation"] is False
+        assert security["capabilities"]["drop"] == ["ALL"]
+        assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+        assert container["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
+        assert set(container["resources"]) == {"requests", "limits"}
+        for part in ("requests", "limits"):
+            assert set(container["resources"][part]) == {"cpu", "memory"}
+        tmp = next(m for m in container["volumeMounts"] if m["mountPath"] == "/tmp")  # noqa: S108
+        volume = next(v for v in pod["volumes"] if v["name"] == tmp["name"])
+        assert "emptyDir" in volume
+        assert ":" in container["image"]
+        assert not container["image"].endswith(":latest")
+
+
+def test_only_the_gateway_is_exposed(overlay: str, built: dict[str, list[Manifest]]):
+    manifests = built[overlay]
+    [ingress] = of_kind(manifests, "Ingress")
+    backends = {
+        path["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert backends == {"gateway"}
+    for service in of_kind(manifests, "Service"):
+        assert service["spec"].get("type", "ClusterIP") == "ClusterIP"
+
+
+def test_network_policies_deny_by_default_and_allow_only_the_callers(
+    overlay: str, built: dict[str, list[Manifest]]
+):
+    policies = of_kind(built[overlay], "NetworkPolicy")
+    deny = [p for p in policies if p["spec"]["podSelector"] == {}]
+    assert len(deny) == 1
+    assert "ingress" not in deny[0]["spec"]
+
+    def callers(target: str) -> set[str]:
+        names = set()
+        for policy in policies:
+            if (
+                policy["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name")
+                != target
+            ):
+                continue
+            for rule in policy["spec"].get("ingress", []):
+                for peer in rule["from"]:
+                    label = peer.get("podSelector", {}).get("matchLabels", {})
+                    names.add(label.get("app.kubernetes.io/name", "?"))
+        return names
+
+    assert callers("profiles") == {"gateway", "notifier"}
+    for name in ("offers", "recommender", "notifier"):
+        assert callers(name) == {"gateway"}
+    assert callers("gateway") == {"?"}  # the ingress controller's namespace, no pod of ours
+
+
+def test_topics_are_those_of_the_contracts(overlay: str, built: dict[str, list[Manifest]]):
+    topics = {t["metadata"]["name"]: t["spec"] for t in of_kind(built[overlay], "KafkaTopic")}
+    assert sorted(topics) == sorted(ALL_TOPICS)
+    replicas = 3 if overlay == "prod" else 1
+    for spec in topics.values():
+        assert spec["partitions"] == 6
+        assert spec["replicas"] == replicas
+        assert spec["config"]["retention.ms"] >= 24 * 3600 * 1000
+        assert spec["config"]["min.insync.replicas"] <= spec["replicas"]
+
+
+def test_kafka_runs_in_kraft_mode(overlay: str, built: dict[str, list[Manifest]]):
+    kafka = named(built[overlay], "Kafka", "tremplin")
+    assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
+    [pool] = of_kind(built[overlay], "KafkaNodePool")
+    assert set(pool["spec"]["roles"]) == {"controller", "broker"}
+    assert pool["spec"]["replicas"] == (3 if overlay == "prod" else 1)
+    assert config_data(built[overlay], "tremplin-platform")["KAFKA_BOOTSTRAP_SERVERS"] == (
+        "tremplin-kafka-bootstrap:9092"
+    )
+
+
+def test_scaled_objects_follow_lag_and_stay_within_partitions(
+    overlay: str, built: dict[str, list[Manifest]]
+):
+    manifests = built[overlay]
+    partitions = {
+        t["metadata"]["name"]: t["spec"]["partitions"] for t in of_kind(manifests, "KafkaTopic")
+    }
+    scaled = {s["metadata"]["name"]: s for s in of_kind(manifests, "ScaledObject")}
+    assert set(scaled) == {"recommender", "notifier"}
+    for name, scaled_object in scaled.items():
+        spec = scaled_object["spec"]
+        assert spec["scaleTargetRef"]["name"] == name
+        assert "replicas" not in named(manifests, "Deployment", name)["spec"]
+        assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
+        for trigger in spec["triggers"]:
+            meta = trigger["metadata"]
+            assert meta["consumerGroup"] == f"{name}.{meta['topic']}"
+            assert spec["maxReplicaCount"] <= partitions[meta["topic"]]
+
+
+def test_mongodb_is_a_replica_set_written_with_majority(
+    overlay: str, built: dict[str, list[Manifest]]
+):
+    manifests = built[overlay]
+    members = 3 if overlay == "prod" else 1
+    assert named(manifests, "StatefulSet", "mongodb")["spec"]["replicas"] == members
+    assert config_data(manifests, "mongodb-members")["MONGO_MEMBERS"] == str(members)
+    hosts = config_data(manifests, "tremplin-platform")["MONGO_HOSTS"].split(",")
+    assert hosts == [f"mongodb-{i}.mongodb:27017" for i in range(members)]
+    for name in SERVICES:
+        url = env_of(named(manifests, "Deployment", name))["MONGO_URL"]["value"]
+        assert "w=majority" in url
+        assert "replicaSet=$(MONGO_REPLICA_SET)" in url
+
+
+def test_gateway_authentication_per_overlay(overlay: str, built: dict[str, list[Manifest]]):
+    config = config_data(built[overlay], "gateway-config")
+    if overlay == "prod":
+        assert config["GATEWAY_MODE"] == "production"
+        assert "GATEWAY_DEV_ISSUER" not in config
+        assert config["GATEWAY_OIDC_ISSUER"].startswith("https://")
+        assert config["GATEWAY_OIDC_JWKS_URL"].startswith("https://")
+    else:
+        assert config["GATEWAY_DEV_ISSUER"] == "true"
+        assert config["GATEWAY_MODE"] == "development"
+
+
+def test_a_broken_deployment_fails_validation(
+    overlay: str, k8s_copy, kustomize: Path, validate: Validate
+):
+    copy = k8s_copy()
+    path = copy / "base" / "profiles" / "deployment.yaml"
+    deployment = yaml.safe_load(path.read_text())
+    deployment["spec"]["revisionHistoryLimit"] = "five"  # an integer field given a string
+    path.write_text(yaml.safe_dump(deployment))
+    broken = named(
+        kustomize_build(kustomize, copy / "overlays" / overlay), "Deployment", "profiles"
+    )
+    with pytest.raises(InvalidManifestError, match="revisionHistoryLimit"):
+        validate(broken)
+
+
+def test_an_unknown_field_fails_validation(
+    overlay: str, built: dict[str, list[Manifest]], validate: Validate
+):
+    service = dict(named(built[overlay], "Service", "gateway"))
+    service["spec"] = {**service["spec"], "clusterIp": "None"}  # misspelt clusterIP
+    with pytest.raises(InvalidManifestError, match="clusterIp"):
+        validate(service)
+
+
+def test_a_broken_custom_resource_fails_validation(
+    overlay: str, built: dict[str, list[Manifest]], validate: Validate
+):
+    topic = of_kind(built[overlay], "KafkaTopic")[0]
+    with pytest.raises(InvalidManifestError, match="partitions"):
+        validate({**topic, "spec": {**topic["spec"], "partitions": "six"}})
+    scaled = of_kind(built[overlay], "ScaledObject")[0]
+    trigger = {**scaled["spec"]["triggers"][0], "metadata": {"topic": "match-found"}}
+    with pytest.raises(InvalidManifestError, match="bootstrapServers"):
+        validate({**scaled, "spec": {**scaled["spec"], "triggers": [trigger]}})
