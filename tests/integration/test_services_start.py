@@ -21,7 +21,7 @@ async def test_service_is_live_and_ready(
     config = importlib.import_module(f"{service}.config")
     app = main.create_app(config.Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}"))
 
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
             live = await client.get("/health/live")
@@ -38,7 +38,7 @@ async def test_readiness_says_which_dependency_is_down(kafka: KafkaSettings, run
     unreachable = MongoSettings(url="mongodb://127.0.0.1:1/", timeout_s=0.5)
     app = main.create_app(config.Settings(kafka=kafka, mongo=unreachable, database="x"))
 
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
             ready = await client.get("/health/ready")

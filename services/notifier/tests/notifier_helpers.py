@@ -118,7 +118,10 @@ def contact(**changes: Any) -> dict[str, Any]:
 
 
 def token(sub: str, role: Role) -> dict[str, str]:
-    issued = issue_internal_token(Principal(sub=sub, role=role), InternalAuthSettings())
+    # Long-lived: a test may hold a stream open with these headers for a while.
+    issued = issue_internal_token(
+        Principal(sub=sub, role=role), InternalAuthSettings(token_ttl_s=3600)
+    )
     return {"Authorization": f"Bearer {issued}"}
 
 

@@ -23,7 +23,10 @@ Builder = Callable[..., dict[str, Any]]
 
 
 def auth(role: Role, sub: str = "someone") -> dict[str, str]:
-    token = issue_internal_token(Principal(sub=sub, role=role), InternalAuthSettings())
+    # Long-lived: module-level headers are minted at collection, long before some tests run.
+    token = issue_internal_token(
+        Principal(sub=sub, role=role), InternalAuthSettings(token_ttl_s=3600)
+    )
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -87,7 +87,10 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def as_(sub: str, role: Role) -> dict[str, str]:
-    token = issue_internal_token(Principal(sub=sub, role=role), InternalAuthSettings())
+    # Long-lived: module-level headers are minted at collection, long before some tests run.
+    token = issue_internal_token(
+        Principal(sub=sub, role=role), InternalAuthSettings(token_ttl_s=3600)
+    )
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -127,22 +127,31 @@ class Upstreams:
             return None
         return response.json()
 
-    async def stream(
+    async def open_stream(
         self, service: str, path: str, principal: Principal, last_event_id: str | None
-    ) -> AsyncIterator[bytes]:
-        """Relay a Server-Sent Events stream as it comes."""
+    ) -> httpx.Response:
+        """Open a Server-Sent Events stream; errors surface before any byte reaches the client."""
         headers = self._headers(principal)
         if last_event_id:
             headers["Last-Event-ID"] = last_event_id
         client = self.clients[service]
+        request = client.build_request(
+            "GET", path, headers=headers, timeout=httpx.Timeout(None, connect=2.0)
+        )
         try:
-            async with client.stream(
-                "GET", path, headers=headers, timeout=httpx.Timeout(None, connect=2.0)
-            ) as response:
-                if response.status_code != status.HTTP_200_OK:
-                    body = await response.aread()
-                    raise HTTPException(response.status_code, body.decode(errors="replace"))
-                async for chunk in response.aiter_raw():
-                    yield chunk
+            response = await client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout):
             raise unavailable(service) from None
+        if response.status_code != status.HTTP_200_OK:
+            await response.aread()
+            await response.aclose()
+            self.checked(service, response)
+        return response
+
+
+async def relay(response: httpx.Response) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in response.aiter_raw():
+            yield chunk
+    finally:
+        await response.aclose()

@@ -13,6 +13,7 @@ decision (the alert id), an inbox feed entry (`{recipient}#{seq}`).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,9 @@ UNSENT = (QUEUED, WAITING_DIGEST)
 class NotifierStore:
     def __init__(self, database: AsyncDatabase[Doc]) -> None:
         self.seekers = database["seekers"]
+        # Who was erased, by a one-way key: late events for them are dropped, yet no store keeps
+        # the seeker's id.
+        self.erasures = database["erasures"]
         self.alerts = database["alerts"]
         self.deliveries = database["deliveries"]
         self.inbox = database["inbox"]
@@ -66,10 +70,18 @@ class NotifierStore:
     # seekers ------------------------------------------------------------------------------------
 
     async def seeker(self, seeker_id: str) -> Doc | None:
-        return await self.seekers.find_one({"_id": seeker_id})
+        found = await self.seekers.find_one({"_id": seeker_id})
+        if found is None and await self.was_erased(seeker_id):
+            return {"_id": seeker_id, "erased": True}
+        return found
+
+    async def was_erased(self, seeker_id: str) -> bool:
+        return await self.erasures.find_one({"_id": erasure_key(seeker_id)}) is not None
 
     async def record_seeker_facts(self, seeker_id: str, version: int, facts: Doc) -> bool:
         """Keep the newest facts only; an erased seeker never comes back. True when applied."""
+        if await self.was_erased(seeker_id):
+            return False
         try:
             result = await self.seekers.update_one(
                 {"_id": seeker_id, "version": {"$not": {"$gte": version}}, "erased": {"$ne": True}},
@@ -87,9 +99,10 @@ class NotifierStore:
 
     async def erase(self, seeker_id: str, at: datetime) -> None:
         # The marker first: alerts being planned meanwhile see it and clean up after themselves.
-        await self.seekers.replace_one(
-            {"_id": seeker_id}, {"_id": seeker_id, "erased": True, "erased_at": at}, upsert=True
+        await self.erasures.replace_one(
+            {"_id": erasure_key(seeker_id)}, {"erased_at": at}, upsert=True
         )
+        await self.seekers.delete_one({"_id": seeker_id})
         await self.inbox.delete_many({"seeker_id": seeker_id})
         await self.sequences.delete_one({"_id": f"seeker:{seeker_id}"})
         await self.deliveries.delete_many({"seeker_id": seeker_id})
@@ -419,3 +432,7 @@ class NotifierStore:
 
 def is_duplicate(error: BulkWriteError) -> bool:
     return all(e.get("code") == 11000 for e in error.details.get("writeErrors", []))
+
+
+def erasure_key(seeker_id: str) -> str:
+    return hashlib.sha256(f"tremplin-erased-seeker:{seeker_id}".encode()).hexdigest()

@@ -13,8 +13,8 @@ from gateway.models import (
     StoredProfileOut,
 )
 from gateway.routes.deps import Accesses, Page, PageSize, Services
-from gateway.routes.me import _prepend
 from gateway.security import Caller
+from gateway.upstream import relay
 
 caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
 counsellor = APIRouter(prefix="/v1/counsellor", tags=["counsellor"])
@@ -116,12 +116,11 @@ async def my_notification_stream(
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     """Your notifications as they arrive (Server-Sent Events)."""
-    stream = services.stream(
+    upstream = await services.open_stream(
         "notifier", f"/counsellors/{me.sub}/notifications/stream", me, last_event_id
     )
-    first = await anext(stream)
     return StreamingResponse(
-        _prepend(first, stream),
+        relay(upstream),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -14,6 +14,7 @@ from gateway.models import (
 )
 from gateway.routes.deps import Accesses, Page, PageSize, Services
 from gateway.security import Caller
+from gateway.upstream import relay
 
 router = APIRouter(prefix="/v1/me", tags=["seeker"])
 
@@ -122,12 +123,11 @@ async def my_notification_stream(
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     """Your notifications as they arrive (Server-Sent Events; resumes after Last-Event-ID)."""
-    stream = services.stream(
+    upstream = await services.open_stream(
         "notifier", f"/seekers/{me.sub}/notifications/stream", me, last_event_id
     )
-    first = await anext(stream)
     return StreamingResponse(
-        _prepend(first, stream),
+        relay(upstream),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -158,9 +158,3 @@ async def my_access_log(
     """Who looked at your file, and when."""
     entries = await accesses.of(me.sub, (page - 1) * page_size, page_size)
     return [AccessEntry.model_validate(entry) for entry in entries]
-
-
-async def _prepend(first: bytes, rest: Any) -> Any:
-    yield first
-    async for chunk in rest:
-        yield chunk
