@@ -305,7 +305,7 @@ async def get_caseload(
     counsellor_id: str,
     caller: Caller,
     store: Store,
-    page: Annotated[int, Query(ge=1, description="From 1.")] = 1,
+    page: Annotated[int, Query(ge=1, le=10_000, description="From 1.")] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> CaseloadPage:
     """A counsellor's seekers, by id, one page at a time."""

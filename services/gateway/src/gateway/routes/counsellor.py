@@ -12,7 +12,7 @@ from gateway.models import (
     ReviewSwitch,
     StoredProfileOut,
 )
-from gateway.routes.deps import Accesses, Page, PageSize, Services
+from gateway.routes.deps import Accesses, Id, Page, PageSize, Services
 from gateway.security import Caller
 from gateway.upstream import relay
 
@@ -37,7 +37,7 @@ async def my_caseload(
 
 @caseload.get("/{seeker_id}")
 async def seeker_file(
-    seeker_id: str, me: Caller, services: Services, accesses: Accesses
+    seeker_id: Id, me: Caller, services: Services, accesses: Accesses
 ) -> StoredProfileOut:
     """A seeker's file. The seeker can see that you opened it."""
     body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
@@ -47,7 +47,7 @@ async def seeker_file(
 
 @caseload.get("/{seeker_id}/recommendations")
 async def seeker_recommendations(
-    seeker_id: str, me: Caller, services: Services, accesses: Accesses
+    seeker_id: Id, me: Caller, services: Services, accesses: Accesses
 ) -> Any:
     """A seeker's suggestions with their reasons. The seeker can see that you looked."""
     body = await services.json("recommender", "GET", f"/seekers/{seeker_id}/recommendations", me)
@@ -56,14 +56,14 @@ async def seeker_recommendations(
 
 
 @caseload.get("/{seeker_id}/feedback")
-async def seeker_feedback(seeker_id: str, me: Caller, services: Services) -> Any:
+async def seeker_feedback(seeker_id: Id, me: Caller, services: Services) -> Any:
     """What the seeker said about offers that were not for them, and why."""
     return await services.json("recommender", "GET", f"/seekers/{seeker_id}/feedback", me)
 
 
 @caseload.put("/{seeker_id}/review-before-send")
 async def switch_review(
-    seeker_id: str, switch: ReviewSwitch, me: Caller, services: Services
+    seeker_id: Id, switch: ReviewSwitch, me: Caller, services: Services
 ) -> StoredProfileOut:
     """Have this seeker's alerts wait for your approval (or not)."""
     body = await services.json(
@@ -78,7 +78,7 @@ async def switch_review(
 
 @caseload.put("/{seeker_id}/counsellor")
 async def assign(
-    seeker_id: str, change: CounsellorChange, me: Caller, services: Services
+    seeker_id: Id, change: CounsellorChange, me: Caller, services: Services
 ) -> StoredProfileOut:
     """Take a seeker on, or transfer them to a colleague, with the reason kept in their file."""
     body = await services.json(
@@ -133,9 +133,7 @@ async def held_alerts(me: Caller, services: Services) -> Any:
 
 
 @counsellor.post("/held-alerts/{alert_id}/approve")
-async def approve(
-    alert_id: str, decision: HeldAlertDecision, me: Caller, services: Services
-) -> Any:
+async def approve(alert_id: Id, decision: HeldAlertDecision, me: Caller, services: Services) -> Any:
     """Let the alert go to the seeker, with your note if you wrote one."""
     return await services.json(
         "notifier",
@@ -147,6 +145,6 @@ async def approve(
 
 
 @counsellor.post("/held-alerts/{alert_id}/reject")
-async def reject(alert_id: str, me: Caller, services: Services) -> Any:
+async def reject(alert_id: Id, me: Caller, services: Services) -> Any:
     """Keep the alert from the seeker."""
     return await services.json("notifier", "POST", f"/held-alerts/{alert_id}/reject", me)

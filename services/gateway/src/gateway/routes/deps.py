@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from gateway.access_log import AccessLog
 from gateway.upstream import Upstreams
@@ -16,5 +16,12 @@ def get_access_log(request: Request) -> AccessLog:
 
 Services = Annotated[Upstreams, Depends(get_upstreams)]
 Accesses = Annotated[AccessLog, Depends(get_access_log)]
-Page = Annotated[int, Query(ge=1, description="Page number, from 1.")]
+Page = Annotated[int, Query(ge=1, le=10_000, description="Page number, from 1.")]
 PageSize = Annotated[int, Query(ge=1, le=100, description="At most 100 per page.")]
+Id = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$",
+        description="An id: letters, digits and . _ : @ - only.",
+    ),
+]

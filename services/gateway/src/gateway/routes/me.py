@@ -12,7 +12,7 @@ from gateway.models import (
     MyProfileIn,
     StoredProfileOut,
 )
-from gateway.routes.deps import Accesses, Page, PageSize, Services
+from gateway.routes.deps import Accesses, Id, Page, PageSize, Services
 from gateway.security import Caller
 from gateway.upstream import relay
 
@@ -79,7 +79,7 @@ async def my_recommendations(me: Caller, services: Services) -> Any:
 
 
 @router.post("/recommendations/{offer_id}/feedback", status_code=status.HTTP_201_CREATED)
-async def not_for_me(offer_id: str, feedback: FeedbackIn, me: Caller, services: Services) -> Any:
+async def not_for_me(offer_id: Id, feedback: FeedbackIn, me: Caller, services: Services) -> Any:
     """Say an offer is not for you, and why: your suggestions change, your counsellor sees it."""
     return await services.json(
         "recommender",
@@ -105,7 +105,7 @@ async def my_notifications(
 
 
 @router.post("/notifications/{notification_id}/read")
-async def read_notification(notification_id: str, me: Caller, services: Services) -> Any:
+async def read_notification(notification_id: Id, me: Caller, services: Services) -> Any:
     """Mark a notification as read."""
     return await services.json(
         "notifier", "POST", f"/seekers/{me.sub}/notifications/{notification_id}/read", me

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
 
-from gateway.routes.deps import Services
+from gateway.routes.deps import Id, Services
 from gateway.security import Caller
 
 router = APIRouter(prefix="/v1/offers", tags=["offers"])
@@ -25,14 +25,14 @@ async def publish_offer(
 
 
 @router.get("/{offer_id}")
-async def get_offer(offer_id: str, me: Caller, services: Services) -> Any:
+async def get_offer(offer_id: Id, me: Caller, services: Services) -> Any:
     """An offer."""
     return await services.json("offers", "GET", f"/offers/{offer_id}", me)
 
 
 @router.patch("/{offer_id}")
 async def change_offer(
-    offer_id: str,
+    offer_id: Id,
     patch: Annotated[dict[str, Any], Body(description="JSON merge patch of the offer.")],
     me: Caller,
     services: Services,
@@ -43,7 +43,7 @@ async def change_offer(
 
 @router.post("/{offer_id}/close")
 async def close_offer(
-    offer_id: str,
+    offer_id: Id,
     closing: Annotated[dict[str, Any], Body(description="{'reason': 'filled' | 'withdrawn'}")],
     me: Caller,
     services: Services,
