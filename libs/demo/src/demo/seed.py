@@ -13,6 +13,7 @@ import itertools
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -79,7 +80,10 @@ async def seed_offers(url: str, count: int, seed: int) -> int:
         headers = _operator_headers()
         with _progress() as progress:
             task = progress.add_task("offers", total=count)
-            for batch in _batches(offers(count, referential, seed), OFFER_BATCH):
+            # Dated from today (at midnight, so that seeding twice the same day changes nothing):
+            # offers dated from a fixed day would expire and be refused as out of date.
+            today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            for batch in _batches(offers(count, referential, seed, now=today), OFFER_BATCH):
                 response = await client.post("/offers/import", json=batch, headers=headers)
                 response.raise_for_status()
                 for problem in response.json().get("rejected", []):
