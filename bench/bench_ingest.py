@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -159,5 +160,8 @@ if __name__ == "__main__":
     parser.add_argument("--offers-url", default="http://127.0.0.1:8002")
     arguments = parser.parse_args()
     figures = asyncio.run(main(arguments))
-    record("bench-ingest", "make bench-ingest", figures)
+    arguments_given = " ".join(sys.argv[1:])
+    record(
+        "bench-ingest", f"make bench-ingest  # bench_ingest.py {arguments_given}".rstrip(), figures
+    )
     print(json.dumps(figures))
