@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from fastapi import HTTPException, status
+from fastapi.responses import StreamingResponse
 
 from gateway.config import Settings
 from servicekit.auth import InternalAuthSettings, Principal, issue_internal_token
@@ -97,7 +98,7 @@ class Upstreams:
                     continue
                 return response
             await asyncio.sleep(0.1 * 2**attempt)
-        log.warning("upstream unavailable", extra={"service": service, "path_template": method})
+        log.warning("upstream unavailable", extra={"service": service, "method": method})
         raise unavailable(service)
 
     async def json(
@@ -147,6 +148,17 @@ class Upstreams:
             await response.aclose()
             self.checked(service, response)
         return response
+
+    async def event_stream(
+        self, service: str, path: str, principal: Principal, last_event_id: str | None
+    ) -> StreamingResponse:
+        """The service's Server-Sent Events, relayed to the client as they come."""
+        upstream = await self.open_stream(service, path, principal, last_event_id)
+        return StreamingResponse(
+            relay(upstream),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
 
 async def relay(response: httpx.Response) -> AsyncIterator[bytes]:

@@ -1,8 +1,8 @@
 """A counsellor's caseload, their notifications and the alerts waiting for their review."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from gateway.models import (
@@ -12,9 +12,8 @@ from gateway.models import (
     ReviewSwitch,
     StoredProfileOut,
 )
-from gateway.routes.deps import Accesses, Id, Page, PageSize, Services
+from gateway.routes.deps import SSE_RESPONSES, Accesses, Id, LastEventId, Page, PageSize, Services
 from gateway.security import Caller
-from gateway.upstream import relay
 
 caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
 counsellor = APIRouter(prefix="/v1/counsellor", tags=["counsellor"])
@@ -108,21 +107,16 @@ async def my_notifications(
 @counsellor.get(
     "/notifications/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."}},
+    responses=SSE_RESPONSES,
 )
 async def my_notification_stream(
     me: Caller,
     services: Services,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: LastEventId = None,
 ) -> StreamingResponse:
     """Your notifications as they arrive (Server-Sent Events)."""
-    upstream = await services.open_stream(
+    return await services.event_stream(
         "notifier", f"/counsellors/{me.sub}/notifications/stream", me, last_event_id
-    )
-    return StreamingResponse(
-        relay(upstream),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 

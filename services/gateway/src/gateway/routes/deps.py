@@ -1,6 +1,6 @@
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 
 from gateway.access_log import AccessLog
 from gateway.upstream import Upstreams
@@ -25,3 +25,7 @@ Id = Annotated[
         description="An id: letters, digits and . _ : @ - only.",
     ),
 ]
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
+SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."}
+}

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, HTTPException, Response, status
+from fastapi import APIRouter, Body, HTTPException, Response, status
 from fastapi.responses import StreamingResponse
 
 from gateway.models import (
@@ -12,9 +12,8 @@ from gateway.models import (
     MyProfileIn,
     StoredProfileOut,
 )
-from gateway.routes.deps import Accesses, Id, Page, PageSize, Services
+from gateway.routes.deps import SSE_RESPONSES, Accesses, Id, LastEventId, Page, PageSize, Services
 from gateway.security import Caller
-from gateway.upstream import relay
 
 router = APIRouter(prefix="/v1/me", tags=["seeker"])
 
@@ -115,21 +114,16 @@ async def read_notification(notification_id: Id, me: Caller, services: Services)
 @router.get(
     "/notifications/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."}},
+    responses=SSE_RESPONSES,
 )
 async def my_notification_stream(
     me: Caller,
     services: Services,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: LastEventId = None,
 ) -> StreamingResponse:
     """Your notifications as they arrive (Server-Sent Events; resumes after Last-Event-ID)."""
-    upstream = await services.open_stream(
+    return await services.event_stream(
         "notifier", f"/seekers/{me.sub}/notifications/stream", me, last_event_id
-    )
-    return StreamingResponse(
-        relay(upstream),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
