@@ -23,7 +23,7 @@ async def test_service_is_live_and_ready(
     config = importlib.import_module(f"{service}.config")
     app = main.create_app(config.Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}"))
 
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
             live = await client.get("/health/live")
@@ -44,7 +44,7 @@ async def test_readiness_says_which_dependency_is_down(
 
     # The store goes away under a running service: a real client of a closed port.
     async with (
-        LifespanManager(app, startup_timeout=30, shutdown_timeout=30),
+        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
         mongo_client(unreachable) as gone,
     ):
         app.state.health_checks["mongo"] = mongo_check(gone)

@@ -124,7 +124,7 @@ def make(
         )
         directory = HttpContactDirectory(profiles.url, InternalAuthSettings(), cache_s=0)
         app = create_app(settings, clock=clock, contacts=directory, background=False)
-        async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+        async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as c:
                 yield Harness(app, c)

@@ -47,7 +47,7 @@ def settings_for(
 @pytest.fixture
 async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
     app = create_app(settings_for(kafka, mongo, run_id))
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=120):
         yield app
 
 
@@ -522,7 +522,7 @@ async def test_the_sweep_closes_offers_past_their_validity(
     a_france_travail_record: Builder,
 ) -> None:
     app = create_app(settings_for(kafka, mongo, run_id, sweep_interval_s=0.2))
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=120):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://offers") as client:
             batch = [a_france_travail_record(id="OLD"), a_france_travail_record(id="FRESH")]

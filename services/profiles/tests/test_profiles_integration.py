@@ -24,7 +24,7 @@ AuthHeaders = Callable[..., dict[str, str]]
 @pytest.fixture
 async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
     app = create_app(Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}"))
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
         yield app
 
 

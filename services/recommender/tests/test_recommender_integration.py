@@ -69,7 +69,7 @@ def settings(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> Setting
 @asynccontextmanager
 async def running(settings: Settings, referential: Referential) -> AsyncIterator[FastAPI]:
     app = create_app(settings, referential)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
         yield app
 
 
