@@ -13,10 +13,11 @@ DEMO_OFFERS ?= 300
 BENCH := $(STACK) with-infra --services -- $(UV) run --frozen --no-sync --directory bench python
 PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway opscli
 
-.PHONY: help bootstrap run up down status clean seed lint format test test-unit bench-ingest
+.PHONY: help bootstrap run up down status clean seed lint format test test-unit bench-ingest \
+	bench-match bench-gateway bench-e2e chaos
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 bootstrap: ## Install what is missing: uv, the Python workspace, Kafka's jars, FerretDB
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -60,3 +61,15 @@ test-unit: bootstrap ## Unit tests only (no Kafka, no FerretDB)
 
 bench-ingest: bootstrap ## Profile updates and offer imports per second, end to end (docs/benchmarks.md)
 	@$(BENCH) bench_ingest.py
+
+bench-match: bootstrap ## Matching cost per new offer at 1,000,000 seekers, against a brute-force scan
+	@$(STACK) with-infra -- $(RUN) python bench/bench_match.py --seekers 1000000 --offers 2000 --bruteforce-offers 30 --profile-events 20000
+
+bench-gateway: bootstrap ## Authenticated requests per second through the gateway, and p99 at 500 req/s
+	@$(BENCH) bench_gateway.py
+
+bench-e2e: bootstrap ## Time from offer-published to the alert on the seeker's live stream
+	@$(BENCH) bench_e2e.py
+
+chaos: bootstrap ## 10,000 offers through the stack under faults; nothing lost, nothing duplicated
+	@$(STACK) with-infra --services -- $(RUN) python deploy/local/chaos.py
