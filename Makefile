@@ -72,4 +72,4 @@ bench-e2e: bootstrap ## Time from offer-published to the alert on the seeker's l
 	@$(BENCH) bench_e2e.py
 
 chaos: bootstrap ## 10,000 offers through the stack under faults; nothing lost, nothing duplicated
-	@$(STACK) with-infra --services -- $(RUN) python deploy/local/chaos.py
+	@$(STACK) with-infra --services -- $(RUN) python deploy/local/chaos.py --faults recommender,notifier,outbox,kafka,ferretdb,poison $(CHAOS_ARGS)

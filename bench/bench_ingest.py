@@ -7,6 +7,11 @@ service, until their `offer-published` events are read back from Kafka. The base
 same client hitting `/health/live` of the same service: the cost of HTTP alone on this machine.
 
     make bench-ingest        # (starts the stack if needed)
+    .venv/bin/python bench/bench_ingest.py --seekers 1000 --offers 4000   # a short run
+
+The last line printed is {"profile_updates_per_s": ..., "offers_imported_per_s": ...}; the line
+before it, and docs/benchmarks.md, hold the details. A phase that cannot finish (a service down, an
+error answer, events that do not all come back in time) stops the run with one line saying which.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -32,6 +37,10 @@ from servicekit.auth import InternalAuthSettings, Principal, Role, issue_interna
 KAFKA = "127.0.0.1:9092"
 
 
+class BenchError(Exception):
+    """The benchmark cannot go on; the message says why."""
+
+
 def operator() -> dict[str, str]:
     token = issue_internal_token(
         Principal(sub="bench", role=Role.OPERATOR), InternalAuthSettings(token_ttl_s=3600)
@@ -39,8 +48,11 @@ def operator() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def count_events(topic: str, prefix: bytes, wanted: int, started: asyncio.Event) -> float:
+async def count_events(
+    topic: str, prefix: bytes, wanted: int, started: asyncio.Event, seen: list[int] | None = None
+) -> float:
     """Wait for `wanted` records whose key starts with `prefix`; return when (monotonic)."""
+    seen = [0] if seen is None else seen
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=KAFKA, auto_offset_reset="latest", enable_auto_commit=False
     )
@@ -52,32 +64,54 @@ async def count_events(topic: str, prefix: bytes, wanted: int, started: asyncio.
             await consumer.seek_to_end(partition)
             await consumer.position(partition)
         started.set()
-        seen = 0
-        while seen < wanted:
+        while seen[0] < wanted:
             batches = await consumer.getmany(timeout_ms=500, max_records=5000)
             for batch in batches.values():
-                seen += sum(1 for r in batch if r.key and r.key.startswith(prefix))
+                seen[0] += sum(1 for r in batch if r.key and r.key.startswith(prefix))
         return time.monotonic()
     finally:
         await consumer.stop()
 
 
-async def drive(calls: list[Callable[[], Awaitable[httpx.Response]]], concurrency: int) -> None:
+async def drive(
+    what: str, calls: Sequence[Callable[[], Awaitable[httpx.Response]]], concurrency: int
+) -> None:
     queue = iter(calls)
 
     async def worker() -> None:
         for call in queue:
-            response = await call()
-            response.raise_for_status()
+            try:
+                response = await call()
+            except httpx.HTTPError as error:
+                raise BenchError(f"{what}: {type(error).__name__} {error}".rstrip()) from None
+            if response.is_error:
+                raise BenchError(f"{what}: HTTP {response.status_code} {response.text[:300]}")
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
+async def events_back(
+    what: str, counter: asyncio.Task[float], seen: list[int], wanted: int, timeout_s: float
+) -> float:
+    try:
+        return await asyncio.wait_for(counter, timeout_s)
+    except TimeoutError:
+        message = f"{what}: {seen[0]} of {wanted} events back from Kafka after {timeout_s:.0f} s"
+        raise BenchError(message) from None
+
+
+def client_for(url: str, concurrency: int, read_timeout_s: float) -> httpx.AsyncClient:
+    """Keep-alive connections, one per concurrent caller; bounded but generous timeouts."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    timeout = httpx.Timeout(read_timeout_s, connect=10.0)
+    return httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout)
+
+
 async def http_baseline(url: str, requests: int, concurrency: int) -> float:
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits) as c:
+    async with client_for(url, concurrency, 30) as c:
         began = time.monotonic()
-        await drive([lambda: c.get("/health/live") for _ in range(requests)], concurrency)
+        calls = [lambda: c.get("/health/live") for _ in range(requests)]
+        await drive(f"baseline GET {url}/health/live", calls, concurrency)
         return requests / (time.monotonic() - began)
 
 
@@ -86,10 +120,10 @@ async def profile_updates(url: str, seekers: int, concurrency: int) -> float:
     referential = get_referential()
     documents = [(f"bench-{run}-{sid}", doc) for sid, doc in demo_seekers(seekers, referential, 7)]
     headers = operator()
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+    async with client_for(url, concurrency, 120) as client:
         # First write: creates every profile (version 1), not measured.
         await drive(
+            f"creating {seekers} profiles (PUT {url}/seekers/{{id}}/profile)",
             [
                 (lambda s=sid, d=doc: client.put(f"/seekers/{s}/profile", json=d, headers=headers))
                 for sid, doc in documents
@@ -97,21 +131,24 @@ async def profile_updates(url: str, seekers: int, concurrency: int) -> float:
             concurrency,
         )
         await asyncio.sleep(2)
-        started = asyncio.Event()
+        started, seen = asyncio.Event(), [0]
         counter = asyncio.create_task(
-            count_events("profile-updated", f"bench-{run}-".encode(), seekers, started)
+            count_events("profile-updated", f"bench-{run}-".encode(), seekers, started, seen)
         )
         await started.wait()
         changed = [(sid, {**doc, "radius_km": doc["radius_km"] + 5}) for sid, doc in documents]
         began = time.monotonic()
         await drive(
+            f"updating {seekers} profiles",
             [
                 (lambda s=sid, d=doc: client.put(f"/seekers/{s}/profile", json=d, headers=headers))
                 for sid, doc in changed
             ],
             concurrency,
         )
-        finished = await asyncio.wait_for(counter, 120)
+        sent = time.monotonic() - began
+        finished = await events_back("profile-updated", counter, seen, seekers, 120)
+    print(f"profiles: {seekers} updates answered in {sent:.1f} s", file=sys.stderr)
     return seekers / (finished - began)
 
 
@@ -121,25 +158,30 @@ async def offers_import(url: str, count: int, batch: int, concurrency: int) -> f
     records = [{**r, "id": f"B{run}{r['id']}"} for r in demo_offers(count, referential, seed=11)]
     batches = [records[i : i + batch] for i in range(0, len(records), batch)]
     headers = operator()
-    started = asyncio.Event()
+    started, seen = asyncio.Event(), [0]
     counter = asyncio.create_task(
-        count_events("offer-published", f"B{run}".encode(), count, started)
+        count_events("offer-published", f"B{run}".encode(), count, started, seen)
     )
     await started.wait()
-    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+    async with client_for(url, concurrency, 300) as client:
         began = time.monotonic()
         await drive(
+            f"importing {count} offers (POST {url}/offers/import, {batch} a request)",
             [(lambda b=b: client.post("/offers/import", json=b, headers=headers)) for b in batches],
             concurrency,
         )
-        finished = await asyncio.wait_for(counter, 300)
+        sent = time.monotonic() - began
+        finished = await events_back("offer-published", counter, seen, count, 300)
+    print(f"offers: {count} imported (answered) in {sent:.1f} s", file=sys.stderr)
     return count / (finished - began)
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    baseline = await http_baseline(args.profiles_url, 5000, args.concurrency)
+    baseline = await http_baseline(args.profiles_url, 2000, args.concurrency)
     profiles_rate = await profile_updates(args.profiles_url, args.seekers, args.concurrency)
-    offers_rate = await offers_import(args.offers_url, args.offers, args.batch, 2)
+    offers_rate = await offers_import(
+        args.offers_url, args.offers, args.batch, args.import_concurrency
+    )
     return {
         "profile_updates_per_s": round(profiles_rate),
         "offers_imported_per_s": round(offers_rate),
@@ -147,6 +189,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "profile_updates_vs_baseline": round(profiles_rate / baseline, 3),
         "seekers": args.seekers,
         "offers": args.offers,
+        "concurrency": args.concurrency,
+        "batch": args.batch,
+        "import_concurrency": args.import_concurrency,
     }
 
 
@@ -155,13 +200,23 @@ if __name__ == "__main__":
     parser.add_argument("--seekers", type=int, default=5000)
     parser.add_argument("--offers", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="concurrent HTTP callers for profiles"
+    )
+    parser.add_argument(
+        "--import-concurrency", type=int, default=2, help="import requests in flight at once"
+    )
     parser.add_argument("--profiles-url", default="http://127.0.0.1:8001")
     parser.add_argument("--offers-url", default="http://127.0.0.1:8002")
     arguments = parser.parse_args()
-    figures = asyncio.run(main(arguments))
+    try:
+        figures = asyncio.run(main(arguments))
+    except BenchError as error:
+        sys.exit(f"bench-ingest failed: {error}")
     arguments_given = " ".join(sys.argv[1:])
     record(
         "bench-ingest", f"make bench-ingest  # bench_ingest.py {arguments_given}".rstrip(), figures
     )
     print(json.dumps(figures))
+    targets = ("profile_updates_per_s", "offers_imported_per_s")
+    print(json.dumps({key: figures[key] for key in targets}))

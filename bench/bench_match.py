@@ -310,8 +310,16 @@ def main() -> None:
     parser.add_argument("--bruteforce-offers", type=int, default=30)
     parser.add_argument("--profile-events", type=int, default=20_000)
     parser.add_argument("--no-record", action="store_true", help="Do not write docs/benchmarks.md")
+    parser.add_argument(
+        "--profile-events-only",
+        action="store_true",
+        help="Measure only the profile events (nothing recorded)",
+    )
     args = parser.parse_args()
     referential = get_referential()
+    if args.profile_events_only:
+        print(json.dumps(asyncio.run(bench_profile_events(referential, args.profile_events))))
+        return
     figures = bench_matching(referential, args.seekers, args.offers, args.bruteforce_offers)
     print(json.dumps(figures), flush=True)
     figures.update(asyncio.run(bench_profile_events(referential, args.profile_events)))

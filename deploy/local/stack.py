@@ -465,7 +465,7 @@ def prepare_ferretdb() -> tuple[bool, float]:
     env["GOFLAGS"] = (
         env.get("GOFLAGS", "") + " -mod=readonly"
     ).strip()  # never rewrite go.mod/go.sum
-    # The project's go.mod stays as committed; the build uses a copy that points at the patched module.
+    # The project's go.mod stays as committed: the build uses a copy pointing at the patched module.
     module = patched_ferretdb_module(go, env)
     modfile = FERRETDB_BUILD / "go.mod"
     modfile.write_text(

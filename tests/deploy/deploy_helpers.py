@@ -21,7 +21,7 @@ SERVICES = {
 }
 
 KUBERNETES_VERSION = "1.33.0"
-CUSTOM_GROUPS = ("kafka.strimzi.io/", "keda.sh/")
+CUSTOM_GROUPS = ("kafka.strimzi.io/", "keda.sh/", "monitoring.coreos.com/")
 
 Manifest = dict[str, Any]
 Validate = Callable[[Manifest], None]

@@ -24,7 +24,7 @@ async def offers_service(
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}", import_max_records=5)
     app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://offers") as client:
             yield client

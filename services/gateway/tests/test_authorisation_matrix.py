@@ -35,6 +35,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/v1/me/preferences"): {"frequency": "instant"},
     ("PUT", "/v1/caseload/{seeker_id}/review-before-send"): {"enabled": True},
     ("PUT", "/v1/caseload/{seeker_id}/counsellor"): {"counsellor_id": "c-1", "reason": "Intake"},
+    ("PUT", "/v1/counsellor/preferences"): {"working_hours": {"days": [1, 2, 3, 4]}},
     ("POST", "/v1/counsellor/held-alerts/{alert_id}/approve"): {"note": "Bonne chance !"},
     ("POST", "/v1/offers"): {"title": "Agent d'entretien"},
     ("PATCH", "/v1/offers/{offer_id}"): {"title": "Agent d'entretien H/F"},

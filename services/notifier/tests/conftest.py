@@ -3,30 +3,40 @@
 import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from notifier.config import Settings, SmtpSettings
+from notifier.contacts import HttpContactDirectory
+from notifier.main import create_app
 from servicekit.auth import InternalAuthSettings, read_internal_token
-from servicekit.settings import KafkaSettings
+from servicekit.settings import KafkaSettings, MongoSettings
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from notifier_helpers import (
+    TENSION,
     Events,
     FakeClock,
+    Harness,
     Mailbox,
+    Make,
     Profiles,
     Receiver,
     Smtp,
     Webhooks,
+    contact,
     serve,
 )
 
@@ -94,3 +104,50 @@ async def events(kafka: KafkaSettings) -> AsyncIterator[Events]:
         yield publisher
     finally:
         await publisher.producer.stop()
+
+
+@pytest.fixture
+def make(
+    kafka: KafkaSettings,
+    mongo: MongoSettings,
+    run_id: str,
+    clock: FakeClock,
+    profiles: Profiles,
+    webhooks: Webhooks,
+    smtp: Smtp,
+) -> Make:
+    @asynccontextmanager
+    async def build(
+        tension: dict[str, float] | None = None, **overrides: Any
+    ) -> AsyncIterator[Harness]:
+        settings = Settings(
+            kafka=kafka,
+            mongo=mongo,
+            database=f"test_{run_id}",
+            push_webhook_url=f"{webhooks.url}/push",
+            sms_webhook_url=f"{webhooks.url}/sms",
+            smtp=SmtpSettings(host=smtp.host, port=smtp.port),
+            retry_base_s=60,
+            **overrides,
+        )
+        directory = HttpContactDirectory(profiles.url, InternalAuthSettings(), cache_s=0)
+        app = create_app(
+            settings,
+            clock=clock,
+            contacts=directory,
+            background=False,
+            tension=TENSION if tension is None else tension,
+        )
+        async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as c:
+                yield Harness(app, c)
+
+    return build
+
+
+@pytest.fixture
+async def harness(make: Make, profiles: Profiles) -> AsyncIterator[Harness]:
+    profiles.contacts["s-1"] = contact()
+    async with make() as built:
+        yield built

@@ -5,21 +5,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from contracts import Envelope, EventPayload, encode, headers_for, new_envelope, topic_name
+from contracts import (
+    Envelope,
+    EventPayload,
+    MatchFound,
+    Reason,
+    encode,
+    headers_for,
+    new_envelope,
+    topic_name,
+)
 from servicekit.auth import (
     InternalAuthSettings,
     Principal,
@@ -27,6 +37,10 @@ from servicekit.auth import (
     issue_internal_token,
 )
 from servicekit.settings import KafkaSettings
+from servicekit.testing import eventually
+
+if TYPE_CHECKING:
+    from notifier.service import Notifier
 
 
 class FakeClock:
@@ -179,3 +193,81 @@ async def read_sse(
     with contextlib.suppress(asyncio.CancelledError):
         await task
     return found
+
+
+def a_match(seeker_id: str = "s-1", offer_id: str = "o-1", **changes: Any) -> MatchFound:
+    values: dict[str, Any] = {
+        "seeker_id": seeker_id,
+        "offer_id": offer_id,
+        "offer_version": 1,
+        "profile_version": 1,
+        "score": 0.8,
+        "reasons": [
+            Reason(
+                code="distance_within_radius",
+                text="Ce poste est à 12 km de chez vous, dans les 15 km que vous acceptez.",
+                params={"distance_km": 12, "radius_km": 15},
+            )
+        ],
+        "offer_title": f"Agent d'entretien {offer_id}",
+        "rome_code": "K2204",
+        "distance_km": 12.0,
+        "counsellor_id": "c-1",
+        "needs_review": False,
+        **changes,
+    }
+    return MatchFound(**values)
+
+
+class Harness:
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.client = client
+        self.notifier: Notifier = app.state.notifier
+
+    async def drain(self) -> int:
+        sent = 0
+        while await self.notifier.send_one():
+            sent += 1
+        return sent
+
+    async def inbox(self, seeker_id: str = "s-1") -> list[dict[str, Any]]:
+        response = await self.client.get(f"/seekers/{seeker_id}/notifications", headers=SERVICE)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]  # type: ignore[no-any-return]
+
+    async def inbox_size(self, seeker_id: str = "s-1") -> int:
+        return len(await self.inbox(seeker_id))
+
+    async def counsellor_inbox(self, counsellor_id: str = "c-1") -> list[dict[str, Any]]:
+        response = await self.client.get(
+            f"/counsellors/{counsellor_id}/notifications", headers=SERVICE
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["items"]  # type: ignore[no-any-return]
+
+    async def status(self, alert_id: str) -> dict[str, Any]:
+        response = await self.client.get(f"/alerts/{alert_id}/status", headers=SERVICE)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    async def alert_exists(self, alert_id: str) -> bool:
+        return await self.notifier.store.alert(alert_id) is not None
+
+    async def planned(self, *alert_ids: str) -> None:
+        """Wait until the alerts' deliveries are written (the inbox item comes first)."""
+
+        async def count() -> int:
+            query = {"_id": {"$in": list(alert_ids)}, "planned": True}
+            return await self.notifier.store.alerts.count_documents(query)
+
+        assert await eventually(count, len(alert_ids)) == len(alert_ids)
+
+
+Make = Callable[..., AbstractAsyncContextManager[Harness]]
+
+
+SERVICE = token("gateway", Role.SERVICE)
+
+# Hiring difficulty (share of hard hirings, %) as the tests see it.
+TENSION = {"K2204": 80.0, "J1501": 65.0, "M1607": 30.0}

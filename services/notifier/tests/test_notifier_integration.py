@@ -3,140 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
-from notifier_helpers import Events, FakeClock, Profiles, Smtp, Webhooks, contact, token
+from notifier_helpers import (
+    SERVICE,
+    Events,
+    FakeClock,
+    Harness,
+    Make,
+    Profiles,
+    Smtp,
+    Webhooks,
+    a_match,
+    contact,
+    token,
+)
 
-from contracts import MatchFound, MatchWithdrawn, ProfileDeleted, ProfileUpdated, Reason
-from notifier.config import Settings, SmtpSettings
-from notifier.contacts import HttpContactDirectory
-from notifier.main import create_app
-from notifier.service import Notifier
-from servicekit.auth import InternalAuthSettings, Role
-from servicekit.settings import KafkaSettings, MongoSettings
+from contracts import MatchWithdrawn, ProfileDeleted, ProfileUpdated
+from servicekit.auth import Role
 from servicekit.testing import eventually
 
 pytestmark = pytest.mark.integration
-
-SERVICE = token("gateway", Role.SERVICE)
-
-
-def a_match(seeker_id: str = "s-1", offer_id: str = "o-1", **changes: Any) -> MatchFound:
-    values: dict[str, Any] = {
-        "seeker_id": seeker_id,
-        "offer_id": offer_id,
-        "offer_version": 1,
-        "profile_version": 1,
-        "score": 0.8,
-        "reasons": [
-            Reason(
-                code="distance_within_radius",
-                text="Ce poste est à 12 km de chez vous, dans les 15 km que vous acceptez.",
-                params={"distance_km": 12, "radius_km": 15},
-            )
-        ],
-        "offer_title": f"Agent d'entretien {offer_id}",
-        "rome_code": "K2204",
-        "distance_km": 12.0,
-        "counsellor_id": "c-1",
-        "needs_review": False,
-        **changes,
-    }
-    return MatchFound(**values)
-
-
-class Harness:
-    def __init__(self, app: FastAPI, client: httpx.AsyncClient) -> None:
-        self.app = app
-        self.client = client
-        self.notifier: Notifier = app.state.notifier
-
-    async def drain(self) -> int:
-        sent = 0
-        while await self.notifier.send_one():
-            sent += 1
-        return sent
-
-    async def inbox(self, seeker_id: str = "s-1") -> list[dict[str, Any]]:
-        response = await self.client.get(f"/seekers/{seeker_id}/notifications", headers=SERVICE)
-        assert response.status_code == 200, response.text
-        return response.json()["items"]  # type: ignore[no-any-return]
-
-    async def inbox_size(self, seeker_id: str = "s-1") -> int:
-        return len(await self.inbox(seeker_id))
-
-    async def counsellor_inbox(self, counsellor_id: str = "c-1") -> list[dict[str, Any]]:
-        response = await self.client.get(
-            f"/counsellors/{counsellor_id}/notifications", headers=SERVICE
-        )
-        assert response.status_code == 200, response.text
-        return response.json()["items"]  # type: ignore[no-any-return]
-
-    async def status(self, alert_id: str) -> dict[str, Any]:
-        response = await self.client.get(f"/alerts/{alert_id}/status", headers=SERVICE)
-        assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
-
-    async def alert_exists(self, alert_id: str) -> bool:
-        return await self.notifier.store.alert(alert_id) is not None
-
-    async def planned(self, *alert_ids: str) -> None:
-        """Wait until the alerts' deliveries are written (the inbox item comes first)."""
-
-        async def count() -> int:
-            query = {"_id": {"$in": list(alert_ids)}, "planned": True}
-            return await self.notifier.store.alerts.count_documents(query)
-
-        assert await eventually(count, len(alert_ids)) == len(alert_ids)
-
-
-Make = Callable[..., AbstractAsyncContextManager[Harness]]
-
-
-@pytest.fixture
-def make(
-    kafka: KafkaSettings,
-    mongo: MongoSettings,
-    run_id: str,
-    clock: FakeClock,
-    profiles: Profiles,
-    webhooks: Webhooks,
-    smtp: Smtp,
-) -> Make:
-    @asynccontextmanager
-    async def build(**overrides: Any) -> AsyncIterator[Harness]:
-        settings = Settings(
-            kafka=kafka,
-            mongo=mongo,
-            database=f"test_{run_id}",
-            push_webhook_url=f"{webhooks.url}/push",
-            sms_webhook_url=f"{webhooks.url}/sms",
-            smtp=SmtpSettings(host=smtp.host, port=smtp.port),
-            retry_base_s=60,
-            **overrides,
-        )
-        directory = HttpContactDirectory(profiles.url, InternalAuthSettings(), cache_s=0)
-        app = create_app(settings, clock=clock, contacts=directory, background=False)
-        async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as c:
-                yield Harness(app, c)
-
-    return build
-
-
-@pytest.fixture
-async def harness(make: Make, profiles: Profiles) -> AsyncIterator[Harness]:
-    profiles.contacts["s-1"] = contact()
-    async with make() as built:
-        yield built
 
 
 async def test_duplicated_events_give_one_inbox_item_and_one_push(
@@ -538,3 +428,33 @@ async def test_racing_reviews_have_one_winner(harness: Harness, events: Events) 
     assert len(winners) == 1  # repeating the winning decision is fine, contradicting it is not
     assert {a.status_code for a in answers} == {200, 409}
     assert len(await harness.inbox()) == (0 if winners == {"rejected"} else 1)
+
+
+async def test_a_closed_offer_is_announced_on_the_channels_chosen_for_it(
+    harness: Harness, events: Events, webhooks: Webhooks
+) -> None:
+    preferences = {"channels": {"new_match": ["inbox"], "offer_closed": ["inbox", "push"]}}
+    response = await harness.client.put(
+        "/seekers/s-1/preferences", json=preferences, headers=SERVICE
+    )
+    assert response.status_code == 200, response.text
+    await events.publish(a_match(offer_id="o-1"))
+    await events.publish(a_match(offer_id="o-2"))
+    await harness.planned("s-1:o-1", "s-1:o-2")
+    await events.publish(MatchWithdrawn(seeker_id="s-1", offer_id="o-1", reason="offer_closed"))
+    await events.publish(MatchWithdrawn(seeker_id="s-1", offer_id="o-2", reason="profile_changed"))
+    store = harness.notifier.store
+    closed = {"offer_closed": True}
+    assert await eventually(lambda: store.inbox.count_documents(closed), 2) == 2
+    notices = {"kind": "closed"}
+    assert await eventually(lambda: store.deliveries.count_documents(notices), 1) == 1
+
+    assert await harness.drain() == 1
+    assert [body["title"] for body in webhooks.push.received] == [
+        "Offre retirée : Agent d'entretien o-1"
+    ]
+    assert webhooks.push.keys == ["s-1:o-1:closed:push"]
+    await events.publish(MatchWithdrawn(seeker_id="s-1", offer_id="o-1", reason="offer_closed"))
+    await asyncio.sleep(1)  # a repeated withdrawal changes nothing
+    assert await harness.drain() == 0
+    assert len(webhooks.push.received) == 1

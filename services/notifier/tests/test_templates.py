@@ -4,7 +4,13 @@ import pytest
 from pydantic import ValidationError
 
 from notifier.domain.model import Category, Channel, Contact, Frequency, Language, Preferences
-from notifier.domain.templates import MatchFacts, counsellor_message, digest_message, match_message
+from notifier.domain.templates import (
+    MatchFacts,
+    closed_message,
+    counsellor_message,
+    digest_message,
+    match_message,
+)
 
 FACTS = MatchFacts(
     offer_id="o-1",
@@ -57,3 +63,12 @@ def test_preferences_reject_unknown_channels_naming_the_field() -> None:
 
 def test_an_unknown_time_zone_falls_back_to_paris() -> None:
     assert Contact(time_zone="Mars/Olympus").time_zone == "Europe/Paris"
+
+
+def test_a_closed_offer_in_both_languages() -> None:
+    assert closed_message(FACTS).title == "Offre retirée : Agent d'entretien"
+    english = closed_message(FACTS, Language.EN)
+    assert english.body == (
+        "The offer “Agent d'entretien” is no longer open. "
+        "Other offers are waiting for you in Tremplin."
+    )

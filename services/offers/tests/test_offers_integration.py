@@ -47,7 +47,7 @@ def settings_for(
 @pytest.fixture
 async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
     app = create_app(settings_for(kafka, mongo, run_id))
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
         yield app
 
 
@@ -455,6 +455,14 @@ async def test_an_import_keeps_valid_records_and_reports_each_invalid_one(
     assert ok2.place.commune_code == "69382"
 
 
+async def test_an_empty_import_changes_nothing(client: httpx.AsyncClient) -> None:
+    # Found by fuzzing the gateway: an empty batch once reached insert_many, which refuses it.
+    response = await client.post("/offers/import", json=[], headers=SERVICE)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"accepted": 0, "updated": 0, "unchanged": 0, "rejected": []}
+
+
 async def test_importing_the_same_offers_again_publishes_only_changes(
     client: httpx.AsyncClient, kafka: KafkaSettings, a_france_travail_record: Builder
 ) -> None:
@@ -522,7 +530,7 @@ async def test_the_sweep_closes_offers_past_their_validity(
     a_france_travail_record: Builder,
 ) -> None:
     app = create_app(settings_for(kafka, mongo, run_id, sweep_interval_s=0.2))
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://offers") as client:
             batch = [a_france_travail_record(id="OLD"), a_france_travail_record(id="FRESH")]
@@ -555,6 +563,7 @@ async def test_two_sweeps_at_once_close_each_offer_once(
 
     now = datetime.now(UTC) + timedelta(seconds=1)
     first, second = await store.close_expired(now), await store.close_expired(now)
+    app.state.relay.wake()  # as the sweep does (offers.sweep)
 
     assert (first, second) == (20, 0)
     records = await read_records(kafka, OFFER_CLOSED, 20)

@@ -199,3 +199,33 @@ def test_a_rejected_offer_is_never_suggested_again(
 
     assert engine.rank_offers("s-1") == []
     assert engine.rank_seekers(offer_from_event(an_offer())) == []
+
+
+def test_seekers_outside_the_owned_shards_are_found_whatever_their_consent(
+    engine: MatchingEngine, a_profile: ProfileBuilder
+) -> None:
+    engine.upsert(seeker_from_event(a_profile("s-0")), shard=0)
+    engine.upsert(seeker_from_event(a_profile("s-1")), shard=1)
+    engine.upsert(seeker_from_event(a_profile("s-2", consent_to_matching=False)), shard=2)
+    engine.upsert(seeker_from_event(a_profile("s-1", version=2)))  # keeps its shard
+
+    assert engine.shards() == {"s-0": 0, "s-1": 1, "s-2": 2}
+    assert sorted(engine.seekers_outside({1})) == ["s-0", "s-2"]
+    assert engine.seekers_outside({0, 1, 2}) == []
+    assert sorted(engine.seekers_outside(set())) == ["s-0", "s-1", "s-2"]
+
+
+def test_a_seeker_moving_to_another_replica_still_counts_in_the_offers_alerts(
+    engine: MatchingEngine, a_profile: ProfileBuilder
+) -> None:
+    engine.upsert(seeker_from_event(a_profile("moved")), shard=0)
+    engine.upsert(seeker_from_event(a_profile("erased")), shard=0)
+    engine.alerted["o-1"].update({"moved", "erased"})
+
+    assert engine.remove("moved", forget_alerts=False)
+    assert engine.remove("erased")
+
+    assert engine.alerted["o-1"] == {"moved"}
+    assert engine.shards() == {}
+    engine.upsert(seeker_from_event(a_profile("new")))
+    assert engine.shards() == {"new": -1}  # a reused slot does not inherit the old shard

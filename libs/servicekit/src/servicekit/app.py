@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -12,8 +13,14 @@ from faststream.kafka import KafkaBroker
 
 from servicekit.health import Check, health_router
 from servicekit.logs import configure_logging
+from servicekit.metrics import ObservedRequests, metrics_router
 from servicekit.mongo import MongoClient, mongo_answers, mongo_client
 from servicekit.settings import MongoSettings
+from servicekit.tracing import FASTAPI_TELEMETRY, configure_tracing
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_STOP_TIMEOUT_S = 10.0
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -44,6 +51,7 @@ def create_service_app(
     `lifespan` sets `app.state.health_checks`, which `/health/ready` runs.
     """
     configure_logging(name)
+    configure_tracing(name)
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
@@ -54,10 +62,28 @@ def create_service_app(
             finally:
                 for task in tasks:
                     task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                # A library may swallow a cancellation (seen inside a database call): such a task
+                # would sleep on instead of ending, so shutdown waits a bounded time, then goes on.
+                stuck: set[asyncio.Task[None]] = set()
+                if tasks:
+                    _, stuck = await asyncio.wait(tasks, timeout=BACKGROUND_STOP_TIMEOUT_S)
+                for task in stuck:
+                    log.warning(
+                        "background task did not stop in time", extra={"task": task.get_name()}
+                    )
+                    task.cancel()
 
-    app = FastAPI(title=f"Tremplin {name}", description=description, lifespan=run)
+    app = FastAPI(
+        title=f"Tremplin {name}",
+        description=description,
+        lifespan=run,
+        telemetry=FASTAPI_TELEMETRY,  # type: ignore[arg-type]
+    )
     app.include_router(health_router())
+    # Scraped inside the cluster only: the gateway routes no other service's /metrics, and the
+    # Ingress routes none (deploy/k8s/base/gateway).
+    app.include_router(metrics_router())
+    app.add_middleware(ObservedRequests)
     return app
 
 

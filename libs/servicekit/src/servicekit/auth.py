@@ -81,7 +81,7 @@ def service_headers(service: str, settings: InternalAuthSettings) -> dict[str, s
     return {"Authorization": f"Bearer {token}"}
 
 
-def caller(request: Request) -> Principal:
+async def caller(request: Request) -> Principal:
     """FastAPI dependency: the verified principal of an internal call, or 401."""
     settings: InternalAuthSettings = (
         getattr(request.app.state, "internal_auth", None) or InternalAuthSettings()

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, PyMongoError
 
 from contracts import DEAD_LETTER, PoisonMessage, topic_name
+from servicekit import metrics, tracing
 from servicekit.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ def make_broker(settings: KafkaSettings, service: str) -> KafkaBroker:
         **PRODUCER_OPTIONS,
     )
     dead_letters = DeadLetters(broker, topic_name(DEAD_LETTER, settings.topic_suffix), service)
+    dead_letters.topic_suffix = settings.topic_suffix
     broker.add_middleware(partial(DeadLetterMiddleware, dead_letters=dead_letters))
+    metrics.watch_broker(broker, settings.topic_suffix, dead_letters.topic)
     broker.dead_letters = dead_letters  # type: ignore[attr-defined]
     return broker
 
@@ -86,6 +89,7 @@ class DeadLetters:
         self.max_attempts = max_attempts
         self._attempts: dict[tuple[str, int, int], int] = {}
         self.sent = 0
+        self.topic_suffix = ""  # only to name metrics by base topic
 
     async def send(self, record: Any, reason: str, kind: str) -> None:
         headers = {key: value.decode(errors="replace") for key, value in record.headers or ()}
@@ -102,6 +106,8 @@ class DeadLetters:
         )
         await self.broker.publish(record.value, self.topic, key=record.key, headers=headers)
         self.sent += 1
+        metrics.DEAD_LETTERED.labels(self.base_topic(record.topic), kind).inc()
+        metrics.note_dead_lettered()
         log.warning(
             "message dead-lettered",
             extra={
@@ -111,6 +117,9 @@ class DeadLetters:
                 "reason": reason[:200],
             },
         )
+
+    def base_topic(self, topic: str) -> str:
+        return metrics.base_topic(topic, self.topic_suffix)
 
     def count_failure(self, record: Any) -> int:
         where = (record.topic, record.partition, record.offset)
@@ -154,13 +163,54 @@ class DeadLetterMiddleware(BaseMiddleware):
         self.dead_letters = dead_letters
 
     async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+        # Observability around the handling proper: a consumer span continuing the producer's
+        # trace, the time the work started (for the outbox's delay) and the outcome counter.
         record = msg.raw_message
-        if isinstance(record, tuple):  # batch handlers dead-letter record by record themselves
-            return await call_next(msg)
+        service = self.dead_letters.service
+        if isinstance(record, tuple | list):  # a batch (a list in FastStream's test broker)
+            topic = self.dead_letters.base_topic(record[0].topic) if record else "none"
+            batch, batch_token = metrics.start_outcome()
+            work = metrics.start_work()
+            try:
+                with tracing.batch_span(service, topic, record):
+                    result = await self._handle_batch(call_next, msg)
+            except BaseException:
+                metrics.count_events(topic, metrics.RETRIED, len(record))
+                raise
+            finally:
+                metrics.end_work(work)
+                metrics.end_outcome(batch_token)
+            metrics.count_batch(topic, len(record), batch)
+            return result
+        topic = self.dead_letters.base_topic(record.topic)
+        outcome, outcome_token = metrics.start_outcome()
+        work = metrics.start_work()
+        try:
+            with tracing.consumer_span(service, topic, record) as span:
+                result = await self._handle(call_next, msg, outcome)
+                span.set_attribute("tremplin.outcome", outcome.outcome)
+        except BaseException:
+            outcome.outcome = metrics.RETRIED
+            raise
+        finally:
+            metrics.end_work(work)
+            metrics.end_outcome(outcome_token)
+            metrics.count_events(topic, outcome.outcome)
+        return result
+
+    async def _handle_batch(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+        # Batch handlers dead-letter record by record themselves.
+        return await call_next(msg)
+
+    async def _handle(
+        self, call_next: Callable[[Any], Awaitable[Any]], msg: Any, outcome: metrics.Outcome
+    ) -> Any:
+        record = msg.raw_message
         try:
             result = await call_next(msg)
         except POISON_ERRORS as error:
             await self.dead_letters.send(record, poison_reason(record, error), "poison")
+            outcome.outcome = metrics.DEAD_LETTERED_OUTCOME
             return None
         except Exception as error:
             if is_transient(error):
@@ -173,6 +223,7 @@ class DeadLetterMiddleware(BaseMiddleware):
                 await self.dead_letters.send(
                     record, f"failed {attempts} times: {describe(error)}", "failed"
                 )
+                outcome.outcome = metrics.DEAD_LETTERED_OUTCOME
                 return None
             await asyncio.sleep(min(0.1 * 2**attempts, 5.0))
             raise
@@ -188,5 +239,7 @@ class DeadLetterMiddleware(BaseMiddleware):
         # Errors raised while parsing, before the handler runs, surface here.
         if isinstance(exc_val, POISON_ERRORS) and not isinstance(self.msg, tuple):
             await self.dead_letters.send(self.msg, poison_reason(self.msg, exc_val), "poison")
+            topic = self.dead_letters.base_topic(getattr(self.msg, "topic", "none"))
+            metrics.count_events(topic, metrics.DEAD_LETTERED_OUTCOME)
             return True
         return False

@@ -5,7 +5,19 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from servicekit.tracing import correlation
+
 _configured = False
+
+
+class CorrelationFilter(logging.Filter):
+    """Puts the current trace_id, span_id and request_id on every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in correlation().items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        return True
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
@@ -21,6 +33,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             static_fields={"service": service},
         )
     )
+    handler.addFilter(CorrelationFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -5,6 +5,13 @@ same document (MongoDB has no cross-document transactions on every deployment we
 relay publishes pending events in order, waits for the broker's acknowledgement, then removes them.
 A crash in between publishes them again: delivery is at least once, and consumers deduplicate on
 `event_id`.
+
+Finding the pending events: FerretDB 1.24 answers the query "outbox not empty" by reading the whole
+collection (seconds on tens of thousands of documents, and it slows every other query meanwhile).
+So writers name the documents they queued events in (`wake(ids)`), and the relay reads just those
+by `_id`. Names live in memory only: the relay sweeps the whole collection at start and then every
+`sweep_interval_s`, which publishes whatever a crash between a write and its `wake` left behind. A
+relay never given names (`wake()` alone) scans at every pass, as before.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -20,7 +29,9 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts import Envelope, encode, headers_for, topic_name
+from servicekit import metrics, tracing
 from servicekit.locks import KeyedLocks
+from servicekit.mongo import in_commands
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +39,28 @@ OUTBOX_FIELD = "outbox"
 # A document that only waits for its last event to go out (an erasure), then disappears.
 TOMBSTONE = "tombstone"
 PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
+# Test-only fault hook, armed by the chaos harness (deploy/local/chaos.py) for one run of a service:
+# set to "1", the process exits right after the broker acknowledged a batch and before the batch
+# leaves the outbox, as a crash at that point would. Never set in production.
+CRASH_AFTER_PUBLISH_ENV = "TREMPLIN_FAULT_OUTBOX_CRASH_AFTER_PUBLISH"
+CRASH_EXIT_CODE = 86
 
 
 def outbox_entry(envelope: Envelope[Any], topic: str) -> dict[str, Any]:
-    return {
+    entry: dict[str, Any] = {
         "event_id": str(envelope.event_id),
         "topic": topic,
         "key": envelope.key,
         "value": encode(envelope).decode(),
         "headers": headers_for(envelope),
     }
+    # Observability: the relay publishes later, out of the request's or record's context, so the
+    # entry keeps the trace (W3C traceparent, sent as a Kafka header) and when that work started.
+    entry["headers"].update(tracing.current_traceparent())
+    started_at = metrics.work_started_at()
+    if started_at is not None:
+        entry["started_at"] = started_at
+    return entry
 
 
 class OutboxRelay:
@@ -51,6 +74,8 @@ class OutboxRelay:
         after_publish: Callable[[list[str]], Awaitable[None]] | None = None,
         write_lock: asyncio.Lock | None = None,
         document_locks: KeyedLocks | None = None,
+        sweep_interval_s: float = 300.0,
+        read_concurrency: int = 16,
     ) -> None:
         self.collection = collection
         self.broker = broker
@@ -66,19 +91,77 @@ class OutboxRelay:
         self.document_locks = document_locks
         self.published = 0
         self._wake = asyncio.Event()
+        self.sweep_interval_s = sweep_interval_s
+        self._reads = asyncio.Semaphore(read_concurrency)
+        # Documents writers named since they were last read, oldest first (a dict keeps order).
+        self._due: dict[Any, None] = {}
+        self._named = False
+        self._sweep_requested = True  # the first pass catches what a previous run left behind
+        self._next_sweep = 0.0
+        self._more = False
 
-    def wake(self) -> None:
+    def wake(self, ids: Iterable[Any] | None = None) -> None:
+        """Ask for a pass over these documents, or (without ids) over every pending document."""
+        if ids is None:
+            self._sweep_requested = True
+        else:
+            self._named = True
+            self._due.update(dict.fromkeys(ids))
         self._wake.set()
+
+    @property
+    def due(self) -> int:
+        """Documents named by writers and not read yet."""
+        return len(self._due)
 
     async def relay_once(self) -> int:
         """Publish one batch of pending events; return how many were published."""
-        documents = (
-            await self.collection.find(PENDING, {OUTBOX_FIELD: 1, TOMBSTONE: 1})
-            .limit(self.batch_size)
-            .to_list(None)
-        )
-        if not documents:
-            return 0
+        sweeping = self._sweep_due()
+        taken: list[Any] = []
+        documents: list[dict[str, Any]] = []
+        if sweeping:
+            documents = (
+                await self.collection.find(PENDING, {OUTBOX_FIELD: 1, TOMBSTONE: 1})
+                .limit(self.batch_size)
+                .to_list(None)
+            )
+        else:
+            taken = list(self._due)[: self.batch_size]
+            for key in taken:
+                del self._due[key]
+        try:
+            if taken:
+                documents = await self._read(taken)
+            published = await self._publish(documents) if documents else 0
+        except BaseException:
+            # Named again, ahead of those named since: nothing is lost, the order is kept.
+            self._due = {**dict.fromkeys(taken), **self._due}
+            raise
+        full = len(documents) >= self.batch_size
+        if sweeping and not full:
+            self._sweep_requested = False
+            self._next_sweep = time.monotonic() + self.sweep_interval_s
+        self._more = bool(self._due) or (sweeping and full)
+        return published
+
+    def _sweep_due(self) -> bool:
+        if not self._named:
+            return True
+        return self._sweep_requested or time.monotonic() >= self._next_sweep
+
+    async def _read(self, ids: list[Any]) -> list[dict[str, Any]]:
+        """The named documents that have events to send, by `_id` alone: FerretDB's fast path."""
+
+        async def read(document_id: Any) -> dict[str, Any] | None:
+            async with self._reads:
+                return await self.collection.find_one(
+                    {"_id": document_id}, {OUTBOX_FIELD: 1, TOMBSTONE: 1}
+                )
+
+        found = await asyncio.gather(*(read(document_id) for document_id in ids))
+        return [d for d in found if d is not None and d.get(OUTBOX_FIELD)]
+
+    async def _publish(self, documents: list[dict[str, Any]]) -> int:
         confirmations = []
         for document in documents:
             # Sent in order without waiting one by one: the idempotent producer keeps the order
@@ -94,9 +177,12 @@ class OutboxRelay:
                     )
                 )
         await asyncio.gather(*confirmations)
+        metrics.observe_published(e for d in documents for e in d[OUTBOX_FIELD])
         sent_ids = [e["event_id"] for d in documents for e in d[OUTBOX_FIELD]]
         if self.after_publish is not None:
             await self.after_publish(sent_ids)
+        if os.environ.get(CRASH_AFTER_PUBLISH_ENV) == "1":
+            os._exit(CRASH_EXIT_CODE)
         held = (
             self.document_locks.hold(d["_id"] for d in documents)
             if self.document_locks is not None
@@ -108,17 +194,16 @@ class OutboxRelay:
         return len(sent_ids)
 
     async def _remove_sent(self, documents: list[dict[str, Any]]) -> None:
-        await self.collection.bulk_write(
-            [
-                # Entries never change once written, so removing them by exact value is safe; it is
-                # also what FerretDB supports ($pull with a condition on fields is a no-op there).
-                UpdateOne(
-                    {"_id": document["_id"]}, {"$pullAll": {OUTBOX_FIELD: document[OUTBOX_FIELD]}}
-                )
-                for document in documents
-            ],
-            ordered=False,
-        )
+        removals = [
+            # Entries never change once written, so removing them by exact value is safe; it is
+            # also what FerretDB supports ($pull with a condition on fields is a no-op there).
+            UpdateOne(
+                {"_id": document["_id"]}, {"$pullAll": {OUTBOX_FIELD: document[OUTBOX_FIELD]}}
+            )
+            for document in documents
+        ]
+        for _, command in in_commands(removals):
+            await self.collection.bulk_write(list(command), ordered=False)
         tombstones = [d["_id"] for d in documents if d.get(TOMBSTONE)]
         if tombstones:
             await self.collection.delete_many(
@@ -128,8 +213,9 @@ class OutboxRelay:
     async def run(self) -> None:
         while True:
             try:
-                while await self.relay_once() >= self.batch_size:
-                    pass
+                await self.relay_once()
+                while self._more:
+                    await self.relay_once()
             except asyncio.CancelledError:
                 raise
             except Exception:

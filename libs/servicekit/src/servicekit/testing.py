@@ -65,7 +65,7 @@ def mongo_settings() -> MongoSettings:
 
 
 async def read_records(
-    settings: KafkaSettings, base: str, count: int, timeout_s: float = 20.0
+    settings: KafkaSettings, base: str, count: int, timeout_s: float = 40.0
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Read `count` records of a topic from the beginning (fails if they do not come in time)."""
     consumer = AIOKafkaConsumer(
@@ -90,7 +90,7 @@ async def read_records(
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T]], expected: Any = 0, timeout_s: float = 10.0
+    probe: Callable[[], Awaitable[T]], expected: Any = 0, timeout_s: float = 30.0
 ) -> T:
     """Poll `probe` until it returns `expected` (or the time is up); return its last answer."""
     deadline = time.monotonic() + timeout_s
@@ -106,3 +106,25 @@ def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
         if key == name:
             return bytes(value).decode()
     return None
+
+
+_recorder: Any = None
+
+
+def span_recorder() -> Any:
+    """An in-memory exporter receiving every span this process ends from now on (tests clear it)."""
+    global _recorder
+    if _recorder is None:
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        from servicekit.tracing import configure_tracing
+
+        configure_tracing("tests")
+        provider = trace.get_tracer_provider()
+        assert isinstance(provider, TracerProvider)
+        _recorder = InMemorySpanExporter()
+        provider.add_span_processor(SimpleSpanProcessor(_recorder))
+    return _recorder

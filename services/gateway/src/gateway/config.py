@@ -38,6 +38,15 @@ class Settings(BaseSettings):
         description="Seed of the development issuer's signing key.",
     )
     dev_token_ttl_s: int = Field(default=3600, ge=60)
+    token_cache_size: int = Field(
+        default=50_000, ge=0, description="Verified tokens kept in memory (0: verify every time)."
+    )
+    token_cache_max_age_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="Longest a verified token is trusted without checking it again (and never "
+        "past its `exp`): the delay for a withdrawn signing key to take effect.",
+    )
 
     # The services behind the gateway.
     profiles_url: str = "http://127.0.0.1:8001"

@@ -45,6 +45,8 @@ RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("PUT", "/v1/caseload/{seeker_id}/counsellor"): frozenset({COUNSELLOR, OPERATOR}),
     ("GET", "/v1/counsellor/notifications"): frozenset({COUNSELLOR}),
     ("GET", "/v1/counsellor/notifications/stream"): frozenset({COUNSELLOR}),
+    ("GET", "/v1/counsellor/preferences"): frozenset({COUNSELLOR}),
+    ("PUT", "/v1/counsellor/preferences"): frozenset({COUNSELLOR}),
     ("GET", "/v1/counsellor/held-alerts"): frozenset({COUNSELLOR}),
     ("POST", "/v1/counsellor/held-alerts/{alert_id}/approve"): frozenset({COUNSELLOR}),
     ("POST", "/v1/counsellor/held-alerts/{alert_id}/reject"): frozenset({COUNSELLOR}),
@@ -80,7 +82,7 @@ async def caller(
         ) from None
 
 
-def rule_of(request: Request) -> frozenset[Role]:
+async def rule_of(request: Request) -> frozenset[Role]:
     route = request.scope.get("route")
     key = (request.method, getattr(route, "path", ""))
     if key not in RULES:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -37,10 +39,51 @@ def dev_private_key(secret: str) -> ec.EllipticCurvePrivateKey:
 
 
 @dataclass
+class VerifiedTokens:
+    """Tokens already verified, by their exact text: a bounded LRU whose entries die at `exp`.
+
+    Checking an ES256 or RS256 signature costs more than the rest of a request; a mobile app sends
+    the same token for its whole life. An entry also dies `max_age_s` after it was verified, so
+    that a key the provider withdrew stops being trusted within that delay.
+    """
+
+    capacity: int
+    max_age_s: float
+    entries: OrderedDict[str, tuple[Principal, float]] = field(default_factory=OrderedDict)
+
+    def get(self, token: str, now: float) -> Principal | None:
+        entry = self.entries.get(token)
+        if entry is None:
+            return None
+        principal, dies_at = entry
+        if now >= dies_at:
+            del self.entries[token]
+            return None
+        self.entries.move_to_end(token)
+        return principal
+
+    def put(self, token: str, principal: Principal, expires_at: float, now: float) -> None:
+        dies_at = min(expires_at, now + self.max_age_s)
+        if self.capacity <= 0 or now >= dies_at:
+            return
+        self.entries[token] = (principal, dies_at)
+        self.entries.move_to_end(token)
+        while len(self.entries) > self.capacity:
+            self.entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+@dataclass
 class TokenVerifier:
     settings: Settings
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
+        self.verified = VerifiedTokens(
+            self.settings.token_cache_size, self.settings.token_cache_max_age_s
+        )
         self._dev_key = dev_private_key(self.settings.dev_issuer_secret)
         self._jwks = (
             jwt.PyJWKClient(
@@ -70,6 +113,15 @@ class TokenVerifier:
         return token, ttl
 
     async def verify(self, token: str) -> Principal:
+        now = self.clock()
+        known = self.verified.get(token, now)
+        if known is not None:
+            return known
+        principal, expires_at = await self._verify(token)
+        self.verified.put(token, principal, expires_at, now)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -107,4 +159,5 @@ class TokenVerifier:
             raise InvalidTokenError("the token carries no known role") from None
         if role not in PUBLIC_ROLES:
             raise InvalidTokenError(f"role {role.value!r} cannot call the public API")
-        return Principal(sub=claims["sub"], role=role, name=claims.get("name"))
+        principal = Principal(sub=claims["sub"], role=role, name=claims.get("name"))
+        return principal, float(claims["exp"])

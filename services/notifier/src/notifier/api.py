@@ -12,12 +12,14 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, s
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
-from notifier.domain.model import Preferences
+from notifier.domain.model import CounsellorPreferences, Preferences
 from notifier.live import LiveHub
 from notifier.service import (
+    ALERTS,
     AlertNotFound,
     AlertNotHeld,
     Notifier,
+    counsellor_preferences_of,
     counsellor_recipient,
     preferences_of,
     seeker_recipient,
@@ -25,6 +27,7 @@ from notifier.service import (
 )
 from notifier.store import Doc, NotifierStore
 from servicekit.auth import Caller, Principal, Role, forbid
+from servicekit.tracing import start_span
 
 router = APIRouter(tags=["notifier"])
 
@@ -36,22 +39,41 @@ def get_notifier(request: Request) -> Notifier:
 Service = Annotated[Notifier, Depends(get_notifier)]
 
 
+class DigestLineOut(BaseModel):
+    kind: Literal["match", "inactive"] = Field(
+        description="match: a fresh match in an occupation short of candidates; inactive: a"
+        " seeker with no activity for a while."
+    )
+    seeker_id: str
+    urgency: float = Field(description="0 to 1; the digest is sorted by it, highest first.")
+    offer_id: str | None = None
+    offer_title: str | None = None
+    tension_pct: float | None = Field(
+        default=None, description="Share of hirings expected to be difficult in the occupation."
+    )
+    score: float | None = None
+    days_inactive: int | None = None
+
+
 class Notification(BaseModel):
     id: str = Field(description="Notification id; stable across updates.")
     seq: int = Field(
         default=0,
         description="Latest position in the recipient's stream (the SSE event id); 0 briefly.",
     )
-    kind: str = Field(description="match, relay, strong or review.")
-    seeker_id: str
-    offer_id: str
-    alert_id: str
+    kind: str = Field(description="match, relay, strong, review, or digest (counsellors).")
+    seeker_id: str | None = Field(default=None, description="Null on a counsellor's digest.")
+    offer_id: str | None = Field(default=None, description="Null on a counsellor's digest.")
+    alert_id: str | None = Field(default=None, description="Null on a counsellor's digest.")
     title: str
     body: str
     reasons: list[str] = Field(description="Why the offer suits the seeker, in plain words.")
     read: bool
     offer_closed: bool = Field(description="The offer no longer takes candidates.")
     review: str | None = Field(default=None, description="approved or rejected, on review items.")
+    lines: list[DigestLineOut] | None = Field(
+        default=None, description="A counsellor's digest, line by line, most urgent first."
+    )
     created_at: datetime
 
 
@@ -143,11 +165,22 @@ def stream(request: Request, notifier: Notifier, recipient: str, after: int) -> 
                 items = await notifier.store.inbox_since(recipient, last, 100)
                 for item in items:
                     last = item["seq"]
-                    yield {
-                        "id": str(last),
-                        "event": "notification",
-                        "data": notification_of(item).model_dump_json(),
-                    }
+                    # Ended once the event is written out: a `with` cannot span a yield.
+                    span = start_span(
+                        "notifier",
+                        "notification deliver",
+                        item.get("traceparent"),
+                        **{"tremplin.notification.kind": item["kind"], "tremplin.channel": "sse"},
+                    )
+                    try:
+                        yield {
+                            "id": str(last),
+                            "event": "notification",
+                            "data": notification_of(item).model_dump_json(),
+                        }
+                    finally:
+                        span.end()
+                        ALERTS.labels("sse", "streamed").inc()
                 if len(items) == 100:
                     continue
                 with contextlib.suppress(TimeoutError):
@@ -233,6 +266,25 @@ async def counsellor_notifications(
     require_counsellor(caller, counsellor_id)
     recipient = counsellor_recipient(counsellor_id)
     return await page_of(notifier.store, recipient, page, page_size, unread_only)
+
+
+@router.get("/counsellors/{counsellor_id}/preferences")
+async def get_counsellor_preferences(
+    counsellor_id: str, caller: Caller, notifier: Service
+) -> CounsellorPreferences:
+    """A counsellor's working hours and digest language (the defaults until they change them)."""
+    require_counsellor(caller, counsellor_id)
+    return counsellor_preferences_of(await notifier.store.counsellor(counsellor_id))
+
+
+@router.put("/counsellors/{counsellor_id}/preferences")
+async def put_counsellor_preferences(
+    counsellor_id: str, preferences: CounsellorPreferences, caller: Caller, notifier: Service
+) -> CounsellorPreferences:
+    """Replace a counsellor's preferences; the next digest moves to the next working day start."""
+    require_counsellor(caller, counsellor_id)
+    await notifier.set_counsellor_preferences(counsellor_id, preferences)
+    return preferences
 
 
 @router.get("/counsellors/{counsellor_id}/notifications/stream")

@@ -64,3 +64,27 @@ class Settings(BaseSettings):
     )
     digest_hour: int = Field(default=9, ge=0, le=23, description="Local hour of digests.")
     default_time_zone: str = Field(default="Europe/Paris")
+    inactive_days: int = Field(
+        default=14, ge=1, le=365, description="A seeker silent this long shows in the digest."
+    )
+    min_tension_pct: float = Field(
+        default=60.0,
+        ge=0,
+        le=100,
+        description="Occupations where at least this share of hirings is difficult are short of"
+        " candidates: their fresh matches show in the counsellor's digest.",
+    )
+    counsellor_digest_max_lines: int = Field(
+        default=30, ge=1, le=500, description="Lines of a counsellor digest; the rest is counted."
+    )
+    match_batch_size: int = Field(
+        default=100,
+        ge=1,
+        le=5000,
+        description="match-found records handled together at most. A batch must finish within"
+        " the consumer's poll interval (300 s): on a loaded FerretDB each update costs 35-80 ms"
+        " and a batch makes about two per alert.",
+    )
+    load_tension: bool = Field(
+        default=True, description="Read hiring difficulty from the reference data at start."
+    )

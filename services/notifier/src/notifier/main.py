@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Coroutine
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,8 +19,22 @@ from notifier.handlers import subscribe
 from notifier.live import LiveFeed, LiveHub
 from notifier.service import Notifier
 from notifier.store import NotifierStore
+from refdata.readers import read_tension as read_tension_table
+from refdata.settings import RefdataSettings
+from refdata.sources import locate_data_dir
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
+
+log = logging.getLogger(__name__)
+
+
+def read_tension() -> dict[str, float]:
+    """Hiring difficulty per occupation; without the reference data, digests show no matches."""
+    try:
+        return read_tension_table(locate_data_dir(RefdataSettings()))
+    except Exception:
+        log.warning("hiring difficulty unavailable: digests list inactive seekers only")
+        return {}
 
 
 def create_app(
@@ -27,6 +43,7 @@ def create_app(
     clock: Clock | None = None,
     contacts: ContactDirectory | None = None,
     background: bool = True,
+    tension: Mapping[str, float] | None = None,
 ) -> FastAPI:
     """`background=False` leaves delivery workers and sweeps to the caller (tests drive them)."""
     settings = settings or Settings()
@@ -54,6 +71,12 @@ def create_app(
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             store = NotifierStore(client[settings.database])
             await store.ensure_indexes()
+            if tension is not None:
+                difficulty: Mapping[str, float] = tension
+            elif settings.load_tension:
+                difficulty = await asyncio.to_thread(read_tension)
+            else:
+                difficulty = {}
             app.state.notifier = Notifier(
                 store,
                 clock,
@@ -68,12 +91,18 @@ def create_app(
                 lease_s=settings.lease_s,
                 auto_release_hours=settings.auto_release_hours,
                 digest_hour=settings.digest_hour,
+                tension=difficulty,
+                min_tension_pct=settings.min_tension_pct,
+                inactive_days=settings.inactive_days,
+                counsellor_digest_max_lines=settings.counsellor_digest_max_lines,
             )
             app.state.hub = hub
             app.state.live = live
             app.state.stream_poll_s = settings.stream_poll_s
             app.state.internal_auth = settings.internal_auth
-            subscribe(broker, app.state.notifier, settings.kafka.topic_suffix)
+            subscribe(
+                broker, app.state.notifier, settings.kafka.topic_suffix, settings.match_batch_size
+            )
             await broker.start()
             try:
                 yield

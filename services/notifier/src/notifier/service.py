@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from contracts import MatchFound, MatchWithdrawn, ProfileDeleted, ProfileUpdated
+from contracts.vocabulary import WithdrawalReason
 from notifier.channels import DeliveryFailed, Outgoing, Sender
 from notifier.contacts import ContactDirectory, ContactUnavailable
 from notifier.domain.model import (
@@ -18,24 +19,32 @@ from notifier.domain.model import (
     Category,
     Channel,
     Clock,
+    CounsellorPreferences,
     Frequency,
     Language,
     Preferences,
 )
 from notifier.domain.rules import (
+    current_working_start,
     group_for_digest,
     next_digest_at,
+    next_working_start,
+    previous_working_start,
     retry_delay,
     send_at,
     within_budget,
+    working_window_end,
 )
 from notifier.domain.templates import (
     MatchFacts,
     Message,
+    closed_message,
+    counsellor_digest_message,
     counsellor_message,
     digest_message,
     match_message,
 )
+from notifier.domain.urgency import DigestLine, urgent_lines
 from notifier.live import LiveFeed
 from notifier.store import (
     CANCELLED,
@@ -51,8 +60,16 @@ from notifier.store import (
     Doc,
     NotifierStore,
 )
+from servicekit.metrics import counter, mark_duplicate
+from servicekit.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
+ALERTS = counter(
+    "tremplin_notifier_alerts_total",
+    "Alert deliveries settled, by channel (email, push, sms, sse) and status (sent, failed, "
+    "skipped, cancelled, waiting-digest, retrying, deferred...).",
+    ["channel", "status"],
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -94,6 +111,11 @@ def preferences_of(seeker: Doc | None) -> Preferences:
     return Preferences.model_validate(stored) if stored else Preferences()
 
 
+def counsellor_preferences_of(counsellor: Doc | None) -> CounsellorPreferences:
+    stored = (counsellor or {}).get("preferences")
+    return CounsellorPreferences.model_validate(stored) if stored else CounsellorPreferences()
+
+
 def alert_status(alert: Doc, deliveries: list[Doc]) -> str:
     """queued, held, sent, delivered, failed, cancelled or rejected."""
     if alert["status"] in (HELD, CANCELLED, REJECTED):
@@ -125,6 +147,10 @@ class Notifier:
         lease_s: float = 60.0,
         auto_release_hours: float | None = None,
         digest_hour: int = 9,
+        tension: Mapping[str, float] | None = None,
+        min_tension_pct: float = 60.0,
+        inactive_days: int = 14,
+        counsellor_digest_max_lines: int = 30,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -142,15 +168,46 @@ class Notifier:
         )
         self.digest_at = time(digest_hour, 0)
         self.work_available = asyncio.Event()
+        self.tension: Mapping[str, float] = tension or {}
+        self.min_tension_pct = min_tension_pct
+        self.inactive_days = inactive_days
+        self.counsellor_digest_max_lines = counsellor_digest_max_lines
+        self._known_counsellors: set[str] = set()
 
     # events -------------------------------------------------------------------------------------
 
     async def alert_on_match_found(self, match: MatchFound, event_id: str) -> None:
-        seeker = await self.store.seeker(match.seeker_id)
-        if seeker is not None and seeker.get("erased"):
-            return
-        seeker = seeker or {}
+        await self.alert_on_matches_found([(match, event_id)])
+
+    async def alert_on_matches_found(self, matches: Sequence[tuple[MatchFound, str]]) -> None:
+        """Matches (with their event ids) to alerts: inserted once each, then planned together."""
+        unique: dict[str, tuple[MatchFound, str]] = {}
+        for match, event_id in matches:
+            unique.setdefault(alert_id_of(match.seeker_id, match.offer_id), (match, event_id))
+        seekers = await self.store.seekers_by_id(sorted({m.seeker_id for m, _ in unique.values()}))
         now = self.clock.now()
+        alerts = [
+            self._new_alert(match, event_id, seekers.get(match.seeker_id) or {}, now)
+            for match, event_id in unique.values()
+            if not (seekers.get(match.seeker_id) or {}).get("erased")
+        ]
+        for counsellor_id in sorted({a["counsellor_id"] for a in alerts if a["counsellor_id"]}):
+            await self.know_counsellor(counsellor_id)
+        inserted = await self.store.insert_alerts(alerts)
+        repeated = [alert["_id"] for alert in alerts if alert["_id"] not in inserted]
+        for _ in repeated:
+            mark_duplicate()
+        fresh = [alert for alert in alerts if alert["_id"] in inserted]
+        direct = [a for a in fresh if a["status"] == RELEASED and not a["via_counsellor"]]
+        if direct:
+            await self._plan_many(direct, seekers)
+        # Held alerts, alerts relayed by a counsellor, and repeats (which may finish the work of
+        # a crashed attempt) take the one-by-one path.
+        others = [a for a in fresh if a not in direct] + await self.store.alerts_by_id(repeated)
+        for alert in others:
+            await self.advance(alert)
+
+    def _new_alert(self, match: MatchFound, event_id: str, seeker: Doc, now: datetime) -> Doc:
         counsellor_id = match.counsellor_id or seeker.get("counsellor_id")
         needs_review = match.needs_review or bool(seeker.get("review_before_send"))
         alert: Doc = {
@@ -177,12 +234,7 @@ class Notifier:
             alert["release_at"] = now + self.auto_release if self.auto_release else None
         else:
             alert["released_at"] = now
-        if not await self.store.insert_alert(alert):
-            existing = await self.store.alert(alert["_id"])
-            if existing is None:
-                return
-            alert = existing
-        await self.advance(alert)
+        return alert
 
     async def close_alert_on_match_withdrawn(self, withdrawn: MatchWithdrawn) -> None:
         alert_id = alert_id_of(withdrawn.seeker_id, withdrawn.offer_id)
@@ -204,6 +256,32 @@ class Notifier:
         if closed == 0:
             for item in await self.store.touch_inbox(alert_id, {"offer_closed": True}):
                 await self.live.announce(item["recipient"], item["_id"], item["seq"])
+        seen = await self.store.inbox.find_one({"_id": f"match:{alert_id}"}, {"_id": 1})
+        if withdrawn.reason == WithdrawalReason.OFFER_CLOSED and seen is not None:
+            await self._plan_closed(alert, now)
+
+    async def _plan_closed(self, alert: Doc, now: datetime) -> None:
+        """Tell the seeker, on the channels they chose for it, that an offer they saw closed."""
+        seeker = await self.store.seeker(alert["seeker_id"])
+        if seeker is not None and seeker.get("erased"):
+            return
+        preferences = preferences_of(seeker)
+        due = send_at(now, preferences.quiet_hours, self.default_zone)
+        deliveries = [
+            {
+                **self._base_delivery(alert, now),
+                "_id": f"{alert['_id']}:closed:{channel.value}",
+                "kind": "closed",
+                "channel": channel.value,
+                "status": QUEUED,
+                "due_at": due,
+            }
+            for channel in preferences.channels_for(Category.OFFER_CLOSED)
+            if channel in INTRUSIVE
+        ]
+        await self.store.add_deliveries(deliveries)
+        if deliveries:
+            self.work_available.set()
 
     async def remember_seeker_on_profile_updated(self, profile: ProfileUpdated) -> None:
         await self.store.record_seeker_facts(
@@ -217,12 +295,134 @@ class Notifier:
                 "last_activity_at": self.clock.now(),
             },
         )
+        if profile.counsellor_id:
+            await self.know_counsellor(profile.counsellor_id)
 
     async def purge_seeker_on_profile_deleted(self, deleted: ProfileDeleted) -> None:
         await self.store.erase(deleted.seeker_id, self.clock.now())
+        await self._scrub_counsellor_digests(deleted.seeker_id)
         forget = getattr(self.contacts, "forget", None)
         if forget is not None:
             forget(deleted.seeker_id)
+
+    # counsellors --------------------------------------------------------------------------------
+
+    async def know_counsellor(self, counsellor_id: str) -> None:
+        """A counsellor seen for the first time gets their first digest when their day starts."""
+        if counsellor_id in self._known_counsellors:
+            return
+        first = next_working_start(self.clock.now(), CounsellorPreferences().working_hours)
+        await self.store.register_counsellor(counsellor_id, first)
+        if len(self._known_counsellors) > 100_000:
+            self._known_counsellors.clear()
+        self._known_counsellors.add(counsellor_id)
+
+    async def set_counsellor_preferences(
+        self, counsellor_id: str, preferences: CounsellorPreferences
+    ) -> None:
+        next_at = next_working_start(self.clock.now(), preferences.working_hours)
+        await self.store.save_counsellor_preferences(
+            counsellor_id, preferences.model_dump(mode="json"), next_at
+        )
+        self._known_counsellors.add(counsellor_id)
+
+    async def send_counsellor_digests(self, now: datetime) -> int:
+        """Post the digests that are due; returns how many this call posted (others may race)."""
+        posted = 0
+        for counsellor in await self.store.counsellors_due(now):
+            posted += await self._counsellor_digest(counsellor, now)
+        return posted
+
+    async def _counsellor_digest(self, counsellor: Doc, now: datetime) -> bool:
+        counsellor_id = counsellor["_id"]
+        slot: datetime = counsellor["next_digest_at"]
+        preferences = counsellor_preferences_of(counsellor)
+        hours = preferences.working_hours
+        next_at = next_working_start(max(now, slot), hours)
+        if not preferences.daily_digest:
+            await self.store.digest_done(counsellor_id, slot, next_at, slot)
+            return False
+        since = counsellor.get("covered_until") or previous_working_start(slot, hours)
+        if now >= working_window_end(slot, hours):
+            # Its working day is over (the service was down): the digest goes out now if the
+            # counsellor is at work, else when they next start; never in the evening nor at the
+            # weekend. It covers the gap either way.
+            current = current_working_start(now, hours)
+            moved_to = current or next_working_start(now, hours)
+            await self.store.digest_done(counsellor_id, slot, moved_to, since)
+            if current is None:
+                return False
+            slot = current
+            next_at = next_working_start(now, hours)
+        matches = await self.store.fresh_matches(counsellor_id, since, slot)
+        quiet = await self.store.inactive_seekers(
+            counsellor_id, slot - timedelta(days=self.inactive_days)
+        )
+        lines = urgent_lines(
+            matches,
+            quiet,
+            self.tension,
+            min_tension_pct=self.min_tension_pct,
+            inactive_days=self.inactive_days,
+            at=slot,
+        )
+        posted = False
+        if lines:
+            recipient = counsellor_recipient(counsellor_id)
+            notification_id = f"digest:{counsellor_id}:{slot.astimezone(UTC).isoformat()}"
+            message = counsellor_digest_message(
+                lines, preferences.language, self.counsellor_digest_max_lines
+            )
+            added = await self.store.add_to_inbox(
+                {
+                    "_id": notification_id,
+                    "recipient": recipient,
+                    "kind": "digest",
+                    "seeker_id": None,
+                    "alert_id": None,
+                    "offer_id": None,
+                    "title": message.title,
+                    "body": message.body,
+                    "reasons": [],
+                    "lines": [line.as_doc() for line in lines],
+                    "digest_seekers": sorted({line.seeker_id for line in lines}),
+                    "language": preferences.language.value,
+                    "read": False,
+                    "offer_closed": False,
+                    "created_at": now,
+                }
+            )
+            if added is not None:
+                await self.live.announce(recipient, notification_id, added["seq"])
+                posted = True
+        await self.store.digest_done(counsellor_id, slot, next_at, slot)
+        return posted
+
+    async def _scrub_counsellor_digests(self, seeker_id: str) -> None:
+        """An erased seeker disappears from the digests their counsellor already received."""
+        for item in await self.store.digests_naming(seeker_id):
+            lines = [
+                DigestLine.of(line)
+                for line in item.get("lines", [])
+                if line["seeker_id"] != seeker_id
+            ]
+            if not lines:
+                await self.store.feed.delete_many({"notification_id": item["_id"]})
+                await self.store.inbox.delete_one({"_id": item["_id"]})
+                continue
+            language = Language(item.get("language", Language.FR.value))
+            message = counsellor_digest_message(lines, language, self.counsellor_digest_max_lines)
+            await self.store.inbox.update_one(
+                {"_id": item["_id"]},
+                {
+                    "$set": {
+                        "lines": [line.as_doc() for line in lines],
+                        "digest_seekers": sorted({line.seeker_id for line in lines}),
+                        "title": message.title,
+                        "body": message.body,
+                    }
+                },
+            )
 
     # review -------------------------------------------------------------------------------------
 
@@ -287,15 +487,7 @@ class Notifier:
             return
         preferences = preferences_of(seeker)
         now = self.clock.now()
-        base: Doc = {
-            "alert_id": alert["_id"],
-            "seeker_id": alert["seeker_id"],
-            "score": alert.get("score", 0.0),
-            "kind": "alert",
-            "attempts": 0,
-            "lease_until": EPOCH,
-            "created_at": now,
-        }
+        base = self._base_delivery(alert, now)
         deliveries: list[Doc] = []
         if alert.get("via_counsellor") and alert.get("counsellor_id"):
             # No smartphone: the counsellor passes it on (without a counsellor, the seeker's
@@ -314,30 +506,7 @@ class Notifier:
             await self._notify_seeker(alert)  # first: the live stream is the latency that counts
             if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
                 await self._notify_counsellor(alert, "strong")
-            chosen = preferences.channels_for(Category.NEW_MATCH)
-            for channel in chosen:
-                if channel not in INTRUSIVE:
-                    continue
-                delivery = {**base, "_id": f"{alert['_id']}:{channel.value}", "channel": channel}
-                if preferences.frequency is Frequency.INSTANT:
-                    due = send_at(now, preferences.quiet_hours, self.default_zone)
-                    deliveries.append({**delivery, "status": QUEUED, "due_at": due})
-                else:
-                    slot = next_digest_at(
-                        now, preferences.frequency, self.default_zone, self.digest_at
-                    )
-                    deliveries.append({**delivery, "status": WAITING_DIGEST, "due_at": slot})
-            deliveries.append(
-                {
-                    **base,
-                    "_id": f"{alert['_id']}:inbox",
-                    "channel": Channel.INBOX.value,
-                    "status": DELIVERED,
-                    "sent_at": now,
-                }
-            )
-        for delivery in deliveries:
-            delivery["channel"] = str(delivery["channel"])
+            deliveries += self._seeker_deliveries(alert, preferences, now)
         await self.store.add_deliveries(deliveries)
         await self.store.mark_planned(alert["_id"])
         fresh = await self.store.alert(alert["_id"])
@@ -348,12 +517,90 @@ class Notifier:
         if any(d["status"] == QUEUED for d in deliveries):
             self.work_available.set()
 
+    async def _plan_many(self, alerts: list[Doc], seekers: Mapping[str, Doc]) -> None:
+        """`_plan` for released alerts to seekers' own channels, a few round trips per batch."""
+        now = self.clock.now()
+        languages = await self._languages({alert["seeker_id"] for alert in alerts})
+        notifications = []
+        deliveries: list[Doc] = []
+        for alert in alerts:
+            message = match_message(facts_of(alert), languages[alert["seeker_id"]])
+            recipient = seeker_recipient(alert["seeker_id"])
+            notifications.append(
+                self._notification(f"match:{alert['_id']}", recipient, "match", alert, message)
+            )
+            preferences = preferences_of(seekers.get(alert["seeker_id"]))
+            deliveries += self._seeker_deliveries(alert, preferences, now)
+        for item in await self.store.add_to_inboxes(notifications):
+            await self.live.announce(item["recipient"], item["_id"], item["seq"])
+        for alert in alerts:
+            if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
+                await self._notify_counsellor(alert, "strong")
+        await self.store.add_deliveries(deliveries)
+        alert_ids = [alert["_id"] for alert in alerts]
+        await self.store.mark_all_planned(alert_ids)
+        for alert_id in await self.store.closed_among(alert_ids):
+            # Withdrawn while this plan was being written (the topics are read concurrently).
+            await self.store.cancel_unsent(alert_id, now)
+        if any(d["status"] == QUEUED for d in deliveries):
+            self.work_available.set()
+        erased = await self.store.erased_among(list({alert["seeker_id"] for alert in alerts}))
+        for alert in alerts:
+            if alert["seeker_id"] in erased:
+                await self.store.forget_alert(alert["_id"])  # erased meanwhile
+
+    def _base_delivery(self, alert: Doc, now: datetime) -> Doc:
+        return {
+            "alert_id": alert["_id"],
+            "seeker_id": alert["seeker_id"],
+            "score": alert.get("score", 0.0),
+            "kind": "alert",
+            "attempts": 0,
+            "lease_until": EPOCH,
+            "created_at": now,
+        }
+
+    def _seeker_deliveries(self, alert: Doc, preferences: Preferences, now: datetime) -> list[Doc]:
+        """The inbox (delivered at once) and the intrusive channels the seeker chose."""
+        base = self._base_delivery(alert, now)
+        deliveries: list[Doc] = []
+        for channel in preferences.channels_for(Category.NEW_MATCH):
+            if channel not in INTRUSIVE:
+                continue
+            delivery = {**base, "_id": f"{alert['_id']}:{channel.value}", "channel": channel.value}
+            if preferences.frequency is Frequency.INSTANT:
+                due = send_at(now, preferences.quiet_hours, self.default_zone)
+                deliveries.append({**delivery, "status": QUEUED, "due_at": due})
+            else:
+                slot = next_digest_at(now, preferences.frequency, self.default_zone, self.digest_at)
+                deliveries.append({**delivery, "status": WAITING_DIGEST, "due_at": slot})
+        deliveries.append(
+            {
+                **base,
+                "_id": f"{alert['_id']}:inbox",
+                "channel": Channel.INBOX.value,
+                "status": DELIVERED,
+                "sent_at": now,
+            }
+        )
+        return deliveries
+
     async def _language(self, seeker_id: str) -> Language:
         try:
             contact = await self.contacts.channels(seeker_id)
         except ContactUnavailable:
             return Language.FR
         return contact.language if contact else Language.FR
+
+    async def _languages(self, seeker_ids: set[str]) -> dict[str, Language]:
+        gate = asyncio.Semaphore(32)
+
+        async def one(seeker_id: str) -> Language:
+            async with gate:
+                return await self._language(seeker_id)
+
+        ids = sorted(seeker_ids)
+        return dict(zip(ids, await asyncio.gather(*(one(s) for s in ids)), strict=True))
 
     async def _notify_seeker(self, alert: Doc) -> None:
         message = match_message(facts_of(alert), await self._language(alert["seeker_id"]))
@@ -366,26 +613,33 @@ class Notifier:
         recipient = counsellor_recipient(alert["counsellor_id"])
         await self._add_notification(f"{kind}:{alert['_id']}", recipient, kind, alert, message)
 
+    def _notification(
+        self, notification_id: str, recipient: str, kind: str, alert: Doc, message: Message
+    ) -> Doc:
+        return {
+            "_id": notification_id,
+            "recipient": recipient,
+            "kind": kind,
+            "seeker_id": alert["seeker_id"],
+            "alert_id": alert["_id"],
+            "offer_id": alert["offer_id"],
+            "title": message.title,
+            "body": message.body,
+            "reasons": alert.get("reasons", []),
+            "score": alert.get("score"),
+            "strong": alert.get("strong", False),
+            "read": False,
+            "offer_closed": False,
+            "created_at": self.clock.now(),
+            # The trace of the match, continued by the span of its delivery on a stream.
+            **current_traceparent(),
+        }
+
     async def _add_notification(
         self, notification_id: str, recipient: str, kind: str, alert: Doc, message: Message
     ) -> None:
         added = await self.store.add_to_inbox(
-            {
-                "_id": notification_id,
-                "recipient": recipient,
-                "kind": kind,
-                "seeker_id": alert["seeker_id"],
-                "alert_id": alert["_id"],
-                "offer_id": alert["offer_id"],
-                "title": message.title,
-                "body": message.body,
-                "reasons": alert.get("reasons", []),
-                "score": alert.get("score"),
-                "strong": alert.get("strong", False),
-                "read": False,
-                "offer_closed": False,
-                "created_at": self.clock.now(),
-            }
+            self._notification(notification_id, recipient, kind, alert, message)
         )
         if added is not None:
             await self.live.announce(recipient, notification_id, added["seq"])
@@ -422,6 +676,8 @@ class Notifier:
 
     async def _settle(self, delivery: Doc, changes: Doc, inc: Doc | None = None) -> None:
         await self.store.settle(delivery, changes, inc)
+        status = changes.get("status") or ("retrying" if "reason" in changes else "deferred")
+        ALERTS.labels(delivery.get("channel", "unknown"), status).inc()
 
     async def _deliver(self, delivery: Doc, now: datetime) -> None:
         channel = Channel(delivery["channel"])
@@ -431,6 +687,8 @@ class Notifier:
         else:
             alerts = await self.store.alerts_by_id([delivery["alert_id"]])
         alive = [a for a in alerts if a["status"] == RELEASED and not a.get("offer_closed")]
+        if delivery.get("kind") == "closed":
+            alive = [a for a in alerts if a["status"] == RELEASED]
         if not alive:
             await self._settle(delivery, {"status": CANCELLED, "settled_at": now})
             return
@@ -451,6 +709,8 @@ class Notifier:
         if delivery.get("kind") == "digest":
             alive.sort(key=lambda a: -float(a.get("score", 0.0)))
             message = digest_message([facts_of(a) for a in alive], contact.language)
+        elif delivery.get("kind") == "closed":
+            message = closed_message(facts_of(alive[0]), contact.language)
         else:
             if channel is Channel.PUSH and not await self._push_budget_left(
                 delivery, preferences, now
@@ -505,6 +765,7 @@ class Notifier:
         for alert in await self.store.unplanned(now - timedelta(seconds=30)):
             await self.advance(alert)
         await self.gather_digests(now)
+        await self.send_counsellor_digests(now)
 
     async def gather_digests(self, now: datetime) -> int:
         waiting = await self.store.waiting_for_digest(now)

@@ -13,13 +13,16 @@ decision (the alert id), an inbox feed entry (`{recipient}#{seq}`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from servicekit.mongo import in_commands
 
 Doc = dict[str, Any]
 
@@ -36,6 +39,9 @@ SKIPPED = "skipped"
 WAITING_DIGEST = "waiting_digest"
 DIGESTED = "digested"
 UNSENT = (QUEUED, WAITING_DIGEST)
+# An inbox item still without a feed position this long after it was written is a crash's
+# leftover, which a redelivery repairs; a younger one is being placed by a concurrent writer.
+FEED_REPAIR_AFTER = timedelta(seconds=30)
 
 
 class NotifierStore:
@@ -52,6 +58,7 @@ class NotifierStore:
         self.claims = database["claims"]
         self.reviews = database["reviews"]
         self.feed = database["feed"]
+        self.counsellors = database["counsellors"]
 
     async def ensure_indexes(self) -> None:
         await self.inbox.create_index([("recipient", ASCENDING), ("seq", ASCENDING)])
@@ -66,6 +73,12 @@ class NotifierStore:
         await self.alerts.create_index([("counsellor_id", ASCENDING), ("status", ASCENDING)])
         await self.alerts.create_index([("seeker_id", ASCENDING)])
         await self.alerts.create_index([("status", ASCENDING), ("planned", ASCENDING)])
+        await self.alerts.create_index([("counsellor_id", ASCENDING), ("created_at", ASCENDING)])
+        await self.seekers.create_index(
+            [("counsellor_id", ASCENDING), ("last_activity_at", ASCENDING)]
+        )
+        await self.counsellors.create_index([("next_digest_at", ASCENDING)])
+        await self.inbox.create_index([("digest_seekers", ASCENDING)])
 
     # seekers ------------------------------------------------------------------------------------
 
@@ -112,7 +125,182 @@ class NotifierStore:
         await self.claims.delete_many({"seeker_id": seeker_id})
         await self.reviews.delete_many({"seeker_id": seeker_id})
 
+    # counsellors --------------------------------------------------------------------------------
+
+    async def counsellor(self, counsellor_id: str) -> Doc | None:
+        return await self.counsellors.find_one({"_id": counsellor_id})
+
+    async def register_counsellor(self, counsellor_id: str, next_digest_at: datetime) -> None:
+        """Known from now on (their first digest is due then); a no-op when already known."""
+        # DuplicateKeyError: registered by a concurrent event at the same moment.
+        with contextlib.suppress(DuplicateKeyError):
+            await self.counsellors.update_one(
+                {"_id": counsellor_id},
+                {"$setOnInsert": {"next_digest_at": next_digest_at}},
+                upsert=True,
+            )
+
+    async def save_counsellor_preferences(
+        self, counsellor_id: str, preferences: Doc, next_digest_at: datetime
+    ) -> None:
+        await self.counsellors.update_one(
+            {"_id": counsellor_id},
+            {"$set": {"preferences": preferences, "next_digest_at": next_digest_at}},
+            upsert=True,
+        )
+
+    async def counsellors_due(self, now: datetime, limit: int = 200) -> list[Doc]:
+        return (
+            await self.counsellors.find({"next_digest_at": {"$lte": now}})
+            .sort("next_digest_at", ASCENDING)
+            .limit(limit)
+            .to_list(None)
+        )
+
+    async def digest_done(
+        self, counsellor_id: str, slot: datetime, next_at: datetime, covered_until: datetime | None
+    ) -> None:
+        """Move the counsellor on to the next slot (unless their preferences moved it meanwhile)."""
+        changes: Doc = {"next_digest_at": next_at}
+        if covered_until is not None:
+            changes["covered_until"] = covered_until
+        await self.counsellors.update_one(
+            {"_id": counsellor_id, "next_digest_at": slot}, {"$set": changes}
+        )
+
+    async def fresh_matches(
+        self, counsellor_id: str, since: datetime, until: datetime
+    ) -> list[Doc]:
+        return await self.alerts.find(
+            {
+                "counsellor_id": counsellor_id,
+                "created_at": {"$gt": since, "$lte": until},
+                "status": {"$in": [RELEASED, HELD]},
+                "offer_closed": False,
+            },
+            {"seeker_id": 1, "offer_id": 1, "offer_title": 1, "rome_code": 1, "score": 1},
+        ).to_list(None)
+
+    async def inactive_seekers(self, counsellor_id: str, before: datetime) -> list[Doc]:
+        return await self.seekers.find(
+            {"counsellor_id": counsellor_id, "last_activity_at": {"$lte": before}},
+            {"last_activity_at": 1},
+        ).to_list(None)
+
+    async def digests_naming(self, seeker_id: str) -> list[Doc]:
+        return await self.inbox.find({"digest_seekers": seeker_id}).to_list(None)
+
     # alerts -------------------------------------------------------------------------------------
+
+    async def seekers_by_id(self, seeker_ids: list[str]) -> dict[str, Doc]:
+        """Known seekers by id; erased ones as `{erased: True}` (two round trips in all)."""
+        found = {
+            doc["_id"]: doc
+            for doc in await self.seekers.find({"_id": {"$in": seeker_ids}}).to_list(None)
+        }
+        for seeker_id in await self.erased_among([s for s in seeker_ids if s not in found]):
+            found[seeker_id] = {"_id": seeker_id, "erased": True}
+        return found
+
+    async def erased_among(self, seeker_ids: list[str]) -> set[str]:
+        if not seeker_ids:
+            return set()
+        keys = {erasure_key(seeker_id): seeker_id for seeker_id in seeker_ids}
+        erased = await self.erasures.find({"_id": {"$in": list(keys)}}, {"_id": 1}).to_list(None)
+        return {keys[doc["_id"]] for doc in erased}
+
+    async def insert_alerts(self, alerts: list[Doc]) -> set[str]:
+        """Insert once each; returns the ids inserted now (the others existed already)."""
+        return await insert_new(self.alerts, alerts)
+
+    async def add_to_inboxes(self, notifications: list[Doc]) -> list[Doc]:
+        """`add_to_inbox` for many: the notifications added now, each with its feed position."""
+        if not notifications:
+            return []
+        inserted = await insert_new(self.inbox, notifications)
+        fresh = [n for n in notifications if n["_id"] in inserted]
+        added = await self.append_feeds(fresh)
+        for notification in notifications:
+            if notification["_id"] not in inserted:
+                # A redelivery, or a repair of one inserted before a crash: the slow path.
+                repaired = await self.add_to_inbox(notification)
+                if repaired is not None:
+                    added.append(repaired)
+        return added
+
+    async def append_feeds(self, notifications: list[Doc]) -> list[Doc]:
+        """Feed positions for many notifications: one counter bump per recipient, one insert.
+
+        The counters are not isolated on FerretDB: a concurrent writer may be handed the same
+        numbers, then the unique feed key decides and the losers take the one-by-one path.
+        """
+        if not notifications:
+            return []
+        wanted: dict[str, int] = {}
+        for notification in notifications:
+            wanted[notification["recipient"]] = wanted.get(notification["recipient"], 0) + 1
+        recipients = list(wanted)
+        bumps = [
+            UpdateOne({"_id": recipient}, {"$inc": {"seq": wanted[recipient]}}, upsert=True)
+            for recipient in recipients
+        ]
+        # Small commands: FerretDB never answers a bulk write of about 100 updates (README).
+        for start, command in in_commands(bumps):
+            try:
+                await self.sequences.bulk_write(list(command), ordered=False)
+            except BulkWriteError as error:
+                if not is_duplicate(error):
+                    raise
+                for failed in error.details["writeErrors"]:
+                    # Two first upserts of one counter: the other created it; bump it now.
+                    recipient = recipients[start + failed["index"]]
+                    await self.sequences.update_one(
+                        {"_id": recipient}, {"$inc": {"seq": wanted[recipient]}}, upsert=True
+                    )
+        counters = await self.sequences.find({"_id": {"$in": list(wanted)}}).to_list(None)
+        next_seq = {c["_id"]: int(c["seq"]) - wanted[c["_id"]] + 1 for c in counters}
+        entries = []
+        positioned = []
+        for notification in notifications:
+            recipient = notification["recipient"]
+            seq = next_seq[recipient]
+            next_seq[recipient] += 1
+            entries.append(
+                {
+                    "_id": f"{recipient}#{seq:012d}",
+                    "recipient": recipient,
+                    "seq": seq,
+                    "notification_id": notification["_id"],
+                    "seeker_id": notification["seeker_id"],
+                }
+            )
+            positioned.append({**notification, "seq": seq})
+        placed = await insert_new(self.feed, entries)
+        added = []
+        updates = []
+        for entry, notification in zip(entries, positioned, strict=True):
+            if entry["_id"] not in placed:
+                seq = await self.append_feed(
+                    notification["recipient"], notification["_id"], notification["seeker_id"]
+                )
+                notification["seq"] = seq
+            updates.append(
+                UpdateOne({"_id": notification["_id"]}, {"$set": {"seq": notification["seq"]}})
+            )
+            added.append(notification)
+        for _, command in in_commands(updates):
+            await self.inbox.bulk_write(list(command), ordered=False)
+        return added
+
+    async def mark_all_planned(self, alert_ids: list[str]) -> None:
+        for _, ids in in_commands(alert_ids):
+            await self.alerts.update_many({"_id": {"$in": list(ids)}}, {"$set": {"planned": True}})
+
+    async def closed_among(self, alert_ids: list[str]) -> list[str]:
+        found = await self.alerts.find(
+            {"_id": {"$in": alert_ids}, "offer_closed": True}, {"_id": 1}
+        ).to_list(None)
+        return [doc["_id"] for doc in found]
 
     async def insert_alert(self, alert: Doc) -> bool:
         try:
@@ -276,7 +464,8 @@ class NotifierStore:
 
     async def cancel_unsent(self, alert_id: str, at: datetime) -> None:
         await self.deliveries.update_many(
-            {"alert_id": alert_id, "status": {"$in": list(UNSENT)}},
+            # Not the "offer closed" notices: they exist because of the withdrawal.
+            {"alert_id": alert_id, "status": {"$in": list(UNSENT)}, "kind": {"$ne": "closed"}},
             {"$set": {"status": CANCELLED, "settled_at": at}},
         )
 
@@ -373,6 +562,8 @@ class NotifierStore:
             existing = await self.inbox.find_one({"_id": notification["_id"]})
             if existing is None or "seq" in existing:
                 return None
+            if notification["created_at"] - existing["created_at"] < FEED_REPAIR_AFTER:
+                return None  # another replica is placing it right now: it will finish
             notification = existing  # inserted, then a crash before it reached the stream
         seq = await self.append_feed(
             notification["recipient"], notification["_id"], notification["seeker_id"]
@@ -428,6 +619,20 @@ class NotifierStore:
             {"$set": {"read": True, "read_at": at}},
             return_document=ReturnDocument.AFTER,
         )
+
+
+async def insert_new(collection: Any, docs: list[Doc]) -> set[str]:
+    """Insert the documents whose `_id` is new; returns those ids (unique keys decide)."""
+    if not docs:
+        return set()
+    try:
+        await collection.insert_many(docs, ordered=False)
+    except BulkWriteError as error:
+        if not is_duplicate(error):
+            raise
+        failed = {docs[e["index"]]["_id"] for e in error.details.get("writeErrors", [])}
+        return {doc["_id"] for doc in docs} - failed
+    return {doc["_id"] for doc in docs}
 
 
 def is_duplicate(error: BulkWriteError) -> bool:

@@ -168,7 +168,7 @@ async def publish_offer(
     except ConcurrentUpdateError:
         raise HTTPException(status.HTTP_409_CONFLICT, "The offer changed meanwhile.") from None
     if saved.published:
-        relay.wake()
+        relay.wake([offer.id])
     if not saved.created:
         response.status_code = status.HTTP_200_OK
     return view(saved.stored)
@@ -215,7 +215,7 @@ async def update_offer(
             status.HTTP_409_CONFLICT, "The offer changed or closed meanwhile; read it again."
         ) from None
     if saved.published:
-        relay.wake()
+        relay.wake([offer_id])
     return view(saved.stored)
 
 
@@ -232,7 +232,7 @@ async def close_offer(
     if saved is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
     if saved.published:
-        relay.wake()
+        relay.wake([offer_id])
     return view(saved.stored)
 
 
@@ -342,8 +342,8 @@ async def import_offers(
         else:
             offers.append((index, offer))
     report = await store.import_offers(offers)
-    if report.accepted or report.updated:
-        relay.wake()
+    if report.queued:
+        relay.wake(report.queued)
     rejected.extend(
         RejectedRecord(index=r.index, id=r.id, field=r.field, reason=r.reason)
         for r in report.rejected

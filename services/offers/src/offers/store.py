@@ -1,4 +1,11 @@
-"""Offers in MongoDB: one document per offer, its outbox inside (one atomic write for both)."""
+"""Offers in MongoDB: one document per offer, its outbox inside (one atomic write for both).
+
+Writes find their document by `_id` alone: FerretDB 1.24 uses its `_id` index only for such a
+filter and reads the whole collection for any other. There, the conditions of a write (version,
+status) are checked here under the write lock, which FerretDB's own unisolated check would not
+make safer; on MongoDB they stay in the filter as well. An import inserts its new offers in one
+round trip (an insert with a new `_id` is atomic and fast) and reads only the ids that exist.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +18,21 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
-from pymongo.results import BulkWriteResult, UpdateResult
 
 from contracts import OFFER_CLOSED, OFFER_PUBLISHED, OfferClosed, new_envelope
 from contracts.vocabulary import ClosureReason, ContractType
 from offers.domain.offer import Offer, content_hash, fingerprint, published_payload
 from refdata import distance_km
+from servicekit.mongo import in_commands, is_ferretdb
 from servicekit.outbox import OUTBOX_FIELD, outbox_entry
 
 PRODUCER = "offers"
 KM_PER_DEGREE = 111.2
+DUPLICATE_KEY = 11000
+READ_CONCURRENCY = 16
 # Enough to read every field a view needs, never the outbox.
 VIEW = {"offer": 1, "version": 1, "status": 1, "closed_reason": 1, "closed_at": 1}
 STATE = {
@@ -80,6 +89,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    # Offers that queued an event, for the outbox relay.
+    queued: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -160,23 +171,35 @@ class OfferStore:
         self._writes: contextlib.AbstractAsyncContextManager[Any] = (
             write_lock or contextlib.nullcontext()
         )
+        self.checks_in_process = False
+
+    def _where(self, offer_id: str, conditions: dict[str, Any]) -> dict[str, Any]:
+        """The filter of a write whose conditions were checked under the write lock."""
+        return {"_id": offer_id} if self.checks_in_process else {"_id": offer_id, **conditions}
+
+    async def _read(self, ids: list[str], projection: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Documents by id: one by one on FerretDB (where `$in` reads the whole collection)."""
+        if not self.checks_in_process:
+            query = self.offers.find({"_id": {"$in": ids}}, projection)
+            return {document["_id"]: document async for document in query}
+        reads = asyncio.Semaphore(READ_CONCURRENCY)
+
+        async def read(offer_id: str) -> dict[str, Any] | None:
+            async with reads:
+                return await self.offers.find_one({"_id": offer_id}, projection)
+
+        found = await asyncio.gather(*(read(offer_id) for offer_id in ids))
+        return {document["_id"]: document for document in found if document is not None}
 
     async def _insert_one(self, document: dict[str, Any]) -> None:
         async with self._writes:
             await self.offers.insert_one(document)
 
-    async def _update_one(self, where: dict[str, Any], update: dict[str, Any]) -> UpdateResult:
-        async with self._writes:
-            return await self.offers.update_one(where, update)
-
-    async def _bulk_write(self, operations: Sequence[Any]) -> BulkWriteResult:
-        async with self._writes:
-            return await self.offers.bulk_write(list(operations), ordered=False)
-
     async def create_indexes(self) -> None:
         await self.offers.create_index([("status", ASCENDING), ("valid_until", ASCENDING)])
         await self.offers.create_index([("status", ASCENDING), ("rome_code", ASCENDING)])
         await self.offers.create_index([("status", ASCENDING), ("published_at", DESCENDING)])
+        self.checks_in_process = await is_ferretdb(self.offers.database)
 
     async def get(self, offer_id: str) -> StoredOffer | None:
         document = await self.offers.find_one({"_id": offer_id}, VIEW)
@@ -203,25 +226,29 @@ class OfferStore:
 
     async def replace(self, offer: Offer, expected_version: int) -> Saved:
         """Store new facts of an open offer; a material change publishes the next version."""
-        current = await self.offers.find_one(
-            {"_id": offer.id, "version": expected_version}, {"fingerprint": 1}
-        )
-        if current is None:
-            raise ConcurrentUpdateError(offer.id)
-        entry, new_fingerprint = published_entry(offer, expected_version + 1)
-        update: dict[str, Any]
-        if new_fingerprint == current["fingerprint"]:
-            version, published = expected_version, False
-            update = {"$set": _state(offer)}
-        else:
-            version, published = expected_version + 1, True
-            update = {
-                "$set": {**_state(offer), "version": version, "fingerprint": new_fingerprint},
-                "$push": {OUTBOX_FIELD: entry},
-            }
-        result = await self._update_one(
-            {"_id": offer.id, "version": expected_version, "status": Status.OPEN.value}, update
-        )
+        async with self._writes:
+            current = await self.offers.find_one(
+                {"_id": offer.id}, {"fingerprint": 1, "version": 1, "status": 1}
+            )
+            if (
+                current is None
+                or current["version"] != expected_version
+                or current["status"] != Status.OPEN.value
+            ):
+                raise ConcurrentUpdateError(offer.id)
+            entry, new_fingerprint = published_entry(offer, expected_version + 1)
+            update: dict[str, Any]
+            if new_fingerprint == current["fingerprint"]:
+                version, published = expected_version, False
+                update = {"$set": _state(offer)}
+            else:
+                version, published = expected_version + 1, True
+                update = {
+                    "$set": {**_state(offer), "version": version, "fingerprint": new_fingerprint},
+                    "$push": {OUTBOX_FIELD: entry},
+                }
+            where = {"version": expected_version, "status": Status.OPEN.value}
+            result = await self.offers.update_one(self._where(offer.id, where), update)
         if result.matched_count != 1:
             raise ConcurrentUpdateError(offer.id)
         stored = StoredOffer(offer, version, Status.OPEN)
@@ -229,22 +256,27 @@ class OfferStore:
 
     async def close(self, offer_id: str, reason: ClosureReason, now: datetime) -> Saved | None:
         """Close an open offer with `offer-closed`; closing it again changes nothing."""
-        # Not findAndModify: FerretDB does not project its answer.
-        result = await self._update_one(
-            {"_id": offer_id, "status": Status.OPEN.value},
-            {
-                "$set": {
-                    "status": Status.CLOSED.value,
-                    "closed_reason": reason.value,
-                    "closed_at": now,
-                },
-                "$push": {OUTBOX_FIELD: closed_entry(offer_id, reason, now)},
-            },
-        )
-        current = await self.get(offer_id)
-        if current is None:
+        closed = False
+        async with self._writes:
+            current = await self.offers.find_one({"_id": offer_id}, {"status": 1})
+            if current is not None and current["status"] == Status.OPEN.value:
+                # Not findAndModify: FerretDB does not project its answer.
+                result = await self.offers.update_one(
+                    self._where(offer_id, {"status": Status.OPEN.value}),
+                    {
+                        "$set": {
+                            "status": Status.CLOSED.value,
+                            "closed_reason": reason.value,
+                            "closed_at": now,
+                        },
+                        "$push": {OUTBOX_FIELD: closed_entry(offer_id, reason, now)},
+                    },
+                )
+                closed = result.modified_count == 1
+        current_offer = await self.get(offer_id)
+        if current_offer is None:
             return None
-        return Saved(current, created=False, published=result.modified_count == 1)
+        return Saved(current_offer, created=False, published=closed)
 
     async def import_offers(self, offers: list[tuple[int, Offer]]) -> ImportReport:
         """Insert new offers, update changed ones, leave identical ones alone: in bulk.
@@ -277,18 +309,43 @@ class OfferStore:
         self, batch: list[tuple[int, Offer]], report: ImportReport
     ) -> list[tuple[int, Offer]]:
         """One pass over `batch`; returns what a concurrent writer got in the way of."""
-        ids = [offer.id for _, offer in batch]
-        existing = {
-            document["_id"]: document
-            async for document in self.offers.find({"_id": {"$in": ids}}, STATE)
-        }
-        operations: list[InsertOne[dict[str, Any]] | UpdateOne] = []
+        async with self._writes:
+            known = await self._insert_new(batch, report)
+            if not known:
+                return []
+            return await self._update_known(known, report)
+
+    async def _insert_new(
+        self, batch: list[tuple[int, Offer]], report: ImportReport
+    ) -> list[tuple[int, Offer]]:
+        """Insert every offer as new; return those whose id exists already."""
+        if not batch:
+            return []
+        known: set[int] = set()
+        try:
+            await self.offers.insert_many([_new_document(o) for _, o in batch], ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(item.get("code") != DUPLICATE_KEY for item in errors):
+                raise
+            known = {int(item["index"]) for item in errors}
+        for position, (_, offer) in enumerate(batch):
+            if position not in known:
+                report.accepted += 1
+                report.queued.append(offer.id)
+        return [batch[position] for position in sorted(known)]
+
+    async def _update_known(
+        self, batch: list[tuple[int, Offer]], report: ImportReport
+    ) -> list[tuple[int, Offer]]:
+        existing = await self._read([offer.id for _, offer in batch], STATE)
+        operations: list[UpdateOne] = []
         written: list[tuple[int, Offer, str]] = []  # what each operation does, in order
+        retry: list[tuple[int, Offer]] = []
         for index, offer in batch:
             current = existing.get(offer.id)
-            if current is None:
-                operations.append(InsertOne(_new_document(offer)))
-                written.append((index, offer, "accepted"))
+            if current is None:  # gone since the insert failed: insert it on the next pass
+                retry.append((index, offer))
                 continue
             if current.get("employer_id") is not None:
                 reason = "this id belongs to an offer an employer published"
@@ -303,7 +360,7 @@ class OfferStore:
                 continue
             version = current["version"]
             entry, new_fingerprint = published_entry(offer, version + 1)
-            where = {"_id": offer.id, "version": version, "status": Status.OPEN.value}
+            where = self._where(offer.id, {"version": version, "status": Status.OPEN.value})
             if new_fingerprint == current["fingerprint"]:
                 operations.append(UpdateOne(where, {"$set": _state(offer)}))
                 written.append((index, offer, "unchanged"))
@@ -319,36 +376,33 @@ class OfferStore:
                 operations.append(UpdateOne(where, update))
                 written.append((index, offer, "updated"))
         if not operations:
-            return []
+            return retry
         failed: set[int] = set()
-        try:
-            result = await self._bulk_write(operations)
-            missed_updates = result.matched_count < sum(
-                isinstance(op, UpdateOne) for op in operations
-            )
-        except BulkWriteError as error:
-            failed = {int(item["index"]) for item in error.details.get("writeErrors", [])}
-            details = error.details
-            missed_updates = details.get("nMatched", 0) < sum(
-                isinstance(op, UpdateOne) for i, op in enumerate(operations) if i not in failed
-            )
-        if missed_updates:
+        matched = 0
+        for start, command in in_commands(operations):
+            try:
+                matched += (
+                    await self.offers.bulk_write(list(command), ordered=False)
+                ).matched_count
+            except BulkWriteError as error:
+                errors = error.details.get("writeErrors", [])
+                failed |= {start + int(item["index"]) for item in errors}
+                matched += error.details.get("nMatched", 0)
+        if matched < len(operations) - len(failed):
             failed |= await self._updates_not_applied(operations, written, failed)
-        retry: list[tuple[int, Offer]] = []
         for position, (index, offer, outcome) in enumerate(written):
             if position in failed:
                 retry.append((index, offer))
-            elif outcome == "accepted":
-                report.accepted += 1
             elif outcome == "updated":
                 report.updated += 1
+                report.queued.append(offer.id)
             else:
                 report.unchanged += 1
         return retry
 
     async def _updates_not_applied(
         self,
-        operations: list[InsertOne[dict[str, Any]] | UpdateOne],
+        operations: Sequence[UpdateOne],
         written: list[tuple[int, Offer, str]],
         failed: set[int],
     ) -> set[int]:
@@ -359,12 +413,8 @@ class OfferStore:
             if isinstance(operation, UpdateOne) and position not in failed
         }
         ours = {written[p][1].id: content_hash(written[p][1]) for p in positions.values()}
-        found = {
-            document["_id"]: document.get("content_hash")
-            async for document in self.offers.find(
-                {"_id": {"$in": list(positions)}}, {"content_hash": 1}
-            )
-        }
+        documents = await self._read(list(positions), {"content_hash": 1})
+        found = {offer_id: document.get("content_hash") for offer_id, document in documents.items()}
         return {
             position
             for offer_id, position in positions.items()
@@ -417,21 +467,20 @@ class OfferStore:
     async def close_expired(self, now: datetime, batch_size: int = 1000) -> int:
         """Close every open offer past its validity, each with `offer-closed` in its outbox.
 
-        The filter repeats the condition, so two replicas sweeping at once close each offer once.
+        The filter repeats the condition (on MongoDB), so two replicas sweeping at once close each
+        offer once; on FerretDB the write lock makes the find and the updates one step.
         """
         closed = 0
         expired = {"status": Status.OPEN.value, "valid_until": {"$lt": now}}
         while True:
-            ids = [
-                document["_id"]
-                async for document in self.offers.find(expired, {"_id": 1}).limit(batch_size)
-            ]
-            if not ids:
-                return closed
-            result = await self._bulk_write(
-                [
+            async with self._writes:
+                ids = [
+                    document["_id"]
+                    async for document in self.offers.find(expired, {"_id": 1}).limit(batch_size)
+                ]
+                closures = [
                     UpdateOne(
-                        {"_id": offer_id, **expired},
+                        self._where(offer_id, expired),
                         {
                             "$set": {
                                 "status": Status.CLOSED.value,
@@ -445,7 +494,8 @@ class OfferStore:
                     )
                     for offer_id in ids
                 ]
-            )
-            closed += result.modified_count
+                for _, command in in_commands(closures):
+                    result = await self.offers.bulk_write(list(command), ordered=False)
+                    closed += result.modified_count
             if len(ids) < batch_size:
                 return closed

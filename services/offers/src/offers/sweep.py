@@ -26,4 +26,8 @@ async def sweep_forever(store: OfferStore, relay: OutboxRelay, interval_s: float
             raise
         except Exception:
             log.exception("sweep of expired offers failed; trying again later")
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # The cancellation was swallowed on the way (seen inside a database call).
+            raise asyncio.CancelledError
         await asyncio.sleep(interval_s)

@@ -159,7 +159,7 @@ async def _save(
             status.HTTP_409_CONFLICT, "The profile changed at the same time: read it and retry."
         ) from None
     if saved.published:
-        relay.wake()
+        relay.wake([seeker_id])
     return saved.version, saved.created
 
 
@@ -243,7 +243,7 @@ async def erase_seeker(seeker_id: str, caller: Caller, store: Store, relay: Rela
         raise forbid("Only the seeker themselves or an operator may erase an account.")
     if not await store.erase(seeker_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No seeker {seeker_id!r}.")
-    relay.wake()
+    relay.wake([seeker_id])
 
 
 @router.get("/seekers/{seeker_id}/channels", responses=NOT_FOUND)

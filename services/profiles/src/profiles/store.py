@@ -3,6 +3,11 @@
 A profile write and the `profile-updated` event it causes are one atomic update of one document;
 the outbox relay publishes the event afterwards. Erasure replaces the document by a tombstone that
 holds nothing but the id and the pending `profile-deleted`; the relay deletes it once published.
+
+Reads and writes on the hot path filter on `_id` alone and check the rest here: FerretDB 1.24 uses
+its `_id` index only for such a filter and reads the whole collection for any other. On FerretDB
+the version check of an update is made here, under the seeker's lock (FerretDB's own check would
+not be isolated either); on MongoDB it stays in the filter, which also guards other replicas.
 """
 
 from dataclasses import dataclass
@@ -23,6 +28,7 @@ from contracts import (
 )
 from profiles.domain.profile import SeekerProfile, facts_of, fingerprint
 from servicekit.locks import KeyedLocks
+from servicekit.mongo import is_ferretdb
 from servicekit.outbox import TOMBSTONE, outbox_entry
 
 PRODUCER = "profiles"
@@ -65,16 +71,21 @@ class ProfileStore:
     ) -> None:
         self.profiles = database["profiles"]
         self.locks = locks or KeyedLocks()
+        self.checks_in_process = False
 
     async def ensure_indexes(self) -> None:
         await self.profiles.create_index([("counsellor_id", ASCENDING), ("_id", ASCENDING)])
+        self.checks_in_process = await is_ferretdb(self.profiles.database)
+
+    def _where(self, seeker_id: str, conditions: dict[str, Any]) -> dict[str, Any]:
+        """The filter of a write made under the seeker's lock, its conditions already checked."""
+        return {"_id": seeker_id} if self.checks_in_process else {"_id": seeker_id, **conditions}
 
     async def get(self, seeker_id: str) -> Stored | None:
         document = await self.profiles.find_one(
-            {"_id": seeker_id, TOMBSTONE: {"$exists": False}},
-            {"profile": 1, "version": 1, "updated_at": 1},
+            {"_id": seeker_id}, {"profile": 1, "version": 1, "updated_at": 1, TOMBSTONE: 1}
         )
-        if document is None:
+        if document is None or document.get(TOMBSTONE):
             return None
         return Stored(
             SeekerProfile.model_validate(document["profile"]),
@@ -132,10 +143,8 @@ class ProfileStore:
                 update["$push"] = {"outbox": self._updated(seeker_id, version, facts)}
             if assignment is not None:
                 update.setdefault("$push", {})["assignments"] = _assignment(assignment)
-            result = await self.profiles.update_one(
-                {"_id": seeker_id, "version": current["version"], TOMBSTONE: {"$exists": False}},
-                update,
-            )
+            where = {"version": current["version"], TOMBSTONE: {"$exists": False}}
+            result = await self.profiles.update_one(self._where(seeker_id, where), update)
             if result.matched_count == 1:
                 return Saved(version=version, created=False, published=published)
         raise ConcurrentUpdateError(seeker_id)
@@ -161,7 +170,7 @@ class ProfileStore:
             # A seeker who comes back while their erasure is still being announced: the new
             # profile's event is queued after the pending profile-deleted, in order.
             result = await self.profiles.update_one(
-                {"_id": seeker_id, TOMBSTONE: True},
+                self._where(seeker_id, {TOMBSTONE: True}),
                 {"$set": document, "$unset": {TOMBSTONE: ""}, "$push": {"outbox": event}},
             )
             return result.matched_count == 1
@@ -181,8 +190,12 @@ class ProfileStore:
             PROFILE_DELETED,
         )
         async with self.locks.hold([seeker_id]):
+            if self.checks_in_process:
+                current = await self.profiles.find_one({"_id": seeker_id}, {TOMBSTONE: 1})
+                if current is None or current.get(TOMBSTONE):
+                    return False
             result = await self.profiles.replace_one(
-                {"_id": seeker_id, TOMBSTONE: {"$exists": False}},
+                self._where(seeker_id, {TOMBSTONE: {"$exists": False}}),
                 {"_id": seeker_id, TOMBSTONE: True, "outbox": [event]},
             )
         return result.matched_count == 1
@@ -213,9 +226,9 @@ class ProfileStore:
 
     async def assignments(self, seeker_id: str) -> list[Assignment]:
         document = await self.profiles.find_one(
-            {"_id": seeker_id, TOMBSTONE: {"$exists": False}}, {"assignments": 1}
+            {"_id": seeker_id}, {"assignments": 1, TOMBSTONE: 1}
         )
-        if document is None:
+        if document is None or document.get(TOMBSTONE):
             return []
         return [Assignment(**entry) for entry in document.get("assignments", [])]
 

@@ -9,6 +9,20 @@ class Settings(BaseSettings):
 
     database: str = Field(default="tremplin_recommender", description="MongoDB database name.")
     group_id: str = Field(default="recommender", description="Kafka consumer group.")
+    replica_id: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description=(
+            "This replica's stable name (e.g. its pod name in a StatefulSet). Every replica reads "
+            "every offer and every erasure in a consumer group of its own, named after it: with "
+            "more than one replica, each needs a distinct id. Empty for a single replica."
+        ),
+    )
+    ready_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long the start waits for the first partitions of profile-updated.",
+    )
     top_k: int = Field(default=20, ge=1, le=200, description="Suggestions kept per seeker.")
     min_score: float = Field(default=0.5, ge=0, le=1, description="Lowest score of a match.")
     strong_score: float = Field(

@@ -8,8 +8,11 @@ outbox relay publishes them. Redelivered events find their effect already there 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -51,11 +54,19 @@ from recommender.store import (
     stored_matches,
 )
 from servicekit.locks import KeyedLocks
+from servicekit.metrics import counter
+from servicekit.mongo import in_commands
 from servicekit.outbox import outbox_entry
 
 PRODUCER = "recommender"
 ATTEMPTS = 20
 log = logging.getLogger(__name__)
+MATCHES = counter(
+    "tremplin_recommender_matches_total",
+    "Matches computed for publication: found (strong or normal) or withdrawn (by reason). A "
+    "write conflict recomputes, so this may exceed the match events published.",
+    ["outcome", "kind"],
+)
 
 
 class ConcurrentUpdateError(Exception):
@@ -72,6 +83,7 @@ class ProfilePlan:
     gone: list[str]
     insert: Document | None = None
     update: tuple[Document, Document] | None = None
+    changed: bool = True  # False: the same suggestions as stored (a re-match found nothing new)
 
 
 class UnknownError(LookupError):
@@ -79,31 +91,160 @@ class UnknownError(LookupError):
 
 
 class Recommender:
-    def __init__(self, store: RecommenderStore, engine: MatchingEngine, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: RecommenderStore,
+        engine: MatchingEngine,
+        settings: Settings,
+        publish: bool = True,
+    ) -> None:
         self.store = store
         self.engine = engine
         self.settings = settings
+        # False while rebuilding from the topics: suggestions are written as already announced.
+        self.publish = publish
         self.on_published: list[Any] = []  # callbacks woken when the outbox has something new
         # FerretDB 1.24 loses one of two concurrent updates of a document: every write of a seeker
         # document (which the outbox relay also updates) holds that document's lock.
         self.locks = KeyedLocks()
         self.offer_locks = KeyedLocks()  # offer documents: the offer's and profiles' handlers
+        # Seekers are sharded by the profile-updated partitions this replica owns; every replica
+        # holds every open offer.
+        self.owned: set[int] = set()
+        self.assigned = asyncio.Event()  # set once the first assignment is loaded
+        # A batch of profile events and a change of owned partitions never overlap.
+        self.profiles_lock = asyncio.Lock()
+        # Offers are matched only while the seekers held are those of the owned partitions: from
+        # the revocation of partitions until the next assignment is loaded, offers wait. Two
+        # replicas never match the same seeker, even for an instant.
+        self._serving = asyncio.Event()
+        self._matching = asyncio.Lock()
+        self.stopping = False
 
     # Start
 
-    async def rebuild(self) -> int:
-        """Load the read models into the engine; return how many seekers it holds."""
+    async def load_offers(self) -> int:
+        """Load the open offers into the engine; return how many it holds."""
         async for document in self.store.offers.find({"status": {"$ne": "closed"}}):
+            if "offer" not in document:
+                continue
             self.engine.add_offer(offer_of(document))
-            self.engine.alerted[document["_id"]] = set(document.get("alerted", []))
-        async for document in self.store.seekers.find(
-            {}, {"facts": 1, "feedback": 1, "rejected": 1, "alerts": 1}
-        ):
-            seeker = with_feedback(seeker_from_event(facts_of(document)), feedback_of(document))
-            self.engine.upsert(
-                seeker, rejected=document.get("rejected", []), alerts=document.get("alerts", 0)
-            )
+            self.engine.alerted[document["_id"]].update(document.get("alerted", []))
+        return len(self.engine.offers)
+
+    async def rebuild(self, partitions: set[int] | None = None) -> int:
+        """Load the read models into the engine (only these partitions' seekers if given, all
+        otherwise, without re-matching); return how many seekers it holds."""
+        await self.load_offers()
+        query: Document = {} if partitions is None else {"partition": {"$in": sorted(partitions)}}
+        async for document in self.store.seekers.find(query, {"outbox": 0}):
+            self._hold(document)
         return len(self.engine)
+
+    async def own_partitions(self, partitions: set[int]) -> tuple[int, int]:
+        """Hold exactly these partitions' seekers: drop the others, load and re-match the new
+        ones against the open offers; return (seekers loaded, seekers dropped).
+
+        An offer handled while its seekers moved between replicas reached neither the old owner
+        (which had dropped them) nor the new one (which had not loaded them yet): the re-match
+        finds it. It publishes only what the stored suggestions lack, so nothing is announced
+        twice.
+        """
+        async with self.profiles_lock:
+            gone = self.engine.seekers_outside(partitions)
+            for seeker_id in gone:
+                self.engine.remove(seeker_id, forget_alerts=False)
+            new = partitions - self.owned
+            self.owned = set(partitions)
+            loaded: list[Document] = []
+            try:
+                if new:
+                    query = {"partition": {"$in": sorted(new)}}
+                    async for document in self.store.seekers.find(query):
+                        self._hold(document)
+                        loaded.append(document)
+                    # The previous owner may have stopped before relaying its last events.
+                    self._wake(d["_id"] for d in loaded if d.get("outbox"))
+                    await self._rematch(loaded)
+            except Exception:
+                # Serving goes on (offers must not wait forever): the seekers not re-matched get
+                # an offer handled during the hand-over at their next profile update.
+                log.exception("re-match after an assignment failed")
+            finally:
+                self.assigned.set()
+                self._serving.set()
+            log.info(
+                "partitions owned",
+                extra={"partitions": sorted(partitions), "loaded": len(loaded), "gone": len(gone)},
+            )
+            return len(loaded), len(gone)
+
+    async def stop_serving(self, relay_timeout_s: float = 10.0) -> None:
+        """Partitions are being revoked: finish the work in hand, match nothing more, and wait
+        until the outbox relay has sent the events of the owned seekers: the next owner of a
+        partition then finds its documents at rest."""
+        async with self.profiles_lock, self._matching:
+            self._serving.clear()
+
+        if self.stopping or not self.owned:
+            return  # the relay has stopped: the next owner sends what is left
+        pending = {"partition": {"$in": sorted(self.owned)}, "outbox.0": {"$exists": True}}
+        deadline = time.monotonic() + relay_timeout_s
+        while await self.store.seekers.find_one(pending, {"_id": 1}) is not None:
+            if time.monotonic() > deadline:
+                log.warning("events of revoked partitions still pending; the next owner sends them")
+                return
+            await asyncio.sleep(0.05)
+
+    @contextlib.asynccontextmanager
+    async def matching(self) -> AsyncIterator[None]:
+        """Held while an offer is matched: waits while the owned partitions change."""
+        while True:
+            await self._serving.wait()
+            await self._matching.acquire()
+            if self._serving.is_set():
+                break
+            self._matching.release()
+        try:
+            yield
+        finally:
+            self._matching.release()
+
+    def _hold(self, document: Document) -> None:
+        seeker = with_feedback(seeker_from_event(facts_of(document)), feedback_of(document))
+        self.engine.upsert(
+            seeker,
+            rejected=document.get("rejected", []),
+            alerts=document.get("alerts", 0),
+            shard=document.get("partition", -1),
+        )
+        for offer_id in matches_of(document):
+            self.engine.alerted[offer_id].add(document["_id"])
+
+    async def _rematch(self, documents: list[Document]) -> None:
+        pending = {d["_id"]: d for d in documents}
+        for _ in range(ATTEMPTS):
+            closed = await self._closed_among(list(pending.values()))
+            plans = [
+                plan
+                for document in pending.values()
+                if (plan := self._plan_profile(facts_of(document), document, closed=closed)).changed
+            ]
+            if not plans:
+                return
+            failed = await self._write_plans(plans)
+            done = [p for p in plans if p not in failed]
+            await self._note_alerts(done)
+            self._wake(p.facts.seeker_id for p in done if p.entries)
+            if not failed:
+                return
+            ids = [p.facts.seeker_id for p in failed]
+            pending = {
+                d["_id"]: d
+                async for d in self.store.seekers.find({"_id": {"$in": ids}}, {"outbox": 0})
+                if d["_id"] in self.engine.slot_of
+            }
+        raise ConcurrentUpdateError("re-match after an assignment")
 
     # Profiles
 
@@ -111,21 +252,33 @@ class Recommender:
         await self.recompute_matches_on_profiles_updated([event])
 
     async def recompute_matches_on_profiles_updated(
-        self, events: list[Envelope[ProfileUpdated]]
+        self, events: list[Envelope[ProfileUpdated]], partitions: list[int] | None = None
     ) -> None:
-        """Apply a batch of profile changes: one read and one bulk write for the whole batch."""
+        """Apply a batch of profile changes: one read and one bulk write for the whole batch.
+
+        `partitions` gives each event's profile-updated partition: stored with the seeker, it
+        tells which replica holds them.
+        """
         latest: dict[str, ProfileUpdated] = {}
-        for event in events:
+        shard_of: dict[str, int] = {}
+        for n, event in enumerate(events):
             facts = event.payload
             known = latest.get(facts.seeker_id)
             if known is None or known.version < facts.version:
                 latest[facts.seeker_id] = facts
-        pending = list(latest.values())
+                if partitions is not None:
+                    shard_of[facts.seeker_id] = partitions[n]
+        async with self.profiles_lock:
+            await self._apply_profiles(list(latest.values()), shard_of)
+
+    async def _apply_profiles(
+        self, pending: list[ProfileUpdated], shard_of: dict[str, int]
+    ) -> None:
         must_read: set[str] = set()
         for _ in range(ATTEMPTS):
-            # The engine holds every seeker the store holds (rebuilt from it at start): a seeker it
-            # does not know has no document yet, and needs no read. Reads go by _id one by one,
-            # which every store serves from its primary index.
+            # The engine holds every stored seeker of the partitions this replica owns (loaded on
+            # assignment): a seeker it does not know has no document yet, and needs no read.
+            # Reads go by _id one by one, which every store serves from its primary index.
             readable = [
                 f.seeker_id
                 for f in pending
@@ -137,19 +290,26 @@ class Recommender:
             documents: dict[str, Document] = {
                 i: d for i, d in zip(readable, found, strict=True) if d is not None
             }
-            plans = [
-                self._plan_profile(facts, documents.get(facts.seeker_id))
-                for facts in pending
-                if facts.seeker_id not in documents
-                or documents[facts.seeker_id]["version"] < facts.version
-            ]
+            plans = []
+            closed = await self._closed_among(list(documents.values()))
+            for facts in pending:
+                document = documents.get(facts.seeker_id)
+                if document is None or document["version"] < facts.version:
+                    plans.append(
+                        self._plan_profile(
+                            facts, document, shard_of.get(facts.seeker_id), closed=closed
+                        )
+                    )
+                elif self.engine.version_of(facts.seeker_id) < document["version"]:
+                    # Written by the previous owner of the partition after this replica loaded
+                    # it: the engine catches up with the store.
+                    self._hold(document)
             if not plans:
                 return
             failed = await self._write_plans(plans)
             done = [p for p in plans if p not in failed]
             await self._note_alerts(done)
-            if any(p.entries for p in done):
-                self._wake()
+            self._wake(p.facts.seeker_id for p in done if p.entries)
             pending = [p.facts for p in failed]
             must_read.update(f.seeker_id for f in pending)
             if not pending:
@@ -176,12 +336,29 @@ class Recommender:
         failed += [p for p, r in zip(updates, results, strict=True) if r.matched_count != 1]
         return failed
 
-    def _plan_profile(self, facts: ProfileUpdated, document: Document | None) -> ProfilePlan:
+    async def _closed_among(self, documents: list[Document]) -> set[str]:
+        """Offers suggested in these documents that this replica does not hold: the closed ones."""
+        unknown = {o for d in documents for o in matches_of(d) if o not in self.engine.offers}
+        if not unknown:
+            return set()
+        query = {"_id": {"$in": sorted(unknown)}, "status": "closed"}
+        return {d["_id"] async for d in self.store.offers.find(query, {"_id": 1})}
+
+    def _plan_profile(
+        self,
+        facts: ProfileUpdated,
+        document: Document | None,
+        partition: int | None = None,
+        closed: set[str] | frozenset[str] = frozenset(),
+    ) -> ProfilePlan:
+        if partition is None and document is not None:
+            partition = document.get("partition")
         seeker = with_feedback(seeker_from_event(facts), feedback_of(document))
         self.engine.upsert(
             seeker,
             rejected=document.get("rejected", []) if document else [],
             alerts=document.get("alerts", 0) if document else 0,
+            shard=partition,
         )
         current = matches_of(document)
         proposals: dict[str, Document] = {}
@@ -195,16 +372,38 @@ class Recommender:
             if is_material(current.get(offer_id), match):
                 entries.append(self._found(seeker, match))
                 found.append(offer_id)
-        gone = [offer_id for offer_id in current if offer_id not in proposals]
+        # An offer suggested by the seeker's previous replica that this one has not read yet stays
+        # as it is: this replica ranks the seeker for it when it reads it. A closed one goes
+        # (closed while the seeker moved between replicas, nobody withdrew it then).
+        unread = {
+            o: m for o, m in current.items() if o not in self.engine.offers and o not in closed
+        }
+        gone = [o for o in current if o not in proposals and o not in unread]
         entries += [
-            self._withdrawn(facts.seeker_id, o, WithdrawalReason.PROFILE_CHANGED) for o in gone
+            self._withdrawn(
+                facts.seeker_id,
+                o,
+                WithdrawalReason.OFFER_CLOSED if o in closed else WithdrawalReason.PROFILE_CHANGED,
+            )
+            for o in gone
         ]
-        state = {
+        proposals = {**unread, **proposals}
+        state: Document = {
             "facts": facts.model_dump(mode="json"),
             "version": facts.version,
             "counsellor_id": facts.counsellor_id,
             "matches": stored_matches(proposals),
         }
+        if partition is not None:
+            state["partition"] = partition
+        if not self.publish:
+            entries = []
+        changed = (
+            document is None
+            or bool(entries)
+            or document.get("matches", {}) != state["matches"]
+            or document.get("partition") != partition
+        )
         if document is None:
             return ProfilePlan(
                 facts,
@@ -225,27 +424,36 @@ class Recommender:
         if entries:
             update["$push"] = {"outbox": {"$each": entries}}
         guard = {"_id": facts.seeker_id, "rev": document["rev"]}
-        return ProfilePlan(facts, entries, found, gone, update=(guard, update))
+        return ProfilePlan(facts, entries, found, gone, update=(guard, update), changed=changed)
 
     async def forget_seeker_on_profile_deleted(self, event: Envelope[ProfileDeleted]) -> None:
         seeker_id = event.payload.seeker_id
         async with self.locks.hold([seeker_id]):
             await self.store.seekers.delete_one({"_id": seeker_id})
-        await self.store.offers.update_many(
-            {"$or": [{"alerted": seeker_id}, {"matched": seeker_id}]},
-            {"$pullAll": {"alerted": [seeker_id], "matched": [seeker_id]}},
-        )
+        # Offer by offer, under the offer's lock: the offers' handlers update the same documents
+        # meanwhile, and FerretDB loses one of two concurrent updates.
+        query = {"$or": [{"alerted": seeker_id}, {"matched": seeker_id}]}
+        async for offer in self.store.offers.find(query, {"_id": 1}):
+            await self._update_offer(
+                {"_id": offer["_id"]},
+                {"$pullAll": {"alerted": [seeker_id], "matched": [seeker_id]}},
+            )
         self.engine.remove(seeker_id)
 
     # Offers
 
     async def match_seekers_on_offer_published(self, event: Envelope[OfferPublished]) -> None:
+        async with self.matching():
+            await self._match_seekers(event)
+
+    async def _match_seekers(self, event: Envelope[OfferPublished]) -> None:
         offer = offer_from_event(event.payload)
         stored = await self.store.offers.find_one({"_id": offer.offer_id})
+        # Every replica matches every offer against its own seekers: "matched" by another replica
+        # says nothing about this one's, so only a closed or newer offer is skipped. A redelivery
+        # ranks again and finds every match already stored: it publishes nothing.
         if stored is not None and (
-            stored["status"] == "closed"
-            or stored["version"] > offer.version
-            or (stored["version"] == offer.version and stored["status"] == "matched")
+            stored["status"] == "closed" or stored["version"] > offer.version
         ):
             return
         # In the engine first: a profile handled meanwhile then sees this offer.
@@ -273,33 +481,56 @@ class Recommender:
                 matched.add(candidate.seeker_id)
             elif not before:
                 alerted.discard(candidate.seeker_id)
-        for seeker_id in previously - matched:
+        # Other replicas' seekers are theirs to withdraw: only this one's leave `matched` here.
+        withdrawn = sorted(s for s in previously - matched if s in self.engine.slot_of)
+        for seeker_id in withdrawn:
             await self._offer_to_seeker(seeker_id, offer, None, WithdrawalReason.OFFER_CHANGED)
+        if withdrawn:
+            await self._update_offer({"_id": offer.offer_id}, {"$pullAll": {"matched": withdrawn}})
         await self._update_offer(
             {"_id": offer.offer_id},
             {
-                "$set": {"status": "matched", "matched": sorted(matched)},
-                "$addToSet": {"alerted": {"$each": sorted(matched)}},
+                "$set": {"status": "matched"},
+                "$addToSet": {
+                    "alerted": {"$each": sorted(matched)},
+                    "matched": {"$each": sorted(matched)},
+                },
             },
         )
 
     async def withdraw_matches_on_offer_closed(self, event: Envelope[OfferClosed]) -> None:
+        async with self.matching():
+            await self._withdraw_matches(event)
+
+    async def _withdraw_matches(self, event: Envelope[OfferClosed]) -> None:
         offer_id = event.payload.offer_id
         stored = await self.store.offers.find_one({"_id": offer_id})
         self.engine.remove_offer(offer_id)
         if stored is None:
-            await self._insert_offer(
-                {"_id": offer_id, "status": "closed", "version": 0, "alerted": [], "matched": []}
-            )
+            with contextlib.suppress(DuplicateKeyError):  # another replica wrote it first
+                await self._insert_offer(
+                    {
+                        "_id": offer_id,
+                        "status": "closed",
+                        "version": 0,
+                        "alerted": [],
+                        "matched": [],
+                    }
+                )
             return
-        if stored["status"] == "closed" and not stored.get("matched"):
+        # Each replica withdraws its own seekers' matches; a seeker moving between replicas
+        # meanwhile is withdrawn by its new owner's re-match (the offer is gone from its engine).
+        owned = [s for s in stored.get("matched", []) if s in self.engine.slot_of]
+        if stored["status"] == "closed" and not owned:
             return
         offer = offer_of(stored) if "offer" in stored else None
-        await self._update_offer({"_id": offer_id}, {"$set": {"status": "closed"}})
-        for seeker_id in stored.get("matched", []):
+        if stored["status"] != "closed":
+            await self._update_offer({"_id": offer_id}, {"$set": {"status": "closed"}})
+        for seeker_id in owned:
             if offer is not None:
                 await self._offer_to_seeker(seeker_id, offer, None, WithdrawalReason.OFFER_CLOSED)
-        await self._update_offer({"_id": offer_id}, {"$set": {"matched": []}})
+        if owned:
+            await self._update_offer({"_id": offer_id}, {"$pullAll": {"matched": owned}})
 
     # Feedback
 
@@ -361,11 +592,12 @@ class Recommender:
                 },
             )
             if result.matched_count == 1:
-                feedback = [*feedback_of(document), _feedback(said)]
-                seeker = with_feedback(seeker_from_event(facts), feedback)
-                self.engine.upsert(seeker, rejected=[offer_id])
+                if seeker_id in self.engine.slot_of:  # else another replica holds them
+                    feedback = [*feedback_of(document), _feedback(said)]
+                    seeker = with_feedback(seeker_from_event(facts), feedback)
+                    self.engine.upsert(seeker, rejected=[offer_id])
                 await self._update_offer({"_id": offer_id}, {"$pullAll": {"matched": [seeker_id]}})
-                self._wake()
+                self._wake([seeker_id])
                 return recorded
         raise ConcurrentUpdateError(seeker_id)
 
@@ -430,8 +662,11 @@ class Recommender:
                 continue
             matches = matches_of(document)
             old = matches.get(offer.offer_id)
+
             entries: list[Document] = []
             alerts = 0
+            if scored is not None and offer.offer_id in document.get("rejected", ()):
+                return False  # turned down through another replica, which told only the store
             if scored is None:
                 if old is None:
                     return False
@@ -494,7 +729,7 @@ class Recommender:
             if result.matched_count != 1:
                 return False
         if entries:
-            self._wake()
+            self._wake([seeker_id])
         return True
 
     async def _update_offer(self, guard: Document, update: Document, upsert: bool = False) -> None:
@@ -534,7 +769,9 @@ class Recommender:
         ]
         if writes:
             async with self.offer_locks.hold([*added, *removed]):
-                await self.store.offers.bulk_write(writes, ordered=False)
+                # Small commands: FerretDB never answers a bulk write of about 100 updates.
+                for _, command in in_commands(writes):
+                    await self.store.offers.bulk_write(list(command), ordered=False)
 
     def _cap(self, offer: Offer) -> int:
         return alert_cap(
@@ -569,6 +806,7 @@ class Recommender:
         }
 
     def _found(self, seeker: Seeker, match: Document) -> Document:
+
         payload = MatchFound(
             seeker_id=seeker.seeker_id,
             counsellor_id=seeker.counsellor_id,
@@ -577,16 +815,21 @@ class Recommender:
             strong=match["score"] >= self.settings.strong_score,
             **match,
         )
+        MATCHES.labels("found", "strong" if payload.strong else "normal").inc()
         return outbox_entry(new_envelope(payload, producer=PRODUCER), MATCH_FOUND)
 
     @staticmethod
     def _withdrawn(seeker_id: str, offer_id: str, reason: WithdrawalReason) -> Document:
         payload = MatchWithdrawn(seeker_id=seeker_id, offer_id=offer_id, reason=reason)
+        MATCHES.labels("withdrawn", reason.value).inc()
         return outbox_entry(new_envelope(payload, producer=PRODUCER), MATCH_WITHDRAWN)
 
-    def _wake(self) -> None:
-        for wake in self.on_published:
-            wake()
+    def _wake(self, seeker_ids: Iterable[str]) -> None:
+        """Tell the outbox relay which documents have new events (it reads them by _id)."""
+        ids = list(seeker_ids)
+        if ids:
+            for wake in self.on_published:
+                wake(ids)
 
 
 def _feedback(said: Document) -> Feedback:

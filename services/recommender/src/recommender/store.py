@@ -3,6 +3,7 @@ and one per offer (facts, who was alerted). Both are rebuilt into the matching e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -26,6 +27,31 @@ class RecommenderStore:
     async def prepare(self) -> None:
         await self.offers.create_index("status")
         await self.offers.create_index("alerted")
+        # A replica loads the seekers of the partitions it is assigned.
+        await self.seekers.create_index("partition")
+
+
+class OwnedSeekers:
+    """The seekers collection as this replica's outbox relay sees it: only the documents of the
+    partitions this replica holds. With `Recommender.stop_serving`, two
+    replicas never write one seeker's document at the same time (FerretDB 1.24 loses one of two
+    concurrent updates of a document; MongoDB does not)."""
+
+    def __init__(self, seekers: AsyncCollection[Document], owned: Callable[[], set[int]]) -> None:
+        self.seekers = seekers
+        self.owned = owned
+
+    def _owned(self, query: Document) -> Document:
+        return {**query, "partition": {"$in": sorted(self.owned())}}
+
+    def find(self, query: Document, *args: Any, **kwargs: Any) -> Any:
+        return self.seekers.find(self._owned(query), *args, **kwargs)
+
+    async def find_one(self, query: Document, *args: Any, **kwargs: Any) -> Document | None:
+        return await self.seekers.find_one(self._owned(query), *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.seekers, name)
 
 
 def offer_document(offer: Offer) -> Document:

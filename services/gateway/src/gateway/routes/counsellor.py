@@ -1,8 +1,8 @@
 """A counsellor's caseload, their notifications and the alerts waiting for their review."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 from fastapi.responses import StreamingResponse
 
 from gateway.models import (
@@ -117,6 +117,27 @@ async def my_notification_stream(
     """Your notifications as they arrive (Server-Sent Events)."""
     return await services.event_stream(
         "notifier", f"/counsellors/{me.sub}/notifications/stream", me, last_event_id
+    )
+
+
+@counsellor.get("/preferences")
+async def my_preferences(me: Caller, services: Services) -> Any:
+    """Your working hours and the language of your daily digest."""
+    return await services.json("notifier", "GET", f"/counsellors/{me.sub}/preferences", me)
+
+
+@counsellor.put("/preferences")
+async def set_my_preferences(
+    preferences: Annotated[
+        dict[str, Any],
+        Body(description="Working days and hours, time zone, digest language, digest on/off."),
+    ],
+    me: Caller,
+    services: Services,
+) -> Any:
+    """Change your working hours: your daily digest arrives when your working day starts."""
+    return await services.json(
+        "notifier", "PUT", f"/counsellors/{me.sub}/preferences", me, json=preferences
     )
 
 

@@ -6,11 +6,11 @@ from gateway.access_log import AccessLog
 from gateway.upstream import Upstreams
 
 
-def get_upstreams(request: Request) -> Upstreams:
+async def get_upstreams(request: Request) -> Upstreams:
     return request.app.state.upstreams  # type: ignore[no-any-return]
 
 
-def get_access_log(request: Request) -> AccessLog:
+async def get_access_log(request: Request) -> AccessLog:
     return request.app.state.access_log  # type: ignore[no-any-return]
 
 

@@ -72,9 +72,9 @@ async def erase_me(me: Caller, services: Services, accesses: Accesses) -> None:
 
 
 @router.get("/recommendations")
-async def my_recommendations(me: Caller, services: Services) -> Any:
+async def my_recommendations(me: Caller, services: Services) -> Response:
     """Offers that suit you, best first, each with its reasons in plain words."""
-    return await services.json("recommender", "GET", f"/seekers/{me.sub}/recommendations", me)
+    return await services.relayed("recommender", f"/seekers/{me.sub}/recommendations", me)
 
 
 @router.post("/recommendations/{offer_id}/feedback", status_code=status.HTTP_201_CREATED)

@@ -135,3 +135,56 @@ class Contact(BaseModel):
 
 
 UNKNOWN_CONTACT = Contact()
+
+
+class WorkingHours(BaseModel):
+    """When a counsellor works: their daily digest goes out when such a window starts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    days: list[int] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5],
+        min_length=1,
+        description="Working days, ISO numbers: 1 = Monday ... 7 = Sunday.",
+    )
+    start: time = Field(default=time(9, 0), description="Local time the working day starts.")
+    end: time = Field(default=time(17, 0), description="Local time it ends (after start).")
+    time_zone: str = Field(default=DEFAULT_TIME_ZONE, description="IANA zone, e.g. Europe/Paris.")
+
+    @field_validator("days")
+    @classmethod
+    def _iso_days(cls, value: list[int]) -> list[int]:
+        if any(day < 1 or day > 7 for day in value):
+            raise ValueError("days are numbered 1 (Monday) to 7 (Sunday)")
+        return sorted(set(value))
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
+        return value
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> WorkingHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class CounsellorPreferences(BaseModel):
+    """A counsellor's choices: the daily digest lands in their inbox as their working day starts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    working_hours: WorkingHours = Field(
+        default_factory=WorkingHours, description="Default: Monday to Friday, 09:00-17:00 Paris."
+    )
+    language: Language = Field(default=Language.FR, description="Language of the digest.")
+    daily_digest: bool = Field(default=True, description="False: no daily digest at all.")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from notifier.domain.model import Frequency, QuietHours
+from notifier.domain.model import Frequency, QuietHours, WorkingHours
 
 K = TypeVar("K", bound=Hashable)
 
@@ -55,6 +55,41 @@ def next_digest_at(
         if slot > now:
             return slot
     raise AssertionError("a slot exists within eight days")  # pragma: no cover
+
+
+def next_working_start(now: datetime, hours: WorkingHours) -> datetime:
+    """The start of the counsellor's next working window strictly after `now` (UTC)."""
+    local = now.astimezone(hours.zone)
+    for days in range(8):
+        day = local + timedelta(days=days)
+        if day.isoweekday() in hours.days:
+            start = _at_local(day, hours.start, hours.zone)
+            if start > now:
+                return start
+    raise AssertionError("a working day exists within eight days")  # pragma: no cover
+
+
+def previous_working_start(slot: datetime, hours: WorkingHours) -> datetime:
+    """The start of the working window before the one starting at `slot` (UTC)."""
+    local = slot.astimezone(hours.zone)
+    for days in range(1, 9):
+        day = local - timedelta(days=days)
+        if day.isoweekday() in hours.days:
+            start = _at_local(day, hours.start, hours.zone)
+            if start < slot:
+                return start
+    raise AssertionError("a working day exists within eight days")  # pragma: no cover
+
+
+def current_working_start(now: datetime, hours: WorkingHours) -> datetime | None:
+    """The start of the working window holding `now`, or None outside working hours."""
+    start = previous_working_start(next_working_start(now, hours), hours)
+    return start if start <= now < working_window_end(start, hours) else None
+
+
+def working_window_end(slot: datetime, hours: WorkingHours) -> datetime:
+    """When the working window that starts at `slot` ends (UTC)."""
+    return _at_local(slot.astimezone(hours.zone), hours.end, hours.zone)
 
 
 def within_budget(

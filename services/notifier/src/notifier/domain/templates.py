@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from notifier.domain.model import Language
+from notifier.domain.urgency import MATCH, DigestLine
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,20 @@ _TEXT: dict[Language, dict[str, str]] = {
         "digest_intro": "Voici les offres qui vous correspondent :",
         "digest_line": "- {title} ({km} km) : {reason}",
         "digest_short": "{count} nouvelles offres pour vous. Ouvrez Tremplin pour les voir.",
+        "closed_title": "Offre retirée : {title}",
+        "closed_intro": (
+            "L'offre « {title} » n'est plus disponible. "
+            "D'autres offres vous attendent dans Tremplin."
+        ),
+        "briefing_title": "Votre point du jour : {count} situations à regarder",
+        "briefing_title_one": "Votre point du jour : 1 situation à regarder",
+        "briefing_intro": "Les plus urgentes d'abord.",
+        "briefing_match": (
+            "- {seeker} : offre « {title} », dans un métier qui manque de candidats "
+            "({pct} % des recrutements y sont difficiles)."
+        ),
+        "briefing_inactive": "- {seeker} : aucune activité depuis {days} jours.",
+        "briefing_more": "... et {count} autres.",
     },
     Language.EN: {
         "match_title": "A job for you: {title}",
@@ -71,6 +86,19 @@ _TEXT: dict[Language, dict[str, str]] = {
         "digest_intro": "Here are the offers that suit you:",
         "digest_line": "- {title} ({km} km): {reason}",
         "digest_short": "{count} new job offers for you. Open Tremplin to see them.",
+        "closed_title": "Offer closed: {title}",
+        "closed_intro": (
+            "The offer “{title}” is no longer open. Other offers are waiting for you in Tremplin."
+        ),
+        "briefing_title": "Your daily briefing: {count} situations to look at",
+        "briefing_title_one": "Your daily briefing: 1 situation to look at",
+        "briefing_intro": "Most urgent first.",
+        "briefing_match": (
+            "- {seeker}: offer “{title}”, in an occupation short of candidates "
+            "({pct}% of hirings there are difficult)."
+        ),
+        "briefing_inactive": "- {seeker}: no activity for {days} days.",
+        "briefing_more": "... and {count} more.",
     },
 }
 
@@ -95,6 +123,15 @@ def match_message(facts: MatchFacts, language: Language = Language.FR) -> Messag
         title=text["match_title"].format(**values),
         body="\n".join(lines),
         short=text["match_short"].format(**values),
+    )
+
+
+def closed_message(facts: MatchFacts, language: Language = Language.FR) -> Message:
+    """An offer the seeker was told about no longer takes candidates."""
+    text = _TEXT[language]
+    intro = text["closed_intro"].format(title=facts.offer_title)
+    return Message(
+        title=text["closed_title"].format(title=facts.offer_title), body=intro, short=intro
     )
 
 
@@ -127,3 +164,28 @@ def digest_message(items: Sequence[MatchFacts], language: Language = Language.FR
         body="\n".join(lines),
         short=text["digest_short"].format(count=len(items)),
     )
+
+
+def counsellor_digest_message(
+    lines: Sequence[DigestLine], language: Language = Language.FR, max_lines: int = 30
+) -> Message:
+    """A counsellor's daily briefing, lines already sorted by urgency."""
+    text = _TEXT[language]
+    body = [text["briefing_intro"]]
+    for line in lines[:max_lines]:
+        if line.kind == MATCH:
+            body.append(
+                text["briefing_match"].format(
+                    seeker=line.seeker_id,
+                    title=line.offer_title,
+                    pct=round(line.tension_pct or 0),
+                )
+            )
+        else:
+            body.append(
+                text["briefing_inactive"].format(seeker=line.seeker_id, days=line.days_inactive)
+            )
+    if len(lines) > max_lines:
+        body.append(text["briefing_more"].format(count=len(lines) - max_lines))
+    title = text["briefing_title_one" if len(lines) == 1 else "briefing_title"]
+    return Message(title=title.format(count=len(lines)), body="\n".join(body))

@@ -126,6 +126,7 @@ class MatchingEngine:
     counsellor: npt.NDArray[np.int32]
     version: I64
     alerts: npt.NDArray[np.int32]
+    shard: npt.NDArray[np.int16]
 
     def __init__(
         self,
@@ -180,6 +181,7 @@ class MatchingEngine:
         grow("counsellor", np.int32, -1)
         grow("version", np.int64, 0)
         grow("alerts", np.int32, 0)
+        grow("shard", np.int16, -1)  # the Kafka partition the seeker's profile events come from
         self._sets: list[tuple[int, ...]] = getattr(self, "_sets", []) + [()] * (capacity - old)
 
     def __len__(self) -> int:
@@ -189,7 +191,13 @@ class MatchingEngine:
         slot = self.slot_of.get(seeker_id)
         return 0 if slot is None else int(self.version[slot])
 
-    def upsert(self, seeker: Seeker, rejected: Iterable[str] = (), alerts: int = 0) -> int:
+    def upsert(
+        self,
+        seeker: Seeker,
+        rejected: Iterable[str] = (),
+        alerts: int = 0,
+        shard: int | None = None,
+    ) -> int:
         """Register (or re-register) a seeker's effective facts; return their slot."""
         slot = self.slot_of.get(seeker.seeker_id)
         if slot is not None:
@@ -222,6 +230,8 @@ class MatchingEngine:
             -1 if seeker.counsellor_id is None else self.counsellors.id(seeker.counsellor_id)
         )
         self.version[slot] = seeker.version
+        if shard is not None:
+            self.shard[slot] = shard
         self._sets[slot] = tuple(
             sorted(
                 [self.words.id("s:" + s) for s in seeker.skills]
@@ -247,7 +257,9 @@ class MatchingEngine:
                         found.append(slot)
         return slot
 
-    def remove(self, seeker_id: str) -> bool:
+    def remove(self, seeker_id: str, forget_alerts: bool = True) -> bool:
+        """Forget a seeker; `forget_alerts=False` keeps them in the offers' alerted sets (the
+        seeker moved to another replica: the fleet's alerts still count them)."""
         slot = self.slot_of.pop(seeker_id, None)
         if slot is None:
             return False
@@ -260,10 +272,22 @@ class MatchingEngine:
         self._sets[slot] = ()
         self.excluded.pop(slot, None)
         self.rejected.pop(slot, None)
-        for seekers in self.alerted.values():
-            seekers.discard(seeker_id)
+        self.shard[slot] = -1
+        if forget_alerts:
+            for seekers in self.alerted.values():
+                seekers.discard(seeker_id)
         self._free.append(slot)
         return True
+
+    def seekers_outside(self, shards: Iterable[int]) -> list[str]:
+        """Seekers held here whose shard is not one of these."""
+        slots = np.fromiter(self.slot_of.values(), dtype=np.int64, count=len(self.slot_of))
+        outside = slots[~np.isin(self.shard[slots], np.fromiter(shards, dtype=np.int16))]
+        return [str(self.ids[int(slot)]) for slot in outside]
+
+    def shards(self) -> dict[str, int]:
+        """Each seeker held here, with their shard."""
+        return {seeker_id: int(self.shard[slot]) for seeker_id, slot in self.slot_of.items()}
 
     def reject(self, seeker_id: str, offer_id: str) -> None:
         slot = self.slot_of.get(seeker_id)

@@ -1,0 +1,595 @@
+"""Authenticated `GET /v1/me/recommendations` through the gateway, against a bare FastAPI endpoint.
+
+Runs against the running stack (`make bench-gateway` starts it when it is not running):
+
+1. Set-up, through the gateway only: an employer publishes a few offers, N seekers write their
+   profile (each signed in with the development issuer, `POST /v1/auth/dev-token`), and the bench
+   waits until every seeker's suggestions are non-empty. It erases them and closes the offers at
+   the end.
+2. Load, from a separate process (asyncio on uvloop, raw HTTP/1.1 keep-alive: a lean client, so
+   that the load generator takes little of the machine):
+   - req_per_s: closed loop, C connections sending back to back for D seconds;
+   - p99_ms_at_500: open loop at a fixed 500 requests/s for D seconds; sends are scheduled by the
+     wall clock and each latency runs from the scheduled send time, so that queueing in front of a
+     slow server is counted, not hidden (no coordinated omission).
+   Requests take the seekers' tokens in turn and connections come from several loopback addresses,
+   as traffic from many phones would: the gateway's rate limits (per token, per address) stay in
+   the path without firing. Every response must be a 200 with a non-empty list of suggestions
+   (checked on each response, parsed in full on one in 100); anything else counts as an error.
+3. Baseline: a bare FastAPI app with one JSON endpoint, served by uvicorn with the gateway's own
+   server options, measured by the same generator in the same rounds, interleaved with the
+   gateway's. Figures are medians over the rounds; ratio = req_per_s / baseline_req_per_s.
+
+    make bench-gateway
+    .venv/bin/python bench/bench_gateway.py --rounds 1 --duration 5 --no-record   # a quick look
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from common import percentile, record
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+GATEWAY_PIDFILE = REPO / ".local" / "run" / "gateway.pid"
+RECOMMENDATIONS = "/v1/me/recommendations"
+BASELINE_PATH = "/json"
+SOURCES = 16  # loopback addresses the connections come from (127.0.0.2 and on)
+
+
+# ------------------------------------------------------------------------------------------------
+# The baseline: what a bare FastAPI endpoint costs on this machine.
+# ------------------------------------------------------------------------------------------------
+def baseline_app() -> Any:
+    """`uvicorn --factory bench_gateway:baseline_app`: one JSON endpoint and nothing else."""
+    import logging
+
+    from fastapi import FastAPI
+
+    # As the services do (servicekit.logs): no access log line per request.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    app = FastAPI()
+
+    @app.get(BASELINE_PATH)
+    async def hello() -> dict[str, str]:
+        return {"message": "Hello, World!"}
+
+    return app
+
+
+def gateway_server_options() -> list[str]:
+    """The running gateway's uvicorn options (workers, loop, http...), without host, port, app."""
+    try:
+        pid = int(GATEWAY_PIDFILE.read_text().split()[0])
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return []
+    argv = [a.decode() for a in raw.split(b"\0") if a]
+    options, skip = [], False
+    for arg in argv[1:]:
+        if skip:
+            skip = False
+        elif arg in ("--host", "--port", "--app-dir"):
+            skip = True
+        elif not arg.startswith("-") and ":" in arg:
+            continue  # the application itself
+        elif arg.startswith("-"):
+            options.append(arg)
+        elif options:
+            options.append(arg)  # the value of the option before it
+    return options
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def baseline_server(options: list[str]) -> Any:
+    port = free_port()
+    uvicorn = Path(sys.executable).with_name("uvicorn")
+    command = [
+        str(uvicorn),
+        "--factory",
+        "bench_gateway:baseline_app",
+        "--app-dir",
+        str(HERE),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        *options,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    error = process.stderr.read().decode() if process.stderr else ""
+                    raise RuntimeError(f"the baseline server did not start: {error}") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# ------------------------------------------------------------------------------------------------
+# The load generator: runs in its own process (`--load SPEC`), prints one JSON object.
+# ------------------------------------------------------------------------------------------------
+class ProtocolError(Exception):
+    pass
+
+
+@dataclass
+class Connection:
+    host: str
+    port: int
+    source: str | None
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        local = (self.source, 0) if self.source else None
+        self.reader, self.writer = await asyncio.open_connection(
+            self.host, self.port, local_addr=local, limit=2**22
+        )
+        sock = self.writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            await self.open()
+        assert self.reader is not None
+        assert self.writer is not None
+        try:
+            self.writer.write(request)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length, close = 0, False
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection":
+                    close = value.strip().lower() == b"close"
+                elif name == b"transfer-encoding":
+                    raise ProtocolError("chunked responses are not expected here")
+            body = await self.reader.readexactly(length) if length else b""
+        except BaseException:
+            self.close()
+            raise
+        if close:
+            self.close()
+        return status, body
+
+
+@dataclass
+class Tally:
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    ok: int = 0
+    checked: int = 0
+
+    def errors(self) -> int:
+        return sum(self.statuses.values())
+
+
+def well_formed(check: str, status: int, body: bytes, parse: bool) -> bool:
+    if status != 200:
+        return False
+    if check == "suggestions":
+        if not body.startswith(b"[{"):
+            return False
+        if parse:
+            found = json.loads(body)
+            return isinstance(found, list) and bool(found) and "offer_id" in found[0]
+        return True
+    return body.startswith(b"{")
+
+
+async def load(spec: dict[str, Any]) -> dict[str, Any]:
+    host, port = spec["host"], int(spec["port"])
+    requests = [
+        (
+            f"GET {spec['path']} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            + (f"Authorization: Bearer {token}\r\n" if token else "")
+            + "\r\n"
+        ).encode()
+        for token in spec["tokens"] or [""]
+    ]
+    sources = spec["sources"] or [None]
+    connections = [
+        Connection(host, port, sources[n % len(sources)]) for n in range(spec["connections"])
+    ]
+    # A connection that cannot open now is tried again on its first request (counted there).
+    await asyncio.gather(*(c.open() for c in connections), return_exceptions=True)
+    turn = itertools.count()
+    tally = Tally()
+    timeout = float(spec["timeout_s"])
+    check = spec["check"]
+
+    async def one(connection: Connection, since: float, measured: bool) -> None:
+        n = next(turn)
+        try:
+            status, body = await asyncio.wait_for(
+                connection.exchange(requests[n % len(requests)]), timeout
+            )
+            good = well_formed(check, status, body, parse=n % 100 == 0)
+            what = str(status)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ProtocolError):
+            good, what = False, "connection error"
+        except TimeoutError:
+            good, what = False, "timeout"
+        except ValueError:
+            good, what = False, "malformed"
+        if not measured:
+            return
+        tally.latencies_ms.append((time.perf_counter() - since) * 1000)
+        if good:
+            tally.ok += 1
+        else:
+            tally.statuses[what if what != "200" else "200 without suggestions"] += 1
+
+    warmup, duration = float(spec["warmup_s"]), float(spec["duration_s"])
+    if spec["mode"] == "closed":
+        began = time.perf_counter()
+        start, end = began + warmup, began + warmup + duration
+
+        async def loop(connection: Connection) -> None:
+            while (now := time.perf_counter()) < end:
+                await one(connection, now, measured=now >= start)
+
+        await asyncio.gather(*(loop(c) for c in connections))
+        # Only requests sent within the window count; those still in flight at its end are waited
+        # for, so the rate is taken over the span of the sends.
+        elapsed = duration
+    else:
+        rate = float(spec["rate"])
+        idle: asyncio.Queue[Connection] = asyncio.Queue()
+        for connection in connections:
+            idle.put_nowait(connection)
+        warm, total = int(rate * warmup), int(rate * (warmup + duration))
+        origin = time.perf_counter() + 0.05
+        running: set[asyncio.Task[None]] = set()
+
+        async def scheduled(at: float, measured: bool) -> None:
+            try:
+                connection = await idle.get()  # waiting for a connection is part of the latency
+            except asyncio.CancelledError:  # still waiting long after the last send: a timeout
+                if measured:
+                    tally.latencies_ms.append((time.perf_counter() - at) * 1000)
+                    tally.statuses["timeout"] += 1
+                return
+            try:
+                await one(connection, at, measured)
+            finally:
+                idle.put_nowait(connection)
+
+        for n in range(total):
+            at = origin + n / rate
+            delay = at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(scheduled(at, measured=n >= warm))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        if running:
+            _, late = await asyncio.wait(set(running), timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        elapsed = (total - warm) / rate
+    for connection in connections:
+        connection.close()
+    latencies = tally.latencies_ms
+    return {
+        "mode": spec["mode"],
+        "requests": len(latencies),
+        "ok": tally.ok,
+        "errors": tally.errors(),
+        "error_kinds": dict(tally.statuses),
+        "req_per_s": round(tally.ok / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "max_ms": round(max(latencies, default=float("nan")), 2),
+    }
+
+
+def run_load_process(spec: dict[str, Any]) -> dict[str, Any]:
+    """The generator in a process of its own, so that it does not share the bench's event loop."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--load"],
+        input=json.dumps(spec),  # not in the command line: it holds tokens
+        capture_output=True,
+        text=True,
+        timeout=float(spec["warmup_s"]) + float(spec["duration_s"]) + 120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the load generator failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------------------------------------
+# Set-up and clean-up through the gateway.
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class World:
+    seeker_tokens: dict[str, str]
+    employer_token: str
+    offer_ids: list[str]
+    loaded: list[str] = field(default_factory=list)  # tokens of the seekers with suggestions
+
+
+def profile(n: int) -> dict[str, Any]:
+    return {
+        "contact": {"first_name": "Bench", "last_name": f"Seeker {n}"},
+        "occupations": [{"rome_code": "K2204", "priority": 1}],
+        "place": {"commune_code": "69123"},
+        "radius_km": 20,
+        "contract_types": [{"contract_type": "CDI", "priority": 1}],
+        "working_time": "full_time",
+        "experience_years": 3,
+    }
+
+
+def offer(offer_id: str) -> dict[str, Any]:
+    return {
+        "id": offer_id,
+        "title": "Agent d'entretien H/F",
+        "rome_code": "K2204",
+        "place": {"commune_code": "69266"},
+        "contract_type": "CDI",
+        "experience_required": "D",
+        "working_time": "full_time",
+        "positions": 10,
+    }
+
+
+async def set_up(gateway: str, seekers: int, timeout_s: float) -> World:
+    import httpx
+
+    run = uuid.uuid4().hex[:8]
+    async with httpx.AsyncClient(base_url=gateway, timeout=60) as client:
+
+        async def token(sub: str, role: str) -> str:
+            minted = await client.post("/v1/auth/dev-token", json={"sub": sub, "role": role})
+            minted.raise_for_status()
+            return str(minted.json()["access_token"])
+
+        def bearer(value: str) -> dict[str, str]:
+            return {"Authorization": f"Bearer {value}"}
+
+        employer = await token(f"bench-employer-{run}", "employer")
+        # An offer alerts at most 50 seekers (5 per position): enough places for every seeker.
+        offer_ids = [f"BENCH{run.upper()}{n}" for n in range(math.ceil(seekers / 20) + 1)]
+        for offer_id in offer_ids:
+            published = await client.post(
+                "/v1/offers", json=offer(offer_id), headers=bearer(employer)
+            )
+            if published.status_code != 201:
+                raise RuntimeError(
+                    f"publishing {offer_id}: {published.status_code} {published.text}"
+                )
+        tokens: dict[str, str] = {}
+        lanes = asyncio.Semaphore(2)
+
+        async def write_profile(n: int) -> None:
+            sub = f"bench-{run}-{n:04d}"
+            async with lanes:
+                tokens[sub] = await token(sub, "seeker")
+                for attempt in range(5):  # a busy store may time out: PUT is idempotent
+                    written = await client.put(
+                        "/v1/me/profile", json=profile(n), headers=bearer(tokens[sub])
+                    )
+                    if written.status_code != 503:
+                        break
+                    await asyncio.sleep(2 * (attempt + 1))
+            if written.status_code not in (200, 201):
+                raise RuntimeError(f"profile of {sub}: {written.status_code} {written.text}")
+
+        world = World(tokens, employer, offer_ids)
+        written = await asyncio.gather(
+            *(write_profile(n) for n in range(seekers)), return_exceptions=True
+        )
+        failed = [error for error in written if isinstance(error, BaseException)]
+        if failed:
+            await clean_up(gateway, world)
+            raise failed[0]
+        print(f"  {seekers} seekers and {len(offer_ids)} offers written; waiting for suggestions")
+        waiting = set(tokens)
+        deadline = time.monotonic() + timeout_s
+        while waiting and time.monotonic() < deadline:
+            for sub in sorted(waiting):
+                found = await client.get(RECOMMENDATIONS, headers=bearer(tokens[sub]))
+                if found.status_code == 200 and found.json():
+                    waiting.discard(sub)
+            if waiting:
+                await asyncio.sleep(1)
+        if len(waiting) > seekers // 2:
+            await clean_up(gateway, world)
+            raise RuntimeError(
+                f"{len(waiting)} of {seekers} seekers still have no suggestion after "
+                f"{timeout_s:.0f} s (is the recommender consuming?)"
+            )
+        if waiting:
+            print(f"  WARNING: {len(waiting)} seekers without suggestions after {timeout_s:.0f} s:")
+            print("  the load uses only the others")
+        world.loaded = [tokens[sub] for sub in sorted(tokens) if sub not in waiting]
+        return world
+
+
+async def clean_up(gateway: str, world: World) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=gateway, timeout=60) as client:
+        for token in list(world.seeker_tokens.values()):
+            await client.delete("/v1/me", headers={"Authorization": f"Bearer {token}"})
+        for offer_id in world.offer_ids:
+            await client.post(
+                f"/v1/offers/{offer_id}/close",
+                json={"reason": "withdrawn"},
+                headers={"Authorization": f"Bearer {world.employer_token}"},
+            )
+
+
+# ------------------------------------------------------------------------------------------------
+# The rounds.
+# ------------------------------------------------------------------------------------------------
+def spec_for(
+    url: str, path: str, tokens: list[str], check: str, **load_options: Any
+) -> dict[str, Any]:
+    host, _, port = url.removeprefix("http://").rstrip("/").partition(":")
+    return {
+        "host": host,
+        "port": int(port or 80),
+        "path": path,
+        "tokens": tokens,
+        "check": check,
+        "sources": [f"127.0.0.{2 + n}" for n in range(SOURCES)] if host == "127.0.0.1" else [],
+        "timeout_s": 10,
+        **load_options,
+    }
+
+
+def measure(args: argparse.Namespace, tokens: list[str]) -> dict[str, Any]:
+    options = gateway_server_options()
+    print(f"  uvicorn options of the gateway, used for the baseline too: {options or 'defaults'}")
+    closed = {"mode": "closed", "connections": args.connections, "warmup_s": 1.0}
+    opened = {"mode": "open", "rate": args.rate, "connections": 64, "warmup_s": 1.0}
+    runs: dict[str, list[dict[str, Any]]] = {
+        "gateway": [],
+        "baseline": [],
+        "gateway_open": [],
+        "baseline_open": [],
+    }
+    with baseline_server(options) as baseline:
+        for n in range(args.rounds):
+            for name, spec in (
+                (
+                    "gateway",
+                    spec_for(args.gateway, RECOMMENDATIONS, tokens, "suggestions", **closed),
+                ),
+                ("baseline", spec_for(baseline, BASELINE_PATH, [], "json", **closed)),
+                (
+                    "gateway_open",
+                    spec_for(args.gateway, RECOMMENDATIONS, tokens, "suggestions", **opened),
+                ),
+                ("baseline_open", spec_for(baseline, BASELINE_PATH, [], "json", **opened)),
+            ):
+                result = run_load_process({**spec, "duration_s": args.duration})
+                runs[name].append(result)
+                print(f"  round {n + 1} {name:<14} {json.dumps(result)}", flush=True)
+
+    def median(name: str, key: str) -> float:
+        return round(statistics.median(float(r[key]) for r in runs[name]), 1)
+
+    req_per_s, baseline_req_per_s = median("gateway", "req_per_s"), median("baseline", "req_per_s")
+    errors = sum(r["errors"] for name in ("gateway", "gateway_open") for r in runs[name])
+    return {
+        "req_per_s": req_per_s,
+        "p99_ms_at_500": median("gateway_open", "p99_ms"),
+        "baseline_req_per_s": baseline_req_per_s,
+        "ratio": round(req_per_s / baseline_req_per_s, 3) if baseline_req_per_s else float("nan"),
+        "errors": errors,
+        "_p50_ms_at_500": median("gateway_open", "p50_ms"),
+        "_baseline_p99_ms_at_500": median("baseline_open", "p99_ms"),
+        "_closed_loop_p99_ms": median("gateway", "p99_ms"),
+        "_baseline_errors": sum(
+            r["errors"] for n in ("baseline", "baseline_open") for r in runs[n]
+        ),
+        "_error_kinds": dict(
+            sum(
+                (Counter(r["error_kinds"]) for n in ("gateway", "gateway_open") for r in runs[n]),
+                Counter(),
+            )
+        ),
+        "_rounds": args.rounds,
+        "_duration_s": args.duration,
+        "_connections": args.connections,
+        "_seekers": len(tokens),
+        "_server_options": options,
+        "_per_round_req_per_s": [r["req_per_s"] for r in runs["gateway"]],
+        "_per_round_baseline_req_per_s": [r["req_per_s"] for r in runs["baseline"]],
+        "_per_round_p99_ms_at_500": [r["p99_ms"] for r in runs["gateway_open"]],
+    }
+
+
+async def prepare(args: argparse.Namespace) -> World:
+    return await set_up(args.gateway, args.seekers, args.setup_timeout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gateway", default=os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000"))
+    parser.add_argument("--seekers", type=int, default=60, help="Seekers, one token each.")
+    parser.add_argument("--connections", type=int, default=32, help="Closed-loop connections.")
+    parser.add_argument("--rate", type=float, default=500.0, help="Open-loop requests/s.")
+    parser.add_argument("--duration", type=float, default=10.0, help="Seconds per measurement.")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--setup-timeout", type=float, default=120.0)
+    parser.add_argument("--no-record", action="store_true", help="Do not write docs/benchmarks.md")
+    parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)  # generator process
+    args = parser.parse_args()
+    if args.load:
+        spec = json.loads(sys.stdin.read())
+        try:
+            import uvloop
+        except ImportError:
+            print(json.dumps(asyncio.run(load(spec))))
+        else:
+            print(json.dumps(uvloop.run(load(spec))))
+        return
+    world = asyncio.run(prepare(args))
+    try:
+        figures = measure(args, world.loaded)
+        figures["_seekers_without_suggestions"] = len(world.seeker_tokens) - len(world.loaded)
+    finally:
+        asyncio.run(clean_up(args.gateway, world))
+    print(json.dumps(figures), flush=True)
+    if not args.no_record:
+        given = " ".join(sys.argv[1:])
+        record("bench-gateway", f"make bench-gateway  # bench_gateway.py {given}".rstrip(), figures)
+    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
+
+
+if __name__ == "__main__":
+    main()

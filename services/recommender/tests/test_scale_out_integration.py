@@ -1,0 +1,222 @@
+"""Two recommender replicas share the seekers by partition, and every offer reaches both.
+
+A stream of profiles and offers; a second replica joins in the middle (a rebalance), then the first
+leaves (another). Every (seeker, offer) pair that fits is announced exactly once, and each replica
+holds only the seekers of the partitions it owns.
+"""
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from contracts import (
+    MATCH_FOUND,
+    OFFER_PUBLISHED,
+    PROFILE_UPDATED,
+    MatchFound,
+    OfferPublished,
+    ProfileUpdated,
+    decode,
+    topic_name,
+)
+from recommender.config import Settings
+from recommender.main import create_app
+from recommender.service import Recommender
+from refdata import Referential, read_referential
+from refdata.testing import write_synthetic_files
+from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.testing import eventually
+
+from .test_recommender_integration import Publisher
+
+pytestmark = pytest.mark.integration
+
+ProfileBuilder = Callable[..., ProfileUpdated]
+OfferBuilder = Callable[..., OfferPublished]
+GRENOBLE = {"commune_code": "38185", "latitude": 45.19, "longitude": 5.72}  # out of every radius
+PARTITIONS = {0, 1, 2}
+
+
+@pytest.fixture
+def referential(tmp_path: Path) -> Referential:
+    return read_referential(write_synthetic_files(tmp_path))
+
+
+@pytest.fixture
+def settings(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> Settings:
+    # Caps high enough that every fitting pair is a match: the expected set is then known.
+    return Settings(
+        kafka=kafka,
+        mongo=mongo,
+        database=f"test_{run_id}",
+        group_id=f"recommender{kafka.topic_suffix}",
+        alerts_per_position=1000,
+        max_alerts_per_offer=1000,
+        top_k=100,
+    )
+
+
+@pytest.fixture
+async def publisher(kafka: KafkaSettings) -> AsyncIterator[Publisher]:
+    publisher = Publisher(kafka)
+    await publisher.broker.start()
+    yield publisher
+    await publisher.broker.stop()
+
+
+class Replica:
+    def __init__(self, settings: Settings, referential: Referential, name: str) -> None:
+        self.app: FastAPI = create_app(
+            settings.model_copy(update={"replica_id": name}), referential
+        )
+        self.manager = LifespanManager(self.app, startup_timeout=120, shutdown_timeout=60)
+        self.running = False
+
+    async def start(self) -> "Replica":
+        await self.manager.__aenter__()
+        self.running = True
+        return self
+
+    async def stop(self) -> None:
+        if self.running:
+            self.running = False
+            await self.manager.__aexit__(None, None, None)
+
+    async def owned(self) -> set[int]:
+        return set(self.recommender.owned)
+
+    @property
+    def recommender(self) -> Recommender:
+        return self.app.state.recommender  # type: ignore[no-any-return]
+
+    async def stored_seekers_of_owned_partitions(self) -> set[str]:
+        owned = sorted(self.recommender.owned)
+        cursor = self.recommender.store.seekers.find({"partition": {"$in": owned}}, {"_id": 1})
+        return {d["_id"] async for d in cursor}
+
+
+def seeker_id(n: int) -> str:
+    return f"s-{n:02d}"
+
+
+def fits(n: int) -> bool:
+    return n % 3 != 2  # every third seeker lives far away
+
+
+async def stored_pairs(replica: Replica) -> set[tuple[str, str]]:
+    pairs = set()
+    async for document in replica.recommender.store.seekers.find({}, {"matches": 1}):
+        pairs.update((document["_id"], offer_id) for offer_id in document.get("matches", {}))
+    return pairs
+
+
+async def announced(kafka: KafkaSettings, quiet_s: float = 4.0) -> dict[tuple[str, str], set[str]]:
+    """Every match-found on the topic: (seeker, offer) -> the distinct event ids announcing it."""
+    consumer = AIOKafkaConsumer(
+        topic_name(MATCH_FOUND, kafka.topic_suffix),
+        bootstrap_servers=kafka.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    last = time.monotonic()
+    try:
+        while time.monotonic() - last < quiet_s:
+            for batch in (await consumer.getmany(timeout_ms=300)).values():
+                for record in batch:
+                    event = decode(record.value, MatchFound)
+                    found[(event.payload.seeker_id, event.payload.offer_id)].add(
+                        str(event.event_id)
+                    )
+                    last = time.monotonic()
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_two_replicas_share_the_seekers_and_announce_every_match_once(
+    settings: Settings,
+    referential: Referential,
+    publisher: Publisher,
+    kafka: KafkaSettings,
+    a_profile: ProfileBuilder,
+    an_offer: OfferBuilder,
+) -> None:
+    async def profile(n: int) -> None:
+        place = {} if fits(n) else {"place": GRENOBLE}
+        await publisher.send(a_profile(seeker_id(n), **place), PROFILE_UPDATED)
+
+    async def offer(n: int) -> None:
+        await publisher.send(an_offer(f"o-{n}"), OFFER_PUBLISHED)
+
+    async def stream(seekers: range, offers: range) -> None:
+        for n, m in zip(seekers, offers, strict=False):
+            await profile(n)
+            await offer(m)
+            await asyncio.sleep(0.2)
+        for n in seekers[len(offers) :]:
+            await profile(n)
+            await asyncio.sleep(0.2)
+
+    first = await Replica(settings, referential, "a").start()
+    second: Replica | None = None
+    try:
+        assert first.recommender.owned == PARTITIONS
+        await stream(range(0, 6), range(0, 3))
+
+        # A second replica joins while profiles and offers keep coming.
+        streaming = asyncio.create_task(stream(range(6, 18), range(3, 7)))
+        second = await Replica(settings, referential, "b").start()
+        await streaming
+        expected_now = {(seeker_id(n), f"o-{m}") for n in range(18) if fits(n) for m in range(7)}
+        assert await eventually(lambda: stored_pairs(second), expected_now, timeout_s=60) == (
+            expected_now
+        )
+
+        # Both replicas have settled on one assignment, and split the partitions between them.
+        async def owned_by_both() -> set[int]:
+            assert second is not None
+            return await first.owned() | await second.owned()
+
+        assert await eventually(owned_by_both, PARTITIONS, timeout_s=30) == PARTITIONS
+        assert first.recommender.owned.isdisjoint(second.recommender.owned)
+        assert first.recommender.owned
+        assert second.recommender.owned
+        for replica in (first, second):
+            held = set(replica.recommender.engine.slot_of)
+            assert held == await replica.stored_seekers_of_owned_partitions()
+            assert set(replica.recommender.engine.shards().values()) <= replica.recommender.owned
+        assert len(first.recommender.engine) + len(second.recommender.engine) == 18
+        # Every replica holds every open offer.
+        assert set(first.recommender.engine.offers) == set(second.recommender.engine.offers)
+
+        # The first replica leaves while more offers and profiles come.
+        streaming = asyncio.create_task(stream(range(18, 21), range(7, 10)))
+        await first.stop()
+        await streaming
+        expected = {(seeker_id(n), f"o-{m}") for n in range(21) if fits(n) for m in range(10)}
+        assert await eventually(lambda: stored_pairs(second), expected, timeout_s=60) == expected
+        assert await eventually(second.owned, PARTITIONS, timeout_s=30) == PARTITIONS
+        assert set(second.recommender.engine.slot_of) == {seeker_id(n) for n in range(21)}
+        assert len(second.recommender.engine.offers) == 10
+
+        found = await announced(kafka)
+    finally:
+        if second is not None:
+            await second.stop()
+        await first.stop()
+
+    assert set(found) == expected, {
+        "missing": expected - set(found),
+        "extra": set(found) - expected,
+    }
+    duplicated = {pair: ids for pair, ids in found.items() if len(ids) > 1}
+    assert duplicated == {}
