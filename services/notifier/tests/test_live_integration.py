@@ -66,7 +66,10 @@ def replica(
         )
         directory = HttpContactDirectory(profiles.url, InternalAuthSettings())
         app = create_app(settings, clock=clock, contacts=directory)
-        async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60), serve(app) as url:
+        async with (
+            LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
+            serve(app) as url,
+        ):
             await asyncio.wait_for(app.state.live.ready.wait(), 15)
             yield app, url
 
