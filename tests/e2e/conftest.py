@@ -37,3 +37,24 @@ def login(gateway: httpx.AsyncClient) -> Login:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     return sign_in
+
+
+OfferBuilder = Callable[[str], dict[str, object]]
+
+
+@pytest.fixture
+def an_offer() -> OfferBuilder:
+    """An offer the seekers of these tests match: cleaning work near Lyon, CDI, full time."""
+
+    def build(offer_id: str) -> dict[str, object]:
+        return {
+            "id": offer_id,
+            "title": "Agent d'entretien H/F",
+            "rome_code": "K2204",
+            "place": {"commune_code": "69266"},
+            "contract_type": "CDI",
+            "experience_required": "D",
+            "working_time": "full_time",
+        }
+
+    return build

@@ -56,7 +56,7 @@ async def documents_naming(seeker_id: str) -> list[str]:
 
 
 async def test_a_seeker_journey_through_the_gateway(
-    gateway: httpx.AsyncClient, login: Any, unique: str
+    gateway: httpx.AsyncClient, login: Any, unique: str, an_offer: Any
 ) -> None:
     seeker_id, counsellor_id, employer_id = f"s-{unique}", f"c-{unique}", f"e-{unique}"
     seeker = await login(seeker_id, "seeker")
@@ -94,15 +94,7 @@ async def test_a_seeker_journey_through_the_gateway(
     published = await gateway.post(
         "/v1/offers",
         headers=employer,
-        json={
-            "id": offer_id,
-            "title": "Agent d'entretien H/F",
-            "rome_code": "K2204",
-            "place": {"commune_code": "69266"},
-            "contract_type": "CDI",
-            "experience_required": "D",
-            "working_time": "full_time",
-        },
+        json=an_offer(offer_id),
     )
     assert published.status_code == 201, published.text
 

@@ -52,59 +52,42 @@ async def test_each_service_exports_its_metrics(service: str) -> None:
     assert EXPECTED[service] <= set(families), EXPECTED[service] - set(families)
 
 
-async def test_publishing_an_offer_moves_the_figures_of_each_hop(
-    gateway: httpx.AsyncClient, login: Any, unique: str
-) -> None:
-    employer = await login(f"e-{unique}", "employer")
-    offers_before = total(
-        await scrape("offers"), "tremplin_outbox_published_total", topic="offer-published"
-    )
-    matched_before = total(
+async def published_and_matched() -> tuple[float, float]:
+    """Offers' offer-published events sent, and the recommender's processed without error."""
+    sent = total(await scrape("offers"), "tremplin_outbox_published_total", topic="offer-published")
+    processed = total(
         await scrape("recommender"),
         "tremplin_events_processed_total",
         topic="offer-published",
         outcome="ok",
     )
+    return sent, processed
+
+
+async def test_publishing_an_offer_moves_the_figures_of_each_hop(
+    gateway: httpx.AsyncClient, login: Any, unique: str, an_offer: Any
+) -> None:
+    employer = await login(f"e-{unique}", "employer")
+    sent_before, processed_before = await published_and_matched()
 
     published = await gateway.post(
-        "/v1/offers",
-        headers=employer,
-        json={
-            "id": f"MET{unique.upper()}",
-            "title": "Agent d'entretien H/F",
-            "rome_code": "K2204",
-            "place": {"commune_code": "69266"},
-            "contract_type": "CDI",
-            "experience_required": "D",
-            "working_time": "full_time",
-        },
+        "/v1/offers", headers=employer, json=an_offer(f"MET{unique.upper()}")
     )
     assert published.status_code == 201, published.text
 
-    gateway_families = await scrape("gateway")
-    assert (
-        total(
-            gateway_families,
-            "tremplin_http_request_duration_seconds_count",
-            method="POST",
-            status="201",
-        )
-        >= 1
+    posted = total(
+        await scrape("gateway"),
+        "tremplin_http_request_duration_seconds_count",
+        method="POST",
+        status="201",
     )
+    assert posted >= 1
     for _ in range(150):
-        offers_now = total(
-            await scrape("offers"), "tremplin_outbox_published_total", topic="offer-published"
-        )
-        matched_now = total(
-            await scrape("recommender"),
-            "tremplin_events_processed_total",
-            topic="offer-published",
-            outcome="ok",
-        )
-        if offers_now > offers_before and matched_now > matched_before:
+        sent, processed = await published_and_matched()
+        if sent > sent_before and processed > processed_before:
             break
         await asyncio.sleep(0.2)
-    assert offers_now > offers_before, "offers: no offer-published event counted as published"
-    assert matched_now > matched_before, (
+    assert sent > sent_before, "offers: no offer-published event counted as published"
+    assert processed > processed_before, (
         "recommender: no offer-published event counted as processed"
     )
