@@ -14,12 +14,12 @@ BENCH := $(STACK) with-infra --services -- $(UV) run --frozen --no-sync --direct
 PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway opscli
 
 .PHONY: help bootstrap run up down status clean seed lint format test test-unit bench-ingest \
-	bench-match bench-gateway bench-e2e chaos
+	bench-match bench-gateway bench-e2e bench-store chaos
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-bootstrap: ## Install what is missing: uv, the Python workspace, Kafka's jars, FerretDB
+bootstrap: ## Install what is missing: uv, the Python workspace, Kafka's jars, FerretDB, Chromium, web/node_modules
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --frozen --all-packages --quiet
 	@$(STACK) prepare
@@ -67,6 +67,9 @@ bench-match: bootstrap ## Matching cost per new offer at 1,000,000 seekers, agai
 
 bench-gateway: bootstrap ## Authenticated requests per second through the gateway, and p99 at 500 req/s
 	@$(BENCH) bench_gateway.py
+
+bench-store: bootstrap ## What the store alone can do: the ceiling under the throughput targets
+	@$(STACK) with-infra -- $(RUN) python bench/bench_store.py
 
 bench-e2e: bootstrap ## Time from offer-published to the alert on the seeker's live stream
 	@$(BENCH) bench_e2e.py

@@ -19,6 +19,9 @@ Runs against the running stack (`make bench-gateway` starts it when it is not ru
 3. Baseline: a bare FastAPI app with one JSON endpoint, served by uvicorn with the gateway's own
    server options, measured by the same generator in the same rounds, interleaved with the
    gateway's. Figures are medians over the rounds; ratio = req_per_s / baseline_req_per_s.
+4. Floor, in the same rounds: a bare FastAPI endpoint that relays each request with one pooled
+   httpx client to the baseline server (no token check, no limits). It is the least any gateway in
+   front of a service can cost with FastAPI and httpx on this machine (`_floor_*` figures).
 
     make bench-gateway
     .venv/bin/python bench/bench_gateway.py --rounds 1 --duration 5 --no-record   # a quick look
@@ -75,6 +78,42 @@ def baseline_app() -> Any:
     return app
 
 
+def relay_app() -> Any:
+    """`uvicorn --factory bench_gateway:relay_app`: the floor of any gateway built on this stack.
+
+    One FastAPI endpoint that forwards each request with one pooled httpx client, on the same
+    aiohttp transport as the gateway's, to the baseline server (`BENCH_RELAY_UPSTREAM`) and
+    returns its bytes: no token check, no rate limit, no routing table; two bare FastAPI hops and
+    one httpx call, which the gateway cannot go below.
+    """
+    import logging
+    from contextlib import asynccontextmanager
+
+    import httpx
+    from fastapi import FastAPI, Response
+    from httpx_aiohttp import AiohttpTransport
+
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    client = httpx.AsyncClient(
+        base_url=os.environ["BENCH_RELAY_UPSTREAM"], transport=AiohttpTransport(limits=limits)
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        yield
+        await client.aclose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get(BASELINE_PATH)
+    async def relay() -> Response:
+        answer = await client.get(BASELINE_PATH)
+        return Response(answer.content, answer.status_code, media_type="application/json")
+
+    return app
+
+
 def gateway_server_options() -> list[str]:
     """The running gateway's uvicorn options (workers, loop, http...), without host, port, app."""
     try:
@@ -105,13 +144,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def baseline_server(options: list[str]) -> Any:
+def baseline_server(
+    options: list[str], factory: str = "baseline_app", env: dict[str, str] | None = None
+) -> Any:
     port = free_port()
     uvicorn = Path(sys.executable).with_name("uvicorn")
     command = [
         str(uvicorn),
         "--factory",
-        "bench_gateway:baseline_app",
+        f"bench_gateway:{factory}",
         "--app-dir",
         str(HERE),
         "--host",
@@ -122,7 +163,12 @@ def baseline_server(options: list[str]) -> Any:
         "warning",
         *options,
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -500,8 +546,13 @@ def measure(args: argparse.Namespace, tokens: list[str]) -> dict[str, Any]:
         "baseline": [],
         "gateway_open": [],
         "baseline_open": [],
+        "floor": [],
+        "floor_open": [],
     }
-    with baseline_server(options) as baseline:
+    with (
+        baseline_server(options) as baseline,
+        baseline_server(options, "relay_app", {"BENCH_RELAY_UPSTREAM": baseline}) as floor,
+    ):
         for n in range(args.rounds):
             for name, spec in (
                 (
@@ -514,6 +565,8 @@ def measure(args: argparse.Namespace, tokens: list[str]) -> dict[str, Any]:
                     spec_for(args.gateway, RECOMMENDATIONS, tokens, "suggestions", **opened),
                 ),
                 ("baseline_open", spec_for(baseline, BASELINE_PATH, [], "json", **opened)),
+                ("floor", spec_for(floor, BASELINE_PATH, [], "json", **closed)),
+                ("floor_open", spec_for(floor, BASELINE_PATH, [], "json", **opened)),
             ):
                 result = run_load_process({**spec, "duration_s": args.duration})
                 runs[name].append(result)
@@ -532,9 +585,16 @@ def measure(args: argparse.Namespace, tokens: list[str]) -> dict[str, Any]:
         "errors": errors,
         "_p50_ms_at_500": median("gateway_open", "p50_ms"),
         "_baseline_p99_ms_at_500": median("baseline_open", "p99_ms"),
+        "_floor_req_per_s": median("floor", "req_per_s"),
+        "_floor_p99_ms_at_500": median("floor_open", "p99_ms"),
+        "_ratio_to_floor": round(req_per_s / median("floor", "req_per_s"), 3)
+        if median("floor", "req_per_s")
+        else float("nan"),
         "_closed_loop_p99_ms": median("gateway", "p99_ms"),
         "_baseline_errors": sum(
-            r["errors"] for n in ("baseline", "baseline_open") for r in runs[n]
+            r["errors"]
+            for n in ("baseline", "baseline_open", "floor", "floor_open")
+            for r in runs[n]
         ),
         "_error_kinds": dict(
             sum(
@@ -549,6 +609,7 @@ def measure(args: argparse.Namespace, tokens: list[str]) -> dict[str, Any]:
         "_server_options": options,
         "_per_round_req_per_s": [r["req_per_s"] for r in runs["gateway"]],
         "_per_round_baseline_req_per_s": [r["req_per_s"] for r in runs["baseline"]],
+        "_per_round_floor_req_per_s": [r["req_per_s"] for r in runs["floor"]],
         "_per_round_p99_ms_at_500": [r["p99_ms"] for r in runs["gateway_open"]],
     }
 

@@ -1,4 +1,4 @@
-"""The fast paths to the services: relayed bytes, reused internal tokens, pools in turn."""
+"""The fast paths to the services: relayed bytes, reused internal tokens."""
 
 from typing import Any
 
@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from gateway.config import Settings
-from gateway.upstream import ShardedTransport, Upstreams
+from gateway.upstream import Upstreams
 from servicekit.auth import InternalAuthSettings, Principal, Role, read_internal_token
 
 SUGGESTIONS = b'[{"offer_id":"o-1","score":0.9,"reasons":[{"code":"x","text":"\\u00e9t\\u00e9"}]}]'
@@ -75,17 +75,3 @@ async def test_an_internal_token_is_reused_then_renewed(monkeypatch: pytest.Monk
     assert read_internal_token(renewed["Authorization"][7:], InternalAuthSettings()).sub == "s-1"
     assert upstreams._tokens[("s-1", "seeker", None)][1] == 1031.0 + 30
     await upstreams.close()
-
-
-async def test_requests_take_the_pools_in_turn() -> None:
-    transport = ShardedTransport(3, httpx.Limits(max_connections=30, max_keepalive_connections=30))
-    served: list[int] = []
-    for n, _ in enumerate(transport.pools):
-        transport.pools[n] = httpx.MockTransport(
-            lambda r, n=n: served.append(n) or httpx.Response(204)  # type: ignore[func-returns-value]
-        )
-    async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
-        for _ in range(6):
-            assert (await client.get("/")).status_code == 204
-
-    assert served == [0, 1, 2, 0, 1, 2]
