@@ -333,7 +333,7 @@ class Recommender:
         results = await asyncio.gather(
             *(self._update(p.facts.seeker_id, *p.update) for p in updates if p.update is not None)
         )
-        failed += [p for p, r in zip(updates, results, strict=True) if r.matched_count != 1]
+        failed += [p for p, applied in zip(updates, results, strict=True) if not applied]
         return failed
 
     async def _closed_among(self, documents: list[Document]) -> set[str]:
@@ -428,17 +428,20 @@ class Recommender:
 
     async def forget_seeker_on_profile_deleted(self, event: Envelope[ProfileDeleted]) -> None:
         seeker_id = event.payload.seeker_id
-        async with self.locks.hold([seeker_id]):
-            await self.store.seekers.delete_one({"_id": seeker_id})
-        # Offer by offer, under the offer's lock: the offers' handlers update the same documents
-        # meanwhile, and FerretDB loses one of two concurrent updates.
-        query = {"$or": [{"alerted": seeker_id}, {"matched": seeker_id}]}
-        async for offer in self.store.offers.find(query, {"_id": 1}):
-            await self._update_offer(
-                {"_id": offer["_id"]},
-                {"$pullAll": {"alerted": [seeker_id], "matched": [seeker_id]}},
-            )
-        self.engine.remove(seeker_id)
+        # No offer is matched meanwhile: one being matched could otherwise add the seeker to its
+        # `alerted` list after the lists below were cleaned, or to the engine after its removal.
+        async with self._matching:
+            async with self.locks.hold([seeker_id]):
+                await self.store.seekers.delete_one({"_id": seeker_id})
+            # Offer by offer, under the offer's lock: the profiles' handlers update the same
+            # documents meanwhile, and FerretDB loses one of two concurrent updates.
+            query = {"$or": [{"alerted": seeker_id}, {"matched": seeker_id}]}
+            async for offer in self.store.offers.find(query, {"_id": 1}):
+                await self._update_offer(
+                    {"_id": offer["_id"]},
+                    {"$pullAll": {"alerted": [seeker_id], "matched": [seeker_id]}},
+                )
+            self.engine.remove(seeker_id)
 
     # Offers
 
@@ -581,7 +584,7 @@ class Recommender:
                 entries.append(
                     self._withdrawn(seeker_id, offer_id, WithdrawalReason.SEEKER_FEEDBACK)
                 )
-            result = await self._update(
+            applied = await self._update(
                 seeker_id,
                 {"_id": seeker_id, "rev": document["rev"]},
                 {
@@ -591,7 +594,7 @@ class Recommender:
                     "$addToSet": {"rejected": offer_id},
                 },
             )
-            if result.matched_count == 1:
+            if applied:
                 if seeker_id in self.engine.slot_of:  # else another replica holds them
                     feedback = [*feedback_of(document), _feedback(said)]
                     seeker = with_feedback(seeker_from_event(facts), feedback)
@@ -723,10 +726,9 @@ class Recommender:
             update: Document = {"$set": state, "$inc": {"rev": 1, "alerts": alerts}}
             if entries:
                 update["$push"] = {"outbox": {"$each": entries}}
-            result = await self._update(
+            if not await self._update(
                 seeker_id, {"_id": seeker_id, "rev": document["rev"]}, update
-            )
-            if result.matched_count != 1:
+            ):
                 return False
         if entries:
             self._wake([seeker_id])
@@ -740,9 +742,22 @@ class Recommender:
         async with self.offer_locks.hold([document["_id"]]):
             await self.store.offers.insert_one(document)
 
-    async def _update(self, seeker_id: str, guard: Document, update: Document) -> UpdateResult:
+    async def _update(self, seeker_id: str, guard: Document, update: Document) -> bool:
+        """Apply a guarded update of a seeker's document; False when the guard no longer holds."""
         async with self.locks.hold([seeker_id]):
-            return await self.store.seekers.update_one(guard, update)
+            if self.store.checks_in_process:
+                # FerretDB serves only a filter on `_id` alone from its index (any other reads
+                # every document) and does not isolate the update from its filter anyway: the
+                # guard is checked here, under the lock every write of this document holds.
+                conditions = {k: v for k, v in guard.items() if k != "_id"}
+                current = await self.store.seekers.find_one(
+                    {"_id": seeker_id}, dict.fromkeys(conditions, 1)
+                )
+                if current is None or any(current.get(k) != v for k, v in conditions.items()):
+                    return False
+                guard = {"_id": seeker_id}
+            result: UpdateResult = await self.store.seekers.update_one(guard, update)
+            return result.matched_count == 1
 
     async def _note_alerts(self, plans: list[ProfilePlan]) -> None:
         added: dict[str, list[str]] = defaultdict(list)

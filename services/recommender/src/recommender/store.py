@@ -15,6 +15,7 @@ from contracts.vocabulary import FeedbackReason
 from recommender.domain.feedback import Feedback
 from recommender.domain.matches import escape_key, unescape_key
 from recommender.domain.model import Offer
+from servicekit.mongo import is_ferretdb
 
 Document = dict[str, Any]
 
@@ -23,8 +24,12 @@ class RecommenderStore:
     def __init__(self, database: AsyncDatabase[Document]) -> None:
         self.seekers: AsyncCollection[Document] = database["seekers"]
         self.offers: AsyncCollection[Document] = database["offers"]
+        # On FerretDB, writes filter on `_id` alone and their other conditions are checked in
+        # the process (servicekit.mongo.is_ferretdb says why).
+        self.checks_in_process = False
 
     async def prepare(self) -> None:
+        self.checks_in_process = await is_ferretdb(self.seekers.database)
         await self.offers.create_index("status")
         await self.offers.create_index("alerted")
         # A replica loads the seekers of the partitions it is assigned.
@@ -47,8 +52,19 @@ class OwnedSeekers:
     def find(self, query: Document, *args: Any, **kwargs: Any) -> Any:
         return self.seekers.find(self._owned(query), *args, **kwargs)
 
-    async def find_one(self, query: Document, *args: Any, **kwargs: Any) -> Document | None:
-        return await self.seekers.find_one(self._owned(query), *args, **kwargs)
+    async def find_one(
+        self, query: Document, projection: Document | None = None, **kwargs: Any
+    ) -> Document | None:
+        if set(query) != {"_id"}:
+            return await self.seekers.find_one(self._owned(query), projection, **kwargs)
+        # By `_id` alone, the lookup every store serves from its primary index (FerretDB reads
+        # every document for any other filter); the partition is checked here.
+        if projection and all(projection.values()):
+            projection = {**projection, "partition": 1}
+        document = await self.seekers.find_one(query, projection, **kwargs)
+        if document is None or document.get("partition") not in self.owned():
+            return None
+        return document
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.seekers, name)
