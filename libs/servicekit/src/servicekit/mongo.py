@@ -60,3 +60,36 @@ def in_commands(
     """Consecutive slices of `operations`, each with the position of its first operation."""
     for start in range(0, len(operations), size):
         yield start, operations[start : start + size]
+
+
+async def find_by_ids(
+    collection: Any,
+    ids: Sequence[Any],
+    projection: dict[str, Any] | None = None,
+    *,
+    one_by_one: bool,
+    concurrency: int = 16,
+) -> list[dict[str, Any]]:
+    """The documents with these `_id`s (those that exist), in no particular order.
+
+    One `{_id: {$in: ids}}` query; or, with `one_by_one` (on FerretDB, where `$in` reads every
+    document of the collection), one lookup by `_id` alone per id, `concurrency` at a time.
+    """
+    ids = list(dict.fromkeys(ids))  # each document once, as `$in` gives it
+    if not ids:
+        return []
+    if not one_by_one:
+        found: list[dict[str, Any]] = await collection.find(
+            {"_id": {"$in": ids}}, projection
+        ).to_list(None)
+        return found
+    gate = asyncio.Semaphore(concurrency)
+
+    async def read(document_id: Any) -> dict[str, Any] | None:
+        async with gate:
+            document: dict[str, Any] | None = await collection.find_one(
+                {"_id": document_id}, projection
+            )
+            return document
+
+    return [d for d in await asyncio.gather(*(read(i) for i in ids)) if d is not None]

@@ -22,7 +22,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from servicekit.mongo import in_commands
+from servicekit.mongo import find_by_ids, in_commands, is_ferretdb
 
 Doc = dict[str, Any]
 
@@ -59,8 +59,11 @@ class NotifierStore:
         self.reviews = database["reviews"]
         self.feed = database["feed"]
         self.counsellors = database["counsellors"]
+        # On FerretDB, lookups of many documents go by `_id` one at a time (servicekit.mongo).
+        self.one_by_one = False
 
     async def ensure_indexes(self) -> None:
+        self.one_by_one = await is_ferretdb(self.alerts.database)
         await self.inbox.create_index([("recipient", ASCENDING), ("seq", ASCENDING)])
         await self.feed.create_index([("recipient", ASCENDING), ("seq", ASCENDING)])
         await self.feed.create_index([("seeker_id", ASCENDING)])
@@ -196,7 +199,7 @@ class NotifierStore:
         """Known seekers by id; erased ones as `{erased: True}` (two round trips in all)."""
         found = {
             doc["_id"]: doc
-            for doc in await self.seekers.find({"_id": {"$in": seeker_ids}}).to_list(None)
+            for doc in await find_by_ids(self.seekers, seeker_ids, one_by_one=self.one_by_one)
         }
         for seeker_id in await self.erased_among([s for s in seeker_ids if s not in found]):
             found[seeker_id] = {"_id": seeker_id, "erased": True}
@@ -206,7 +209,9 @@ class NotifierStore:
         if not seeker_ids:
             return set()
         keys = {erasure_key(seeker_id): seeker_id for seeker_id in seeker_ids}
-        erased = await self.erasures.find({"_id": {"$in": list(keys)}}, {"_id": 1}).to_list(None)
+        erased = await find_by_ids(
+            self.erasures, list(keys), {"_id": 1}, one_by_one=self.one_by_one
+        )
         return {keys[doc["_id"]] for doc in erased}
 
     async def insert_alerts(self, alerts: list[Doc]) -> set[str]:
@@ -257,7 +262,7 @@ class NotifierStore:
                     await self.sequences.update_one(
                         {"_id": recipient}, {"$inc": {"seq": wanted[recipient]}}, upsert=True
                     )
-        counters = await self.sequences.find({"_id": {"$in": list(wanted)}}).to_list(None)
+        counters = await find_by_ids(self.sequences, list(wanted), one_by_one=self.one_by_one)
         next_seq = {c["_id"]: int(c["seq"]) - wanted[c["_id"]] + 1 for c in counters}
         entries = []
         positioned = []
@@ -293,14 +298,20 @@ class NotifierStore:
         return added
 
     async def mark_all_planned(self, alert_ids: list[str]) -> None:
+        planned = {"$set": {"planned": True}}
         for _, ids in in_commands(alert_ids):
-            await self.alerts.update_many({"_id": {"$in": list(ids)}}, {"$set": {"planned": True}})
+            if self.one_by_one:  # by `_id` alone, the one filter FerretDB serves from its index
+                await self.alerts.bulk_write(
+                    [UpdateOne({"_id": i}, planned) for i in ids], ordered=False
+                )
+            else:
+                await self.alerts.update_many({"_id": {"$in": list(ids)}}, planned)
 
     async def closed_among(self, alert_ids: list[str]) -> list[str]:
-        found = await self.alerts.find(
-            {"_id": {"$in": alert_ids}, "offer_closed": True}, {"_id": 1}
-        ).to_list(None)
-        return [doc["_id"] for doc in found]
+        found = await find_by_ids(
+            self.alerts, alert_ids, {"offer_closed": 1}, one_by_one=self.one_by_one
+        )
+        return [doc["_id"] for doc in found if doc.get("offer_closed") is True]
 
     async def insert_alert(self, alert: Doc) -> bool:
         try:
@@ -501,7 +512,7 @@ class NotifierStore:
         return await self.deliveries.find({"digest_id": digest_id}).to_list(None)
 
     async def alerts_by_id(self, ids: list[str]) -> list[Doc]:
-        return await self.alerts.find({"_id": {"$in": ids}}).to_list(None)
+        return await find_by_ids(self.alerts, ids, one_by_one=self.one_by_one)
 
     async def dead_letter(self, delivery: Doc, reason: str, at: datetime) -> None:
         await self.dead_letters.update_one(
@@ -606,7 +617,9 @@ class NotifierStore:
             .to_list(None)
         )
         ids = list({e["notification_id"] for e in entries})
-        found = {n["_id"]: n for n in await self.inbox.find({"_id": {"$in": ids}}).to_list(None)}
+        found = {
+            n["_id"]: n for n in await find_by_ids(self.inbox, ids, one_by_one=self.one_by_one)
+        }
         return [
             {**found[e["notification_id"]], "seq": e["seq"]}
             for e in entries

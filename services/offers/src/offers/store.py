@@ -26,7 +26,7 @@ from contracts import OFFER_CLOSED, OFFER_PUBLISHED, OfferClosed, new_envelope
 from contracts.vocabulary import ClosureReason, ContractType
 from offers.domain.offer import Offer, content_hash, fingerprint, published_payload
 from refdata import distance_km
-from servicekit.mongo import in_commands, is_ferretdb
+from servicekit.mongo import find_by_ids, in_commands, is_ferretdb
 from servicekit.outbox import OUTBOX_FIELD, outbox_entry
 
 PRODUCER = "offers"
@@ -179,17 +179,14 @@ class OfferStore:
 
     async def _read(self, ids: list[str], projection: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Documents by id: one by one on FerretDB (where `$in` reads the whole collection)."""
-        if not self.checks_in_process:
-            query = self.offers.find({"_id": {"$in": ids}}, projection)
-            return {document["_id"]: document async for document in query}
-        reads = asyncio.Semaphore(READ_CONCURRENCY)
-
-        async def read(offer_id: str) -> dict[str, Any] | None:
-            async with reads:
-                return await self.offers.find_one({"_id": offer_id}, projection)
-
-        found = await asyncio.gather(*(read(offer_id) for offer_id in ids))
-        return {document["_id"]: document for document in found if document is not None}
+        found = await find_by_ids(
+            self.offers,
+            ids,
+            projection,
+            one_by_one=self.checks_in_process,
+            concurrency=READ_CONCURRENCY,
+        )
+        return {document["_id"]: document for document in found}
 
     async def _insert_one(self, document: dict[str, Any]) -> None:
         async with self._writes:
