@@ -458,3 +458,21 @@ async def test_a_closed_offer_is_announced_on_the_channels_chosen_for_it(
     await asyncio.sleep(1)  # a repeated withdrawal changes nothing
     assert await harness.drain() == 0
     assert len(webhooks.push.received) == 1
+
+
+async def test_seeker_facts_keep_the_newest_version_and_an_erased_seeker_stays_out(
+    harness: Harness,
+) -> None:
+    store = harness.notifier.store
+    assert await store.record_seeker_facts("s-9", 2, {"counsellor_id": "c-2"}) is True
+    assert await store.record_seeker_facts("s-9", 1, {"counsellor_id": "c-1"}) is False
+    assert await store.record_seeker_facts("s-9", 2, {"counsellor_id": "c-1"}) is False
+    assert await store.record_seeker_facts("s-9", 3, {"counsellor_id": "c-3"}) is True
+    seeker = await store.seeker("s-9")
+    assert seeker is not None
+    assert (seeker["counsellor_id"], seeker["version"]) == ("c-3", 3)
+
+    await store.erase("s-9", datetime.now(UTC))
+
+    assert await store.record_seeker_facts("s-9", 4, {"counsellor_id": "c-4"}) is False
+    assert await store.seekers.count_documents({"_id": "s-9"}) == 0

@@ -98,9 +98,17 @@ class NotifierStore:
         """Keep the newest facts only; an erased seeker never comes back. True when applied."""
         if await self.was_erased(seeker_id):
             return False
+        guard: Doc = {"version": {"$not": {"$gte": version}}, "erased": {"$ne": True}}
+        if self.one_by_one:
+            # FerretDB reads every document for a filter other than `_id` alone: the guard is
+            # checked here. A seeker's events come in order from one partition, one at a time.
+            known = await self.seekers.find_one({"_id": seeker_id}, {"version": 1, "erased": 1})
+            if known is not None and (known.get("erased") or known.get("version", -1) >= version):
+                return False
+            guard = {}
         try:
             result = await self.seekers.update_one(
-                {"_id": seeker_id, "version": {"$not": {"$gte": version}}, "erased": {"$ne": True}},
+                {"_id": seeker_id, **guard},
                 {"$set": {**facts, "version": version}},
                 upsert=True,
             )
