@@ -1,6 +1,7 @@
 from enum import StrEnum
+from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.auth import InternalAuthSettings
@@ -10,6 +11,20 @@ from servicekit.settings import KafkaSettings, MongoSettings
 class Mode(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
+
+
+class WebTheme(StrEnum):
+    NEUTRAL = "neutral"
+    STATE = "state"
+
+
+def bundled_dsfr() -> Path | None:
+    """The design system's files that `make bootstrap` installs beside the sources, if there."""
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "web" / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+        if candidate.is_dir():
+            return candidate
+    return None
 
 
 class Settings(BaseSettings):
@@ -63,6 +78,21 @@ class Settings(BaseSettings):
     burst_per_address: int = Field(default=400, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_import_body_bytes: int = Field(default=20_000_000, ge=1024)
+
+    # The web app and the counsellor console.
+    web_theme: WebTheme = Field(
+        default=WebTheme.NEUTRAL,
+        description="neutral (any operator) or state (Marianne logo and font: state sites only).",
+    )
+    web_dsfr_dir: Path | None = Field(
+        default_factory=bundled_dsfr,
+        description="The DSFR `dist` folder served under /static/dsfr/; pages work without it.",
+    )
+
+    @field_validator("web_dsfr_dir", mode="before")
+    @classmethod
+    def _no_folder_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> "Settings":

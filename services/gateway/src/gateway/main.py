@@ -11,6 +11,7 @@ from gateway.limits import LimitsMiddleware, TokenBuckets
 from gateway.routes import counsellor, me, offers, ops
 from gateway.tokens import TokenVerifier
 from gateway.upstream import Upstreams
+from gateway.web import mount as mount_web_pages
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 
@@ -50,10 +51,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ops.ops,
     ):
         app.include_router(router)
+    mount_web_pages(app, settings)
+    per_token = TokenBuckets(settings.rate_per_token, settings.burst_per_token)
+    per_address = TokenBuckets(settings.rate_per_address, settings.burst_per_address)
+    app.state.web_buckets = (per_token, per_address)  # the pages share the /v1 limits
     app.add_middleware(
         LimitsMiddleware,
-        per_token=TokenBuckets(settings.rate_per_token, settings.burst_per_token),
-        per_address=TokenBuckets(settings.rate_per_address, settings.burst_per_address),
+        per_token=per_token,
+        per_address=per_address,
         max_body=settings.max_body_bytes,
         max_import_body=settings.max_import_body_bytes,
     )

@@ -164,7 +164,7 @@ class CounsellorChange(_In):
 
 class HeldAlertDecision(_In):
     note: str | None = Field(
-        default=None, max_length=1000, description="A personal word for the seeker (approve only)."
+        default=None, max_length=500, description="A personal word for the seeker (approve only)."
     )
 
 

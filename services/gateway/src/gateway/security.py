@@ -58,6 +58,39 @@ RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/ops/status"): frozenset({OPERATOR}),
 }
 
+# The web app and the console: same roles as their /v1 twins; PUBLIC pages sign people in.
+WEB_RULES: dict[tuple[str, str], frozenset[Role]] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/app/login"): PUBLIC,
+    ("POST", "/app/login"): PUBLIC,
+    ("POST", "/app/logout"): PUBLIC,
+    ("GET", "/console/login"): PUBLIC,
+    ("POST", "/console/login"): PUBLIC,
+    ("POST", "/console/logout"): PUBLIC,
+    ("GET", "/app"): frozenset({SEEKER}),
+    ("GET", "/app/recommendations"): frozenset({SEEKER}),
+    ("GET", "/app/recommendations/{offer_id}/not-for-me"): frozenset({SEEKER}),
+    ("POST", "/app/recommendations/{offer_id}/not-for-me"): frozenset({SEEKER}),
+    ("GET", "/app/profile"): frozenset({SEEKER}),
+    ("POST", "/app/profile"): frozenset({SEEKER}),
+    ("GET", "/app/notifications"): frozenset({SEEKER}),
+    ("POST", "/app/notifications/{notification_id}/read"): frozenset({SEEKER}),
+    ("GET", "/app/notifications/stream"): frozenset({SEEKER}),
+    ("GET", "/app/preferences"): frozenset({SEEKER}),
+    ("POST", "/app/preferences"): frozenset({SEEKER}),
+    ("GET", "/app/access-log"): frozenset({SEEKER}),
+    ("GET", "/app/erase"): frozenset({SEEKER}),
+    ("POST", "/app/erase"): frozenset({SEEKER}),
+    ("GET", "/console"): frozenset({COUNSELLOR}),
+    ("GET", "/console/seekers/{seeker_id}"): frozenset({COUNSELLOR}),
+    ("POST", "/console/seekers/{seeker_id}/review-before-send"): frozenset({COUNSELLOR}),
+    ("GET", "/console/notifications"): frozenset({COUNSELLOR}),
+    ("GET", "/console/notifications/stream"): frozenset({COUNSELLOR}),
+    ("GET", "/console/review"): frozenset({COUNSELLOR}),
+    ("POST", "/console/review/{alert_id}/approve"): frozenset({COUNSELLOR}),
+    ("POST", "/console/review/{alert_id}/reject"): frozenset({COUNSELLOR}),
+}
+
 bearer = HTTPBearer(auto_error=False, description="An access token from the identity provider.")
 
 

@@ -1,0 +1,505 @@
+"""Every word the pages show, in French (the default) and in English: one catalogue per language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("fr", "en")
+DEFAULT = "fr"
+
+FR: dict[str, str] = {
+    "service": "Tremplin",
+    "tagline": "Trouver un emploi près de chez vous",
+    "state_block": "République\nFrançaise",
+    "skip_content": "Aller au contenu",
+    "skip_nav": "Aller au menu",
+    "main_menu": "Menu principal",
+    "language": "Langue",
+    "switch_language": "English",
+    "switch_language_title": "Read this page in English",
+    "footer": (
+        "Tremplin rapproche les personnes qui cherchent un emploi, les offres et les conseillers."
+    ),
+    "footer_accessibility": "Accessibilité : objectif WCAG 2.1 AA (RGAA)",
+    "sign_out": "Se déconnecter",
+    "signed_in_as": "Connecté : {who}",
+    "nav_recommendations": "Mes suggestions",
+    "nav_profile": "Mon profil",
+    "nav_notifications": "Mes notifications",
+    "nav_preferences": "Mes préférences",
+    "nav_access_log": "Qui a consulté mon dossier",
+    "nav_erase": "Effacer mon compte",
+    "nav_caseload": "Mes dossiers",
+    "nav_feed": "Fil en direct",
+    "nav_review": "Alertes à valider",
+    # Sign in.
+    "login_seeker_title": "Se connecter",
+    "login_console_title": "Connexion conseiller",
+    "login_intro_seeker": "Connectez-vous pour voir les offres qui vous correspondent.",
+    "login_intro_console": "Connectez-vous pour suivre les personnes que vous accompagnez.",
+    "login_dev_notice": (
+        "Mode développement : choisissez un identifiant. Aucun mot de passe n'est demandé."
+    ),
+    "seeker_id": "Votre identifiant",
+    "counsellor_id": "Votre identifiant de conseiller",
+    "id_hint": "Lettres, chiffres et . _ : @ - uniquement. Exemple de démonstration : {example}",
+    "login_button": "Se connecter",
+    "login_idp_title": "Connexion par votre compte",
+    "login_idp": (
+        "La connexion passe par le fournisseur d'identité de votre organisme. "
+        "Cette page n'est pas encore reliée à lui : utilisez l'application mobile pour l'instant."
+    ),
+    "signed_out": "Vous êtes déconnecté.",
+    "id_invalid": "Saisissez un identifiant : lettres, chiffres et . _ : @ - uniquement.",
+    # Errors.
+    "error_title": "Erreur",
+    "forbidden_title": "Accès refusé",
+    "forbidden": "Cette page est réservée à un autre type de compte.",
+    "forbidden_action": "Se connecter avec un autre compte",
+    "csrf": "Le formulaire a expiré. Rechargez la page et recommencez.",
+    "not_found_title": "Page introuvable",
+    "not_found": "Ce que vous cherchez n'existe pas ou ne vous est pas accessible.",
+    "unavailable_title": "Service indisponible",
+    "unavailable": "Une partie du service ne répond pas. Réessayez dans quelques instants.",
+    "back_home": "Retour à l'accueil",
+    "errors_summary": "Le formulaire contient des erreurs",
+    "field_invalid": "Vérifiez ce champ.",
+    "error_less_than_equal": "Saisissez un nombre inférieur ou égal à {le}.",
+    "error_greater_than_equal": "Saisissez un nombre supérieur ou égal à {ge}.",
+    "error_int_parsing": "Saisissez un nombre entier, sans lettre.",
+    "error_missing": "Ce champ est obligatoire.",
+    "error_string_too_short": "Ce champ est obligatoire.",
+    "error_string_too_long": "Ce texte est trop long : {max_length} caractères au plus.",
+    "error_too_long": "Vous en avez choisi trop : {max_length} au plus.",
+    "error_string_pattern_mismatch": "Le format n'est pas le bon.",
+    # Seeker: suggestions.
+    "recommendations_title": "Mes suggestions",
+    "recommendations_intro": "Les offres qui vous correspondent, les meilleures en premier.",
+    "recommendations_none": (
+        "Pas encore de suggestion. Complétez votre profil : nous vous prévenons dès qu'une "
+        "offre vous correspond."
+    ),
+    "score": "Correspondance : {pct} %",
+    "why": "Pourquoi cette offre",
+    "missing": "Ce qui manque",
+    "distance": "À {km} km",
+    "not_for_me": "Pas pour moi",
+    "not_for_me_about": "Pas pour moi : {title}",
+    "feedback_sent": "Merci. Nous en tenons compte pour vos prochaines suggestions.",
+    # Seeker: not for me.
+    "feedback_title": "Pourquoi cette offre n'est pas pour vous ?",
+    "feedback_intro": "Votre réponse améliore vos suggestions. Votre conseiller la voit aussi.",
+    "feedback_offer": "Offre : {title}",
+    "reason_legend": "Cette offre n'est pas pour moi, parce que…",
+    "reason_too_far": "C'est trop loin",
+    "reason_wrong_contract": "Le contrat ne me convient pas",
+    "reason_salary": "Le salaire ne me convient pas",
+    "reason_not_my_occupation": "Ce n'est pas mon métier",
+    "reason_already_applied": "J'ai déjà postulé",
+    "reason_other": "Autre raison",
+    "reason_required": "Choisissez une raison.",
+    "send": "Envoyer",
+    "cancel": "Annuler",
+    # Seeker: profile.
+    "profile_title": "Mon profil",
+    "profile_intro": "Ces informations servent à vous proposer des offres.",
+    "profile_new": "Vous n'avez pas encore de profil. Remplissez ce formulaire pour le créer.",
+    "profile_saved": "Votre profil est enregistré.",
+    "identity": "Vous",
+    "first_name": "Prénom",
+    "last_name": "Nom",
+    "email": "Adresse e-mail (facultatif)",
+    "email_hint": "Format : nom@exemple.fr",
+    "phone": "Téléphone (facultatif)",
+    "search": "Votre recherche",
+    "rome_code": "Métier recherché (code ROME)",
+    "rome_code_hint": "Une lettre et 4 chiffres, par exemple K2204 (agent d'entretien).",
+    "commune_code": "Commune (code INSEE)",
+    "commune_code_hint": "5 caractères, par exemple 69123 pour Lyon.",
+    "radius_km": "Distance maximale (km)",
+    "min_salary": "Salaire mensuel brut minimum en euros (facultatif)",
+    "salary_wished": "Salaire minimum",
+    "contract_legend": "Contrats acceptés",
+    "working_time_legend": "Temps de travail",
+    "wt_full_time": "Temps plein",
+    "wt_part_time": "Temps partiel",
+    "wt_any": "Peu importe",
+    "save": "Enregistrer",
+    "contract_CDI": "CDI (contrat à durée indéterminée)",
+    "contract_CDD": "CDD (contrat à durée déterminée)",
+    "contract_MIS": "Intérim",
+    "contract_SAI": "Saisonnier",
+    "no_value": "Non renseigné",
+    # Seeker: notifications.
+    "notifications_title": "Mes notifications",
+    "notifications_intro": "Les nouvelles arrivent ici en direct.",
+    "notifications_none": "Aucune notification pour l'instant.",
+    "unread": "Non lue",
+    "read": "Lue",
+    "mark_read": "Marquer comme lue",
+    "counsellor_note": "Le mot de votre conseiller",
+    "offer_closed": "Offre retirée",
+    "live_region": "Nouvelles notifications",
+    "received_on": "Reçue le {at}",
+    # Seeker: preferences.
+    "preferences_title": "Mes préférences",
+    "preferences_intro": "Choisissez comment et quand nous vous prévenons.",
+    "preferences_saved": "Vos préférences sont enregistrées.",
+    "category_new_match": "Nouvelles offres pour vous",
+    "category_offer_closed": "Offres retirées",
+    "category_counsellor_message": "Messages de votre conseiller",
+    "channel_inbox": "Dans Tremplin (toujours)",
+    "channel_email": "Par e-mail",
+    "channel_push": "Sur le téléphone (notification)",
+    "channel_sms": "Par SMS",
+    "frequency_legend": "À quel rythme ?",
+    "frequency_instant": "Tout de suite",
+    "frequency_daily": "Une fois par jour",
+    "frequency_weekly": "Une fois par semaine",
+    "quiet_legend": "Heures calmes (pas d'e-mail, de SMS ni de notification)",
+    "quiet_start": "Début (HH:MM)",
+    "quiet_end": "Fin (HH:MM)",
+    "quiet_hint": "Laissez les deux vides pour ne pas avoir d'heures calmes.",
+    # Seeker: access log.
+    "access_title": "Qui a consulté mon dossier",
+    "access_intro": "Chaque fois qu'un conseiller ouvre votre dossier, c'est noté ici.",
+    "access_caption": "Consultations de votre dossier, les plus récentes en premier",
+    "access_none": "Personne n'a consulté votre dossier.",
+    "access_when": "Date",
+    "access_who": "Qui",
+    "access_what": "Ce qui a été consulté",
+    "what_profile": "Votre profil",
+    "what_recommendations": "Vos suggestions",
+    # Seeker: erase.
+    "erase_title": "Effacer mon compte",
+    "erase_warning": (
+        "Toutes vos données seront supprimées : profil, suggestions, notifications. "
+        "Vous ne pourrez pas revenir en arrière."
+    ),
+    "erase_button": "Effacer définitivement mon compte",
+    "erased_title": "Compte effacé",
+    "erased": "Votre compte et vos données sont effacés. Merci d'avoir utilisé Tremplin.",
+    # Console.
+    "caseload_title": "Mes dossiers",
+    "caseload_intro": "Les personnes que vous accompagnez.",
+    "caseload_caption": "Personnes suivies, avec leurs suggestions et leurs alertes à valider",
+    "caseload_none": "Personne n'est encore rattaché à vous.",
+    "col_seeker": "Personne",
+    "col_matches": "Suggestions",
+    "col_held": "Alertes à valider",
+    "col_activity": "Dernière activité",
+    "col_support": "Accompagnement",
+    "needs_support": "Renforcé",
+    "no_smartphone": "Sans smartphone",
+    "seeker_title": "Dossier de {name}",
+    "profile_summary": "Profil",
+    "occupations": "Métiers recherchés",
+    "place": "Commune",
+    "radius": "Distance maximale",
+    "contracts": "Contrats acceptés",
+    "matches_title": "Suggestions expliquées",
+    "matches_none": "Aucune suggestion pour le moment.",
+    "contract": "Contrat",
+    "salary": "Salaire",
+    "salary_unknown": "Non précisé",
+    "feedback_list_title": "Offres refusées et pourquoi",
+    "feedback_none": "Aucun refus pour le moment.",
+    "review_switch_legend": "Valider les alertes avant envoi",
+    "review_on": "Oui, je valide chaque alerte avant qu'elle parte",
+    "review_off": "Non, les alertes partent tout de suite",
+    "review_saved": "C'est enregistré.",
+    "feed_title": "Fil en direct",
+    "feed_intro": "Vos notifications arrivent ici en direct.",
+    "review_title": "Alertes à valider",
+    "review_intro": "Ces alertes attendent votre accord avant de partir.",
+    "review_none": "Aucune alerte à valider.",
+    "for_seeker": "Pour {seeker}",
+    "note": "Un mot pour la personne (facultatif)",
+    "approve": "Envoyer l'alerte",
+    "reject": "Ne pas envoyer",
+    "approved": "L'alerte est partie.",
+    "rejected": "L'alerte ne sera pas envoyée.",
+    "strong": "Très bonne piste",
+    "open_file": "Ouvrir le dossier",
+    "pagination": "Pages des dossiers",
+    "previous_page": "Page précédente",
+    "next_page": "Page suivante",
+    "page_of": "Page {page} sur {pages}",
+    "km": "{km} km",
+}
+
+EN: dict[str, str] = {
+    "service": "Tremplin",
+    "tagline": "Find a job near you",
+    "state_block": "République\nFrançaise",
+    "skip_content": "Skip to content",
+    "skip_nav": "Skip to menu",
+    "main_menu": "Main menu",
+    "language": "Language",
+    "switch_language": "Français",
+    "switch_language_title": "Lire cette page en français",
+    "footer": "Tremplin brings together people looking for work, job offers and counsellors.",
+    "footer_accessibility": "Accessibility: aiming at WCAG 2.1 AA",
+    "sign_out": "Sign out",
+    "signed_in_as": "Signed in: {who}",
+    "nav_recommendations": "My suggestions",
+    "nav_profile": "My profile",
+    "nav_notifications": "My notifications",
+    "nav_preferences": "My preferences",
+    "nav_access_log": "Who looked at my file",
+    "nav_erase": "Erase my account",
+    "nav_caseload": "My caseload",
+    "nav_feed": "Live feed",
+    "nav_review": "Alerts to review",
+    "login_seeker_title": "Sign in",
+    "login_console_title": "Counsellor sign in",
+    "login_intro_seeker": "Sign in to see the jobs that suit you.",
+    "login_intro_console": "Sign in to follow the people you support.",
+    "login_dev_notice": "Development mode: pick an id. No password is asked.",
+    "seeker_id": "Your id",
+    "counsellor_id": "Your counsellor id",
+    "id_hint": "Letters, digits and . _ : @ - only. Demo example: {example}",
+    "login_button": "Sign in",
+    "login_idp_title": "Sign in with your account",
+    "login_idp": (
+        "Sign-in goes through your organisation's identity provider. "
+        "This page is not linked to it yet: use the mobile app for now."
+    ),
+    "signed_out": "You are signed out.",
+    "id_invalid": "Type an id: letters, digits and . _ : @ - only.",
+    "error_title": "Error",
+    "forbidden_title": "Access refused",
+    "forbidden": "This page is for another kind of account.",
+    "forbidden_action": "Sign in with another account",
+    "csrf": "The form expired. Reload the page and try again.",
+    "not_found_title": "Page not found",
+    "not_found": "What you are looking for does not exist, or is not yours to see.",
+    "unavailable_title": "Service unavailable",
+    "unavailable": "Part of the service does not answer. Try again in a moment.",
+    "back_home": "Back to the start",
+    "errors_summary": "The form has errors",
+    "field_invalid": "Check this field.",
+    "error_less_than_equal": "Enter a number up to {le}.",
+    "error_greater_than_equal": "Enter a number of at least {ge}.",
+    "error_int_parsing": "Enter a whole number, without letters.",
+    "error_missing": "This field is needed.",
+    "error_string_too_short": "This field is needed.",
+    "error_string_too_long": "This text is too long: {max_length} characters at most.",
+    "error_too_long": "You picked too many: {max_length} at most.",
+    "error_string_pattern_mismatch": "The format is not right.",
+    "recommendations_title": "My suggestions",
+    "recommendations_intro": "The jobs that suit you, best first.",
+    "recommendations_none": (
+        "No suggestion yet. Fill in your profile: we tell you as soon as a job suits you."
+    ),
+    "score": "Match: {pct}%",
+    "why": "Why this job",
+    "missing": "What is missing",
+    "distance": "{km} km away",
+    "not_for_me": "Not for me",
+    "not_for_me_about": "Not for me: {title}",
+    "feedback_sent": "Thank you. We take it into account for your next suggestions.",
+    "feedback_title": "Why is this job not for you?",
+    "feedback_intro": "Your answer improves your suggestions. Your counsellor sees it too.",
+    "feedback_offer": "Job: {title}",
+    "reason_legend": "This job is not for me, because…",
+    "reason_too_far": "It is too far",
+    "reason_wrong_contract": "The contract does not suit me",
+    "reason_salary": "The pay does not suit me",
+    "reason_not_my_occupation": "It is not my occupation",
+    "reason_already_applied": "I already applied",
+    "reason_other": "Another reason",
+    "reason_required": "Pick a reason.",
+    "send": "Send",
+    "cancel": "Cancel",
+    "profile_title": "My profile",
+    "profile_intro": "We use this to suggest jobs to you.",
+    "profile_new": "You have no profile yet. Fill in this form to create it.",
+    "profile_saved": "Your profile is saved.",
+    "identity": "You",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "email": "Email address (optional)",
+    "email_hint": "Format: name@example.org",
+    "phone": "Phone (optional)",
+    "search": "What you look for",
+    "rome_code": "Occupation you look for (ROME code)",
+    "rome_code_hint": "A letter and 4 digits, for example K2204 (cleaner).",
+    "commune_code": "Town (INSEE code)",
+    "commune_code_hint": "5 characters, for example 69123 for Lyon.",
+    "radius_km": "Longest distance (km)",
+    "min_salary": "Lowest gross monthly pay in euros (optional)",
+    "salary_wished": "Lowest pay",
+    "contract_legend": "Contracts you accept",
+    "working_time_legend": "Working time",
+    "wt_full_time": "Full time",
+    "wt_part_time": "Part time",
+    "wt_any": "Either",
+    "save": "Save",
+    "contract_CDI": "Permanent contract (CDI)",
+    "contract_CDD": "Fixed-term contract (CDD)",
+    "contract_MIS": "Temporary work",
+    "contract_SAI": "Seasonal work",
+    "no_value": "Not given",
+    "notifications_title": "My notifications",
+    "notifications_intro": "News arrives here live.",
+    "notifications_none": "No notification yet.",
+    "unread": "Unread",
+    "read": "Read",
+    "mark_read": "Mark as read",
+    "counsellor_note": "A word from your counsellor",
+    "offer_closed": "Offer closed",
+    "live_region": "New notifications",
+    "received_on": "Received on {at}",
+    "preferences_title": "My preferences",
+    "preferences_intro": "Choose how and when we tell you.",
+    "preferences_saved": "Your preferences are saved.",
+    "category_new_match": "New jobs for you",
+    "category_offer_closed": "Closed offers",
+    "category_counsellor_message": "Messages from your counsellor",
+    "channel_inbox": "In Tremplin (always)",
+    "channel_email": "By email",
+    "channel_push": "On your phone (notification)",
+    "channel_sms": "By text message",
+    "frequency_legend": "How often?",
+    "frequency_instant": "Straight away",
+    "frequency_daily": "Once a day",
+    "frequency_weekly": "Once a week",
+    "quiet_legend": "Quiet hours (no email, text or phone notification)",
+    "quiet_start": "Start (HH:MM)",
+    "quiet_end": "End (HH:MM)",
+    "quiet_hint": "Leave both empty to have no quiet hours.",
+    "access_title": "Who looked at my file",
+    "access_intro": "Each time a counsellor opens your file, it is written here.",
+    "access_caption": "Views of your file, newest first",
+    "access_none": "Nobody has looked at your file.",
+    "access_when": "Date",
+    "access_who": "Who",
+    "access_what": "What they looked at",
+    "what_profile": "Your profile",
+    "what_recommendations": "Your suggestions",
+    "erase_title": "Erase my account",
+    "erase_warning": (
+        "All your data will be deleted: profile, suggestions, notifications. You cannot undo this."
+    ),
+    "erase_button": "Erase my account for good",
+    "erased_title": "Account erased",
+    "erased": "Your account and your data are erased. Thank you for using Tremplin.",
+    "caseload_title": "My caseload",
+    "caseload_intro": "The people you support.",
+    "caseload_caption": "People you follow, with their suggestions and alerts to review",
+    "caseload_none": "Nobody is assigned to you yet.",
+    "col_seeker": "Person",
+    "col_matches": "Suggestions",
+    "col_held": "Alerts to review",
+    "col_activity": "Last activity",
+    "col_support": "Support",
+    "needs_support": "Extra support",
+    "no_smartphone": "No smartphone",
+    "seeker_title": "File of {name}",
+    "profile_summary": "Profile",
+    "occupations": "Occupations sought",
+    "place": "Town",
+    "radius": "Longest distance",
+    "contracts": "Contracts accepted",
+    "matches_title": "Explained suggestions",
+    "matches_none": "No suggestion for now.",
+    "contract": "Contract",
+    "salary": "Pay",
+    "salary_unknown": "Not given",
+    "feedback_list_title": "Offers turned down, and why",
+    "feedback_none": "Nothing turned down yet.",
+    "review_switch_legend": "Review alerts before they are sent",
+    "review_on": "Yes, I approve each alert before it goes",
+    "review_off": "No, alerts go straight away",
+    "review_saved": "Saved.",
+    "feed_title": "Live feed",
+    "feed_intro": "Your notifications arrive here live.",
+    "review_title": "Alerts to review",
+    "review_intro": "These alerts wait for your approval before they go.",
+    "review_none": "No alert to review.",
+    "for_seeker": "For {seeker}",
+    "note": "A word for the person (optional)",
+    "approve": "Send the alert",
+    "reject": "Do not send",
+    "approved": "The alert has gone.",
+    "rejected": "The alert will not be sent.",
+    "strong": "Strong lead",
+    "open_file": "Open the file",
+    "pagination": "Pages of the caseload",
+    "previous_page": "Previous page",
+    "next_page": "Next page",
+    "page_of": "Page {page} of {pages}",
+    "km": "{km} km",
+}
+
+CATALOGUES: dict[str, dict[str, str]] = {"fr": FR, "en": EN}
+
+# The recommender writes its reasons in French; English pages rebuild them from code and figures.
+REASONS_EN: dict[str, str] = {
+    "occupation_exact": "This is the occupation you look for ({rome_code}).",
+    "occupation_neighbour": (
+        "This occupation ({rome_code}) is close to yours ({your_rome_code}): "
+        "your skills carry over."
+    ),
+    "distance_within_radius": "The job is {distance_km} km from home, within your {radius_km} km.",
+    "contract_wished": "It is a {contract_type} contract, one you accept.",
+    "contract_not_wished": "It is a {contract_type} contract, which you did not ask for.",
+    "salary_unknown": "The offer does not give the pay.",
+    "skills_met": "You have {count} of the {required} skills asked for.",
+    "skills_missing": "{count} of the {required} skills asked for are not in your profile.",
+    "wished_skills_met": "You also have {count} welcome skills.",
+    "experience_not_required": "Beginners are welcome.",
+    "experience_met": "Your experience ({years} years) covers the {asked_years} years asked for.",
+    "experience_short": "The offer asks for {asked_years} years of experience; you have {years}.",
+    "languages_met": "You speak the {count} languages asked for.",
+    "languages_missing": "{count} languages asked for are not in your profile.",
+    "licence_missing": "{count} driving licences asked for are not in your profile.",
+}
+
+
+def translate(language: str, key: str, **values: Any) -> str:
+    text = CATALOGUES.get(language, FR).get(key) or FR.get(key) or key
+    return text.format(**values) if values else text
+
+
+def error_text(language: str, problem: dict[str, Any]) -> str:
+    """A validation problem in plain words; the service's own message when we have no better."""
+    key = f"error_{problem.get('type', '')}"
+    if key in CATALOGUES.get(language, FR):
+        try:
+            return translate(language, key, **(problem.get("ctx") or {}))
+        except (KeyError, IndexError, ValueError):
+            pass
+    return f"{translate(language, 'field_invalid')} {problem.get('msg', '')}".strip()
+
+
+def reason_text(language: str, reason: dict[str, Any]) -> str:
+    """A match reason in the page's language; the recommender's French text otherwise."""
+    template = REASONS_EN.get(str(reason.get("code"))) if language == "en" else None
+    if template:
+        try:
+            return template.format(**reason.get("params", {}))
+        except (KeyError, IndexError, ValueError):
+            pass
+    return str(reason.get("text", ""))
+
+
+def language_of(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """?lang= first, then the cookie it left, then the browser's wishes; French otherwise."""
+    for chosen in (query, cookie):
+        if chosen in LANGUAGES:
+            return chosen
+    wishes: list[tuple[float, str]] = []
+    for part in (accept_language or "").split(","):
+        tag, _, weight = part.strip().partition(";q=")
+        try:
+            quality = float(weight) if weight else 1.0
+        except ValueError:
+            continue
+        primary = tag.split("-")[0].strip().lower()
+        if primary in LANGUAGES and quality > 0:
+            wishes.append((quality, primary))
+    if wishes:
+        return max(wishes, key=lambda wish: wish[0])[1]
+    return DEFAULT

@@ -1,0 +1,590 @@
+"""The seeker web app and the counsellor console in headless Chromium, against the running stack.
+
+Every page a test shows is checked with axe-core (WCAG 2.1 A and AA rules): a test fails if it
+navigated to a page it did not check. The main pages are saved to docs/screenshots/ as PNG files.
+"""
+
+import asyncio
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    async_playwright,
+    expect,
+)
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("TREMPLIN_CHROMIUM", "/usr/bin/chromium"))
+AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# From an offer's publication to a line on a page, on a loaded machine (a larger budget for a stack
+# that still works through a backlog: WEB_LIVE_TIMEOUT_S).
+LIVE_S = float(os.environ.get("WEB_LIVE_TIMEOUT_S", "45"))
+LIVE = LIVE_S * 1000  # ms, for Playwright
+MOBILE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+Login = Callable[[str, str], Awaitable[dict[str, str]]]
+
+
+# ----------------------------------------------------------------------------------------------
+# The browser, the accessibility check, the keyboard checks, screenshots
+# ----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+async def playwright() -> AsyncIterator[Playwright]:
+    missing = [str(path) for path in (CHROMIUM, AXE) if not path.exists()]
+    if missing:
+        pytest.fail(
+            f"the browser tests need {' and '.join(missing)}: run `make bootstrap` "
+            "(it installs Debian's chromium and the npm packages of web/)",
+            pytrace=False,
+        )
+    async with async_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+async def browser(playwright: Playwright) -> AsyncIterator[Browser]:
+    # Debian's Chromium, never a browser download of Playwright's own.
+    browser = await playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+    yield browser
+    await browser.close()
+
+
+class Audit:
+    """Which pages were shown and which were checked with axe-core."""
+
+    def __init__(self) -> None:
+        self.shown: set[str] = set()
+        self.checked: set[str] = set()
+
+    def watch(self, page: Page) -> None:
+        def shown(frame: Any) -> None:
+            if frame == page.main_frame and frame.url.startswith("http"):
+                self.shown.add(urlsplit(frame.url).path)
+
+        page.on("framenavigated", shown)
+
+    async def check(self, page: Page) -> None:
+        await assert_accessible(page)
+        self.checked.add(urlsplit(page.url).path)
+
+    def unchecked(self) -> set[str]:
+        return self.shown - self.checked
+
+
+@pytest.fixture
+async def audit() -> AsyncIterator[Audit]:
+    audit = Audit()
+    yield audit
+    assert not audit.unchecked(), f"pages shown but not checked with axe: {audit.unchecked()}"
+
+
+NewContext = Callable[..., Awaitable[BrowserContext]]
+
+
+@pytest.fixture
+async def new_context(browser: Browser, audit: Audit) -> AsyncIterator[NewContext]:
+    """Browser contexts (one per person): mobile for the seeker app, desktop for the console."""
+    contexts: list[BrowserContext] = []
+
+    async def open_context(device: str, locale: str = "fr-FR") -> BrowserContext:
+        context = await browser.new_context(
+            base_url=GATEWAY,
+            locale=locale,
+            viewport=MOBILE if device == "mobile" else DESKTOP,
+            is_mobile=device == "mobile",
+            has_touch=device == "mobile",
+            bypass_csp=True,  # axe-core is injected as an inline script
+        )
+        context.set_default_timeout(20_000)
+        context.on("page", audit.watch)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        await context.close()
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact')}): {violation['help']} "
+            f"[{violation.get('helpUrl', '')}]"
+        )
+        for node in violation["nodes"]:
+            lines.append(f"    {node['target']}: {node.get('failureSummary', '').strip()}")
+    return "\n".join(lines)
+
+
+async def assert_accessible(page: Page) -> None:
+    """axe-core finds no WCAG 2.1 A/AA violation on the page as it is now."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "(tags) => axe.run(document, {runOnly: tags})",
+        WCAG_21_AA,
+    )
+    violations = result["violations"]
+    assert not violations, (
+        f"axe-core: {len(violations)} violation(s) on {page.url}:\n{describe(violations)}"
+    )
+
+
+FOCUSED = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) return null;
+    const tagged = document.querySelectorAll('[data-tab]').length;
+    if (!el.dataset.tab) el.dataset.tab = String(tagged + 1);
+    return {
+        tab: el.dataset.tab, tag: el.tagName.toLowerCase(), type: el.type || null,
+        name: el.name || null, value: el.value || null,
+        text: (el.getAttribute('aria-label') || el.innerText || el.value || '').trim().slice(0, 60),
+    };
+}"""
+
+# The element's and its labels' (with ::before and ::after) outline and shadow, for comparison
+# of the focused and the unfocused states.
+RING = """(el) => {
+    const parts = [el, ...(el.labels ? Array.from(el.labels) : [])];
+    const looks = [];
+    for (const part of parts) {
+        for (const pseudo of [null, '::before', '::after']) {
+            const s = getComputedStyle(part, pseudo);
+            looks.push([s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow,
+                        s.borderColor, s.backgroundColor, s.textDecorationLine].join('|'));
+        }
+    }
+    return looks.join(';');
+}"""
+
+
+async def assert_focus_visible(page: Page) -> None:
+    """The focused element (or its label) looks different from when it is not focused."""
+    element = await page.evaluate_handle("document.activeElement")
+    focused = await page.evaluate(RING, element)
+    await page.evaluate("(el) => el.blur()", element)
+    unfocused = await page.evaluate(RING, element)
+    await page.evaluate("(el) => el.focus()", element)
+    described = await page.evaluate(FOCUSED)
+    assert focused != unfocused, f"no visible focus style on {described} at {page.url}"
+
+
+async def tab_to(page: Page, matches: Callable[[dict[str, Any]], bool], limit: int = 60) -> None:
+    """Press Tab until the focused element matches, checking the focus is visible each time."""
+    seen = []
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        focused = await page.evaluate(FOCUSED)
+        if focused is None:
+            continue
+        await assert_focus_visible(page)
+        seen.append(focused)
+        if matches(focused):
+            return
+    raise AssertionError(f"Tab never reached the element on {page.url}; focus went: {seen}")
+
+
+async def assert_no_keyboard_trap(page: Page) -> None:
+    """Tab goes through every focusable element and out of the page, and Shift+Tab comes back."""
+    count = await page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+            'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]'
+        )).filter((el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length).length"""
+    )
+    limit = count + 10
+    # Out of the page first (from wherever the focus is), then once through all of it.
+    for lap in ("out", "through"):
+        visited: list[str] = []
+        for _ in range(limit):
+            await page.keyboard.press("Tab")
+            focused = await page.evaluate(FOCUSED)
+            if focused is None:  # past the last element: focus left the page
+                break
+            visited.append(focused["tab"])
+        else:
+            raise AssertionError(
+                f"focus never left {page.url} after {limit} Tabs ({count} focusable elements, "
+                f"going {lap}): a keyboard trap? focus went {visited}"
+            )
+    assert visited, f"nothing on {page.url} takes the keyboard focus"
+    await page.keyboard.press("Shift+Tab")
+    back = await page.evaluate(FOCUSED)
+    assert back is not None, f"Shift+Tab from outside {page.url} does not come back into it"
+
+
+async def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.evaluate("document.activeElement && document.activeElement.blur()")
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+async def h1(page: Page) -> str:
+    headings = page.locator("h1")
+    await expect(headings).to_have_count(1)
+    return (await headings.inner_text()).strip()
+
+
+# ----------------------------------------------------------------------------------------------
+# The infrastructure itself: the checks fail where they must
+# ----------------------------------------------------------------------------------------------
+BAD_PAGE = """<!doctype html><html><head><title>Bad</title>
+<style>button:focus{outline:none}</style></head><body>
+<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+<input type="text"><button>Go</button></body></html>"""
+
+GOOD_PAGE = """<!doctype html><html lang="fr"><head><title>Bon – Tremplin</title>
+<style>button:focus-visible,input:focus-visible{outline:2px solid #0a76f6}</style></head><body>
+<header><p>Tremplin</p></header><main><h1>Bonjour</h1>
+<label for="who">Votre identifiant</label><input id="who" name="seeker_id">
+<button type="submit">Se connecter</button></main><footer><p>Pied</p></footer></body></html>"""
+
+
+async def test_the_checks_fail_on_a_page_that_breaks_the_rules(
+    new_context: NewContext,
+) -> None:
+    context = await new_context("desktop")
+    page = await context.new_page()
+
+    await page.set_content(BAD_PAGE)
+    with pytest.raises(AssertionError) as axe_said:
+        await assert_accessible(page)
+    for expected in ("image-alt (critical)", "label (critical)", "html-has-lang (serious)"):
+        assert expected in str(axe_said.value)
+    assert "['img']" in str(axe_said.value), "the message names the offending nodes"
+    with pytest.raises(AssertionError, match=r"no visible focus style on .*'tag': 'button'"):
+        await tab_to(page, lambda focused: focused["tag"] == "button")
+
+    await page.set_content(GOOD_PAGE)
+    await assert_accessible(page)
+    await tab_to(page, lambda focused: focused["tag"] == "button")
+    await assert_no_keyboard_trap(page)
+
+    trap = GOOD_PAGE.replace(
+        '<button type="submit">',
+        '<button type="submit" onkeydown="if(event.key===\'Tab\'){event.preventDefault()}">',
+    )
+    await page.set_content(trap)
+    with pytest.raises(AssertionError, match="keyboard trap"):
+        await assert_no_keyboard_trap(page)
+
+
+# ----------------------------------------------------------------------------------------------
+# The journey
+# ----------------------------------------------------------------------------------------------
+SEEKER_PROFILE: dict[str, Any] = {
+    "contact": {"first_name": "Amina", "last_name": "Diallo", "email": "amina@example.org"},
+    "occupations": [{"rome_code": "K2204", "priority": 1}],
+    "place": {"commune_code": "69123"},
+    "radius_km": 20,
+    "contract_types": [{"contract_type": "CDI", "priority": 1}],
+    "working_time": "full_time",
+    "experience_years": 3,
+}
+
+
+async def seeker_with_counsellor(
+    gateway: httpx.AsyncClient, login: Login, seeker_id: str, counsellor_id: str
+) -> None:
+    seeker = await login(seeker_id, "seeker")
+    counsellor = await login(counsellor_id, "counsellor")
+    profile = await gateway.put("/v1/me/profile", headers=seeker, json=SEEKER_PROFILE)
+    assert profile.status_code == 201, profile.text
+    taken = await gateway.put(
+        f"/v1/caseload/{seeker_id}/counsellor",
+        headers=counsellor,
+        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
+    )
+    assert taken.status_code == 200, taken.text
+
+
+async def known_to_the_recommender(
+    gateway: httpx.AsyncClient, login: Login, seeker_id: str
+) -> None:
+    """The recommender has the seeker (their suggestions answer 200, not 404): offers match them."""
+    headers = await login(seeker_id, "seeker")
+    for _ in range(int(LIVE_S * 2)):
+        found = await gateway.get("/v1/me/recommendations", headers=headers)
+        if found.status_code == 200:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"the recommender never learnt of {seeker_id}: {found.status_code}")
+
+
+async def sign_in_with_the_keyboard(
+    page: Page, audit: Audit, path: str, field: str, who: str
+) -> None:
+    await page.goto(path)
+    await audit.check(page)
+    await assert_no_keyboard_trap(page)
+    await page.evaluate("document.activeElement && document.activeElement.blur()")
+    await tab_to(page, lambda focused: focused["name"] == field)
+    await page.keyboard.type(who)
+    await tab_to(page, lambda focused: focused["type"] == "submit")
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    assert urlsplit(page.url).path != path, f"still on the login page: {await h1(page)}"
+    await audit.check(page)
+
+
+async def sign_in(
+    page: Page, audit: Audit, path: str, field: str, who: str, shot: str | None = None
+) -> None:
+    await page.goto(path)
+    await audit.check(page)
+    if shot:
+        await screenshot(page, shot)
+    await page.locator(f'input[name="{field}"]').fill(who)
+    async with page.expect_navigation():
+        await page.locator(f'form:has(input[name="{field}"]) [type="submit"]').click()
+    assert urlsplit(page.url).path != path, f"still on the login page: {await h1(page)}"
+    await audit.check(page)
+
+
+async def visit(page: Page, audit: Audit, path: str) -> None:
+    """Open a page: it must pass axe-core (error pages too) and answer 200."""
+    response = await page.goto(path)
+    assert response is not None, path
+    await audit.check(page)
+    if response.status != 200:
+        said = await page.locator("main").inner_text() if await page.locator("main").count() else ""
+        raise AssertionError(f"{path} answered {response.status}: {said.strip()[:300]}")
+
+
+async def mark_page(page: Page) -> str:
+    """A value kept by this very document: gone if the page reloads or navigates."""
+    marker = uuid.uuid4().hex
+    await page.evaluate("(marker) => { window.__tremplinMarker = marker; }", marker)
+    return marker
+
+
+async def assert_same_document(page: Page, marker: str) -> None:
+    kept = await page.evaluate("window.__tremplinMarker || null")
+    assert kept == marker, "the page reloaded: the item should have come live"
+
+
+async def test_a_match_goes_live_through_the_console_and_the_web_app(
+    gateway: httpx.AsyncClient,
+    login: Login,
+    unique: str,
+    an_offer: Callable[[str], dict[str, object]],
+    new_context: NewContext,
+    audit: Audit,
+) -> None:
+    seeker_id, counsellor_id, employer_id = f"s-{unique}", f"c-{unique}", f"e-{unique}"
+    await seeker_with_counsellor(gateway, login, seeker_id, counsellor_id)
+    note = f"Je vous recommande cette offre, appelez-moi ({unique})."
+
+    # The counsellor signs in and has this seeker's alerts wait for review (the console switch).
+    console = await (await new_context("desktop")).new_page()
+    await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id)
+    await visit(console, audit, f"/console/seekers/{seeker_id}")
+    switch = console.locator('form[action$="/review-before-send"]')
+    await switch.locator('input[name="enabled"][value="true"]').check()
+    async with console.expect_navigation():
+        await switch.locator('[type="submit"]').click()
+    await audit.check(console)
+    file = await gateway.get(
+        f"/v1/caseload/{seeker_id}", headers=await login(counsellor_id, "counsellor")
+    )
+    assert file.json()["profile"]["review_before_send"] is True, file.text
+
+    # The counsellor opens the live feed; the seeker signs in (keyboard only) and opens theirs.
+    await visit(console, audit, "/console/notifications")
+    console_marker = await mark_page(console)
+    app = await (await new_context("mobile")).new_page()
+    await sign_in_with_the_keyboard(app, audit, "/app/login", "seeker_id", seeker_id)
+    await visit(app, audit, "/app/notifications")
+    app_marker = await mark_page(app)
+    await known_to_the_recommender(gateway, login, seeker_id)
+
+    # An employer publishes a matching offer: the match reaches the counsellor's page live.
+    offer_id = f"WEB{unique.upper()}"
+    employer = await login(employer_id, "employer")
+    published = await gateway.post("/v1/offers", headers=employer, json=an_offer(offer_id))
+    assert published.status_code == 201, published.text
+    arrived = console.locator(f'[data-testid="live-feed"] [data-offer-id="{offer_id}"]')
+    await expect(arrived.first).to_be_visible(timeout=LIVE)
+    await assert_same_document(console, console_marker)
+    await audit.check(console)
+    await screenshot(console, "console-live-feed")
+    held_back = app.locator(f'[data-testid="notification"][data-offer-id="{offer_id}"]')
+    await expect(held_back).to_have_count(0)  # the alert waits for the counsellor
+
+    # The counsellor approves the held alert with a note.
+    await visit(console, audit, "/console/review")
+    held = console.locator(f'[data-testid="held-alert"][data-offer-id="{offer_id}"]')
+    await expect(held).to_have_count(1)
+    await screenshot(console, "console-review-queue")
+    await held.locator('textarea[name="note"]').fill(note)
+    async with console.expect_navigation():
+        await held.locator('form:has(textarea[name="note"]) [type="submit"]').click()
+    await audit.check(console)
+    await expect(
+        console.locator(f'[data-testid="held-alert"][data-offer-id="{offer_id}"]')
+    ).to_have_count(0)
+
+    # The seeker sees the alert arrive, with the note, without reloading.
+    alert = app.locator(f'[data-testid="live-feed"] [data-offer-id="{offer_id}"]')
+    await expect(alert.first).to_be_visible(timeout=LIVE)
+    await expect(alert.first.locator('[data-testid="counsellor-note"]')).to_have_text(note)
+    await assert_same_document(app, app_marker)
+    await audit.check(app)
+    await app.reload()
+    await audit.check(app)
+    shown = app.locator(f'[data-testid="notification"][data-offer-id="{offer_id}"]').first
+    await expect(shown.locator('[data-testid="counsellor-note"]')).to_have_text(note)
+    await screenshot(app, "app-notifications")
+
+    # The seeker answers "not for me, too far", with the keyboard alone.
+    await visit(app, audit, "/app/recommendations")
+    card = app.locator(f'[data-testid="match-card"][data-offer-id="{offer_id}"]')
+    await expect(card).to_have_count(1)
+    await screenshot(app, "app-recommendations")
+    async with app.expect_navigation():
+        await card.get_by_role("link", name=re.compile("pas pour moi", re.IGNORECASE)).click()
+    assert urlsplit(app.url).path == f"/app/recommendations/{offer_id}/not-for-me"
+    await audit.check(app)
+    await assert_no_keyboard_trap(app)
+    await app.evaluate("document.activeElement && document.activeElement.blur()")
+    await tab_to(app, lambda focused: focused["name"] == "reason")
+    for _ in range(6):  # arrows move within the radio group; stop on "too far"
+        if (await app.evaluate(FOCUSED))["value"] == "too_far":
+            break
+        await app.keyboard.press("ArrowDown")
+    assert (await app.evaluate(FOCUSED))["value"] == "too_far"
+    await app.keyboard.press("Space")
+    await expect(app.locator('input[name="reason"][value="too_far"]')).to_be_checked()
+    await screenshot(app, "app-not-for-me")
+    await tab_to(app, lambda focused: focused["type"] == "submit")
+    async with app.expect_navigation():
+        await app.keyboard.press("Enter")
+    await audit.check(app)
+    said = await gateway.get(
+        f"/v1/caseload/{seeker_id}/feedback", headers=await login(counsellor_id, "counsellor")
+    )
+    assert "too_far" in said.text, said.text
+
+    # The counsellor sees the reason on the seeker's page.
+    await visit(console, audit, f"/console/seekers/{seeker_id}")
+    feedback = console.locator(f'[data-testid="feedback-item"][data-offer-id="{offer_id}"]')
+    await expect(feedback).to_have_count(1)
+    await expect(feedback).to_have_attribute("data-reason", "too_far")
+    await expect(feedback).to_contain_text(re.compile("trop loin", re.IGNORECASE))
+    await screenshot(console, "console-seeker")
+
+
+# ----------------------------------------------------------------------------------------------
+# Every page, in French and in English
+# ----------------------------------------------------------------------------------------------
+SEEKER_PAGES = [
+    ("/app/recommendations", "app-recommendations"),
+    ("/app/notifications", None),
+    ("/app/profile", "app-profile"),
+    ("/app/preferences", "app-preferences"),
+    ("/app/access-log", "app-access-log"),
+    ("/app/erase", None),
+]
+COUNSELLOR_PAGES = [
+    ("/console", "console-caseload"),
+    ("/console/notifications", None),
+    ("/console/review", None),
+]
+
+
+async def suggestions_of(
+    gateway: httpx.AsyncClient, headers: dict[str, str], offer_id: str
+) -> None:
+    for _ in range(int(LIVE_S * 2)):
+        found = await gateway.get("/v1/me/recommendations", headers=headers)
+        if found.status_code == 200 and offer_id in found.text:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"offer {offer_id} never reached the seeker's suggestions")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_every_page_passes_axe_core(
+    language: str,
+    gateway: httpx.AsyncClient,
+    login: Login,
+    unique: str,
+    an_offer: Callable[[str], dict[str, object]],
+    new_context: NewContext,
+    audit: Audit,
+) -> None:
+    seeker_id, counsellor_id = f"s-{unique}", f"c-{unique}"
+    await seeker_with_counsellor(gateway, login, seeker_id, counsellor_id)
+    await known_to_the_recommender(gateway, login, seeker_id)
+    offer_id = f"WEB{unique.upper()}"
+    employer = await login(f"e-{unique}", "employer")
+    published = await gateway.post("/v1/offers", headers=employer, json=an_offer(offer_id))
+    assert published.status_code == 201, published.text
+    await suggestions_of(gateway, await login(seeker_id, "seeker"), offer_id)
+    locale = "fr-FR" if language == "fr" else "en-GB"
+    titles: set[str] = set()
+
+    # The signed-out pages, in the browser's language.
+    app = await (await new_context("mobile", locale)).new_page()
+    await app.goto("/app/recommendations")
+    assert urlsplit(app.url).path == "/app/login", "signed out: the login page comes first"
+    await audit.check(app)
+    assert await app.locator("html").get_attribute("lang") == language
+    if language == "fr":
+        await screenshot(app, "app-login")
+    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+
+    console = await (await new_context("desktop", locale)).new_page()
+    shot = "console-login" if language == "fr" else None
+    await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id, shot)
+
+    pages = [(app, path, shot) for path, shot in SEEKER_PAGES] + [
+        (console, path, shot) for path, shot in COUNSELLOR_PAGES
+    ]
+    pages.append((console, f"/console/seekers/{seeker_id}", "console-seeker-matches"))
+    pages.append((app, f"/app/recommendations/{offer_id}/not-for-me", None))
+    for page, path, shot in pages:
+        await visit(page, audit, path)
+        assert urlsplit(page.url).path == path
+        assert await page.locator("html").get_attribute("lang") == language, path
+        titles.add(await page.title())
+        heading = await h1(page)
+        assert heading, f"{path}: empty h1"
+        if path == "/app/recommendations":
+            await expect(
+                page.locator(f'[data-testid="match-card"][data-offer-id="{offer_id}"]')
+            ).to_have_count(1)
+        if path.startswith("/console/seekers/"):
+            await expect(
+                page.locator(f'[data-testid="match-card"][data-offer-id="{offer_id}"]')
+            ).to_have_count(1)
+        if shot and language == "fr":
+            await screenshot(page, shot)
+    assert len(titles) == len(pages), f"page titles are not unique: {sorted(titles)}"
+
+    # The language switch: a link on the page, kept in a cookie.
+    other = "en" if language == "fr" else "fr"
+    await visit(app, audit, f"/app/recommendations?lang={other}")
+    assert await app.locator("html").get_attribute("lang") == other
+    await visit(app, audit, "/app/preferences")
+    assert await app.locator("html").get_attribute("lang") == other, "the choice is kept"
