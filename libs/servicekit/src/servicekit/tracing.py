@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
@@ -45,6 +46,18 @@ def configure_tracing(service: str) -> None:
 
     HTTPXClientInstrumentor().instrument()
     _configured = True
+
+
+def traced(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The client, with client spans and W3C propagation whatever its transport.
+
+    `configure_tracing` instruments httpx's own transports only; a client built on another one
+    (the gateway's, on aiohttp's transport) is instrumented here, one client at a time.
+    """
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    HTTPXClientInstrumentor.instrument_client(client)
+    return client
 
 
 def tracer(service: str) -> trace.Tracer:

@@ -23,6 +23,7 @@ from httpx_aiohttp import AiohttpTransport
 
 from gateway.config import Settings
 from servicekit.auth import InternalAuthSettings, Principal, issue_internal_token
+from servicekit.tracing import traced
 
 log = logging.getLogger(__name__)
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -82,10 +83,12 @@ class Upstreams:
             "notifier": self.settings.notifier_url,
         }
         self.clients = {
-            name: httpx.AsyncClient(
-                base_url=url,
-                timeout=timeout,
-                transport=AiohttpTransport(verify=tls_context(), limits=limits),
+            name: traced(
+                httpx.AsyncClient(
+                    base_url=url,
+                    timeout=timeout,
+                    transport=AiohttpTransport(verify=tls_context(), limits=limits),
+                )
             )
             for name, url in urls.items()
         }
