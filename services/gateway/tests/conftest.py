@@ -3,7 +3,7 @@
 Unit tests only: the real services stand behind the gateway in the end-to-end tests.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,25 +111,41 @@ def settings() -> Settings:
     return Settings(dev_issuer=True, upstream_retries=0)
 
 
+GatewayOver = Callable[[Settings, Any], Awaitable[FastAPI]]
+
+
 @pytest.fixture
-async def gateway(settings: Settings) -> AsyncIterator[FastAPI]:
-    app = create_app(settings)
-    upstreams = Upstreams(settings)
-    fake = fake_upstream()
-    for name in list(upstreams.clients):
-        await upstreams.clients[name].aclose()
-        upstreams.clients[name] = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=fake), base_url=f"http://{name}"
-        )
-    app.state.upstreams = upstreams
-    app.state.access_log = MemoryAccessLog()
+async def gateway_over() -> AsyncIterator[GatewayOver]:
+    """Builds a gateway app whose services are all one ASGI app, with an access log in memory."""
+    made: list[Upstreams] = []
+
+    async def build(settings: Settings, services: Any) -> FastAPI:
+        app = create_app(settings)
+        upstreams = Upstreams(settings)
+        for name in list(upstreams.clients):
+            await upstreams.clients[name].aclose()
+            upstreams.clients[name] = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=services), base_url=f"http://{name}"
+            )
+        app.state.upstreams = upstreams
+        app.state.access_log = MemoryAccessLog()
+        made.append(upstreams)
+        return app
+
+    yield build
+    for upstreams in made:
+        await upstreams.close()
+
+
+@pytest.fixture
+async def gateway(settings: Settings, gateway_over: GatewayOver) -> FastAPI:
+    app = await gateway_over(settings, fake_upstream())
 
     async def no_kafka(settings: object) -> dict[str, Any]:
         return {"consumer_lag": {"recommender": 0}, "dead_letter_depth": 0}
 
     app.state.kafka_status = no_kafka
-    yield app
-    await upstreams.close()
+    return app
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ what a page sent upstream.
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from gateway.config import Settings, WebTheme
 from gateway.main import create_app
 from gateway.security import PUBLIC, WEB_RULES
 from gateway.tokens import TokenVerifier
-from gateway.upstream import Upstreams
 from gateway.web import console, seeker, signin
 from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 
@@ -185,24 +183,6 @@ class Services:
         return JSONResponse({"ok": True})
 
 
-class MemoryAccessLog:
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-
-    async def record(self, seeker_id: str, by: str, name: str | None, what: str) -> None:
-        self.rows.append(
-            {"seeker_id": seeker_id, "by": by, "name": name, "what": what, "at": datetime.now(UTC)}
-        )
-
-    async def of(self, seeker_id: str, skip: int, limit: int) -> list[dict[str, Any]]:
-        return [r for r in self.rows if r["seeker_id"] == seeker_id][skip : skip + limit]
-
-    async def forget(self, seeker_id: str) -> int:
-        before = len(self.rows)
-        self.rows = [r for r in self.rows if r["seeker_id"] != seeker_id]
-        return before - len(self.rows)
-
-
 @pytest.fixture
 def web_settings() -> Settings:
     return Settings(dev_issuer=True, upstream_retries=0, web_dsfr_dir=None)
@@ -214,18 +194,9 @@ def services() -> Services:
 
 
 @pytest.fixture
-async def web(web_settings: Settings, services: Services) -> AsyncIterator[FastAPI]:
-    app = create_app(web_settings)
-    upstreams = Upstreams(web_settings)
-    for name in list(upstreams.clients):
-        await upstreams.clients[name].aclose()
-        upstreams.clients[name] = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=services.app), base_url=f"http://{name}"
-        )
-    app.state.upstreams = upstreams
-    app.state.access_log = MemoryAccessLog()
-    yield app
-    await upstreams.close()
+async def web(web_settings: Settings, services: Services, gateway_over: Any) -> FastAPI:
+    app: FastAPI = await gateway_over(web_settings, services.app)
+    return app
 
 
 @pytest.fixture
