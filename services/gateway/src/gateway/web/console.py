@@ -10,7 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from gateway.models import CaseloadOut, HeldAlertDecision, StoredProfileOut
 from gateway.routes.deps import Accesses, Id, LastEventId, Services
-from gateway.web.pages import Form, PageUser, first, redirect, render
+from gateway.web.pages import Form, PageUser, first, redirect, render, resume_from
 from gateway.web.seeker import note_of
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -156,10 +156,11 @@ async def feed(request: Request, me: PageUser, services: Services) -> Response:
 async def feed_stream(
     request: Request, me: PageUser, services: Services, last_event_id: LastEventId = None
 ) -> StreamingResponse:
-    after = request.query_params.get("after", "")
-    resume = last_event_id or (after if after.isdigit() else None)
     return await services.event_stream(
-        "notifier", f"/counsellors/{me.sub}/notifications/stream", me, resume
+        "notifier",
+        f"/counsellors/{me.sub}/notifications/stream",
+        me,
+        resume_from(request, last_event_id),
     )
 
 

@@ -231,6 +231,12 @@ MaybeUser = Annotated[Principal | None, Depends(public_page)]
 Form = Annotated[dict[str, list[str]], Depends(form_of)]
 
 
+def resume_from(request: Request, last_event_id: str | None) -> str | None:
+    """Where a live feed resumes: the browser's `Last-Event-ID`, else the page's `?after=<seq>`."""
+    after = request.query_params.get("after", "")
+    return last_event_id or (after if after.isdigit() else None)
+
+
 def login_url(area: str) -> str:
     return "/console/login" if area == "console" else "/app/login"
 

@@ -13,7 +13,16 @@ from contracts.vocabulary import ContractType, FeedbackReason, WorkingTime
 from gateway.models import MyProfileIn, StoredProfileOut
 from gateway.routes.deps import Accesses, Id, LastEventId, Services
 from gateway.web.i18n import error_text, translate
-from gateway.web.pages import SESSION, Form, PageUser, first, language, redirect, render
+from gateway.web.pages import (
+    SESSION,
+    Form,
+    PageUser,
+    first,
+    language,
+    redirect,
+    render,
+    resume_from,
+)
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 
@@ -315,10 +324,11 @@ async def mark_read(notification_id: Id, me: PageUser, form: Form, services: Ser
 async def notification_stream(
     request: Request, me: PageUser, services: Services, last_event_id: LastEventId = None
 ) -> StreamingResponse:
-    after = request.query_params.get("after", "")
-    resume = last_event_id or (after if after.isdigit() else None)
     return await services.event_stream(
-        "notifier", f"/seekers/{me.sub}/notifications/stream", me, resume
+        "notifier",
+        f"/seekers/{me.sub}/notifications/stream",
+        me,
+        resume_from(request, last_event_id),
     )
 
 
