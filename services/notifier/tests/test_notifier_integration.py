@@ -23,6 +23,7 @@ from notifier_helpers import (
 )
 
 from contracts import MatchWithdrawn, ProfileDeleted, ProfileUpdated
+from notifier.due import DueIndex
 from servicekit.auth import Role
 from servicekit.testing import eventually
 
@@ -278,6 +279,77 @@ async def test_a_crash_after_claiming_retries_after_the_lease(
     clock.advance(seconds=61)
     assert await harness.drain() == 1
     assert len(webhooks.push.received) == 1
+
+
+async def test_a_claimer_that_died_before_moving_the_generation_on_is_repaired(
+    harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
+) -> None:
+    await events.publish(a_match())
+    await eventually(lambda: harness.notifier.store.deliveries.count_documents({}), 2)
+    store = harness.notifier.store
+    planned = await store.deliveries.find({"status": "queued"}).to_list(None)
+    # A replica inserted its claims and died before writing the next generation.
+    for delivery in planned:
+        await store.claims.insert_one(
+            {"_id": f"{delivery['_id']}#0", "seeker_id": "s-1", "owner": "x", "at": clock.now()}
+        )
+    assert await harness.drain() == 0  # their leases run
+    clock.advance(seconds=61)
+    assert await harness.drain() == len(planned)
+    assert len(webhooks.push.received) == 1
+    for delivery in planned:
+        settled = await store.deliveries.find_one({"_id": delivery["_id"]})
+        assert settled is not None
+        assert (settled["status"], settled["generation"]) == ("sent", 2)
+
+
+async def test_claims_start_from_the_index_and_a_rescan_finds_what_others_planned(
+    harness: Harness, events: Events, webhooks: Webhooks
+) -> None:
+    store = harness.notifier.store
+    assert await harness.drain() == 0  # the first claim reads the store
+    await events.publish(a_match())
+    await eventually(lambda: store.deliveries.count_documents({}), 2)
+    # As if another replica had planned them: this one's index does not know them.
+    store.due = DueIndex()
+    store.rescan_s = store.idle_rescan_s = 3600.0
+    assert await harness.drain() == 0
+    assert webhooks.push.received == []
+
+    store.idle_rescan_s = 0.0  # nothing known is due: read the store
+    assert await harness.drain() == await store.deliveries.count_documents({"status": "sent"}) == 1
+    assert len(webhooks.push.received) == 1
+
+
+async def test_a_known_seekers_push_budget_is_counted_from_their_record(
+    harness: Harness,
+    events: Events,
+    webhooks: Webhooks,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await harness.client.put(
+        "/seekers/s-1/preferences", json={"max_push_per_hour": 2}, headers=SERVICE
+    )
+
+    async def no_query(*args: Any) -> list[datetime]:
+        raise AssertionError("a known seeker's pushes are read from their record")
+
+    monkeypatch.setattr(harness.notifier.store, "sent_since", no_query)
+    for n in range(4):
+        await events.publish(a_match(offer_id=f"o-{n}"))
+    await eventually(
+        lambda: harness.notifier.store.deliveries.count_documents({"channel": "push"}), 4
+    )
+
+    assert await harness.drain() == 4
+    assert len(webhooks.push.received) == 2
+    seeker = await harness.notifier.store.seeker("s-1")
+    assert seeker is not None
+    assert len(seeker["pushes_sent_at"]) == 2
+    waiting = await harness.notifier.store.deliveries.count_documents(
+        {"channel": "push", "status": "waiting_digest"}
+    )
+    assert waiting == 2
 
 
 async def test_no_smartphone_alerts_go_through_the_counsellor(

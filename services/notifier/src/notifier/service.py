@@ -59,6 +59,7 @@ from notifier.store import (
     WAITING_DIGEST,
     Doc,
     NotifierStore,
+    as_utc,
 )
 from servicekit.metrics import counter, mark_duplicate
 from servicekit.tracing import current_traceparent
@@ -72,6 +73,8 @@ ALERTS = counter(
 )
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The sliding window of a seeker's push budget (`max_push_per_hour`).
+PUSH_WINDOW = timedelta(hours=1)
 
 
 class AlertNotFound(Exception):
@@ -713,7 +716,7 @@ class Notifier:
             message = closed_message(facts_of(alive[0]), contact.language)
         else:
             if channel is Channel.PUSH and not await self._push_budget_left(
-                delivery, preferences, now
+                delivery, seeker, preferences, now
             ):
                 slot = next_digest_at(now, Frequency.DAILY, contact.zone, self.digest_at)
                 await self._settle(delivery, {"status": WAITING_DIGEST, "due_at": slot})
@@ -725,13 +728,19 @@ class Notifier:
         await self._settle(
             delivery, {"status": SENT, "sent_at": now, "settled_at": now}, {"attempts": 1}
         )
+        if channel is Channel.PUSH and seeker is not None:
+            await self.store.record_push(seeker, now, PUSH_WINDOW)
 
     async def _push_budget_left(
-        self, delivery: Doc, preferences: Preferences, now: datetime
+        self, delivery: Doc, seeker: Doc | None, preferences: Preferences, now: datetime
     ) -> bool:
-        window = timedelta(hours=1)
-        sent = await self.store.sent_since(delivery["seeker_id"], Channel.PUSH.value, now - window)
-        return within_budget(sent, now, preferences.max_push_per_hour, window)
+        if seeker is not None:
+            sent = [as_utc(t) for t in seeker.get("pushes_sent_at", [])]
+        else:  # no record of this seeker (yet): count from their deliveries
+            sent = await self.store.sent_since(
+                delivery["seeker_id"], Channel.PUSH.value, now - PUSH_WINDOW
+            )
+        return within_budget(sent, now, preferences.max_push_per_hour, PUSH_WINDOW)
 
     async def _failed(self, delivery: Doc, now: datetime, error: DeliveryFailed) -> None:
         attempts = int(delivery.get("attempts", 0)) + 1

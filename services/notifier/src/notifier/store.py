@@ -13,15 +13,18 @@ decision (the alert id), an inbox feed entry (`{recipient}#{seq}`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from notifier.due import DueIndex
 from servicekit.mongo import find_by_ids, in_commands, is_ferretdb
 
 Doc = dict[str, Any]
@@ -42,6 +45,7 @@ UNSENT = (QUEUED, WAITING_DIGEST)
 # An inbox item still without a feed position this long after it was written is a crash's
 # leftover, which a redelivery repairs; a younger one is being placed by a concurrent writer.
 FEED_REPAIR_AFTER = timedelta(seconds=30)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class NotifierStore:
@@ -61,6 +65,15 @@ class NotifierStore:
         self.counsellors = database["counsellors"]
         # On FerretDB, lookups of many documents go by `_id` one at a time (servicekit.mongo).
         self.one_by_one = False
+        # Queued deliveries by due time (notifier.due), and when the store was last rescanned
+        # for those this replica did not plan: at least every `rescan_s`, and when nothing known
+        # is due, at most every `idle_rescan_s` (monotonic seconds, not the service's clock).
+        self.due = DueIndex()
+        self.rescan_s = 15.0
+        self.idle_rescan_s = 2.0
+        self.rescan_limit = 2000
+        self._rescanned_at: float | None = None
+        self._rescan_lock = asyncio.Lock()
 
     async def ensure_indexes(self) -> None:
         self.one_by_one = await is_ferretdb(self.alerts.database)
@@ -413,20 +426,49 @@ class NotifierStore:
         except BulkWriteError as error:
             if not is_duplicate(error):
                 raise
+        for delivery in deliveries:
+            if delivery.get("status") == QUEUED:
+                self.due.schedule(delivery["_id"], _wake_at(delivery))
+
+    async def rescan_due(self) -> int:
+        """Index the queued deliveries the store holds (others' and crashes'); how many."""
+        async with self._rescan_lock:
+            queued = (
+                await self.deliveries.find(
+                    {"status": QUEUED}, {"_id": 1, "due_at": 1, "lease_until": 1}
+                )
+                .sort("due_at", ASCENDING)
+                .limit(self.rescan_limit)
+                .to_list(None)
+            )
+            self._rescanned_at = time.monotonic()
+        for delivery in queued:
+            self.due.schedule(delivery["_id"], _wake_at(delivery))
+        return len(queued)
+
+    async def _rescan_if_stale(self, now: datetime) -> None:
+        last = self._rescanned_at
+        since = float("inf") if last is None else time.monotonic() - last
+        idle = since >= self.idle_rescan_s and not self.due.has_due(now)
+        if since >= self.rescan_s or idle:
+            await self.rescan_due()
 
     async def claim_due(self, now: datetime, lease: timedelta, owner: str) -> Doc | None:
         """Claim one due delivery for `lease`; None when nothing is due (or others won them)."""
-        candidates = (
-            await self.deliveries.find(
-                {"status": QUEUED, "due_at": {"$lte": now}, "lease_until": {"$lte": now}}
-            )
-            .sort("due_at", ASCENDING)
-            .limit(16)
-            .to_list(None)
-        )
-        for candidate in candidates:
+        await self._rescan_if_stale(now)
+        for _ in range(16):
+            delivery_id = self.due.pop_due(now)
+            if delivery_id is None:
+                return None
+            candidate = await self.deliveries.find_one({"_id": delivery_id})
+            if candidate is None or candidate.get("status") != QUEUED:
+                continue  # settled, cancelled or erased since it was indexed
+            wake_at = _wake_at(candidate)
+            if wake_at > now:
+                self.due.schedule(delivery_id, wake_at)  # deferred, or leased by another
+                continue
             generation = int(candidate.get("generation", 0))
-            claim_id = f"{candidate['_id']}#{generation}"
+            claim_id = f"{delivery_id}#{generation}"
             try:
                 await self.claims.insert_one(
                     {
@@ -437,39 +479,60 @@ class NotifierStore:
                     }
                 )
             except DuplicateKeyError:
-                await self._repair_stale_claim(candidate, claim_id, now, lease)
+                retry_at = await self._repair_stale_claim(candidate, claim_id, now, lease)
+                self.due.schedule(delivery_id, retry_at)
                 continue
             claimed = {
                 "generation": generation + 1,
                 "lease_until": now + lease,
                 "lease_owner": owner,
             }
-            await self.deliveries.update_one({"_id": candidate["_id"]}, {"$set": claimed})
+            await self.deliveries.update_one({"_id": delivery_id}, {"$set": claimed})
+            # Back when the lease ends, in case this claim is never settled.
+            self.due.schedule(delivery_id, now + lease)
             return {**candidate, **claimed}
         return None
 
     async def _repair_stale_claim(
         self, candidate: Doc, claim_id: str, now: datetime, lease: timedelta
-    ) -> None:
-        """A claimer that died before moving the generation on: move it on (idempotent $set)."""
+    ) -> datetime:
+        """A claimer that died before moving the generation on: move it on (idempotent $set).
+
+        Returns when to try the delivery again: now after a repair, else when the claim's
+        lease ends.
+        """
         claim = await self.claims.find_one({"_id": claim_id})
-        if claim is not None and claim["at"] + lease <= now:
-            generation = int(candidate.get("generation", 0)) + 1
-            await self.deliveries.update_one(
-                {"_id": candidate["_id"], "generation": {"$lt": generation}},
-                {"$set": {"generation": generation}},
-            )
+        if claim is not None and claim["at"] + lease > now:
+            return as_utc(claim["at"]) + lease
+        generation = int(candidate.get("generation", 0)) + 1
+        await self.deliveries.update_one(
+            {"_id": candidate["_id"]}, {"$max": {"generation": generation}}
+        )
+        return now
 
     async def settle(self, delivery: Doc, changes: Doc, inc: Doc | None = None) -> bool:
         """Apply the outcome of a claimed delivery, unless another claim replaced ours since."""
         update: Doc = {"$set": changes}
         if inc:
             update["$inc"] = inc
-        result = await self.deliveries.update_one(
-            {"_id": delivery["_id"], "generation": delivery["generation"], "status": QUEUED},
-            update,
-        )
-        return result.modified_count == 1
+        ours: Doc = {"generation": delivery["generation"], "status": QUEUED}
+        if self.one_by_one:
+            # FerretDB reads every delivery for a filter beyond `_id` alone: checked here. The
+            # claim (a unique key) already keeps other workers off this generation.
+            current = await self.deliveries.find_one(
+                {"_id": delivery["_id"]}, {"generation": 1, "status": 1}
+            )
+            if current is None or any(current.get(k) != v for k, v in ours.items()):
+                return False
+            ours = {}
+        result = await self.deliveries.update_one({"_id": delivery["_id"], **ours}, update)
+        if result.modified_count != 1:
+            return False
+        if changes.get("status", QUEUED) == QUEUED:
+            self.due.schedule(delivery["_id"], _wake_at({**delivery, **changes}))
+        else:
+            self.due.forget(delivery["_id"])
+        return True
 
     async def set_delivery(self, delivery_id: str, changes: Doc) -> None:
         await self.deliveries.update_one({"_id": delivery_id}, {"$set": changes})
@@ -502,6 +565,18 @@ class NotifierStore:
             {"sent_at": 1},
         ).to_list(None)
         return [d["sent_at"] for d in found]
+
+    async def record_push(self, seeker: Doc, at: datetime, window: timedelta) -> None:
+        """Keep the seeker's pushes of the last `window` on their record, read by `_id`.
+
+        The push budget is counted from it: a query of the deliveries by seeker, channel,
+        status and time reads every delivery on FerretDB. Two workers pushing to one seeker at
+        once may each miss the other's time, as two queries could each miss the other's send.
+        """
+        recent = [as_utc(t) for t in seeker.get("pushes_sent_at", []) if as_utc(t) > at - window]
+        await self.seekers.update_one(
+            {"_id": seeker["_id"]}, {"$set": {"pushes_sent_at": [*recent, at]}}
+        )
 
     async def waiting_for_digest(self, now: datetime, limit: int = 2000) -> list[Doc]:
         return (
@@ -654,6 +729,17 @@ async def insert_new(collection: Any, docs: list[Doc]) -> set[str]:
         failed = {docs[e["index"]]["_id"] for e in error.details.get("writeErrors", [])}
         return {doc["_id"] for doc in docs} - failed
     return {doc["_id"] for doc in docs}
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _wake_at(delivery: Doc) -> datetime:
+    """When a queued delivery can next be claimed: due, and no longer leased."""
+    due = as_utc(delivery.get("due_at") or EPOCH)
+    lease_until = as_utc(delivery.get("lease_until") or EPOCH)
+    return max(due, lease_until)
 
 
 def is_duplicate(error: BulkWriteError) -> bool:
