@@ -1,10 +1,11 @@
-"""The in-process index of queued deliveries (notifier.due)."""
+"""The in-process index of queued deliveries (notifier.due), and the pace of store scans."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from notifier.due import DueIndex
+from notifier.store import paced
 
 T0 = datetime(2026, 1, 13, 9, 0, tzinfo=UTC)
 
@@ -56,3 +57,8 @@ def test_left_behind_entries_are_dropped_when_they_pile_up() -> None:
     assert len(index._heap) <= 2 * len(index) + 1024
     assert index.pop_due(at(4998)) is None
     assert index.pop_due(at(4999)) == "a"
+
+
+def test_a_long_scan_waits_nine_times_its_length_before_the_next() -> None:
+    assert paced(5.0, 0.1) == 5.0
+    assert paced(5.0, 2.0) == 18.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time as time_module
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -60,6 +61,7 @@ from notifier.store import (
     Doc,
     NotifierStore,
     as_utc,
+    paced,
 )
 from servicekit.metrics import counter, mark_duplicate
 from servicekit.tracing import current_traceparent
@@ -804,14 +806,17 @@ class Notifier:
         return created
 
     async def run_sweeps(self, interval_s: float) -> None:
+        """Sweep every `interval_s`, or less often when a sweep takes long: its queries read
+        whole collections on FerretDB, and must not crowd out the work they back up."""
         while True:
+            started = time_module.monotonic()
             try:
                 await self.sweep()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("sweep failed; retrying")
-            await asyncio.sleep(interval_s)
+            await asyncio.sleep(paced(interval_s, time_module.monotonic() - started))
 
 
 def status_view(alert: Doc, deliveries: list[Doc]) -> dict[str, Any]:

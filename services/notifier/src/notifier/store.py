@@ -73,6 +73,7 @@ class NotifierStore:
         self.idle_rescan_s = 2.0
         self.rescan_limit = 2000
         self._rescanned_at: float | None = None
+        self._rescan_took = 0.0
         self._rescan_lock = asyncio.Lock()
 
     async def ensure_indexes(self) -> None:
@@ -433,6 +434,7 @@ class NotifierStore:
     async def rescan_due(self) -> int:
         """Index the queued deliveries the store holds (others' and crashes'); how many."""
         async with self._rescan_lock:
+            started = time.monotonic()
             queued = (
                 await self.deliveries.find(
                     {"status": QUEUED}, {"_id": 1, "due_at": 1, "lease_until": 1}
@@ -442,6 +444,7 @@ class NotifierStore:
                 .to_list(None)
             )
             self._rescanned_at = time.monotonic()
+            self._rescan_took = self._rescanned_at - started
         for delivery in queued:
             self.due.schedule(delivery["_id"], _wake_at(delivery))
         return len(queued)
@@ -449,8 +452,9 @@ class NotifierStore:
     async def _rescan_if_stale(self, now: datetime) -> None:
         last = self._rescanned_at
         since = float("inf") if last is None else time.monotonic() - last
-        idle = since >= self.idle_rescan_s and not self.due.has_due(now)
-        if since >= self.rescan_s or idle:
+        took = self._rescan_took
+        idle = since >= paced(self.idle_rescan_s, took) and not self.due.has_due(now)
+        if since >= paced(self.rescan_s, took) or idle:
             await self.rescan_due()
 
     async def claim_due(self, now: datetime, lease: timedelta, owner: str) -> Doc | None:
@@ -729,6 +733,16 @@ async def insert_new(collection: Any, docs: list[Doc]) -> set[str]:
         failed = {docs[e["index"]]["_id"] for e in error.details.get("writeErrors", [])}
         return {doc["_id"] for doc in docs} - failed
     return {doc["_id"] for doc in docs}
+
+
+# A background scan waits at least this many times as long as it took before it runs again.
+SCAN_PACING = 9.0
+
+
+def paced(interval_s: float, took_s: float) -> float:
+    """The pause before the next run of a scan that took `took_s`: `interval_s`, or longer, so
+    that scans of whole collections (FerretDB) take at most a tenth of the store's time."""
+    return max(interval_s, SCAN_PACING * took_s)
 
 
 def as_utc(moment: datetime) -> datetime:
