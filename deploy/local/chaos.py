@@ -625,7 +625,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--publish-s", type=float, default=None, help="spread the offers over")
     parser.add_argument("--batch", type=int, default=250, help="offers per import request")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--drain-timeout", type=float, default=900.0)
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=3600.0,
+        help="longest wait for the work to be done once the offers are in (it ends when quiet)",
+    )
     parser.add_argument("--quiet-s", type=float, default=10.0)
     parser.add_argument(
         "--strict-resends",
