@@ -158,8 +158,12 @@ async def produce(producer: AIOKafkaProducer, topic: str, payload: Any) -> Any:
 @dataclass
 class Listener:
     seeker_id: str
+    # Alerts for this run's offers only: a new seeker is also matched against the offers earlier
+    # runs left open (same occupations, same communes), and those alerts come first.
+    offer_prefix: str
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     received: list[tuple[str, float]] = field(default_factory=list)
+    earlier: int = 0
     error: str | None = None
 
 
@@ -179,8 +183,12 @@ async def listen(client: httpx.AsyncClient, listener: Listener) -> None:
             async for line in stream.aiter_lines():
                 if line.startswith("data:"):
                     data = json.loads(line[5:].strip())
-                    if data.get("kind") == "match" and data.get("offer_id"):
+                    if data.get("kind") != "match" or not data.get("offer_id"):
+                        continue
+                    if data["offer_id"].startswith(listener.offer_prefix):
                         listener.received.append((data["offer_id"], time.time()))
+                    else:
+                        listener.earlier += 1
     except httpx.HTTPError as error:
         listener.error = f"{type(error).__name__}: {error}"
         listener.connected.set()
@@ -245,7 +253,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         # One listener in each of `listeners` groups spread over the offers to come.
         step = max(1, offers // args.listeners)
         sampled = list(range(0, offers, step))[: args.listeners]
-        listeners = [Listener(seeker_id(run_id, g, 0, args.group_size)) for g in sampled]
+        listeners = [
+            Listener(seeker_id(run_id, g, 0, args.group_size), f"b{run_id}-o") for g in sampled
+        ]
         limits = httpx.Limits(max_connections=len(listeners) + 20, max_keepalive_connections=20)
         timeout = httpx.Timeout(30.0, read=None)
         async with httpx.AsyncClient(base_url=args.gateway, limits=limits, timeout=timeout) as http:
@@ -321,6 +331,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "notifier_alerts_per_s": round(stored / max(last_at - started, 1e-3), 1),
         "_listeners": len(listeners),
         "_listeners_alerted": sum(1 for listener in listeners if listener.received),
+        "_alerts_for_earlier_runs_offers": sum(listener.earlier for listener in listeners),
         "_offers": offers,
         "_duration_s": args.duration,
         "_alerts_stored_by_notifier": stored,

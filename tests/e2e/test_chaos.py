@@ -1,5 +1,6 @@
-"""The short chaos run: 200 offers, a kill of the recommender and of the notifier, duplicates and
-poison messages, against the running stack; nothing may be lost, duplicated or unexpected.
+"""The short chaos run: 200 offers, a kill of the recommender and of the notifier, the outbox
+relay's crash between publishing and clearing, duplicates and poison messages, against the
+running stack; nothing may be lost, duplicated or unexpected.
 
 `make chaos` runs the full one: 10,000 offers, ten kills of each service, Kafka and FerretDB.
 """
@@ -18,13 +19,13 @@ REPO = Path(__file__).resolve().parents[2]
 HARNESS = REPO / "deploy" / "local" / "chaos.py"
 
 
-@pytest.mark.timeout(480)
+@pytest.mark.timeout(600)
 def test_a_short_chaos_run_loses_and_duplicates_nothing() -> None:
     command = [
         sys.executable,
         str(HARNESS),
         "--offers=200",
-        "--faults=recommender,notifier,poison",
+        "--faults=recommender,notifier,outbox,poison",
         "--kills=1",
         "--gap-min=3",
         "--gap-max=6",
@@ -33,7 +34,7 @@ def test_a_short_chaos_run_loses_and_duplicates_nothing() -> None:
         "--seed=7",
     ]
     run = subprocess.run(  # noqa: S603 (our own harness, fixed arguments)
-        command, cwd=REPO, capture_output=True, text=True, timeout=470, env=dict(os.environ)
+        command, cwd=REPO, capture_output=True, text=True, timeout=590, env=dict(os.environ)
     )
 
     output = run.stdout.strip().splitlines()
@@ -50,6 +51,9 @@ def test_a_short_chaos_run_loses_and_duplicates_nothing() -> None:
     assert figures["dead_lettered"] == 6, context
     assert figures["faults_by_kind"]["recommender"] == 1, context
     assert figures["faults_by_kind"]["notifier"] == 1, context
+    assert figures["faults_by_kind"]["outbox"] == 1, context
+    [outbox] = [r for r in figures["recoveries"] if r["kind"] == "outbox"]
+    assert outbox["note"].startswith("crashed after publishing, before clearing"), context
     assert figures["duplicates_published"] > 0, context
     assert not figures["dead_letters"]["partitions_stuck"], context
     assert run.returncode == 0, context
