@@ -421,6 +421,36 @@ async def test_erasure_purges_inbox_preferences_and_deliveries(
     assert await harness.drain() == 0
 
 
+async def test_erasures_in_one_batch_take_those_seekers_and_nobody_else(
+    harness: Harness, events: Events, profiles: Profiles
+) -> None:
+    for seeker_id in ("s-1", "s-2", "s-3"):
+        profiles.contacts[seeker_id] = contact()
+        await events.publish(a_match(seeker_id=seeker_id))
+    for seeker_id in ("s-1", "s-2", "s-3"):
+        assert await eventually(lambda s=seeker_id: harness.inbox_size(s), 1) == 1
+    await harness.planned("s-1:o-1", "s-2:o-1", "s-3:o-1")
+
+    await harness.notifier.purge_seekers_on_profile_deleted(
+        [
+            ProfileDeleted(seeker_id="s-1", deleted_at=datetime.now(UTC)),
+            ProfileDeleted(seeker_id="s-2", deleted_at=datetime.now(UTC)),
+            ProfileDeleted(seeker_id="s-1", deleted_at=datetime.now(UTC)),  # redelivered
+        ]
+    )
+
+    store = harness.notifier.store
+    for erased in ("s-1", "s-2"):
+        assert await harness.inbox_size(erased) == 0
+        assert await store.deliveries.count_documents({"seeker_id": erased}) == 0
+        assert await store.alerts.count_documents({"seeker_id": erased}) == 0
+        assert await store.was_erased(erased)
+    assert await harness.inbox_size("s-3") == 1
+    assert await store.deliveries.count_documents({"seeker_id": "s-3"}) >= 1
+    assert await harness.alert_exists("s-3:o-1")
+    assert not await store.was_erased("s-3")
+
+
 async def test_read_pagination_and_access_rules(harness: Harness, events: Events) -> None:
     for n in range(3):
         await events.publish(a_match(offer_id=f"o-{n}"))

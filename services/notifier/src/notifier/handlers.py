@@ -63,6 +63,20 @@ def subscribe(
     async def remember_seeker_on_profile_updated(body: dict[str, Any]) -> None:
         await notifier.remember_seeker_on_profile_updated(decode(body, ProfileUpdated).payload)
 
-    @subscriber(broker, topic(PROFILE_DELETED), group_id=f"notifier.{PROFILE_DELETED}")
-    async def purge_seeker_on_profile_deleted(body: dict[str, Any]) -> None:
-        await notifier.purge_seeker_on_profile_deleted(decode(body, ProfileDeleted).payload)
+    @subscriber(
+        broker,
+        topic(PROFILE_DELETED),
+        group_id=f"notifier.{PROFILE_DELETED}",
+        batch=True,
+        max_records=batch_size,
+        decoder=undecoded,
+    )
+    async def purge_seekers_on_profile_deleted(message: KafkaMessage) -> None:
+        deleted = []
+        for record in message.raw_message:
+            try:
+                deleted.append(decode(record.value, ProfileDeleted).payload)
+            except POISON_ERRORS as error:
+                await dead_letters.send(record, poison_reason(record, error), "poison")
+        if deleted:
+            await notifier.purge_seekers_on_profile_deleted(deleted)

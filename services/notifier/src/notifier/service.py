@@ -304,11 +304,18 @@ class Notifier:
             await self.know_counsellor(profile.counsellor_id)
 
     async def purge_seeker_on_profile_deleted(self, deleted: ProfileDeleted) -> None:
-        await self.store.erase(deleted.seeker_id, self.clock.now())
-        await self._scrub_counsellor_digests(deleted.seeker_id)
+        await self.purge_seekers_on_profile_deleted([deleted])
+
+    async def purge_seekers_on_profile_deleted(self, deleted: Sequence[ProfileDeleted]) -> None:
+        """Erase a batch of seekers together: the store's queries by seeker read whole
+        collections on FerretDB, once per batch rather than once per seeker."""
+        seeker_ids = list(dict.fromkeys(d.seeker_id for d in deleted))
+        await self.store.erase_many(seeker_ids, self.clock.now())
+        await self._scrub_counsellor_digests(seeker_ids)
         forget = getattr(self.contacts, "forget", None)
         if forget is not None:
-            forget(deleted.seeker_id)
+            for seeker_id in seeker_ids:
+                forget(seeker_id)
 
     # counsellors --------------------------------------------------------------------------------
 
@@ -403,13 +410,14 @@ class Notifier:
         await self.store.digest_done(counsellor_id, slot, next_at, slot)
         return posted
 
-    async def _scrub_counsellor_digests(self, seeker_id: str) -> None:
-        """An erased seeker disappears from the digests their counsellor already received."""
-        for item in await self.store.digests_naming(seeker_id):
+    async def _scrub_counsellor_digests(self, seeker_ids: list[str]) -> None:
+        """Erased seekers disappear from the digests their counsellors already received."""
+        erased = set(seeker_ids)
+        for item in await self.store.digests_naming(seeker_ids):
             lines = [
                 DigestLine.of(line)
                 for line in item.get("lines", [])
-                if line["seeker_id"] != seeker_id
+                if line["seeker_id"] not in erased
             ]
             if not lines:
                 await self.store.feed.delete_many({"notification_id": item["_id"]})

@@ -136,19 +136,30 @@ class NotifierStore:
         )
 
     async def erase(self, seeker_id: str, at: datetime) -> None:
-        # The marker first: alerts being planned meanwhile see it and clean up after themselves.
-        await self.erasures.replace_one(
-            {"_id": erasure_key(seeker_id)}, {"erased_at": at}, upsert=True
-        )
-        await self.seekers.delete_one({"_id": seeker_id})
-        await self.inbox.delete_many({"seeker_id": seeker_id})
-        await self.sequences.delete_one({"_id": f"seeker:{seeker_id}"})
-        await self.deliveries.delete_many({"seeker_id": seeker_id})
-        await self.dead_letters.delete_many({"seeker_id": seeker_id})
-        await self.alerts.delete_many({"seeker_id": seeker_id})
-        await self.feed.delete_many({"seeker_id": seeker_id})
-        await self.claims.delete_many({"seeker_id": seeker_id})
-        await self.reviews.delete_many({"seeker_id": seeker_id})
+        await self.erase_many([seeker_id], at)
+
+    async def erase_many(self, seeker_ids: list[str], at: datetime) -> None:
+        """Erase these seekers: one query per collection for them all (each reads the whole
+        collection on FerretDB, so a batch of erasures costs what one did)."""
+        seeker_ids = list(dict.fromkeys(seeker_ids))
+        if not seeker_ids:
+            return
+        # The markers first: alerts being planned meanwhile see them and clean up after themselves.
+        for seeker_id in seeker_ids:
+            await self.erasures.replace_one(
+                {"_id": erasure_key(seeker_id)}, {"erased_at": at}, upsert=True
+            )
+        for seeker_id in seeker_ids:
+            await self.seekers.delete_one({"_id": seeker_id})
+            await self.sequences.delete_one({"_id": f"seeker:{seeker_id}"})
+        theirs = {"seeker_id": {"$in": seeker_ids}}
+        await self.inbox.delete_many(theirs)
+        await self.deliveries.delete_many(theirs)
+        await self.dead_letters.delete_many(theirs)
+        await self.alerts.delete_many(theirs)
+        await self.feed.delete_many(theirs)
+        await self.claims.delete_many(theirs)
+        await self.reviews.delete_many(theirs)
 
     # counsellors --------------------------------------------------------------------------------
 
@@ -212,8 +223,8 @@ class NotifierStore:
             {"last_activity_at": 1},
         ).to_list(None)
 
-    async def digests_naming(self, seeker_id: str) -> list[Doc]:
-        return await self.inbox.find({"digest_seekers": seeker_id}).to_list(None)
+    async def digests_naming(self, seeker_ids: list[str]) -> list[Doc]:
+        return await self.inbox.find({"digest_seekers": {"$in": seeker_ids}}).to_list(None)
 
     # alerts -------------------------------------------------------------------------------------
 
