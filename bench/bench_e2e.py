@@ -55,8 +55,6 @@ from contracts import (
 from refdata import Referential, get_referential
 from servicekit.settings import KafkaSettings, MongoSettings
 
-SEED = 20261125
-
 
 @dataclass(frozen=True)
 class Group:
@@ -66,7 +64,10 @@ class Group:
     longitude: float
 
 
-def groups_of(referential: Referential, count: int, seed: int = SEED) -> list[Group]:
+def groups_of(referential: Referential, count: int, seed: int) -> list[Group]:
+    """`count` (occupation, commune) pairs drawn with `seed`. Each run draws its own (the seed
+    defaults to the run id): the seekers of earlier runs stay in the stores, and with the same
+    pairs they would be alerted of this run's offers too, multiplying the notifier's work."""
     rng = random.Random(seed)
     romes = sorted(referential.occupations)
     places = sorted(
@@ -213,7 +214,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     mongo = MongoSettings()
     run_id = uuid.uuid4().hex[:6]
     group_count = math.ceil(args.seekers / args.group_size)
-    groups = groups_of(referential, group_count)
+    seed = args.seed if args.seed is not None else int(run_id, 16)
+    groups = groups_of(referential, group_count, seed)
     offers = int(args.rate * args.duration)
     if offers > group_count:
         raise SystemExit(f"{offers} offers need as many groups; raise --seekers")
@@ -224,7 +226,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     await producer.start()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.url, tz_aware=True)
     try:
-        print(f"run b{run_id}: {args.seekers:,} seekers in {group_count:,} groups", flush=True)
+        print(
+            f"run b{run_id}: {args.seekers:,} seekers in {group_count:,} groups (seed {seed})",
+            flush=True,
+        )
         profiles_topic = topic_name(PROFILE_UPDATED, kafka.topic_suffix)
         pending = []
         for number in range(args.seekers if args.source == "offers" else 0):
@@ -351,6 +356,9 @@ def main() -> None:
     parser.add_argument("--listeners", type=int, default=300, help="Seekers' streams opened.")
     parser.add_argument("--drain", type=float, default=60.0, help="Wait for late alerts (s).")
     parser.add_argument("--load-timeout", type=float, default=3600.0)
+    parser.add_argument(
+        "--seed", type=int, default=None, help="Draws the groups (default: from the run id)."
+    )
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")
     parser.add_argument(
         "--source",
