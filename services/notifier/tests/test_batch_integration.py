@@ -1,13 +1,15 @@
-"""match-found read in batches: poison set aside one by one, the rest alerted exactly once."""
+"""match-found and profile-deleted read in batches: poison set aside one by one, the rest
+handled exactly once."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from notifier_helpers import Events, Make, Profiles, a_match, contact
 
-from contracts import DEAD_LETTER, MATCH_FOUND, topic_name
+from contracts import DEAD_LETTER, MATCH_FOUND, PROFILE_DELETED, ProfileDeleted, topic_name
 from servicekit.settings import KafkaSettings
 from servicekit.testing import eventually, header, read_records
 
@@ -53,3 +55,30 @@ async def test_a_batch_with_poison_and_repeats_alerts_each_match_once(
         assert "invalid event: event_id" in reasons[0]
         assert reasons[1].startswith("not valid JSON")
         assert await harness.drain() == 41
+
+
+async def test_erasures_read_in_a_batch_set_poison_aside_and_erase_the_rest(
+    make: Make, profiles: Profiles, events: Events, kafka: KafkaSettings
+) -> None:
+    async with make() as harness:
+        for seeker_id in ("s-1", "s-2", "s-3"):
+            profiles.contacts[seeker_id] = contact()
+            await events.publish(a_match(seeker_id, "o-1"))
+        await harness.planned("s-1:o-1", "s-2:o-1", "s-3:o-1")
+
+    # Published while no notifier runs, so that the next one reads them in one batch.
+    topic = topic_name(PROFILE_DELETED, kafka.topic_suffix)
+    await events.publish(ProfileDeleted(seeker_id="s-1", deleted_at=datetime.now(UTC)))
+    await events.producer.send_and_wait(topic, b'{"not json', key=b"s-2")
+    await events.publish(ProfileDeleted(seeker_id="s-2", deleted_at=datetime.now(UTC)))
+
+    async with make() as harness:
+        store = harness.notifier.store
+        assert await eventually(lambda: store.alerts.count_documents({}), 1) == 1
+        assert await harness.alert_exists("s-3:o-1")
+        assert await store.was_erased("s-1")
+        assert await store.was_erased("s-2")
+        assert await store.inbox.count_documents({"seeker_id": {"$in": ["s-1", "s-2"]}}) == 0
+        [record] = await read_records(kafka, DEAD_LETTER, 1)
+        assert (header(record, "x-dead-letter-reason") or "").startswith("not valid JSON")
+        assert header(record, "x-original-topic") == topic

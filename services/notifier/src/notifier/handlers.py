@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -12,6 +12,7 @@ from contracts import (
     MATCH_WITHDRAWN,
     PROFILE_DELETED,
     PROFILE_UPDATED,
+    Envelope,
     MatchFound,
     MatchWithdrawn,
     ProfileDeleted,
@@ -21,6 +22,8 @@ from contracts import (
 )
 from notifier.service import Notifier
 from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber
+
+P = TypeVar("P", MatchFound, ProfileDeleted)
 
 
 async def undecoded(message: Any) -> None:
@@ -35,6 +38,16 @@ def subscribe(
 
     dead_letters = dead_letters_of(broker)
 
+    async def decoded(message: KafkaMessage, payload_type: type[P]) -> list[Envelope[P]]:
+        """A batch's records decoded one by one; a poison record goes to the dead letters."""
+        envelopes = []
+        for record in message.raw_message:
+            try:
+                envelopes.append(decode(record.value, payload_type))
+            except POISON_ERRORS as error:
+                await dead_letters.send(record, poison_reason(record, error), "poison")
+        return envelopes
+
     @subscriber(
         broker,
         topic(MATCH_FOUND),
@@ -44,16 +57,11 @@ def subscribe(
         decoder=undecoded,
     )
     async def alert_on_matches_found(message: KafkaMessage) -> None:
-        matches = []
-        for record in message.raw_message:
-            try:
-                envelope = decode(record.value, MatchFound)
-            except POISON_ERRORS as error:
-                await dead_letters.send(record, poison_reason(record, error), "poison")
-                continue
-            matches.append((envelope.payload, str(envelope.event_id)))
-        if matches:
-            await notifier.alert_on_matches_found(matches)
+        envelopes = await decoded(message, MatchFound)
+        if envelopes:
+            await notifier.alert_on_matches_found(
+                [(envelope.payload, str(envelope.event_id)) for envelope in envelopes]
+            )
 
     @subscriber(broker, topic(MATCH_WITHDRAWN), group_id=f"notifier.{MATCH_WITHDRAWN}")
     async def close_alert_on_match_withdrawn(body: dict[str, Any]) -> None:
@@ -72,11 +80,6 @@ def subscribe(
         decoder=undecoded,
     )
     async def purge_seekers_on_profile_deleted(message: KafkaMessage) -> None:
-        deleted = []
-        for record in message.raw_message:
-            try:
-                deleted.append(decode(record.value, ProfileDeleted).payload)
-            except POISON_ERRORS as error:
-                await dead_letters.send(record, poison_reason(record, error), "poison")
-        if deleted:
-            await notifier.purge_seekers_on_profile_deleted(deleted)
+        envelopes = await decoded(message, ProfileDeleted)
+        if envelopes:
+            await notifier.purge_seekers_on_profile_deleted([e.payload for e in envelopes])
