@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
@@ -38,6 +39,17 @@ def subscribe(
 
     dead_letters = dead_letters_of(broker)
 
+    def batched(base: str) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
+        """Subscribe to a topic's records in batches, decoded by `decoded`."""
+        return subscriber(
+            broker,
+            topic(base),
+            group_id=f"notifier.{base}",
+            batch=True,
+            max_records=batch_size,
+            decoder=undecoded,
+        )
+
     async def decoded(message: KafkaMessage, payload_type: type[P]) -> list[Envelope[P]]:
         """A batch's records decoded one by one; a poison record goes to the dead letters."""
         envelopes = []
@@ -48,14 +60,7 @@ def subscribe(
                 await dead_letters.send(record, poison_reason(record, error), "poison")
         return envelopes
 
-    @subscriber(
-        broker,
-        topic(MATCH_FOUND),
-        group_id=f"notifier.{MATCH_FOUND}",
-        batch=True,
-        max_records=batch_size,
-        decoder=undecoded,
-    )
+    @batched(MATCH_FOUND)
     async def alert_on_matches_found(message: KafkaMessage) -> None:
         envelopes = await decoded(message, MatchFound)
         if envelopes:
@@ -71,14 +76,7 @@ def subscribe(
     async def remember_seeker_on_profile_updated(body: dict[str, Any]) -> None:
         await notifier.remember_seeker_on_profile_updated(decode(body, ProfileUpdated).payload)
 
-    @subscriber(
-        broker,
-        topic(PROFILE_DELETED),
-        group_id=f"notifier.{PROFILE_DELETED}",
-        batch=True,
-        max_records=batch_size,
-        decoder=undecoded,
-    )
+    @batched(PROFILE_DELETED)
     async def purge_seekers_on_profile_deleted(message: KafkaMessage) -> None:
         envelopes = await decoded(message, ProfileDeleted)
         if envelopes:
