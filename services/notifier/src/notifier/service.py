@@ -303,9 +303,6 @@ class Notifier:
         if profile.counsellor_id:
             await self.know_counsellor(profile.counsellor_id)
 
-    async def purge_seeker_on_profile_deleted(self, deleted: ProfileDeleted) -> None:
-        await self.purge_seekers_on_profile_deleted([deleted])
-
     async def purge_seekers_on_profile_deleted(self, deleted: Sequence[ProfileDeleted]) -> None:
         """Erase a batch of seekers together: the store's queries by seeker read whole
         collections on FerretDB, once per batch rather than once per seeker."""
