@@ -4,10 +4,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import cast
 
 from fastapi import FastAPI
-from pymongo.asynchronous.collection import AsyncCollection
 
 from recommender import api
 from recommender.config import Settings
@@ -15,10 +13,11 @@ from recommender.consumers import subscribe
 from recommender.domain.engine import MatchingEngine
 from recommender.domain.occupations import OccupationGraph
 from recommender.service import Recommender
-from recommender.store import Document, OwnedSeekers, RecommenderStore
+from recommender.store import RecommenderStore
 from refdata import Referential, get_referential
 from servicekit.app import create_service_app, kafka_check, mongo_check
 from servicekit.broker import make_broker
+from servicekit.data import Database
 from servicekit.mongo import mongo_client
 from servicekit.outbox import OutboxRelay
 
@@ -45,14 +44,14 @@ def create_app(settings: Settings | None = None, referential: Referential | None
             await store.prepare()
             recommender = Recommender(store, engine, settings)
             await recommender.load_offers()
+            database = await Database.open(client[settings.database], settings.mongo.engine)
+            seekers = database.documents("seekers")
+            seekers.locks = recommender.locks  # the service's writes and the relay take turns
             relay = OutboxRelay(
-                cast(
-                    "AsyncCollection[Document]",
-                    OwnedSeekers(store.seekers, lambda: recommender.owned),
-                ),
+                seekers,
                 broker,
                 settings.kafka.topic_suffix,
-                document_locks=recommender.locks,
+                scope=lambda: {"partition": {"$in": sorted(recommender.owned)}},
             )
             recommender.on_published.append(relay.wake)
             # Every write names the documents it queued events in: the relay reads just those, and

@@ -3,7 +3,6 @@ and one per offer (facts, who was alerted). Both are rebuilt into the matching e
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -34,40 +33,6 @@ class RecommenderStore:
         await self.offers.create_index("alerted")
         # A replica loads the seekers of the partitions it is assigned.
         await self.seekers.create_index("partition")
-
-
-class OwnedSeekers:
-    """The seekers collection as this replica's outbox relay sees it: only the documents of the
-    partitions this replica holds. With `Recommender.stop_serving`, two
-    replicas never write one seeker's document at the same time (FerretDB 1.24 loses one of two
-    concurrent updates of a document; MongoDB does not)."""
-
-    def __init__(self, seekers: AsyncCollection[Document], owned: Callable[[], set[int]]) -> None:
-        self.seekers = seekers
-        self.owned = owned
-
-    def _owned(self, query: Document) -> Document:
-        return {**query, "partition": {"$in": sorted(self.owned())}}
-
-    def find(self, query: Document, *args: Any, **kwargs: Any) -> Any:
-        return self.seekers.find(self._owned(query), *args, **kwargs)
-
-    async def find_one(
-        self, query: Document, projection: Document | None = None, **kwargs: Any
-    ) -> Document | None:
-        if set(query) != {"_id"}:
-            return await self.seekers.find_one(self._owned(query), projection, **kwargs)
-        # By `_id` alone, the lookup every store serves from its primary index (FerretDB reads
-        # every document for any other filter); the partition is checked here.
-        if projection and all(projection.values()):
-            projection = {**projection, "partition": 1}
-        document = await self.seekers.find_one(query, projection, **kwargs)
-        if document is None or document.get("partition") not in self.owned():
-            return None
-        return document
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.seekers, name)
 
 
 def offer_document(offer: Offer) -> Document:
