@@ -271,7 +271,12 @@ async def find_capacity(stack: Stack, groups: list[int]) -> dict[str, Any]:
     async with Offsets() as reader:
         while (now := time.monotonic()) - began < args.capacity_duration:
             offsets = await reader.read([MATCH_FOUND, *upstream])
-            handled, produced, _ = offsets[MATCH_FOUND]
+            handled, produced, readers = offsets[MATCH_FOUND]
+            if readers != 1:
+                raise SystemExit(
+                    f"capacity: {readers} live consumer groups read match-found; the bench"
+                    " reads the notifier's pace from the one group's committed offsets"
+                )
             waiting_offers = sum(end - done for done, end, _ in (offsets[t] for t in upstream))
             samples.append((now, handled, produced - handled, waiting_offers))
             recent = [s for s in samples if s[0] >= now - 10]
