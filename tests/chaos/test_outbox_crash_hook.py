@@ -88,5 +88,6 @@ async def test_unarmed_the_relay_clears_what_it_published(monkeypatch: pytest.Mo
     relay = OutboxRelay(Documents(collection, FERRETDB), broker)  # type: ignore[arg-type]
 
     assert await relay.relay_once() == 1
+    await relay.flush()
     assert broker.published == ["offer-published"]
     assert collection.writes, "the published entry is removed from the outbox"

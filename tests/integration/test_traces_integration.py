@@ -80,6 +80,9 @@ class NoContacts:
     async def channels(self, seeker_id: str) -> None:
         return None
 
+    async def channels_of(self, seeker_ids: list[str]) -> dict[str, None]:
+        return dict.fromkeys(seeker_ids)
+
 
 @asynccontextmanager
 async def served(app: FastAPI) -> AsyncIterator[str]:
@@ -187,7 +190,7 @@ async def test_one_trace_runs_from_the_gateway_to_the_seekers_stream(
 
         [published] = await read_records(kafka, OFFER_PUBLISHED, 1, timeout_s=30)
         [found] = await read_records(kafka, MATCH_FOUND, 1, timeout_s=30)
-        inbox = notifier.state.notifier.store.inbox
+        inbox = notifier.state.notifier.store.inbox.raw
 
         async def notified() -> int:
             return await inbox.count_documents({"seeker_id": SEEKER})

@@ -1,6 +1,7 @@
 """The outbox relay's choice of documents to read, with an in-memory collection and broker."""
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -170,6 +171,7 @@ async def test_documents_of_a_failed_pass_are_named_again_ahead_of_the_others() 
     assert relay.due == 3
     assert await relay.relay_once() == 2
     assert await relay.relay_once() == 1
+    await relay.flush()
 
     assert broker.sent == ["a", "b", "c"]
     assert all(not d[OUTBOX_FIELD] for d in collection.documents.values())
@@ -191,6 +193,8 @@ async def test_named_documents_go_out_in_batches_and_events_of_one_document_in_o
         if relay.published == 75:
             break
     running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running  # a stopping relay cleans what it sent
 
     assert relay.published == 75
     assert collection.scans == 1
@@ -222,5 +226,42 @@ async def test_sent_events_are_removed_in_commands_ferretdb_can_finish() -> None
         collection.push(f"d{d}", 1)
 
     assert await relay.relay_once() == 2 * FERRETDB.updates_per_command + 1
+    assert collection.commands == []  # removals wait for the cleanup
+    assert await relay.flush() == 2 * FERRETDB.updates_per_command + 1
     assert collection.commands == [FERRETDB.updates_per_command, FERRETDB.updates_per_command, 1]
     assert all(not d[OUTBOX_FIELD] for d in collection.documents.values())
+
+
+async def test_sent_entries_leave_their_documents_later_in_one_write_per_document() -> None:
+    collection, broker = FakeCollection(), FakeBroker()
+    relay = relay_of(collection, broker, idle_s=3600, cleanup_after_s=3600)
+    relay.wake([])
+    await relay.relay_once()
+    for n in range(3):
+        collection.push("d", n)
+        relay.wake(["d"])
+        assert await relay.relay_once() == 1  # what it sent before is not sent again
+
+    assert broker.values == ["d-0", "d-1", "d-2"]
+    assert collection.commands == [], "no write on the hot path"
+    assert relay.deferred == 1
+    assert await relay.flush() == 1
+    assert collection.commands == [1]
+    assert collection.documents["d"][OUTBOX_FIELD] == []
+
+
+async def test_an_idle_relay_cleans_up_by_itself() -> None:
+    collection, broker = FakeCollection(), FakeBroker()
+    relay = relay_of(collection, broker, idle_s=0.0, poll_interval_s=0.01)
+    collection.push("d", 1)
+    running = asyncio.create_task(relay.run())
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if not collection.documents["d"][OUTBOX_FIELD]:
+            break
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+
+    assert broker.values == ["d-1"]
+    assert collection.documents["d"][OUTBOX_FIELD] == []

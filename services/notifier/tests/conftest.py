@@ -77,7 +77,21 @@ async def profiles() -> AsyncIterator[Profiles]:
             return JSONResponse({"detail": "unknown"}, status_code=404)
         return JSONResponse(contacts[seeker_id])
 
-    app = Starlette(routes=[Route("/seekers/{seeker_id}/channels", channels)])
+    async def channels_of(request: Request) -> Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not read_internal_token(token, auth).is_service("notifier"):
+            return Response(status_code=403)
+        wanted = (await request.json())["seeker_ids"]
+        calls.extend(wanted)
+        found = {s: contacts[s] for s in wanted if s in contacts}
+        return JSONResponse({"channels": found})
+
+    app = Starlette(
+        routes=[
+            Route("/seekers/channels", channels_of, methods=["POST"]),
+            Route("/seekers/{seeker_id}/channels", channels),
+        ]
+    )
     async with serve(app) as url:
         yield Profiles(url, contacts, calls)
 

@@ -287,6 +287,30 @@ async def test_contact_channels_are_for_the_notifier_only(
     assert for_seeker.status_code == 403
 
 
+async def test_contact_channels_of_many_seekers_at_once_leave_out_unknown_and_erased_ones(
+    client: httpx.AsyncClient, a_profile: ProfileBuilder, as_: AuthHeaders
+) -> None:
+    for seeker_id in ("s-20", "s-21", "s-22"):
+        await client.put(f"/seekers/{seeker_id}/profile", json=a_profile(), headers=as_(seeker_id))
+    await client.delete("/seekers/s-22", headers=as_("s-22"))
+    wanted = {"seeker_ids": ["s-20", "s-21", "s-22", "s-unknown"]}
+
+    found = await client.post("/seekers/channels", json=wanted, headers=as_("notifier", "service"))
+    for_seeker = await client.post("/seekers/channels", json=wanted, headers=as_("s-20"))
+    too_many = await client.post(
+        "/seekers/channels",
+        json={"seeker_ids": [f"s-{n}" for n in range(501)]},
+        headers=as_("notifier", "service"),
+    )
+
+    assert found.status_code == 200, found.text
+    channels = found.json()["channels"]
+    assert sorted(channels) == ["s-20", "s-21"]
+    assert channels["s-20"]["email"] == "amina.diallo@example.org"
+    assert for_seeker.status_code == 403
+    assert too_many.status_code == 422
+
+
 async def test_erasure_leaves_nothing_personal_and_announces_it(
     app: FastAPI,
     client: httpx.AsyncClient,

@@ -6,6 +6,14 @@ relay publishes pending events in order, waits for the broker's acknowledgement,
 A crash in between publishes them again: delivery is at least once, and consumers deduplicate on
 `event_id`.
 
+Removing what was sent costs a write of the document: the relay defers it off the hot path.
+Published entries are remembered (in memory) and left in their documents until a cleanup removes
+them in bulk, one write per document for all the events it sent meanwhile: when the relay has had
+nothing to publish for `idle_s`, when `cleanup_after_s` have passed since the first of them, or
+when `max_deferred` documents wait. A later pass skips entries it already sent; after a crash the
+entries not cleaned yet are published again (consumers deduplicate on `event_id`). Tombstones go
+at once: an erasure must not wait for a quiet moment.
+
 Finding the pending events: FerretDB 1.24 answers the query "outbox not empty" by reading the whole
 collection (seconds on tens of thousands of documents, and it slows every other query meanwhile).
 So writers name the documents they queued events in (`wake(ids)`), and the relay reads just those
@@ -71,6 +79,9 @@ class OutboxRelay:
         after_publish: Callable[[list[str]], Awaitable[None]] | None = None,
         sweep_interval_s: float = 300.0,
         scope: Callable[[], dict[str, Any]] | None = None,
+        idle_s: float = 1.0,
+        cleanup_after_s: float = 30.0,
+        max_deferred: int = 20_000,
     ) -> None:
         # The service's own `Documents` of that collection: the relay's removals take their
         # turn with the service's writes of the same documents.
@@ -84,6 +95,14 @@ class OutboxRelay:
         # holds); none: every document of the collection.
         self.scope = scope or dict
         self.published = 0
+        self.idle_s = idle_s
+        self.cleanup_after_s = cleanup_after_s
+        self.max_deferred = max_deferred
+        # Entries published and not removed yet, by document, and their event ids.
+        self._sent: dict[Any, list[dict[str, Any]]] = {}
+        self._sent_ids: set[str] = set()
+        self._deferred_since: float | None = None
+        self._published_at = time.monotonic()
         self._wake = asyncio.Event()
         self.sweep_interval_s = sweep_interval_s
         # Documents writers named since they were last read, oldest first (a dict keeps order).
@@ -113,6 +132,7 @@ class OutboxRelay:
         taken: list[Any] = []
         documents: list[dict[str, Any]] = []
         if sweeping:
+            await self.flush()  # the scan must find only what is still to send
             documents = (
                 await self.documents.raw.find(
                     {**PENDING, **self.scope()}, {OUTBOX_FIELD: 1, TOMBSTONE: 1}
@@ -151,10 +171,14 @@ class OutboxRelay:
 
     async def _publish(self, documents: list[dict[str, Any]]) -> int:
         confirmations = []
+        fresh = {
+            d["_id"]: [e for e in d[OUTBOX_FIELD] if e["event_id"] not in self._sent_ids]
+            for d in documents
+        }
         for document in documents:
             # Sent in order without waiting one by one: the idempotent producer keeps the order
             # of sends within a partition, and the key (the aggregate id) picks the partition.
-            for entry in document[OUTBOX_FIELD]:
+            for entry in fresh[document["_id"]]:
                 confirmations.append(
                     await self.broker.publish(
                         entry["value"].encode(),
@@ -165,39 +189,89 @@ class OutboxRelay:
                     )
                 )
         await asyncio.gather(*confirmations)
-        metrics.observe_published(e for d in documents for e in d[OUTBOX_FIELD])
-        sent_ids = [e["event_id"] for d in documents for e in d[OUTBOX_FIELD]]
+        sent = [e for entries in fresh.values() for e in entries]
+        metrics.observe_published(sent)
+        sent_ids = [e["event_id"] for e in sent]
         if self.after_publish is not None:
             await self.after_publish(sent_ids)
         if os.environ.get(CRASH_AFTER_PUBLISH_ENV) == "1":
             os._exit(CRASH_EXIT_CODE)
-        await self._remove_sent(documents)
-        self.published += len(sent_ids)
-        return len(sent_ids)
-
-    async def _remove_sent(self, documents: list[dict[str, Any]]) -> None:
-        # Entries never change once written, so removing them by exact value is safe; it is also
-        # what every store supports ($pull with a condition on fields does nothing on some).
-        await self.documents.update_each(
-            [Update(d["_id"], {"$pullAll": {OUTBOX_FIELD: d[OUTBOX_FIELD]}}) for d in documents]
-        )
+        for document_id, entries in fresh.items():
+            if entries:
+                self._sent.setdefault(document_id, []).extend(entries)
+        self._sent_ids.update(sent_ids)
+        if self._deferred_since is None and self._sent:
+            self._deferred_since = time.monotonic()
         tombstones = [d["_id"] for d in documents if d.get(TOMBSTONE)]
         if tombstones:
+            await self.flush(tombstones)
             await self.documents.delete(
                 tombstones, where={TOMBSTONE: True, "outbox.0": {"$exists": False}}
             )
+        self.published += len(sent_ids)
+        if sent_ids:
+            self._published_at = time.monotonic()
+        return len(sent_ids)
+
+    @property
+    def deferred(self) -> int:
+        """Documents whose published entries wait for the cleanup."""
+        return len(self._sent)
+
+    def unsent(self, document: dict[str, Any]) -> list[dict[str, Any]]:
+        """The entries of this document (as read from the store) not published yet."""
+        return [e for e in document.get(OUTBOX_FIELD, ()) if e["event_id"] not in self._sent_ids]
+
+    async def flush(self, ids: list[Any] | None = None) -> int:
+        """Remove published entries from their documents now (these documents', or all);
+        return how many documents were cleaned."""
+        chosen = list(self._sent) if ids is None else [i for i in ids if i in self._sent]
+        if not chosen:
+            return 0
+        entries = {i: self._sent[i] for i in chosen}
+        # Entries never change once written, so removing them by exact value is safe; it is also
+        # what every store supports ($pull with a condition on fields does nothing on some).
+        await self.documents.update_each(
+            [Update(i, {"$pullAll": {OUTBOX_FIELD: sent}}) for i, sent in entries.items()]
+        )
+        for document_id, sent in entries.items():
+            del self._sent[document_id]
+            self._sent_ids.difference_update(e["event_id"] for e in sent)
+        if not self._sent:
+            self._deferred_since = None
+        return len(entries)
+
+    def _cleanup_due(self) -> bool:
+        if not self._sent:
+            return False
+        now = time.monotonic()
+        return (
+            now - self._published_at >= self.idle_s
+            or len(self._sent) >= self.max_deferred
+            or (
+                self._deferred_since is not None
+                and now - self._deferred_since >= self.cleanup_after_s
+            )
+        )
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.relay_once()
-                while self._more:
+        try:
+            while True:
+                try:
                     await self.relay_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                await asyncio.sleep(1.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
-            self._wake.clear()
+                    while self._more:
+                        await self.relay_once()
+                    if self._cleanup_due():
+                        await self.flush()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("outbox relay failed; retrying")
+                    await asyncio.sleep(1.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+                self._wake.clear()
+        finally:
+            # Stopping: what is not cleaned now is published again by the next run.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(asyncio.wait_for(self.flush(), 2.0))

@@ -147,13 +147,12 @@ class Alerting(CounsellorDigests):
             notifications.append(
                 self._notification(f"match:{alert['_id']}", recipient, "match", alert, message)
             )
+            if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
+                notifications.append(self._counsellor_notification(alert, "strong"))
             preferences = preferences_of(seekers.get(alert["seeker_id"]))
             deliveries += self._seeker_deliveries(alert, preferences, now)
         for item in await self.store.add_to_inboxes(notifications):
             await self.live.announce(item["recipient"], item["_id"], item["seq"])
-        for alert in alerts:
-            if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
-                await self._notify_counsellor(alert, "strong")
         await self.store.add_deliveries(deliveries)
         alert_ids = [alert["_id"] for alert in alerts]
         await self.store.mark_all_planned(alert_ids)

@@ -23,9 +23,20 @@ class ContactDirectory(Protocol):
         """The seeker's contact channels, or None when the profiles service does not know them."""
         ...
 
+    async def channels_of(self, seeker_ids: list[str]) -> dict[str, Contact | None]:
+        """`channels` of many seekers, in as few requests as the directory can."""
+        ...
+
+
+# Seekers asked of the profiles service in one request at most (its limit).
+CHANNELS_PER_REQUEST = 500
+
 
 class HttpContactDirectory:
-    """Reads `GET /seekers/{id}/channels` with a service token; answers are cached briefly."""
+    """Reads the profiles service's channels with a service token; answers are cached briefly.
+
+    A batch of alerts asks for all its seekers in one `POST /seekers/channels`.
+    """
 
     def __init__(
         self,
@@ -59,10 +70,48 @@ class HttpContactDirectory:
             contact = Contact.model_validate(response.json())
         else:
             raise ContactUnavailable(f"profiles service answered {response.status_code}")
+        self._remember(seeker_id, contact)
+        return contact
+
+    async def channels_of(self, seeker_ids: list[str]) -> dict[str, Contact | None]:
+        now = time.monotonic()
+        found: dict[str, Contact | None] = {}
+        missing = []
+        for seeker_id in dict.fromkeys(seeker_ids):
+            cached = self._cache.get(seeker_id)
+            if cached is not None and cached[0] > now:
+                found[seeker_id] = cached[1]
+            else:
+                missing.append(seeker_id)
+        for start in range(0, len(missing), CHANNELS_PER_REQUEST):
+            part = missing[start : start + CHANNELS_PER_REQUEST]
+            answered = await self._post_channels(part)
+            for seeker_id in part:
+                contact = answered.get(seeker_id)
+                self._remember(seeker_id, contact)
+                found[seeker_id] = contact
+        return found
+
+    async def _post_channels(self, seeker_ids: list[str]) -> dict[str, Contact]:
+        try:
+            response = await self._client.post(
+                "/seekers/channels",
+                json={"seeker_ids": seeker_ids},
+                headers=service_headers("notifier", self.auth),
+            )
+        except httpx.HTTPError as error:
+            raise ContactUnavailable(
+                f"profiles service unreachable: {type(error).__name__}"
+            ) from None
+        if not response.is_success:
+            raise ContactUnavailable(f"profiles service answered {response.status_code}")
+        channels = response.json()["channels"]
+        return {seeker_id: Contact.model_validate(c) for seeker_id, c in channels.items()}
+
+    def _remember(self, seeker_id: str, contact: Contact | None) -> None:
         if len(self._cache) >= self.max_entries:
             self._cache.clear()
         self._cache[seeker_id] = (time.monotonic() + self.cache_s, contact)
-        return contact
 
     def forget(self, seeker_id: str) -> None:
         self._cache.pop(seeker_id, None)

@@ -206,14 +206,14 @@ class NotifierBase:
         return contact.language if contact else Language.FR
 
     async def _languages(self, seeker_ids: set[str]) -> dict[str, Language]:
-        gate = asyncio.Semaphore(32)
-
-        async def one(seeker_id: str) -> Language:
-            async with gate:
-                return await self._language(seeker_id)
-
-        ids = sorted(seeker_ids)
-        return dict(zip(ids, await asyncio.gather(*(one(s) for s in ids)), strict=True))
+        """Each seeker's language, asked of the profiles service for them all at once."""
+        try:
+            contacts = await self.contacts.channels_of(sorted(seeker_ids))
+        except ContactUnavailable:
+            contacts = {}
+        return {
+            s: contact.language if (contact := contacts.get(s)) else Language.FR for s in seeker_ids
+        }
 
     async def _notify_seeker(self, alert: Doc) -> None:
         message = match_message(facts_of(alert), await self._language(alert["seeker_id"]))
@@ -222,9 +222,15 @@ class NotifierBase:
         )
 
     async def _notify_counsellor(self, alert: Doc, kind: str) -> None:
+        notification = self._counsellor_notification(alert, kind)
+        added = await self.store.add_to_inbox(notification)
+        if added is not None:
+            await self.live.announce(added["recipient"], added["_id"], added["seq"])
+
+    def _counsellor_notification(self, alert: Doc, kind: str) -> Doc:
         message = counsellor_message(kind, facts_of(alert), alert["seeker_id"])
         recipient = counsellor_recipient(alert["counsellor_id"])
-        await self._add_notification(f"{kind}:{alert['_id']}", recipient, kind, alert, message)
+        return self._notification(f"{kind}:{alert['_id']}", recipient, kind, alert, message)
 
     def _notification(
         self, notification_id: str, recipient: str, kind: str, alert: Doc, message: Message

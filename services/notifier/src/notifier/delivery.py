@@ -54,6 +54,9 @@ class Delivery(SeekerEvents):
         claimed = await self.store.claim_due(now, self.lease, self.instance_id, CLAIM_BATCH)
         if not claimed:
             return 0
+        with contextlib.suppress(ContactUnavailable):  # then each delivery asks on its own
+            # One request for the batch's seekers: each delivery then reads the directory's cache.
+            await self.contacts.channels_of(sorted({str(d["seeker_id"]) for d in claimed}))
         # One seeker's deliveries one after the other (each reads the push budget the previous
         # one spent), different seekers' side by side.
         by_seeker: dict[str, list[Doc]] = {}

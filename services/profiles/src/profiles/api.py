@@ -71,6 +71,20 @@ class Channels(BaseModel):
     counsellor_id: str | None
 
 
+class ChannelsQuery(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    seeker_ids: list[str] = Field(
+        min_length=1, max_length=500, description="The seekers to reach (at most 500 at once)."
+    )
+
+
+class ChannelsFound(BaseModel):
+    channels: dict[str, Channels] = Field(
+        description="How to reach each seeker found; unknown and erased seekers are left out."
+    )
+
+
 class CounsellorChange(BaseModel):
     counsellor_id: str | None = Field(description="The new counsellor, or null to unassign.")
     reason: str = Field(min_length=3, max_length=500, description="Why, for the seeker's file.")
@@ -254,6 +268,10 @@ async def get_channels(seeker_id: str, caller: Caller, store: Store) -> Channels
     stored = await store.get(seeker_id)
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No seeker {seeker_id!r}.")
+    return channels_of(stored)
+
+
+def channels_of(stored: Stored) -> Channels:
     profile = stored.profile
     return Channels(
         email=profile.contact.email,
@@ -264,6 +282,15 @@ async def get_channels(seeker_id: str, caller: Caller, store: Store) -> Channels
         no_smartphone=profile.no_smartphone,
         counsellor_id=profile.counsellor_id,
     )
+
+
+@router.post("/seekers/channels")
+async def find_channels(query: ChannelsQuery, caller: Caller, store: Store) -> ChannelsFound:
+    """How to reach many seekers at once: for the notifier only, when it plans a batch."""
+    if not (caller.is_service("notifier") or caller.role is Role.OPERATOR):
+        raise forbid("Contact channels are for the notifier only.")
+    found = await store.get_many(query.seeker_ids)
+    return ChannelsFound(channels={s: channels_of(stored) for s, stored in found.items()})
 
 
 @router.put("/seekers/{seeker_id}/counsellor", responses=NOT_FOUND)

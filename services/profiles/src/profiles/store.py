@@ -73,11 +73,17 @@ class ProfileStore:
         )
         if document is None or document.get(TOMBSTONE):
             return None
-        return Stored(
-            SeekerProfile.model_validate(document["profile"]),
-            document["version"],
-            document["updated_at"],
+        return _stored(document)
+
+    async def get_many(self, seeker_ids: list[str]) -> dict[str, Stored]:
+        found = await self.profiles.get_many(
+            seeker_ids, {"profile": 1, "version": 1, "updated_at": 1, TOMBSTONE: 1}
         )
+        return {
+            seeker_id: _stored(document)
+            for seeker_id, document in found.items()
+            if not document.get(TOMBSTONE)
+        }
 
     async def put(
         self,
@@ -200,6 +206,14 @@ class ProfileStore:
     def _updated(seeker_id: str, version: int, facts: SeekerFacts) -> dict[str, Any]:
         payload = ProfileUpdated(seeker_id=seeker_id, version=version, **dict(facts))
         return outbox_entry(new_envelope(payload, producer=PRODUCER), PROFILE_UPDATED)
+
+
+def _stored(document: dict[str, Any]) -> Stored:
+    return Stored(
+        SeekerProfile.model_validate(document["profile"]),
+        document["version"],
+        document["updated_at"],
+    )
 
 
 def _assignment(assignment: Assignment) -> dict[str, Any]:
