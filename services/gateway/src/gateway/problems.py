@@ -12,9 +12,9 @@ from __future__ import annotations
 import http
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from fastapi import FastAPI, Request, status
+from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.dependencies.models import Dependant
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -49,7 +49,7 @@ class Problem(BaseModel):
     )
 
 
-class UpstreamError(StarletteHTTPException):
+class UpstreamError(HTTPException):
     """A 4xx a service behind the gateway answered, relayed with its message."""
 
 
@@ -150,15 +150,16 @@ async def on_validation_error(request: Request, error: Exception) -> Response:
 
 
 def declared(request: Request) -> set[int] | None:
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
+    known = getattr(request.scope.get("route"), "responses", None)
+    if not isinstance(known, dict):
         return None
-    return {int(code) for code in route.responses if str(code).isdigit()}
+    return {int(code) for code in known if str(code).isdigit()}
 
 
 async def on_http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
-    code, detail = error.status_code, error.detail
+    code, detail = error.status_code, cast(Any, error.detail)
+    headers = dict(error.headers) if error.headers else None
     allowed = declared(request)
     if isinstance(error, UpstreamError) and allowed is not None and code not in allowed:
         log.error(
@@ -168,8 +169,8 @@ async def on_http_error(request: Request, error: Exception) -> Response:
         code, detail = status.HTTP_502_BAD_GATEWAY, "A service answered unexpectedly; we are on it."
     if not isinstance(detail, str):
         errors = field_problems(detail if isinstance(detail, list) else [])
-        return problem(code, summary(errors), request.url.path, errors, error.headers)
-    return problem(code, detail, request.url.path, (), error.headers)
+        return problem(code, summary(errors), request.url.path, errors, headers)
+    return problem(code, detail, request.url.path, (), headers)
 
 
 async def on_unexpected(request: Request, error: Exception) -> Response:
@@ -183,13 +184,16 @@ def _calls(dependant: Dependant) -> Iterable[Any]:
         yield from _calls(sub)
 
 
-def declare(app: FastAPI, prefix: str = "/v1/") -> None:
-    """Declare on every public operation the errors it can answer, from what it depends on."""
+def declare(router: APIRouter) -> APIRouter:
+    """Declare on every operation of the router the errors it can answer, from its dependencies.
+
+    Called before the router is included: the application's routes are built from these.
+    """
     from gateway.routes.deps import get_upstreams
     from gateway.security import authorised
 
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.path.startswith(prefix):
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
             continue
         calls = set(_calls(route.dependant))
         codes = {429}
@@ -205,6 +209,7 @@ def declare(app: FastAPI, prefix: str = "/v1/") -> None:
             codes |= {502, 503}
         for code, entry in responses(*sorted(codes)).items():
             route.responses.setdefault(code, entry)
+    return router
 
 
 def install(app: FastAPI) -> None:
