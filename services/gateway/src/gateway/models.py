@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     create_model,
     field_validator,
     model_validator,
@@ -42,6 +43,11 @@ LICENCES = ("AM", "A1", "A2", "A", "B", "BE", "B96", "C1", "C1E", "C", "CE", "D1
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# Numbers and booleans as JSON has them: "5" is not a number, 0 is not false.
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
 
 
 class _Out(BaseModel):
@@ -115,6 +121,12 @@ class PlaceIn(_In):
         default=None, ge=-180, le=180, description="WGS 84; the commune's own when absent."
     )
 
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> Self:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("give both latitude and longitude, or neither")
+        return self
+
 
 class OccupationIn(_In):
     rome_code: str = Field(
@@ -123,12 +135,12 @@ class OccupationIn(_In):
         description="ROME code of an occupation you look for, from the ROME referential.",
         examples=["K2204"],
     )
-    priority: int = Field(ge=1, le=5, description="1 is your first choice.")
+    priority: Int = Field(ge=1, le=5, description="1 is your first choice.")
 
 
 class WantedContractIn(_In):
     contract_type: ContractType = Field(description="France Travail contract type code.")
-    priority: int = Field(ge=1, le=5, description="1 is your first choice.")
+    priority: Int = Field(ge=1, le=5, description="1 is your first choice.")
 
 
 class MyProfileIn(_In):
@@ -161,8 +173,8 @@ class MyProfileIn(_In):
         min_length=1, max_length=5, description="1 to 5 occupations, each ROME code once."
     )
     skills: list[str] = Field(default_factory=list, max_length=50)
-    experience_years: int = Field(default=0, ge=0, le=60)
-    qualification: int | None = Field(default=None, ge=1, le=9)
+    experience_years: Int = Field(default=0, ge=0, le=60)
+    qualification: Int | None = Field(default=None, ge=1, le=9)
     languages: list[str] = Field(
         default_factory=list,
         max_length=20,
@@ -171,16 +183,16 @@ class MyProfileIn(_In):
     )
     driving_licences: list[Licence] = Field(default_factory=list, max_length=15)
     place: PlaceIn
-    radius_km: int = Field(ge=0, le=200)
+    radius_km: Int = Field(ge=0, le=200)
     contract_types: list[WantedContractIn] = Field(
         min_length=1, max_length=10, description="1 to 10 contract types, each one once."
     )
     working_time: WorkingTime = WorkingTime.ANY
-    min_monthly_salary_eur: int | None = Field(default=None, ge=0, le=1_000_000)
+    min_monthly_salary_eur: Int | None = Field(default=None, ge=0, le=1_000_000)
     available_from: date | None = None
-    no_smartphone: bool = False
-    accessibility_needs: bool = False
-    consent_to_matching: bool = True
+    no_smartphone: Bool = False
+    accessibility_needs: Bool = False
+    consent_to_matching: Bool = True
 
     @field_validator("languages")
     @classmethod
@@ -251,11 +263,11 @@ class SeekerPreferencesIn(_In):
         default_factory=lambda: QuietHours(start="21:00", end="08:00"),
         description="No push, SMS or email in this window (your time zone); null: none.",
     )
-    max_push_per_hour: int = Field(default=3, ge=1, le=60)
+    max_push_per_hour: Int = Field(default=3, ge=1, le=60)
 
 
 class WorkingHoursIn(_In):
-    days: list[int] = Field(
+    days: list[Int] = Field(
         default_factory=lambda: [1, 2, 3, 4, 5],
         min_length=1,
         max_length=7,
@@ -285,7 +297,7 @@ class CounsellorPreferencesIn(_In):
 
     working_hours: WorkingHoursIn = Field(default_factory=WorkingHoursIn)
     language: str = Field(default="fr", pattern="^(fr|en)$")
-    daily_digest: bool = Field(default=True, description="False: no daily digest at all.")
+    daily_digest: Bool = Field(default=True, description="False: no daily digest at all.")
 
 
 def whole(model: BaseModel) -> dict[str, Any]:
@@ -391,7 +403,7 @@ class FeedbackIn(_In):
 
 
 class ReviewSwitch(_In):
-    enabled: bool = Field(description="Alerts wait for the counsellor's approval when true.")
+    enabled: Bool = Field(description="Alerts wait for the counsellor's approval when true.")
 
 
 class CounsellorChange(_In):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
@@ -54,6 +55,7 @@ class UpstreamError(HTTPException):
 
 
 DESCRIPTIONS: dict[int, str] = {
+    400: "The body could not be read as JSON.",
     401: "No access token, or one that is expired, malformed or not trusted: sign in again.",
     403: "Your role may not do this, or the data is not yours (nor in your caseload).",
     404: "Not found, or not yours to see.",
@@ -156,10 +158,22 @@ def declared(request: Request) -> set[int] | None:
     return {int(code) for code in known if str(code).isdigit()}
 
 
+def allowed_methods(request: Request) -> str | None:
+    """Every method the document lists for the request's path (for a 405's `Allow`)."""
+    paths = request.app.openapi().get("paths", {})
+    for template, operations in paths.items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            return ", ".join(sorted(method.upper() for method in operations))
+    return None
+
+
 async def on_http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     code, detail = error.status_code, cast(Any, error.detail)
     headers = dict(error.headers) if error.headers else None
+    if code == status.HTTP_405_METHOD_NOT_ALLOWED and (methods := allowed_methods(request)):
+        headers = {**(headers or {}), "Allow": methods}
     allowed = declared(request)
     if isinstance(error, UpstreamError) and allowed is not None and code not in allowed:
         log.error(
@@ -200,7 +214,7 @@ def declare(router: APIRouter) -> APIRouter:
         if authorised in calls:
             codes |= {401, 403}
         if route.body_field is not None:
-            codes |= {413, 422}
+            codes |= {400, 413, 422}
         if route.dependant.path_params or route.dependant.query_params:
             codes.add(422)
         if route.dependant.header_params:
