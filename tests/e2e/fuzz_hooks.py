@@ -73,9 +73,13 @@ def breaks_a_rule_across_fields(method: str, path: str, body: Any) -> bool:
         return True
     postcodes = dict(communes)
     place = body.get("place") if isinstance(body, dict) else None
-    if isinstance(place, dict) and place.get("commune_code") and place.get("postcode"):
-        if place["postcode"] not in postcodes.get(place["commune_code"], ()):
-            return True
+    if (
+        isinstance(place, dict)
+        and place.get("commune_code")
+        and place.get("postcode")
+        and place["postcode"] not in postcodes.get(place["commune_code"], ())
+    ):
+        return True
     valid_until = body.get("valid_until") if isinstance(body, dict) else None
     if isinstance(valid_until, str):
         moment = datetime.fromisoformat(valid_until.replace("Z", "+00:00"))
@@ -84,16 +88,19 @@ def breaks_a_rule_across_fields(method: str, path: str, body: Any) -> bool:
     return False
 
 
+KNOWN = {
+    "rome_code": frozenset(romes),
+    "rome": frozenset(romes),
+    "commune_code": frozenset(c for c, _ in communes),
+    "commune": frozenset(c for c, _ in communes),
+    "postcode": frozenset(p for _, ps in communes for p in ps),
+    "time_zone": frozenset(available_timezones()),
+}
+
+
 def unknown_reference(value: Any) -> bool:
     """A code of the reference data that does not exist, anywhere in a body or a query."""
-    known = {
-        "rome_code": set(romes),
-        "rome": set(romes),
-        "commune_code": {c for c, _ in communes},
-        "commune": {c for c, _ in communes},
-        "postcode": {p for _, ps in communes for p in ps},
-        "time_zone": set(available_timezones()),
-    }
+    known = KNOWN
     if isinstance(value, dict):
         for key, item in value.items():
             codes = item if isinstance(item, list) else [item]

@@ -10,6 +10,7 @@ fields) comes from `fuzz_hooks.py`, which `schemathesis run` loads too (schemath
 import importlib.util
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ def load_hooks() -> None:
     spec = importlib.util.spec_from_file_location(
         "fuzz_hooks", Path(__file__).with_name("fuzz_hooks.py")
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["fuzz_hooks"] = module
     spec.loader.exec_module(module)
@@ -55,6 +57,7 @@ def test_the_gateway_keeps_its_contract(role: str) -> None:
     headers = token(role)
     failures: list[str] = []
     tested = 0
+    spent: dict[str, float] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
         if operation.path.endswith(SKIPPED):
@@ -71,10 +74,14 @@ def test_the_gateway_keeps_its_contract(role: str) -> None:
         def keeps_its_contract(case: Any) -> None:
             case.call_and_validate(base_url=GATEWAY, headers=headers, timeout=30)
 
+        began = time.monotonic()
         try:
             keeps_its_contract()
         except Exception as error:  # every operation's failures, then one report
             failures.append(f"{operation.method.upper()} {operation.path}: {error}")
         tested += 1
+        spent[f"{operation.method.upper()} {operation.path}"] = time.monotonic() - began
+    slowest = sorted(spent.items(), key=lambda item: -item[1])[:5]
+    print(f"{role}: {sum(spent.values()):.0f} s; slowest: {slowest}")  # noqa: T201
     assert tested >= 30
     assert not failures, "\n\n".join(failures)
