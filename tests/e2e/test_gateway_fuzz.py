@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 ROLES = ("seeker", "counsellor", "employer", "operator")
 SKIPPED = ("/stream",)  # endless Server-Sent Events: tested in test_routes.py
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
