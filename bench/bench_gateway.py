@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from common import percentile, record
+from fastapi import Request, Response  # the relay's endpoint resolves its annotations here
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -70,7 +71,7 @@ def relay_app() -> Any:
     from contextlib import asynccontextmanager
 
     import httpx
-    from fastapi import FastAPI, Request, Response
+    from fastapi import FastAPI
     from httpx_aiohttp import AiohttpTransport
 
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
