@@ -18,7 +18,7 @@ Runs against the running stack (`make bench-gateway` starts it when it is not ru
 
     make bench-gateway                                   # prints the figures
     .venv/bin/python bench/bench_gateway.py --rounds 1 --duration 2    # a quick look
-    .venv/bin/python bench/bench_gateway.py --record     # also writes docs/benchmarks.md
+    make bench-gateway BENCH_ARGS=--record               # also writes docs/benchmarks.md
 
 The last line printed is one JSON object: ratio (gateway ÷ relay req/s, target ≥ 0.7),
 cpu_ratio (gateway ÷ relay CPU ms per request, target ≤ 1.5), p99_ms_at_half (target ≤ 50).
@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import percentile, record
+from common import add_record_option, command_line, percentile, record
 from fastapi import Request, Response  # the relay's endpoint resolves its annotations here
 
 HERE = Path(__file__).resolve().parent
@@ -622,7 +622,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per measurement.")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--setup-timeout", type=float, default=120.0)
-    parser.add_argument("--record", action="store_true", help="Write docs/benchmarks.md too")
+    add_record_option(parser)
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)  # generator process
     args = parser.parse_args()
     if args.load:
@@ -642,8 +642,7 @@ def main() -> None:
         asyncio.run(clean_up(args.gateway, world))
     print(json.dumps(figures), flush=True)
     if args.record:
-        given = " ".join(sys.argv[1:])
-        record("bench-gateway", f"make bench-gateway  # bench_gateway.py {given}".rstrip(), figures)
+        record("bench-gateway", command_line("make bench-gateway", "bench_gateway.py"), figures)
     print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
 
 

@@ -1,5 +1,7 @@
 """Settings pieces every service shares; each service adds its own with its env prefix."""
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,3 +24,8 @@ class MongoSettings(BaseSettings):
 
     url: str = Field(default="mongodb://127.0.0.1:27017/", description="MongoDB connection string.")
     timeout_s: float = Field(default=5.0, gt=0)
+    engine: Literal["auto", "mongodb", "ferretdb"] = Field(
+        default="auto",
+        description="What the server can do (servicekit.data.engine): learned from the server by "
+        "default; forcing a profile is for the data layer's own tests.",
+    )

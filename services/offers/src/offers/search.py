@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.offers import Offer, OfferPage, OfferStatus, OfferView
 from contracts.vocabulary import ContractType
 from offers.store import KM_PER_DEGREE, VIEW
 from refdata import distance_km
+from servicekit.data import Documents
 
 MAX_WORDS = 5
 # Letters a seeker may type without their accent: "electricien" finds "Électricien".
@@ -116,8 +116,9 @@ def view_of(document: dict[str, Any], distance: float | None = None) -> OfferVie
     )
 
 
-async def search_offers(offers: AsyncCollection[dict[str, Any]], search: OfferSearch) -> OfferPage:
+async def search_offers(documents: Documents, search: OfferSearch) -> OfferPage:
     """Open offers, newest first; around a place, nearest first with their distance."""
+    offers = documents.raw
     found = conditions(search)
     skip = (search.page - 1) * search.page_size
     page = {"page": search.page, "page_size": search.page_size}
@@ -142,13 +143,10 @@ async def search_offers(offers: AsyncCollection[dict[str, Any]], search: OfferSe
     chosen = {
         offer_id: distance for distance, _, offer_id in nearby[skip : skip + search.page_size]
     }
-    documents = {
-        document["_id"]: document
-        async for document in offers.find({"_id": {"$in": list(chosen)}}, VIEW)
-    }
+    read = await documents.get_many(list(chosen), VIEW)
     items = [
-        view_of(documents[offer_id], round(distance, 1))
+        view_of(read[offer_id], round(distance, 1))
         for offer_id, distance in chosen.items()
-        if offer_id in documents
+        if offer_id in read
     ]
     return OfferPage(total=len(nearby), items=items, **page)
