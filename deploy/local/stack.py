@@ -17,7 +17,8 @@ Everything at run time lives under ``<repo>/.local`` (or ``$TREMPLIN_LOCAL_DIR``
 
 Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), FERRETDB_PORT (27017),
 SERVICE_PORT_BASE (8000: the gateway's port, the other services' follow; the services and CMD of
-``with-infra`` get the matching *_URL variables), TREMPLIN_LOCAL_DIR (.local), TOPIC_PARTITIONS (6, passed to the topics hook),
+``with-infra`` get the matching *_URL variables), TREMPLIN_LOCAL_DIR (.local),
+TOPIC_PARTITIONS (6, passed to the topics hook),
 KAFKA_LOG_LEVEL (WARN), FERRETDB_LOG_LEVEL (warn), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
 JAVA_HOME (java from PATH otherwise).
 
