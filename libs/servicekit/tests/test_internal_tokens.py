@@ -11,7 +11,7 @@ SETTINGS = InternalAuthSettings(token_secret="a-test-secret-of-at-least-32-chars
 SEEDER = Principal(sub="demo-seeder", role=Role.OPERATOR)
 
 
-def test_a_long_running_client_signs_a_new_token_once_half_its_life_is_gone(
+def test_a_long_running_client_signs_a_new_token_once_a_quarter_of_its_life_is_gone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     signed: list[int] = []
@@ -28,9 +28,9 @@ def test_a_long_running_client_signs_a_new_token_once_half_its_life_is_gone(
     )
 
     client.get("http://x/")
-    now[0] += 29
+    now[0] += 14
     client.get("http://x/")
-    now[0] += 2  # past half of the 60 s
+    now[0] += 2  # past a quarter of the 60 s
     client.get("http://x/")
 
     assert len(seen) == 3

@@ -48,6 +48,18 @@ def _progress() -> Progress:
     )
 
 
+async def put(client: httpx.AsyncClient, path: str, body: Any, attempts: int = 3) -> httpx.Response:
+    """PUT is idempotent: a connection the server closed as the request went out is tried again."""
+    for attempt in range(attempts):
+        try:
+            return await client.put(path, json=body)
+        except httpx.TransportError:
+            if attempt + 1 == attempts:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 async def seed_seekers(url: str, count: int, seed: int, concurrency: int = 32) -> int:
     referential = get_referential()
     failures = 0
