@@ -252,6 +252,12 @@ async def load_seekers(stack: Stack) -> dict[str, Any]:
         sid = seeker_id(run_id, group, member, args.group_size)
         found += await seekers.find_one({"_id": sid}, {"_id": 1}) is not None
     print(f"  seekers handled after {stored - began:.1f} s; sample by _id {found}/{len(sample)}")
+    if found < len(sample):
+        print(
+            f"  WARNING: {len(sample) - found} sampled seekers are not in {args.recommender_db}"
+            ".seekers: is the recommender running (only live consumer groups are waited for)?",
+            flush=True,
+        )
     return {
         "_seekers_produced_s": round(produced - began, 1),
         "_seekers_stored_s": round(stored - began, 1),
@@ -271,7 +277,12 @@ async def find_capacity(stack: Stack, groups: list[int]) -> dict[str, Any]:
     async with Offsets() as reader:
         while (now := time.monotonic()) - began < args.capacity_duration:
             offsets = await reader.read([MATCH_FOUND, *upstream])
-            handled, produced, _ = offsets[MATCH_FOUND]
+            handled, produced, readers = offsets[MATCH_FOUND]
+            if readers != 1:
+                raise SystemExit(
+                    f"capacity: {readers} live consumer groups read match-found; the bench"
+                    " reads the notifier's pace from the one group's committed offsets"
+                )
             waiting_offers = sum(end - done for done, end, _ in (offsets[t] for t in upstream))
             samples.append((now, handled, produced - handled, waiting_offers))
             recent = [s for s in samples if s[0] >= now - 10]
@@ -464,6 +475,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     stack = Stack(args, run_id, groups, producer, mongo, kafka)
     # Fresh groups for the latency phase at the front; the capacity phase takes the others.
     latency_groups = list(range(group_count // 2))
+    pipeline = [OFFER_PUBLISHED, MATCH_FOUND] if args.source == "offers" else [MATCH_FOUND]
     capacity_groups = list(range(group_count // 2, group_count))
     try:
         print(f"run b{run_id}: {args.seekers:,} seekers in {group_count:,} groups (seed {seed})")
@@ -472,9 +484,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"capacity: {args.capacity_duration:.0f} s under overload", flush=True)
         before = (await consumed_offsets([MATCH_FOUND]))[MATCH_FOUND][1]
         capacity = await find_capacity(stack, capacity_groups)
-        drained = await wait_consumed(
-            [OFFER_PUBLISHED, MATCH_FOUND], args.load_timeout, "capacity backlog"
-        )
+        drained = await wait_consumed(pipeline, args.load_timeout, "capacity backlog")
         await asyncio.sleep(2.0)  # the recommender's outbox relay publishes its last matches
         await wait_consumed([MATCH_FOUND], args.load_timeout, "capacity backlog")
         published = (await consumed_offsets([MATCH_FOUND]))[MATCH_FOUND][1] - before
@@ -484,7 +494,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if capacity["capacity"] > 0:
             latency = await measure_latency(stack, capacity["capacity"] / 2, latency_groups)
             latency_offers = latency.pop("latency_offers")
-            await wait_consumed([OFFER_PUBLISHED, MATCH_FOUND], args.load_timeout, "latency run")
+            await wait_consumed(pipeline, args.load_timeout, "latency run")
             sample = await stored_sample(stack, latency_offers, 100)
             latency["_latency_alerts_stored_sample"] = sample
         else:

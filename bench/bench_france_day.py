@@ -297,9 +297,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     records = [
         {**r, "id": f"{prefix}{r['id']}"} for r in demo_offers(args.offers, referential, now=today)
     ]
-    bodies = [
-        json.dumps(records[i : i + args.batch]).encode() for i in range(0, len(records), args.batch)
-    ]
+    batches = [records[i : i + args.batch] for i in range(0, len(records), args.batch)]
+    bodies = [(len(batch), json.dumps(batch).encode()) for batch in batches]
     starts = await match_found_ends()
     published, ready = [0], asyncio.Event()
     counter = asyncio.create_task(count_published(prefix.encode(), published, ready))

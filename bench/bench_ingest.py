@@ -267,6 +267,8 @@ async def profile_updates(wrk: str, args: argparse.Namespace) -> dict[str, Any]:
             if load["errors"]:
                 raise BenchError(f"profile updates: wrk counted errors {json.dumps(load)}")
             answered = int(load["requests"])
+            if not answered:
+                raise BenchError(f"profile updates: no request answered {json.dumps(load)}")
             finished = await events.when(answered, 300, "profile-updated")
     rate = answered / (finished - began)
     print(

@@ -1,9 +1,11 @@
-"""Builders of valid events, changed field by field in each test, and a small occupation graph."""
+"""Builders of valid events, changed field by field in each test, a small occupation graph, and
+the integration tests' reference data and publisher."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,11 @@ import pytest
 from contracts import OfferPublished, ProfileUpdated
 from recommender.domain.engine import MatchingEngine
 from recommender.domain.occupations import OccupationGraph
+from refdata import Referential, read_referential
+from refdata.testing import write_synthetic_files
+from servicekit.settings import KafkaSettings
+
+from .support import Publisher
 
 LYON = {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83}
 VILLEURBANNE = {"commune_code": "69266", "latitude": 45.77, "longitude": 4.88}  # ~4 km from Lyon
@@ -76,3 +83,16 @@ def graph() -> OccupationGraph:
 @pytest.fixture
 def engine(graph: OccupationGraph) -> MatchingEngine:
     return MatchingEngine(graph, min_score=0.5, capacity=4)
+
+
+@pytest.fixture
+def referential(tmp_path: Path) -> Referential:
+    return read_referential(write_synthetic_files(tmp_path))
+
+
+@pytest.fixture
+async def publisher(kafka: KafkaSettings) -> AsyncIterator[Publisher]:
+    publisher = Publisher(kafka)
+    await publisher.broker.start()
+    yield publisher
+    await publisher.broker.stop()

@@ -2,7 +2,6 @@
 
 import io
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,14 +23,13 @@ from recommender.config import Settings
 from recommender.feedback import record_feedback
 from recommender.rebuild import run
 from recommender.service import Recommender
-from refdata import Referential, read_referential
-from refdata.testing import write_synthetic_files
+from refdata import Referential
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
 from servicekit.testing import eventually, read_records
 
 from .conftest import GRENOBLE, OfferBuilder, ProfileBuilder
-from .test_recommender_integration import Publisher, recommender_of, running
+from .support import Publisher, recommender_of, running, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -39,21 +37,9 @@ ANNOUNCED = (MATCH_FOUND, MATCH_WITHDRAWN, FEEDBACK_RECORDED)
 
 
 @pytest.fixture
-def referential(tmp_path: Path) -> Referential:
-    return read_referential(write_synthetic_files(tmp_path))
-
-
-@pytest.fixture
 def settings(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> Settings:
     # Caps that never bind: the suggestions then do not depend on the order events came in.
-    return Settings(
-        kafka=kafka,
-        mongo=mongo,
-        database=f"test_{run_id}",
-        group_id=f"recommender{kafka.topic_suffix}",
-        alerts_per_position=1000,
-        max_alerts_per_offer=1000,
-    )
+    return settings_for(kafka, mongo, run_id, alerts_per_position=1000, max_alerts_per_offer=1000)
 
 
 async def state_of(recommender: Recommender) -> dict[str, Any]:

@@ -1,14 +1,11 @@
 """The recommender against the real Kafka broker and FerretDB."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from contracts import (
@@ -20,58 +17,32 @@ from contracts import (
     OFFER_PUBLISHED,
     PROFILE_DELETED,
     PROFILE_UPDATED,
-    EventPayload,
     FeedbackRecorded,
     MatchFound,
     MatchWithdrawn,
     OfferClosed,
-    OfferPublished,
     ProfileDeleted,
-    ProfileUpdated,
     decode,
     encode,
     new_envelope,
-    topic_name,
 )
 from recommender import reads
 from recommender.config import Settings
-from recommender.main import create_app
-from recommender.service import Recommender
-from refdata import Referential, read_referential
-from refdata.testing import write_synthetic_files
+from refdata import Referential
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
-from servicekit.broker import make_broker
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
 from servicekit.testing import eventually, header, read_records
 
+from .conftest import OfferBuilder, ProfileBuilder
+from .support import Publisher, recommender_of, running, settings_for
+
 pytestmark = pytest.mark.integration
-
-ProfileBuilder = Callable[..., ProfileUpdated]
-OfferBuilder = Callable[..., OfferPublished]
-
-
-@pytest.fixture
-def referential(tmp_path: Path) -> Referential:
-    return read_referential(write_synthetic_files(tmp_path))
 
 
 @pytest.fixture
 def settings(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> Settings:
-    return Settings(
-        kafka=kafka,
-        mongo=mongo,
-        database=f"test_{run_id}",
-        group_id=f"recommender{kafka.topic_suffix}",
-        alerts_per_position=2,
-    )
-
-
-@asynccontextmanager
-async def running(settings: Settings, referential: Referential) -> AsyncIterator[FastAPI]:
-    app = create_app(settings, referential)
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
-        yield app
+    return settings_for(kafka, mongo, run_id, alerts_per_position=2)
 
 
 @pytest.fixture
@@ -96,31 +67,6 @@ def as_(sub: str, role: Role) -> dict[str, str]:
 
 
 OPERATOR = as_("op-1", Role.OPERATOR)
-
-
-class Publisher:
-    def __init__(self, kafka: KafkaSettings) -> None:
-        self.kafka = kafka
-        self.broker = make_broker(kafka, "test")
-
-    async def send(self, payload: EventPayload, topic: str, raw: bytes | None = None) -> bytes:
-        body = raw if raw is not None else encode(new_envelope(payload, producer="test"))
-        await self.broker.publish(
-            body, topic_name(topic, self.kafka.topic_suffix), key=payload.aggregate_id().encode()
-        )
-        return body
-
-
-@pytest.fixture
-async def publisher(kafka: KafkaSettings) -> AsyncIterator[Publisher]:
-    publisher = Publisher(kafka)
-    await publisher.broker.start()
-    yield publisher
-    await publisher.broker.stop()
-
-
-def recommender_of(app: FastAPI) -> Recommender:
-    return app.state.recommender  # type: ignore[no-any-return]
 
 
 async def matches_count(app: FastAPI, seeker_id: str) -> int:

@@ -8,8 +8,6 @@ holds only the seekers of the partitions it owns.
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -21,54 +19,30 @@ from contracts import (
     OFFER_PUBLISHED,
     PROFILE_UPDATED,
     MatchFound,
-    OfferPublished,
-    ProfileUpdated,
     decode,
     topic_name,
 )
 from recommender.config import Settings
 from recommender.main import create_app
 from recommender.service import Recommender
-from refdata import Referential, read_referential
-from refdata.testing import write_synthetic_files
+from refdata import Referential
 from servicekit.settings import KafkaSettings, MongoSettings
 from servicekit.testing import eventually
 
-from .test_recommender_integration import Publisher
+from .conftest import GRENOBLE, OfferBuilder, ProfileBuilder
+from .support import Publisher, settings_for
 
 pytestmark = pytest.mark.integration
 
-ProfileBuilder = Callable[..., ProfileUpdated]
-OfferBuilder = Callable[..., OfferPublished]
-GRENOBLE = {"commune_code": "38185", "latitude": 45.19, "longitude": 5.72}  # out of every radius
 PARTITIONS = {0, 1, 2}
-
-
-@pytest.fixture
-def referential(tmp_path: Path) -> Referential:
-    return read_referential(write_synthetic_files(tmp_path))
 
 
 @pytest.fixture
 def settings(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> Settings:
     # Caps high enough that every fitting pair is a match: the expected set is then known.
-    return Settings(
-        kafka=kafka,
-        mongo=mongo,
-        database=f"test_{run_id}",
-        group_id=f"recommender{kafka.topic_suffix}",
-        alerts_per_position=1000,
-        max_alerts_per_offer=1000,
-        top_k=100,
+    return settings_for(
+        kafka, mongo, run_id, alerts_per_position=1000, max_alerts_per_offer=1000, top_k=100
     )
-
-
-@pytest.fixture
-async def publisher(kafka: KafkaSettings) -> AsyncIterator[Publisher]:
-    publisher = Publisher(kafka)
-    await publisher.broker.start()
-    yield publisher
-    await publisher.broker.stop()
 
 
 class Replica:

@@ -15,12 +15,20 @@ class Batches(BaseSettings):
         ge=1,
         le=1000,
         description=(
-            "Offer events (published, closed) per batch. Each offer may change tens of seekers: "
-            "a bounded batch finishes within a stop's grace period."
+            "Offer events (published, closed) per batch. Each offer may change tens of seekers."
         ),
     )
     wait_ms: int = Field(
         default=100, ge=1, le=5000, description="How long a poll waits for a batch to fill."
+    )
+    slice_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=5,
+        description=(
+            "About how long a part of a batch is computed before its effect is written: a stop "
+            "waits at most for the part in hand."
+        ),
     )
 
 

@@ -3,12 +3,12 @@
 Replicas share profile-updated through one consumer group: each holds the seekers of the
 partitions it owns. Every replica reads every offer and every erasure, in a group of its own.
 A batch's records are decoded one by one (a poison record goes to the dead letters, the others
-are handled), the batch is handled as a whole, then committed.
+are handled), handled in slices of bounded time (slices.py), then committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
@@ -31,6 +31,7 @@ from contracts import (
 from recommender import erasure, matching, offers, ownership
 from recommender.config import Batches
 from recommender.service import Recommender
+from recommender.slices import Decoded, Pace, in_slices
 from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber
 
 P = TypeVar("P", ProfileUpdated, ProfileDeleted, OfferPublished, OfferClosed)
@@ -95,18 +96,20 @@ def subscribe(
     def broadcast(base: str, max_records: int) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
         return batched(base, max_records, broadcast_group(group_id, replica_id, base))
 
-    async def decoded(
-        message: KafkaMessage, payload_type: type[P]
-    ) -> tuple[list[Envelope[P]], list[int]]:
-        """A batch's records decoded, with their partitions; poison goes to the dead letters."""
-        events, partitions = [], []
-        for record in message.raw_message:
+    async def decoded(message: KafkaMessage, payload_type: type[P]) -> list[Decoded[Envelope[P]]]:
+        """A batch's records decoded one by one; poison goes to the dead letters."""
+        found = []
+        for position, record in enumerate(message.raw_message):
             try:
-                events.append(decode(record.value, payload_type))
-                partitions.append(record.partition)
+                found.append(Decoded(decode(record.value, payload_type), record, position))
             except POISON_ERRORS as error:
                 await dead_letters.send(record, poison_reason(record, error), "poison")
-        return events, partitions
+        return found
+
+    def stopping() -> bool:
+        return recommender.stopping
+
+    profiles_pace = Pace(batches.slice_s, batches.profiles)
 
     @batched(
         PROFILE_UPDATED,
@@ -115,24 +118,44 @@ def subscribe(
         listener=SeekerOwnership(recommender, profiles_topic),
     )
     async def recompute_matches_on_profiles_updated(message: KafkaMessage) -> None:
-        events, partitions = await decoded(message, ProfileUpdated)
-        if events:
-            await matching.recompute_matches_on_profiles_updated(recommender, events, partitions)
+        async def handle(part: Sequence[Decoded[Envelope[ProfileUpdated]]]) -> None:
+            await matching.recompute_matches_on_profiles_updated(
+                recommender, events_of(part), [d.record.partition for d in part]
+            )
+
+        events = await decoded(message, ProfileUpdated)
+        await in_slices(message, events, handle, profiles_pace, stopping)
+
+    erasures_pace = Pace(batches.slice_s, batches.profiles)
 
     @broadcast(PROFILE_DELETED, batches.profiles)
     async def forget_seekers_on_profiles_deleted(message: KafkaMessage) -> None:
-        events, _ = await decoded(message, ProfileDeleted)
-        if events:
-            await erasure.forget_seekers_on_profiles_deleted(recommender, events, sweep)
+        async def handle(part: Sequence[Decoded[Envelope[ProfileDeleted]]]) -> None:
+            await erasure.forget_seekers_on_profiles_deleted(recommender, events_of(part), sweep)
+
+        events = await decoded(message, ProfileDeleted)
+        await in_slices(message, events, handle, erasures_pace, stopping)
+
+    published_pace = Pace(batches.slice_s, batches.offers)
 
     @broadcast(OFFER_PUBLISHED, batches.offers)
     async def match_seekers_on_offers_published(message: KafkaMessage) -> None:
-        events, _ = await decoded(message, OfferPublished)
-        if events:
-            await offers.match_seekers_on_offers_published(recommender, events)
+        async def handle(part: Sequence[Decoded[Envelope[OfferPublished]]]) -> None:
+            await offers.match_seekers_on_offers_published(recommender, events_of(part))
+
+        events = await decoded(message, OfferPublished)
+        await in_slices(message, events, handle, published_pace, stopping)
+
+    closed_pace = Pace(batches.slice_s, batches.offers)
 
     @broadcast(OFFER_CLOSED, batches.offers)
     async def withdraw_matches_on_offers_closed(message: KafkaMessage) -> None:
-        events, _ = await decoded(message, OfferClosed)
-        if events:
-            await offers.withdraw_matches_on_offers_closed(recommender, events)
+        async def handle(part: Sequence[Decoded[Envelope[OfferClosed]]]) -> None:
+            await offers.withdraw_matches_on_offers_closed(recommender, events_of(part))
+
+        events = await decoded(message, OfferClosed)
+        await in_slices(message, events, handle, closed_pace, stopping)
+
+
+def events_of(part: Sequence[Decoded[Envelope[P]]]) -> list[Envelope[P]]:
+    return [d.event for d in part]

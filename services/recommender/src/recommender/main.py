@@ -16,6 +16,7 @@ from recommender.erasure import ErasureSweep
 from recommender.ownership import load_offers
 from recommender.repositories import open_repositories
 from recommender.service import Recommender
+from recommender.slices import StopIsNoError
 from refdata import Referential, get_referential
 from servicekit.app import create_service_app, kafka_check, mongo_check
 from servicekit.broker import make_broker
@@ -37,6 +38,7 @@ def build_engine(settings: Settings, referential: Referential) -> MatchingEngine
 def create_app(settings: Settings | None = None, referential: Referential | None = None) -> FastAPI:
     settings = settings or Settings()
     broker = make_broker(settings.kafka, "recommender")
+    logging.getLogger("recommender.kafka").addFilter(StopIsNoError())  # the broker's logger
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

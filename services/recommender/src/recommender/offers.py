@@ -9,6 +9,7 @@ match already stored and publishes nothing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -100,6 +101,7 @@ async def _propose(
         asked: list[tuple[OfferMatching, Candidate, bool]] = []
         for matching in going:
             if matching.candidates is None:
+                await asyncio.sleep(0)  # ranking takes the CPU: requests are served in between
                 matching.candidates = iter(engine.rank_seekers(matching.offer))
             needed = matching.cap - len(matching.matched)
             while needed > 0:

@@ -1,0 +1,55 @@
+"""Helpers of the integration tests: the service in its lifespan, a publisher of events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from contracts import EventPayload, encode, new_envelope, topic_name
+from recommender.config import Settings
+from recommender.main import create_app
+from recommender.service import Recommender
+from refdata import Referential
+from servicekit.broker import make_broker
+from servicekit.settings import KafkaSettings, MongoSettings
+
+
+def settings_for(
+    kafka: KafkaSettings, mongo: MongoSettings, run_id: str, **changes: Any
+) -> Settings:
+    """The test's own topics, database and consumer groups."""
+    return Settings(
+        kafka=kafka,
+        mongo=mongo,
+        database=f"test_{run_id}",
+        group_id=f"recommender{kafka.topic_suffix}",
+        **changes,
+    )
+
+
+@asynccontextmanager
+async def running(settings: Settings, referential: Referential) -> AsyncIterator[FastAPI]:
+    app = create_app(settings, referential)
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
+        yield app
+
+
+def recommender_of(app: FastAPI) -> Recommender:
+    return app.state.recommender  # type: ignore[no-any-return]
+
+
+class Publisher:
+    def __init__(self, kafka: KafkaSettings) -> None:
+        self.kafka = kafka
+        self.broker = make_broker(kafka, "test")
+
+    async def send(self, payload: EventPayload, topic: str, raw: bytes | None = None) -> bytes:
+        body = raw if raw is not None else encode(new_envelope(payload, producer="test"))
+        await self.broker.publish(
+            body, topic_name(topic, self.kafka.topic_suffix), key=payload.aggregate_id().encode()
+        )
+        return body
