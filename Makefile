@@ -70,7 +70,7 @@ bench-ingest: bootstrap bench-tools ## Profile updates and offer imports per sec
 bench-match: bootstrap ## Matching cost per new offer at 1,000,000 seekers, against a brute-force scan
 	@$(STACK) with-infra -- $(RUN) python bench/bench_match.py --seekers 1000000 --offers 2000 --bruteforce-offers 30 --profile-events 20000 $(BENCH_ARGS)
 
-bench-gateway: bootstrap ## Authenticated requests per second through the gateway, and p99 at 500 req/s
+bench-gateway: bootstrap ## The gateway against a bare relay to the recommender: throughput, CPU, p99 (--record: docs)
 	@$(BENCH) bench_gateway.py $(BENCH_ARGS)
 
 bench-store: bootstrap ## What the store alone can do: the ceiling under the throughput targets

@@ -1,9 +1,13 @@
 """Fixtures shared by every test package: isolated topics and databases on the real stack."""
 
+import os
 from collections.abc import AsyncIterator
 
 import pytest
 from pymongo import AsyncMongoClient
+
+# Services record no span without an exporter; the traces tests read spans from memory.
+os.environ.setdefault("OTEL_TRACES_SAMPLER", "always_on")
 
 from servicekit.settings import KafkaSettings, MongoSettings
 from servicekit.testing import isolated_topics, mongo_settings, new_run_id

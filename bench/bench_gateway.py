@@ -1,32 +1,27 @@
-"""Authenticated `GET /v1/me/recommendations` through the gateway, against a bare FastAPI endpoint.
+"""The gateway's cost per request: authenticated `GET /v1/me/recommendations` through the gateway,
+against a bare relay to the same recommender endpoint, in interleaved rounds of the same run.
 
 Runs against the running stack (`make bench-gateway` starts it when it is not running):
 
 1. Set-up, through the gateway only: an employer publishes a few offers, N seekers write their
-   profile (each signed in with the development issuer, `POST /v1/auth/dev-token`), and the bench
-   waits until every seeker's suggestions are non-empty. It erases them and closes the offers at
-   the end.
-2. Load, from a separate process (asyncio on uvloop, raw HTTP/1.1 keep-alive: a lean client, so
-   that the load generator takes little of the machine):
-   - req_per_s: closed loop, C connections sending back to back for D seconds;
-   - p99_ms_at_500: open loop at a fixed 500 requests/s for D seconds; sends are scheduled by the
-     wall clock and each latency runs from the scheduled send time, so that queueing in front of a
-     slow server is counted, not hidden (no coordinated omission).
-   Requests take the seekers' tokens in turn and connections come from several loopback addresses,
-   as traffic from many phones would: the gateway's rate limits (per token, per address) stay in
-   the path without firing. Every response must be a 200 with a non-empty list of suggestions
-   (checked on each response, parsed in full on one in 100); anything else counts as an error.
-3. Baseline: a bare FastAPI app with one JSON endpoint, served by uvicorn with the gateway's own
-   server options, measured by the same generator in the same rounds, interleaved with the
-   gateway's. Figures are medians over the rounds; ratio = req_per_s / baseline_req_per_s.
-4. Floor, in the same rounds: a bare FastAPI endpoint that relays each request with one pooled
-   httpx client to the baseline server (no token check, no limits). It is the least any gateway in
-   front of a service can cost with FastAPI and httpx on this machine (`_floor_*` figures).
+   profile (each signed in with the development issuer) and the bench waits until their
+   suggestions are there. It erases them and closes the offers at the end.
+2. The relay: a bare FastAPI endpoint served by uvicorn with the gateway's own server options,
+   forwarding `GET /seekers/{id}/recommendations` to the recommender with one pooled httpx client
+   on the gateway's transport, the caller's internal token passed as it is: no authentication,
+   no limits, no tracing. What any gateway on this stack costs at least.
+3. Each round, from a separate load process (raw HTTP/1.1 keep-alive, uvloop): closed loop on the
+   gateway, then on the relay (C connections for D seconds; CPU time of the front process and of
+   the recommender read from /proc before and after), then an open loop on the gateway at half
+   the relay's capacity measured in that round (latency from the scheduled send time: no
+   coordinated omission). Figures are medians over the rounds.
 
-    make bench-gateway
-    make bench-gateway BENCH_ARGS=--record          # and records docs/benchmarks.md
-    .venv/bin/python bench/bench_gateway.py --rounds 1 --duration 5   # a quick look (from bench/)
-The last line printed is one JSON object with the figures.
+    make bench-gateway                                   # prints the figures
+    .venv/bin/python bench/bench_gateway.py --rounds 1 --duration 2    # a quick look
+    make bench-gateway BENCH_ARGS=--record               # also writes docs/benchmarks.md
+
+The last line printed is one JSON object: ratio (gateway ÷ relay req/s, target ≥ 0.7),
+cpu_ratio (gateway ÷ relay CPU ms per request, target ≤ 1.5), p99_ms_at_half (target ≤ 50).
 """
 
 from __future__ import annotations
@@ -50,10 +45,13 @@ from pathlib import Path
 from typing import Any
 
 from common import add_record_option, command_line, percentile, record
+from fastapi import Request, Response  # the relay's endpoint resolves its annotations here
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-GATEWAY_PIDFILE = REPO / ".local" / "run" / "gateway.pid"
+RUN_DIR = Path(os.environ.get("TREMPLIN_LOCAL_DIR") or REPO / ".local") / "run"
+GATEWAY_PIDFILE = RUN_DIR / "gateway.pid"
+RECOMMENDER_PIDFILE = RUN_DIR / "recommender.pid"
 RECOMMENDATIONS = "/v1/me/recommendations"
 BASELINE_PATH = "/json"
 SOURCES = 16  # loopback addresses the connections come from (127.0.0.2 and on)
@@ -62,36 +60,18 @@ SOURCES = 16  # loopback addresses the connections come from (127.0.0.2 and on)
 # ------------------------------------------------------------------------------------------------
 # The baseline: what a bare FastAPI endpoint costs on this machine.
 # ------------------------------------------------------------------------------------------------
-def baseline_app() -> Any:
-    """`uvicorn --factory bench_gateway:baseline_app`: one JSON endpoint and nothing else."""
-    import logging
-
-    from fastapi import FastAPI
-
-    # As the services do (servicekit.logs): no access log line per request.
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    app = FastAPI()
-
-    @app.get(BASELINE_PATH)
-    async def hello() -> dict[str, str]:
-        return {"message": "Hello, World!"}
-
-    return app
-
-
 def relay_app() -> Any:
-    """`uvicorn --factory bench_gateway:relay_app`: the floor of any gateway built on this stack.
+    """`uvicorn --factory bench_gateway:relay_app`: the floor of any gateway on this stack.
 
-    One FastAPI endpoint that forwards each request with one pooled httpx client, on the same
-    aiohttp transport as the gateway's, to the baseline server (`BENCH_RELAY_UPSTREAM`) and
-    returns its bytes: no token check, no rate limit, no routing table; two bare FastAPI hops and
-    one httpx call, which the gateway cannot go below.
+    Forwards `GET /seekers/{id}/recommendations` to the recommender (`BENCH_RELAY_UPSTREAM`) with
+    one pooled httpx client on the gateway's transport, the caller's internal token as it is, and
+    returns its bytes: no authentication, no limits, no tracing.
     """
     import logging
     from contextlib import asynccontextmanager
 
     import httpx
-    from fastapi import FastAPI, Response
+    from fastapi import FastAPI
     from httpx_aiohttp import AiohttpTransport
 
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
@@ -107,12 +87,25 @@ def relay_app() -> Any:
 
     app = FastAPI(lifespan=lifespan)
 
-    @app.get(BASELINE_PATH)
-    async def relay() -> Response:
-        answer = await client.get(BASELINE_PATH)
+    @app.get("/seekers/{seeker_id}/recommendations")
+    async def relay(seeker_id: str, request: Request) -> Response:
+        answer = await client.get(
+            f"/seekers/{seeker_id}/recommendations",
+            headers={"Authorization": request.headers.get("authorization", "")},
+        )
         return Response(answer.content, answer.status_code, media_type="application/json")
 
     return app
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pid_of(pidfile: Path) -> int:
+    return int(pidfile.read_text().split()[0])
 
 
 def gateway_server_options() -> list[str]:
@@ -145,9 +138,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def baseline_server(
-    options: list[str], factory: str = "baseline_app", env: dict[str, str] | None = None
-) -> Any:
+def baseline_server(options: list[str], factory: str, env: dict[str, str] | None = None) -> Any:
     port = free_port()
     uvicorn = Path(sys.executable).with_name("uvicorn")
     command = [
@@ -181,7 +172,7 @@ def baseline_server(
                     error = process.stderr.read().decode() if process.stderr else ""
                     raise RuntimeError(f"the baseline server did not start: {error}") from None
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         try:
@@ -276,11 +267,11 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
     host, port = spec["host"], int(spec["port"])
     requests = [
         (
-            f"GET {spec['path']} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
             + (f"Authorization: Bearer {token}\r\n" if token else "")
             + "\r\n"
         ).encode()
-        for token in spec["tokens"] or [""]
+        for path, token in spec["requests"]
     ]
     sources = spec["sources"] or [None]
     connections = [
@@ -403,7 +394,7 @@ class World:
     seeker_tokens: dict[str, str]
     employer_token: str
     offer_ids: list[str]
-    loaded: list[str] = field(default_factory=list)  # tokens of the seekers with suggestions
+    loaded: list[tuple[str, str]] = field(default_factory=list)  # seekers with suggestions
 
 
 def profile(n: int) -> dict[str, Any]:
@@ -500,7 +491,7 @@ async def set_up(gateway: str, seekers: int, timeout_s: float) -> World:
         if waiting:
             print(f"  WARNING: {len(waiting)} seekers without suggestions after {timeout_s:.0f} s:")
             print("  the load uses only the others")
-        world.loaded = [tokens[sub] for sub in sorted(tokens) if sub not in waiting]
+        world.loaded = [(sub, tokens[sub]) for sub in sorted(tokens) if sub not in waiting]
         return world
 
 
@@ -521,97 +512,101 @@ async def clean_up(gateway: str, world: World) -> None:
 # ------------------------------------------------------------------------------------------------
 # The rounds.
 # ------------------------------------------------------------------------------------------------
-def spec_for(
-    url: str, path: str, tokens: list[str], check: str, **load_options: Any
-) -> dict[str, Any]:
+def spec_for(url: str, requests: list[tuple[str, str]], **load_options: Any) -> dict[str, Any]:
     host, _, port = url.removeprefix("http://").rstrip("/").partition(":")
     return {
         "host": host,
         "port": int(port or 80),
-        "path": path,
-        "tokens": tokens,
-        "check": check,
+        "requests": requests,
+        "check": "suggestions",
         "sources": [f"127.0.0.{2 + n}" for n in range(SOURCES)] if host == "127.0.0.1" else [],
         "timeout_s": 10,
         **load_options,
     }
 
 
-def measure(args: argparse.Namespace, tokens: list[str]) -> dict[str, Any]:
+def internal_tokens(seekers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What the relay's callers send: the internal token the gateway would, for each seeker."""
+    from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+
+    settings = InternalAuthSettings(token_ttl_s=6 * 3600)  # the services' secret, a long life
+    return [
+        (
+            f"/seekers/{sub}/recommendations",
+            issue_internal_token(Principal(sub=sub, role=Role.SEEKER), settings),
+        )
+        for sub, _ in seekers
+    ]
+
+
+def closed_run(spec: dict[str, Any], front: int, recommender: int) -> dict[str, Any]:
+    """A closed-loop run, with the CPU time per request of the front process and the recommender."""
+    before = cpu_seconds(front), cpu_seconds(recommender)
+    result = run_load_process(spec)
+    after = cpu_seconds(front), cpu_seconds(recommender)
+    done = max(1, result["ok"] + result["errors"])
+    result["cpu_ms_per_req"] = round((after[0] - before[0]) * 1000 / done, 3)
+    result["recommender_cpu_ms_per_req"] = round((after[1] - before[1]) * 1000 / done, 3)
+    return result
+
+
+def measure(args: argparse.Namespace, seekers: list[tuple[str, str]]) -> dict[str, Any]:
     options = gateway_server_options()
-    print(f"  uvicorn options of the gateway, used for the baseline too: {options or 'defaults'}")
+    print(f"  uvicorn options of the gateway, used for the relay too: {options or 'defaults'}")
+    gateway_requests = [(RECOMMENDATIONS, token) for _, token in seekers]
+    relay_requests = internal_tokens(seekers)
+    gateway_pid, recommender_pid = pid_of(GATEWAY_PIDFILE), pid_of(RECOMMENDER_PIDFILE)
+    recommender_url = os.environ.get("TREMPLIN_RECOMMENDER_URL", "http://127.0.0.1:8003")
     closed = {"mode": "closed", "connections": args.connections, "warmup_s": 1.0}
-    opened = {"mode": "open", "rate": args.rate, "connections": 64, "warmup_s": 1.0}
-    runs: dict[str, list[dict[str, Any]]] = {
-        "gateway": [],
-        "baseline": [],
-        "gateway_open": [],
-        "baseline_open": [],
-        "floor": [],
-        "floor_open": [],
-    }
-    with (
-        baseline_server(options) as baseline,
-        baseline_server(options, "relay_app", {"BENCH_RELAY_UPSTREAM": baseline}) as floor,
-    ):
+    runs: dict[str, list[dict[str, Any]]] = {"gateway": [], "relay": [], "gateway_half": []}
+    env = {"BENCH_RELAY_UPSTREAM": recommender_url}
+    with baseline_server(options, "relay_app", env) as (relay, relay_pid):
         for n in range(args.rounds):
-            for name, spec in (
-                (
-                    "gateway",
-                    spec_for(args.gateway, RECOMMENDATIONS, tokens, "suggestions", **closed),
-                ),
-                ("baseline", spec_for(baseline, BASELINE_PATH, [], "json", **closed)),
-                (
-                    "gateway_open",
-                    spec_for(args.gateway, RECOMMENDATIONS, tokens, "suggestions", **opened),
-                ),
-                ("baseline_open", spec_for(baseline, BASELINE_PATH, [], "json", **opened)),
-                ("floor", spec_for(floor, BASELINE_PATH, [], "json", **closed)),
-                ("floor_open", spec_for(floor, BASELINE_PATH, [], "json", **opened)),
+            for name, url, requests, front in (
+                ("gateway", args.gateway, gateway_requests, gateway_pid),
+                ("relay", relay, relay_requests, relay_pid),
             ):
-                result = run_load_process({**spec, "duration_s": args.duration})
-                runs[name].append(result)
-                print(f"  round {n + 1} {name:<14} {json.dumps(result)}", flush=True)
+                spec = spec_for(url, requests, **closed, duration_s=args.duration)
+                runs[name].append(closed_run(spec, front, recommender_pid))
+                print(f"  round {n + 1} {name:<12} {json.dumps(runs[name][-1])}", flush=True)
+            half = max(1.0, runs["relay"][-1]["req_per_s"] / 2)
+            opened = {"mode": "open", "rate": half, "connections": 64, "warmup_s": 1.0}
+            spec = spec_for(args.gateway, gateway_requests, **opened, duration_s=args.duration)
+            runs["gateway_half"].append(run_load_process(spec))
+            print(f"  round {n + 1} gateway@{half:.0f}/s {json.dumps(runs['gateway_half'][-1])}")
 
     def median(name: str, key: str) -> float:
-        return round(statistics.median(float(r[key]) for r in runs[name]), 1)
+        return round(statistics.median(float(r[key]) for r in runs[name]), 3)
 
-    req_per_s, baseline_req_per_s = median("gateway", "req_per_s"), median("baseline", "req_per_s")
-    errors = sum(r["errors"] for name in ("gateway", "gateway_open") for r in runs[name])
+    gateway_rate, relay_rate = median("gateway", "req_per_s"), median("relay", "req_per_s")
+    gateway_cpu, relay_cpu = median("gateway", "cpu_ms_per_req"), median("relay", "cpu_ms_per_req")
+    errors = sum(r["errors"] for name in runs for r in runs[name])
     return {
-        "req_per_s": req_per_s,
-        "p99_ms_at_500": median("gateway_open", "p99_ms"),
-        "baseline_req_per_s": baseline_req_per_s,
-        "ratio": round(req_per_s / baseline_req_per_s, 3) if baseline_req_per_s else float("nan"),
+        "ratio": round(gateway_rate / relay_rate, 3) if relay_rate else float("nan"),
+        "cpu_ratio": round(gateway_cpu / relay_cpu, 3) if relay_cpu else float("nan"),
+        "p99_ms_at_half": median("gateway_half", "p99_ms"),
+        "req_per_s": gateway_rate,
+        "relay_req_per_s": relay_rate,
+        "cpu_ms_per_req": gateway_cpu,
+        "relay_cpu_ms_per_req": relay_cpu,
         "errors": errors,
-        "_p50_ms_at_500": median("gateway_open", "p50_ms"),
-        "_baseline_p99_ms_at_500": median("baseline_open", "p99_ms"),
-        "_floor_req_per_s": median("floor", "req_per_s"),
-        "_floor_p99_ms_at_500": median("floor_open", "p99_ms"),
-        "_ratio_to_floor": round(req_per_s / median("floor", "req_per_s"), 3)
-        if median("floor", "req_per_s")
-        else float("nan"),
-        "_closed_loop_p99_ms": median("gateway", "p99_ms"),
-        "_baseline_errors": sum(
-            r["errors"]
-            for n in ("baseline", "baseline_open", "floor", "floor_open")
-            for r in runs[n]
-        ),
+        "_half_rate_per_s": [
+            r["rate"] for r in [{"rate": x["req_per_s"] / 2} for x in runs["relay"]]
+        ],
+        "_p50_ms_at_half": median("gateway_half", "p50_ms"),
+        "_recommender_cpu_ms_per_req_via_gateway": median("gateway", "recommender_cpu_ms_per_req"),
+        "_recommender_cpu_ms_per_req_via_relay": median("relay", "recommender_cpu_ms_per_req"),
         "_error_kinds": dict(
-            sum(
-                (Counter(r["error_kinds"]) for n in ("gateway", "gateway_open") for r in runs[n]),
-                Counter(),
-            )
+            sum((Counter(r["error_kinds"]) for name in runs for r in runs[name]), Counter())
         ),
         "_rounds": args.rounds,
         "_duration_s": args.duration,
         "_connections": args.connections,
-        "_seekers": len(tokens),
+        "_seekers": len(seekers),
         "_server_options": options,
         "_per_round_req_per_s": [r["req_per_s"] for r in runs["gateway"]],
-        "_per_round_baseline_req_per_s": [r["req_per_s"] for r in runs["baseline"]],
-        "_per_round_floor_req_per_s": [r["req_per_s"] for r in runs["floor"]],
-        "_per_round_p99_ms_at_500": [r["p99_ms"] for r in runs["gateway_open"]],
+        "_per_round_relay_req_per_s": [r["req_per_s"] for r in runs["relay"]],
+        "_per_round_p99_ms_at_half": [r["p99_ms"] for r in runs["gateway_half"]],
     }
 
 
@@ -624,7 +619,6 @@ def main() -> None:
     parser.add_argument("--gateway", default=os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000"))
     parser.add_argument("--seekers", type=int, default=60, help="Seekers, one token each.")
     parser.add_argument("--connections", type=int, default=32, help="Closed-loop connections.")
-    parser.add_argument("--rate", type=float, default=500.0, help="Open-loop requests/s.")
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per measurement.")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--setup-timeout", type=float, default=120.0)

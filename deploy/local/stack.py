@@ -16,7 +16,9 @@ Everything at run time lives under ``<repo>/.local`` (or ``$TREMPLIN_LOCAL_DIR``
 ``run/<name>.pid``.
 
 Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), FERRETDB_PORT (27017),
-TREMPLIN_LOCAL_DIR (.local), TOPIC_PARTITIONS (6, passed to the topics hook),
+SERVICE_PORT_BASE (8000: the gateway's port, the other services' follow; the services and CMD of
+``with-infra`` get the matching *_URL variables), TREMPLIN_LOCAL_DIR (.local),
+TOPIC_PARTITIONS (6, passed to the topics hook),
 KAFKA_LOG_LEVEL (WARN), FERRETDB_LOG_LEVEL (warn), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
 JAVA_HOME (java from PATH otherwise).
 
@@ -47,15 +49,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # --------------------------------------------------------------------------------------
-# The Python services: (name, ASGI app, port). The one place to edit.
+# The Python services: (name, ASGI app, port offset from SERVICE_PORT_BASE). The one place to edit.
 # --------------------------------------------------------------------------------------
 SERVICES: list[tuple[str, str, int]] = [
-    ("gateway", "gateway.main:app", 8000),
-    ("profiles", "profiles.main:app", 8001),
-    ("offers", "offers.main:app", 8002),
-    ("recommender", "recommender.main:app", 8003),
-    ("notifier", "notifier.main:app", 8004),
+    ("gateway", "gateway.main:app", 0),
+    ("profiles", "profiles.main:app", 1),
+    ("offers", "offers.main:app", 2),
+    ("recommender", "recommender.main:app", 3),
+    ("notifier", "notifier.main:app", 4),
 ]
+# Who reads the address of which service: the services' own settings, the end-to-end tests and
+# benchmarks (GATEWAY_URL), the operator's CLI (TREMPLIN_<SERVICE>_URL).
+SERVICE_URL_VARIABLES: dict[str, tuple[str, ...]] = {
+    "gateway": ("GATEWAY_URL", "TREMPLIN_GATEWAY_URL"),
+    "profiles": ("GATEWAY_PROFILES_URL", "NOTIFIER_PROFILES_URL", "TREMPLIN_PROFILES_URL"),
+    "offers": ("GATEWAY_OFFERS_URL", "TREMPLIN_OFFERS_URL"),
+    "recommender": ("GATEWAY_RECOMMENDER_URL", "TREMPLIN_RECOMMENDER_URL"),
+    "notifier": ("GATEWAY_NOTIFIER_URL", "TREMPLIN_NOTIFIER_URL"),
+}
 SERVICE_READY_PATH = "/health/ready"
 
 # Time limits (seconds).
@@ -112,6 +123,8 @@ def env_port(name: str, default: int) -> int:
 KAFKA_PORT = env_port("KAFKA_PORT", 9092)
 KAFKA_CONTROLLER_PORT = env_port("KAFKA_CONTROLLER_PORT", 9093)
 FERRETDB_PORT = env_port("FERRETDB_PORT", 27017)
+# A second stack on the same machine (another working tree) moves every service with this.
+SERVICE_PORT_BASE = env_port("SERVICE_PORT_BASE", 8000)
 KAFKA_BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
 MONGO_URL = f"mongodb://127.0.0.1:{FERRETDB_PORT}/"
 
@@ -671,6 +684,7 @@ class Proc:
         env["MONGO_URL"] = MONGO_URL
         # A local run is a development run: the gateway mints tokens for the demo accounts.
         env.setdefault("GATEWAY_DEV_ISSUER", "true")
+        env.update(service_urls())
         if self.kind == "service":
             env["PYTHONUNBUFFERED"] = "1"
         return env
@@ -762,7 +776,19 @@ def infra_procs() -> list[Proc]:
 
 
 def service_procs() -> list[Proc]:
-    return [Proc(name, "service", port, module) for name, module, port in SERVICES]
+    return [
+        Proc(name, "service", SERVICE_PORT_BASE + offset, module)
+        for name, module, offset in SERVICES
+    ]
+
+
+def service_urls() -> dict[str, str]:
+    """The *_URL variables that point every reader at the services of this stack."""
+    return {
+        variable: f"http://127.0.0.1:{SERVICE_PORT_BASE + offset}"
+        for name, _, offset in SERVICES
+        for variable in SERVICE_URL_VARIABLES[name]
+    }
 
 
 def all_procs() -> list[Proc]:
@@ -843,7 +869,7 @@ def check_ports_free(p: Proc) -> None:
         ports.append((KAFKA_CONTROLLER_PORT, "KAFKA_CONTROLLER_PORT"))
     for port, var in ports:
         if port_open(port):
-            how = f"set {var}" if var else "edit SERVICES in deploy/local/stack.py"
+            how = f"set {var or 'SERVICE_PORT_BASE'}"
             raise StackError(
                 f"{p.name}: port {port} is already in use by a process this project did not start "
                 f"(no valid {rel(p.pidfile)}). Stop it (see `ss -ltnp 'sport = :{port}'`) or {how}."
@@ -1324,6 +1350,7 @@ def cmd_with_infra(args) -> int:
         addresses = {p.name: p.address for p in result.started + result.already}
         env["KAFKA_BOOTSTRAP_SERVERS"] = addresses.get("kafka", KAFKA_BOOTSTRAP)
         env["MONGO_URL"] = addresses.get("ferretdb", MONGO_URL)
+        env.update(service_urls())
         try:
             child = subprocess.Popen(cmd, env=env, preexec_fn=_default_signals)
         except OSError as e:

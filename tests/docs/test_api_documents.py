@@ -67,3 +67,10 @@ def test_a_changed_or_missing_document_counts_as_stale(
     (tmp_path / apidocs.ASYNCAPI_FILE).unlink()
 
     assert apidocs.stale(tmp_path, generated) == [apidocs.ASYNCAPI_FILE, changed]
+
+
+def test_the_published_gateway_document_has_no_development_route(
+    generated: dict[str, str],
+) -> None:
+    paths = json.loads(generated[apidocs.openapi_file("gateway")])["paths"]
+    assert not [path for path in paths if path.startswith("/v1/auth/")]

@@ -12,6 +12,11 @@ pytestmark = pytest.mark.e2e
 
 HOST = os.environ.get("STACK_HOST", "127.0.0.1")
 PORTS = {"gateway": 8000, "profiles": 8001, "offers": 8002, "recommender": 8003, "notifier": 8004}
+# The stack's own addresses (stack.py passes them; SERVICE_PORT_BASE moves them).
+URLS = {
+    name: os.environ.get(f"TREMPLIN_{name.upper()}_URL", f"http://{HOST}:{port}")
+    for name, port in PORTS.items()
+}
 EVERY_SERVICE = {"tremplin_http_request_duration_seconds"}
 CONSUMERS = {
     "tremplin_events_processed",
@@ -31,7 +36,7 @@ EXPECTED = {
 
 async def scrape(service: str) -> dict[str, Any]:
     async with httpx.AsyncClient(timeout=10) as client:
-        answer = await client.get(f"http://{HOST}:{PORTS[service]}/metrics")
+        answer = await client.get(f"{URLS[service]}/metrics")
     assert answer.status_code == 200, answer.text
     return {family.name: family for family in text_string_to_metric_families(answer.text)}
 

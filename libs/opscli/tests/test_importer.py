@@ -83,6 +83,14 @@ def test_a_json_array_and_json_lines_read_the_same(tmp_path: Path) -> None:
     assert read_records(array) == read_records(lines) == records
 
 
+def test_the_search_response_of_france_travail_reads_as_saved(tmp_path: Path) -> None:
+    records = [{"id": "1"}, {"id": "2"}]
+    saved = tmp_path / "search.json"
+    saved.write_text(json.dumps({"resultats": records, "filtresPossibles": []}))
+
+    assert read_records(saved) == records
+
+
 @pytest.mark.parametrize(
     ("content", "where"),
     [

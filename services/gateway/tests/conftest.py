@@ -46,6 +46,28 @@ PROFILE = {
 }
 
 
+OFFER = {
+    "id": "o-1",
+    "title": "Agent d'entretien H/F",
+    "rome_code": "K2204",
+    "contract_type": "CDI",
+    "place": {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
+    "created_at": "2026-11-25T10:00:00Z",
+    "updated_at": "2026-11-25T10:00:00Z",
+    "valid_until": "2026-12-25T10:00:00Z",
+    "origin": "employer",
+}
+OFFER_VIEW = {"offer": OFFER, "version": 1, "status": "open"}
+
+
+def offers_answer(path: str, method: str) -> dict[str, Any]:
+    if path == "offers" and method == "GET":
+        return {"total": 1, "page": 1, "page_size": 20, "items": [OFFER_VIEW]}
+    if path == "offers/import":
+        return {"accepted": 1, "updated": 0, "unchanged": 0, "rejected": []}
+    return OFFER_VIEW
+
+
 def fake_upstream() -> FastAPI:
     """Answers like the services would, after checking the internal token's principal."""
     upstream = FastAPI()
@@ -83,6 +105,8 @@ def fake_upstream() -> FastAPI:
             writing = request.method != "GET"
             if writing and who.role is Role.EMPLOYER and OFFER_OWNERS[parts[1]] != who.sub:
                 return JSONResponse({"detail": "not your offer"}, status_code=403)
+        if parts[0] == "offers":
+            return JSONResponse(offers_answer(path, request.method))
         return JSONResponse({"ok": True, "path": path, "by": who.sub})
 
     return upstream

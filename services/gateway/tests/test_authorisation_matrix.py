@@ -37,7 +37,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/v1/caseload/{seeker_id}/counsellor"): {"counsellor_id": "c-1", "reason": "Intake"},
     ("PUT", "/v1/counsellor/preferences"): {"working_hours": {"days": [1, 2, 3, 4]}},
     ("POST", "/v1/counsellor/held-alerts/{alert_id}/approve"): {"note": "Bonne chance !"},
-    ("POST", "/v1/offers"): {"title": "Agent d'entretien"},
+    ("POST", "/v1/offers"): {
+        "title": "Agent d'entretien",
+        "rome_code": "K2204",
+        "contract_type": "CDI",
+        "place": {"commune_code": "69123"},
+    },
     ("PATCH", "/v1/offers/{offer_id}"): {"title": "Agent d'entretien H/F"},
     ("POST", "/v1/offers/{offer_id}/close"): {"reason": "filled"},
     ("POST", "/v1/offers/import"): [{"id": "X"}],

@@ -14,9 +14,10 @@ from jwt.algorithms import RSAAlgorithm
 
 from gateway.config import Mode, Settings
 from gateway.tokens import InvalidTokenError, TokenVerifier
-from servicekit.auth import Role
+from servicekit.auth import InternalAuthSettings, Role
 
 ISSUER = "https://id.example"
+SECRET = InternalAuthSettings(token_secret="a-production-secret-of-32-chars-or-more")
 
 
 class Provider:
@@ -75,7 +76,11 @@ async def test_keys_rotate_without_a_restart(provider: tuple[Provider, str]) -> 
     idp, url = provider
     verifier = TokenVerifier(
         Settings(
-            mode=Mode.PRODUCTION, oidc_issuer=ISSUER, oidc_jwks_url=url, oidc_jwks_cooldown_s=0
+            mode=Mode.PRODUCTION,
+            oidc_issuer=ISSUER,
+            oidc_jwks_url=url,
+            oidc_jwks_cooldown_s=0,
+            internal_auth=SECRET,
         )
     )
     idp.rotate("k1")
@@ -94,10 +99,15 @@ async def test_keys_rotate_without_a_restart(provider: tuple[Provider, str]) -> 
 async def test_production_does_not_trust_the_dev_issuer(provider: tuple[Provider, str]) -> None:
     _, url = provider
     production = TokenVerifier(
-        Settings(mode=Mode.PRODUCTION, oidc_issuer=ISSUER, oidc_jwks_url=url)
+        Settings(mode=Mode.PRODUCTION, oidc_issuer=ISSUER, oidc_jwks_url=url, internal_auth=SECRET)
     )
     development = TokenVerifier(Settings(dev_issuer=True))
     token, _ = development.mint_dev_token("s-1", Role.SEEKER, None)
 
     with pytest.raises(InvalidTokenError, match="not trusted"):
         await production.verify(token)
+
+
+def test_production_refuses_the_development_internal_secret() -> None:
+    with pytest.raises(ValueError, match="INTERNAL_TOKEN_SECRET"):
+        Settings(mode=Mode.PRODUCTION, oidc_issuer=ISSUER, oidc_jwks_url="https://id.example/k")

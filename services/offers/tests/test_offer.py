@@ -60,7 +60,6 @@ def test_given_salary_figures_are_kept(an_offer_in: Builder, reference: Referenc
         ({"rome_code": "K9999"}, "rome_code"),
         ({"place": {"commune_code": "99999"}}, "place.commune_code"),
         ({"place": {"postcode": "00000"}}, "place.postcode"),
-        ({"place": {}}, "place.commune_code"),
         ({"place": {"commune_code": "55138"}}, "place.latitude"),
         ({"valid_until": "2026-11-01T00:00:00Z"}, "valid_until"),
         ({"valid_until": "2027-01-01T00:00:00"}, "valid_until"),
@@ -85,6 +84,7 @@ def test_facts_the_reference_data_refutes_name_their_field(
         ({"languages": [{"code": "english"}]}, "languages"),
         ({"salary": {"min_monthly_eur": 3000, "max_monthly_eur": 2000}}, "salary"),
         ({"place": {"commune_code": "69382", "latitude": 45.0}}, "place"),
+        ({"place": {}}, "place"),
         ({"unknown": 1}, "unknown"),
     ],
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -21,15 +22,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from demo.generate import offers, seekers
 from refdata import get_referential
-from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+from servicekit.auth import InternalAuthSettings, InternalBearer, Principal, Role
 
 OFFER_BATCH = 1000
 
 
-def _operator_headers() -> dict[str, str]:
-    settings = InternalAuthSettings()
-    token = issue_internal_token(Principal(sub="demo-seeder", role=Role.OPERATOR), settings)
-    return {"Authorization": f"Bearer {token}"}
+def operator() -> InternalBearer:
+    """The seeder's credentials, renewed as they age: seeding a million seekers takes long."""
+    return InternalBearer(Principal(sub="demo-seeder", role=Role.OPERATOR), InternalAuthSettings())
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -48,20 +48,30 @@ def _progress() -> Progress:
     )
 
 
+async def put(client: httpx.AsyncClient, path: str, body: Any, attempts: int = 3) -> httpx.Response:
+    """PUT is idempotent: a connection the server closed as the request went out is tried again."""
+    for attempt in range(attempts):
+        try:
+            return await client.put(path, json=body)
+        except httpx.TransportError:
+            if attempt + 1 == attempts:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 async def seed_seekers(url: str, count: int, seed: int, concurrency: int = 32) -> int:
     referential = get_referential()
     failures = 0
     limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        headers = _operator_headers()
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=30, auth=operator()
+    ) as client:
         with _progress() as progress:
             task = progress.add_task("seekers", total=count)
             for batch in _batches(seekers(count, referential, seed), concurrency * 4):
                 responses = await asyncio.gather(
-                    *(
-                        client.put(f"/seekers/{sid}/profile", json=profile, headers=headers)
-                        for sid, profile in batch
-                    )
+                    *(client.put(f"/seekers/{sid}/profile", json=profile) for sid, profile in batch)
                 )
                 for response in responses:
                     if response.status_code >= 400:
@@ -76,15 +86,14 @@ async def seed_seekers(url: str, count: int, seed: int, concurrency: int = 32) -
 async def seed_offers(url: str, count: int, seed: int) -> int:
     referential = get_referential()
     rejected = 0
-    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
-        headers = _operator_headers()
+    async with httpx.AsyncClient(base_url=url, timeout=120, auth=operator()) as client:
         with _progress() as progress:
             task = progress.add_task("offers", total=count)
             # Dated from today (at midnight, so that seeding twice the same day changes nothing):
             # offers dated from a fixed day would expire and be refused as out of date.
             today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
             for batch in _batches(offers(count, referential, seed, now=today), OFFER_BATCH):
-                response = await client.post("/offers/import", json=batch, headers=headers)
+                response = await client.post("/offers/import", json=batch)
                 response.raise_for_status()
                 for problem in response.json().get("rejected", []):
                     rejected += 1
@@ -100,8 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--offers", type=int, default=300, help="how many offers (up to 100,000)")
     parser.add_argument("--seed", type=int, default=42, help="same seed, same data")
-    parser.add_argument("--profiles-url", default="http://127.0.0.1:8001")
-    parser.add_argument("--offers-url", default="http://127.0.0.1:8002")
+    parser.add_argument(
+        "--profiles-url", default=os.environ.get("TREMPLIN_PROFILES_URL", "http://127.0.0.1:8001")
+    )
+    parser.add_argument(
+        "--offers-url", default=os.environ.get("TREMPLIN_OFFERS_URL", "http://127.0.0.1:8002")
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:

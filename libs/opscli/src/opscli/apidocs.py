@@ -40,7 +40,15 @@ def service_settings(service: str) -> Any:
     """Fixed settings, so that the environment never changes a document."""
     config = importlib.import_module(f"{service}.config")
     if service == "gateway":
-        return config.Settings(mode="development", dev_issuer=True)
+        # The document clients are generated from: production's, without development routes.
+        from servicekit.auth import InternalAuthSettings
+
+        return config.Settings(
+            mode="production",
+            oidc_issuer="https://id.example.org/realms/tremplin",
+            oidc_jwks_url="https://id.example.org/realms/tremplin/protocol/openid-connect/certs",
+            internal_auth=InternalAuthSettings(token_secret="documentation-only-" + "x" * 16),
+        )
     return config.Settings()
 
 

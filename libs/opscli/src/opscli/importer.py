@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+from contracts.offer_import import NotRecordsError, parse_records
+from servicekit.auth import InternalAuthSettings, InternalBearer, Principal, Role
 
 OPERATOR = "tremplin-cli"
 
@@ -28,29 +28,16 @@ class ImportTotals:
 
 
 def read_records(path: Path) -> list[Any]:
-    """Records of a JSON array file, or of a JSON-lines file (one record per line)."""
+    """Records of a JSON array, of France Travail's search response as downloaded
+    (`{"resultats": [...]}`), or of JSON lines (one record per line)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ImportFileError(f"{path}: {error}") from None
-    if text.lstrip().startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ImportFileError(
-                f"{path}, line {error.lineno}, column {error.colno}: {error.msg}"
-            ) from None
-        if not isinstance(records, list):
-            raise ImportFileError(f"{path}: expected a JSON array of records")
-        return records
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise ImportFileError(f"{path}, line {number}: {error.msg}") from None
-    return records
+    try:
+        return parse_records(text)
+    except NotRecordsError as error:
+        raise ImportFileError(f"{path}, {error}") from None
 
 
 def batches(records: list[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
@@ -58,9 +45,9 @@ def batches(records: list[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
         yield start, records[start : start + size]
 
 
-def operator_headers(auth: InternalAuthSettings) -> dict[str, str]:
-    token = issue_internal_token(Principal(sub=OPERATOR, role=Role.OPERATOR), auth)
-    return {"Authorization": f"Bearer {token}"}
+def operator(auth: InternalAuthSettings) -> InternalBearer:
+    """The CLI's credentials, signed anew as they age: a big file takes longer than a token."""
+    return InternalBearer(Principal(sub=OPERATOR, role=Role.OPERATOR), auth)
 
 
 def explain(response: httpx.Response) -> str:
@@ -80,9 +67,9 @@ async def import_records(
 ) -> ImportTotals:
     """POST /offers/import batch by batch; rejections are indexed in `records`, from 0."""
     totals = ImportTotals()
+    bearer = operator(auth)
     for start, batch in batches(records, batch_size):
-        # A fresh token per batch: internal tokens live a minute, a big file takes longer.
-        response = await client.post("/offers/import", json=batch, headers=operator_headers(auth))
+        response = await client.post("/offers/import", json=batch, auth=bearer)
         if response.status_code >= 400:
             raise httpx.HTTPStatusError(
                 explain(response), request=response.request, response=response

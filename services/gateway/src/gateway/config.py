@@ -7,6 +7,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from servicekit.auth import InternalAuthSettings
 from servicekit.settings import KafkaSettings, MongoSettings
 
+DEVELOPMENT_SECRET = InternalAuthSettings.model_fields["token_secret"].default
+
 
 class Mode(StrEnum):
     DEVELOPMENT = "development"
@@ -102,6 +104,11 @@ class Settings(BaseSettings):
                 "mints tokens for anyone and must never run in production"
             )
         production = self.mode is Mode.PRODUCTION
+        if production and self.internal_auth.token_secret == DEVELOPMENT_SECRET:
+            raise ValueError(
+                "INTERNAL_TOKEN_SECRET is the development default while GATEWAY_MODE=production: "
+                "set it from a secret shared with the services only"
+            )
         if production and not (self.oidc_issuer and self.oidc_jwks_url):
             raise ValueError(
                 "no way to authenticate in production: set GATEWAY_OIDC_ISSUER and "

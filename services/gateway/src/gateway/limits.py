@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.problems import MEDIA_TYPE, problem_bytes
+
 
 @dataclass
 class TokenBuckets:
@@ -59,6 +61,7 @@ class LimitsMiddleware:
         if wait:
             await _reply(
                 send,
+                scope["path"],
                 429,
                 "Too many requests: slow down and retry after the delay in Retry-After.",
                 [(b"retry-after", str(max(1, math.ceil(wait))).encode())],
@@ -67,7 +70,12 @@ class LimitsMiddleware:
         cap = self.max_import_body if scope["path"].endswith("/import") else self.max_body
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > cap:
-            await _reply(send, 413, f"The request body is over {cap} bytes: send less at once.")
+            await _reply(
+                send,
+                scope["path"],
+                413,
+                f"The request body is over {cap} bytes: send less at once.",
+            )
             return
         received = 0
 
@@ -83,7 +91,12 @@ class LimitsMiddleware:
         try:
             await self.app(scope, counted, send)
         except BodyTooLargeError:
-            await _reply(send, 413, f"The request body is over {cap} bytes: send less at once.")
+            await _reply(
+                send,
+                scope["path"],
+                413,
+                f"The request body is over {cap} bytes: send less at once.",
+            )
 
 
 class BodyTooLargeError(Exception):
@@ -91,15 +104,19 @@ class BodyTooLargeError(Exception):
 
 
 async def _reply(
-    send: Send, code: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None
+    send: Send,
+    path: str,
+    code: int,
+    detail: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    body = ('{"detail": "' + detail.replace('"', "'") + '"}').encode()
+    body = problem_bytes(code, detail, path)
     await send(
         {
             "type": "http.response.start",
             "status": code,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
                 *(headers or []),
             ],

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from gateway import problems
 from gateway.access_log import AccessLog
 from gateway.config import Settings
 from gateway.limits import LimitsMiddleware, TokenBuckets
@@ -35,22 +36,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="gateway",
         description=(
             "The single door of Tremplin for mobile apps, counsellors, employers and operators. "
-            "Authenticate with an OAuth2 bearer token (OpenID Connect); in development, "
-            "`POST /v1/auth/dev-token` mints one."
+            "Authenticate with an OAuth2 bearer token (OpenID Connect). Every error is a "
+            "problem (RFC 9457, `application/problem+json`) whose `errors` name the fields to "
+            "fix; each operation lists the statuses it can answer."
         ),
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)
+    if settings.dev_issuer:  # development only: never in production, nor in its document
+        app.include_router(problems.declare(ops.auth))
     for router in (
-        ops.auth,
         me.router,
         counsellor.caseload,
         counsellor.counsellor,
         offers.router,
         ops.ops,
     ):
-        app.include_router(router)
+        app.include_router(problems.declare(router))
+    problems.install(app)
     mount_web_pages(app, settings)
     per_token = TokenBuckets(settings.rate_per_token, settings.burst_per_token)
     per_address = TokenBuckets(settings.rate_per_address, settings.burst_per_address)

@@ -6,36 +6,141 @@ flags or their role); responses carry only the fields listed here, whatever a se
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from contracts import TargetOccupation, WantedContract
-from contracts.vocabulary import FeedbackReason, WorkingTime
+from contracts.offers import (
+    COMMUNE_FORMAT,
+    COMMUNE_PATTERN,
+    POSTCODE_FORMAT,
+    POSTCODE_PATTERN,
+    ROME_FORMAT,
+    ROME_PATTERN,
+)
+from contracts.vocabulary import ContractType, FeedbackReason, WorkingTime
 from servicekit.auth import Role
+
+TIME_ZONE_FORMAT = "time-zone"
+TIME_ZONES = frozenset(available_timezones())
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+LICENCES = ("AM", "A1", "A2", "A", "B", "BE", "B96", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE")
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Numbers and booleans as JSON has them: "5" is not a number, 0 is not false.
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+class Licence(StrEnum):
+    AM = "AM"
+    A1 = "A1"
+    A2 = "A2"
+    A = "A"
+    B = "B"
+    BE = "BE"
+    B96 = "B96"
+    C1 = "C1"
+    C1E = "C1E"
+    C = "C"
+    CE = "CE"
+    D1 = "D1"
+    D1E = "D1E"
+    D = "D"
+    DE = "DE"
+
+
+def known_time_zone(value: str) -> str:
+    if value not in TIME_ZONES:
+        raise ValueError(f"unknown time zone {value!r}: use an IANA name such as Europe/Paris")
+    return value
+
+
+TimeZone = Annotated[
+    str,
+    AfterValidator(known_time_zone),
+    Field(json_schema_extra={"format": TIME_ZONE_FORMAT}, description="IANA time zone."),
+]
 
 
 class ContactIn(_In):
     first_name: str = Field(min_length=1, max_length=100, examples=["Amina"])
     last_name: str = Field(min_length=1, max_length=100, examples=["Diallo"])
-    email: str | None = Field(default=None, max_length=254, examples=["amina@example.org"])
-    phone: str | None = Field(default=None, max_length=20, examples=["+33 6 12 34 56 78"])
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        examples=["amina@example.org"],
+    )
+    phone: str | None = Field(
+        default=None, pattern=r"^\+?[0-9 .\-]{6,20}$", examples=["+33 6 12 34 56 78"]
+    )
     push_token: str | None = Field(default=None, max_length=4096)
 
 
 class PlaceIn(_In):
-    commune_code: str = Field(description="INSEE code of the commune.", examples=["69123"])
-    postcode: str | None = Field(default=None, examples=["69001"])
-    latitude: float | None = None
-    longitude: float | None = None
+    commune_code: str = Field(
+        pattern=COMMUNE_PATTERN,
+        json_schema_extra={"format": COMMUNE_FORMAT},
+        description="INSEE code of a French commune.",
+        examples=["69123"],
+    )
+    postcode: str | None = Field(
+        default=None,
+        pattern=POSTCODE_PATTERN,
+        json_schema_extra={"format": POSTCODE_FORMAT},
+        description="One of the commune's postcodes (its first one when absent).",
+        examples=["69001"],
+    )
+    latitude: float | None = Field(
+        default=None, ge=-90, le=90, description="WGS 84; the commune's own when absent."
+    )
+    longitude: float | None = Field(
+        default=None, ge=-180, le=180, description="WGS 84; the commune's own when absent."
+    )
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> Self:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("give both latitude and longitude, or neither")
+        return self
+
+
+class OccupationIn(_In):
+    rome_code: str = Field(
+        pattern=ROME_PATTERN,
+        json_schema_extra={"format": ROME_FORMAT},
+        description="ROME code of an occupation you look for, from the ROME referential.",
+        examples=["K2204"],
+    )
+    priority: Int = Field(ge=1, le=5, description="1 is your first choice.")
+
+
+class WantedContractIn(_In):
+    contract_type: ContractType = Field(description="France Travail contract type code.")
+    priority: Int = Field(ge=1, le=5, description="1 is your first choice.")
 
 
 class MyProfileIn(_In):
@@ -63,25 +168,169 @@ class MyProfileIn(_In):
 
     contact: ContactIn
     language: str = Field(default="fr", pattern="^(fr|en)$")
-    time_zone: str = "Europe/Paris"
-    occupations: list[TargetOccupation] = Field(max_length=5)
+    time_zone: TimeZone = "Europe/Paris"
+    occupations: list[OccupationIn] = Field(
+        min_length=1, max_length=5, description="1 to 5 occupations, each ROME code once."
+    )
     skills: list[str] = Field(default_factory=list, max_length=50)
-    experience_years: int = Field(default=0, ge=0, le=60)
-    qualification: int | None = Field(default=None, ge=1, le=9)
-    languages: list[str] = Field(default_factory=list, max_length=20)
-    driving_licences: list[str] = Field(default_factory=list, max_length=15)
+    experience_years: Int = Field(default=0, ge=0, le=60)
+    qualification: Int | None = Field(default=None, ge=1, le=9)
+    languages: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        json_schema_extra={"items": {"type": "string", "pattern": "^[a-z]{2}$"}},
+        description="Spoken languages, ISO 639-1 codes (`en`).",
+    )
+    driving_licences: list[Licence] = Field(default_factory=list, max_length=15)
     place: PlaceIn
-    radius_km: int = Field(ge=0, le=200)
-    contract_types: list[WantedContract] = Field(max_length=10)
+    radius_km: Int = Field(ge=0, le=200)
+    contract_types: list[WantedContractIn] = Field(
+        min_length=1, max_length=10, description="1 to 10 contract types, each one once."
+    )
     working_time: WorkingTime = WorkingTime.ANY
-    min_monthly_salary_eur: int | None = Field(default=None, ge=0)
+    min_monthly_salary_eur: Int | None = Field(default=None, ge=0, le=1_000_000)
     available_from: date | None = None
-    no_smartphone: bool = False
-    accessibility_needs: bool = False
-    consent_to_matching: bool = True
+    no_smartphone: Bool = False
+    accessibility_needs: Bool = False
+    consent_to_matching: Bool = True
+
+    @field_validator("languages")
+    @classmethod
+    def _iso_639_1(cls, value: list[str]) -> list[str]:
+        for language in value:
+            if len(language) != 2 or not language.isascii() or not language.isalpha():
+                raise ValueError(f"{language!r} is not an ISO 639-1 code such as 'en'")
+            if not language.islower():
+                raise ValueError(f"{language!r}: write the code in lower case")
+        return value
+
+    @model_validator(mode="after")
+    def _each_once(self) -> Self:
+        codes = [o.rome_code for o in self.occupations]
+        if len(set(codes)) != len(codes):
+            raise ValueError("occupations: each ROME code may appear only once")
+        kinds = [c.contract_type for c in self.contract_types]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("contract_types: each contract type may appear only once")
+        return self
 
 
 SEEKER_WRITABLE = frozenset(MyProfileIn.model_fields)
+
+
+class Channel(StrEnum):
+    INBOX = "inbox"
+    EMAIL = "email"
+    PUSH = "push"
+    SMS = "sms"
+
+
+class Category(StrEnum):
+    NEW_MATCH = "new_match"
+    OFFER_CLOSED = "offer_closed"
+    COUNSELLOR_MESSAGE = "counsellor_message"
+
+
+class Frequency(StrEnum):
+    INSTANT = "instant"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class QuietHours(_In):
+    start: str = Field(pattern=TIME_PATTERN, description="Local time they begin, e.g. 21:00.")
+    end: str = Field(
+        pattern=TIME_PATTERN, description="Local time they end, e.g. 08:00; differs from start."
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if self.start == self.end:
+            raise ValueError("quiet hours: start and end must differ (null: no quiet hours)")
+        return self
+
+
+class SeekerPreferencesIn(_In):
+    """How and when you are told. The inbox always receives."""
+
+    channels: dict[Category, list[Channel]] = Field(
+        default_factory=dict,
+        description="Channels for each category of notification; a category left out keeps "
+        "its default channels.",
+    )
+    frequency: Frequency = Field(default=Frequency.INSTANT, description="Or a daily/weekly digest.")
+    quiet_hours: QuietHours | None = Field(
+        default_factory=lambda: QuietHours(start="21:00", end="08:00"),
+        description="No push, SMS or email in this window (your time zone); null: none.",
+    )
+    max_push_per_hour: Int = Field(default=3, ge=1, le=60)
+
+
+class WorkingHoursIn(_In):
+    days: list[Int] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5],
+        min_length=1,
+        max_length=7,
+        json_schema_extra={"items": {"type": "integer", "minimum": 1, "maximum": 7}},
+        description="Working days, ISO numbers: 1 = Monday ... 7 = Sunday.",
+    )
+    start: str = Field(default="09:00", pattern=TIME_PATTERN, description="Day starts, 09:00.")
+    end: str = Field(default="17:00", pattern=TIME_PATTERN, description="Ends, after start.")
+    time_zone: TimeZone = "Europe/Paris"
+
+    @field_validator("days")
+    @classmethod
+    def _iso_days(cls, value: list[int]) -> list[int]:
+        if any(day < 1 or day > 7 for day in value):
+            raise ValueError("days are numbered 1 (Monday) to 7 (Sunday)")
+        return value
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> Self:
+        if self.start >= self.end:
+            raise ValueError("working hours: start must be before end")
+        return self
+
+
+class CounsellorPreferencesIn(_In):
+    """When your daily digest arrives (as your working day starts) and in which language."""
+
+    working_hours: WorkingHoursIn = Field(default_factory=WorkingHoursIn)
+    language: str = Field(default="fr", pattern="^(fr|en)$")
+    daily_digest: Bool = Field(default=True, description="False: no daily digest at all.")
+
+
+def whole(model: BaseModel) -> dict[str, Any]:
+    """The fields a partial update gives, each whole (absent nested fields as their default)."""
+    dumped = model.model_dump(mode="json")
+    return {name: dumped[name] for name in model.model_fields_set}
+
+
+def partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
+    """`model`'s fields, each optional and never null, and its checks of single fields."""
+    fields: dict[str, Any] = {}
+    for field_name, field in model.model_fields.items():
+        optional = copy(field)
+        optional.default, optional.default_factory = None, None
+        fields[field_name] = (field.annotation, optional)
+    return create_model(
+        name,
+        __config__=ConfigDict(extra="forbid", json_schema_extra=_without_defaults),
+        __doc__=doc,
+        **fields,
+    )
+
+
+def _without_defaults(schema: dict[str, Any]) -> None:
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+MyProfilePatch: type[BaseModel] = partial(
+    MyProfileIn,
+    "MyProfilePatch",
+    "Fields of your profile to change; each one given replaces its value whole.",
+)
 
 
 class ContactOut(_Out):
@@ -154,7 +403,7 @@ class FeedbackIn(_In):
 
 
 class ReviewSwitch(_In):
-    enabled: bool = Field(description="Alerts wait for the counsellor's approval when true.")
+    enabled: Bool = Field(description="Alerts wait for the counsellor's approval when true.")
 
 
 class CounsellorChange(_In):

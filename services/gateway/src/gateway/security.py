@@ -50,6 +50,7 @@ RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/counsellor/held-alerts"): frozenset({COUNSELLOR}),
     ("POST", "/v1/counsellor/held-alerts/{alert_id}/approve"): frozenset({COUNSELLOR}),
     ("POST", "/v1/counsellor/held-alerts/{alert_id}/reject"): frozenset({COUNSELLOR}),
+    ("GET", "/v1/offers"): frozenset({SEEKER, COUNSELLOR, EMPLOYER, OPERATOR}),
     ("POST", "/v1/offers"): frozenset({EMPLOYER, OPERATOR}),
     ("GET", "/v1/offers/{offer_id}"): frozenset({SEEKER, COUNSELLOR, EMPLOYER, OPERATOR}),
     ("PATCH", "/v1/offers/{offer_id}"): frozenset({EMPLOYER, OPERATOR}),

@@ -22,6 +22,7 @@ from fastapi.responses import Response, StreamingResponse
 from httpx_aiohttp import AiohttpTransport
 
 from gateway.config import Settings
+from gateway.problems import UpstreamError
 from servicekit.auth import InternalAuthSettings, Principal, issue_internal_token
 from servicekit.tracing import traced
 
@@ -179,7 +180,7 @@ class Upstreams:
                 detail = response.json().get("detail", response.text)
             except ValueError:
                 detail = response.text
-            raise HTTPException(response.status_code, detail)
+            raise UpstreamError(response.status_code, detail)
         if response.status_code == status.HTTP_204_NO_CONTENT or not response.content:
             return None
         return response.json()

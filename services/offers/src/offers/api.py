@@ -2,24 +2,28 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response, status
-from pydantic import BaseModel, Field
 
-from contracts.vocabulary import ClosureReason, ContractType
+from contracts.offer_import import NotRecordsError, SearchResponse, records_of
+from contracts.offers import (
+    Closure,
+    ImportResult,
+    OfferPage,
+    OfferPatch,
+    OfferStatus,
+    OfferView,
+    PlaceIn,
+    RejectedRecord,
+)
+from contracts.vocabulary import ContractType
 from offers.config import Settings
 from offers.domain.employer import offer_from_input
 from offers.domain.france_travail import offer_from_france_travail
 from offers.domain.offer import ROME_PATTERN, InvalidOffer, Offer, OfferIn, ReferenceData
-from offers.store import (
-    ConcurrentUpdateError,
-    OfferExistsError,
-    OfferStore,
-    SearchQuery,
-    Status,
-    StoredOffer,
-)
+from offers.search import Around, OfferSearch, search_offers, title_words
+from offers.store import ConcurrentUpdateError, OfferExistsError, OfferStore, StoredOffer
 from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.outbox import OutboxRelay
 
@@ -48,44 +52,6 @@ Store = Annotated[OfferStore, Depends(get_store)]
 Relay = Annotated[OutboxRelay, Depends(get_relay)]
 Reference = Annotated[ReferenceData, Depends(get_reference)]
 Config = Annotated[Settings, Depends(get_settings)]
-
-
-class OfferView(BaseModel):
-    offer: Offer
-    version: int = Field(description="Grows with every material change; events carry it.")
-    status: Status
-    closed_reason: ClosureReason | None = None
-    closed_at: datetime | None = None
-    distance_km: float | None = Field(
-        default=None, description="Distance from the searched commune, in a search by place."
-    )
-
-
-class Closure(BaseModel):
-    reason: Literal[ClosureReason.FILLED, ClosureReason.WITHDRAWN] = Field(
-        description="filled or withdrawn (offers past their validity close by themselves)."
-    )
-
-
-class SearchResult(BaseModel):
-    total: int = Field(description="Offers matching the search, over all pages.")
-    page: int
-    page_size: int
-    items: list[OfferView]
-
-
-class RejectedRecord(BaseModel):
-    index: int = Field(description="Position of the record in the batch, from 0.")
-    id: str | None = Field(description="The record's `id`, when it has one.")
-    field: str = Field(description="Field of the France Travail record that is wrong.")
-    reason: str
-
-
-class ImportResult(BaseModel):
-    accepted: int = Field(description="New offers, each published.")
-    updated: int = Field(description="Offers whose matching facts changed: a new version each.")
-    unchanged: int = Field(description="Offers already known with the same matching facts.")
-    rejected: list[RejectedRecord] = Field(description="Records not imported, and why.")
 
 
 def view(stored: StoredOffer) -> OfferView:
@@ -174,29 +140,25 @@ async def publish_offer(
     return view(saved.stored)
 
 
-@router.put(
-    "/{offer_id}",
-    responses={
-        403: {"description": "Not your offer."},
-        404: {"description": "No such offer."},
-        409: {"description": "The offer is closed, or changed at the same time."},
-    },
-)
-async def update_offer(
-    offer_id: str,
+CHANGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Not your offer."},
+    404: {"description": "No such offer."},
+    409: {"description": "The offer is closed, or changed at the same time."},
+}
+
+
+async def change(
+    current: StoredOffer,
     offer_in: OfferIn,
-    caller: Caller,
-    store: Store,
-    relay: Relay,
-    reference: Reference,
-    settings: Config,
+    store: OfferStore,
+    relay: OutboxRelay,
+    reference: ReferenceData,
+    settings: Settings,
 ) -> OfferView:
-    """Replace an open offer's facts; a material change publishes the next version."""
-    if offer_in.id is not None and offer_in.id != offer_id:
-        raise unprocessable("body", "id", f"differs from the offer id in the path, {offer_id!r}")
-    current = await offer_to_change(store, offer_id, caller)
-    if current.status is not Status.OPEN:
+    """The offer's new facts, stored (and published when they matter) if it is still open."""
+    if current.status is not OfferStatus.OPEN:
         raise HTTPException(status.HTTP_409_CONFLICT, "A closed offer cannot change.")
+    offer_id = current.offer.id
     try:
         offer = offer_from_input(
             offer_in,
@@ -217,6 +179,47 @@ async def update_offer(
     if saved.published:
         relay.wake([offer_id])
     return view(saved.stored)
+
+
+@router.put("/{offer_id}", responses=CHANGE_RESPONSES)
+async def update_offer(
+    offer_id: str,
+    offer_in: OfferIn,
+    caller: Caller,
+    store: Store,
+    relay: Relay,
+    reference: Reference,
+    settings: Config,
+) -> OfferView:
+    """Replace an open offer's facts; a material change publishes the next version."""
+    if offer_in.id is not None and offer_in.id != offer_id:
+        raise unprocessable("body", "id", f"differs from the offer id in the path, {offer_id!r}")
+    current = await offer_to_change(store, offer_id, caller)
+    return await change(current, offer_in, store, relay, reference, settings)
+
+
+def as_input(offer: Offer) -> dict[str, Any]:
+    """The stored offer in the form an employer sends (its validity kept)."""
+    facts = offer.model_dump(include=set(OfferIn.model_fields) - {"place"})
+    place = PlaceIn.model_validate(offer.place.model_dump(include=set(PlaceIn.model_fields)))
+    return {**facts, "place": place}
+
+
+@router.patch("/{offer_id}", responses=CHANGE_RESPONSES)
+async def patch_offer(
+    offer_id: str,
+    patch: OfferPatch,
+    caller: Caller,
+    store: Store,
+    relay: Relay,
+    reference: Reference,
+    settings: Config,
+) -> OfferView:
+    """Change some fields of an open offer: each given field replaces its value whole."""
+    current = await offer_to_change(store, offer_id, caller)
+    changes = {name: getattr(patch, name) for name in patch.model_fields_set}
+    offer_in = OfferIn.model_validate({**as_input(current.offer), **changes})
+    return await change(current, offer_in, store, relay, reference, settings)
 
 
 @router.post(
@@ -241,14 +244,14 @@ async def get_offer(offer_id: str, caller: Caller, store: Store) -> OfferView:
     """An offer; a closed one only for its employer, operators and services."""
     stored = await store.get(offer_id)
     if stored is None or (
-        stored.status is not Status.OPEN and not may_change(caller, stored.offer)
+        stored.status is not OfferStatus.OPEN and not may_change(caller, stored.offer)
     ):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
     return view(stored)
 
 
-@router.get("")
-async def search_offers(
+@router.get("", responses={422: {"description": "An unknown commune, or a bad parameter."}})
+async def search(
     caller: Caller,
     store: Store,
     reference: Reference,
@@ -265,32 +268,32 @@ async def search_offers(
     radius_km: Annotated[
         float, Query(gt=0, le=200, description="Search radius around `commune`, in km.")
     ] = 30.0,
+    min_salary_eur: Annotated[
+        int | None, Query(ge=0, le=1_000_000, description="Offers that can pay this, monthly.")
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Words of the title, all of them.")
+    ] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-) -> SearchResult:
-    """Open offers, newest first, or nearest first around a commune."""
-    latitude = longitude = None
+) -> OfferPage:
+    """Open offers, newest first, or nearest first around a commune (with their distance)."""
+    around = None
     if commune is not None:
         found = reference.commune(commune)
         if found is None or found.latitude is None or found.longitude is None:
             raise unprocessable("query", "commune", f"unknown commune {commune!r}")
-        latitude, longitude = found.latitude, found.longitude
-    query = SearchQuery(
+        around = Around(found.latitude, found.longitude, radius_km)
+    query = OfferSearch(
         rome_codes=tuple(rome),
         contract_types=tuple(contract),
-        latitude=latitude,
-        longitude=longitude,
-        radius_km=radius_km if commune is not None else None,
+        around=around,
+        min_salary_eur=min_salary_eur,
+        words=title_words(q or ""),
         page=page,
         page_size=page_size,
     )
-    result = await store.search(query)
-    return SearchResult(
-        total=result.total,
-        page=page,
-        page_size=page_size,
-        items=[view(item) for item in result.items],
-    )
+    return await search_offers(store.offers, query)
 
 
 @router.post(
@@ -301,8 +304,12 @@ async def search_offers(
     },
 )
 async def import_offers(
-    records: Annotated[
-        list[Any], Body(description="Records in France Travail's Offres d'emploi v2 format.")
+    body: Annotated[
+        list[Any] | SearchResponse,
+        Body(
+            description="Records in France Travail's Offres d'emploi v2 format: an array, or "
+            'the search response of its API as downloaded (`{"resultats": [...]}`).'
+        ),
     ],
     caller: Caller,
     store: Store,
@@ -316,6 +323,10 @@ async def import_offers(
     """
     if not is_staff(caller):
         raise forbid("Only operators and services import offers.")
+    try:
+        records = records_of(body.model_dump() if isinstance(body, SearchResponse) else body)
+    except NotRecordsError as error:
+        raise unprocessable("body", "", str(error)) from None
     if len(records) > settings.import_max_records:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,

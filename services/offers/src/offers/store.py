@@ -8,18 +8,16 @@ atomic and fast) and reads only the ids that exist.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
 from contracts import OFFER_CLOSED, OFFER_PUBLISHED, OfferClosed, new_envelope
-from contracts.vocabulary import ClosureReason, ContractType
+from contracts.offers import OfferStatus as Status
+from contracts.vocabulary import ClosureReason
 from offers.domain.offer import Offer, content_hash, fingerprint, published_payload
-from refdata import distance_km
 from servicekit.data import Database, Update
 from servicekit.outbox import OUTBOX_FIELD, outbox_entry
 
@@ -35,11 +33,6 @@ STATE = {
     "employer_id": 1,
     "offer.created_at": 1,
 }
-
-
-class Status(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 class ConcurrentUpdateError(Exception):
@@ -83,23 +76,6 @@ class ImportReport:
     rejected: list[Rejection] = field(default_factory=list)
     # Offers that queued an event, for the outbox relay.
     queued: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    rome_codes: tuple[str, ...] = ()
-    contract_types: tuple[ContractType, ...] = ()
-    latitude: float | None = None
-    longitude: float | None = None
-    radius_km: float | None = None
-    page: int = 1
-    page_size: int = 20
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    total: int
-    items: list[StoredOffer]
 
 
 def published_entry(offer: Offer, version: int) -> tuple[dict[str, Any], str]:
@@ -329,46 +305,6 @@ class OfferStore:
             else:
                 report.unchanged += 1
         return retry
-
-    async def search(self, query: SearchQuery) -> SearchPage:
-        conditions: dict[str, Any] = {"status": Status.OPEN.value}
-        if query.rome_codes:
-            conditions["rome_code"] = {"$in": list(query.rome_codes)}
-        if query.contract_types:
-            conditions["contract_type"] = {"$in": [c.value for c in query.contract_types]}
-        skip = (query.page - 1) * query.page_size
-        if query.latitude is None or query.longitude is None or query.radius_km is None:
-            total = await self.offers.raw.count_documents(conditions)
-            cursor = (
-                self.offers.raw.find(conditions, VIEW)
-                .sort([("published_at", DESCENDING), ("_id", ASCENDING)])
-                .skip(skip)
-                .limit(query.page_size)
-            )
-            return SearchPage(total, [_stored(document) async for document in cursor])
-        latitude, longitude, radius = query.latitude, query.longitude, query.radius_km
-        # A bounding box narrows the candidates in the database; the exact distance is Python's.
-        delta_lat = radius / KM_PER_DEGREE
-        delta_lon = radius / (KM_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
-        conditions["latitude"] = {"$gte": latitude - delta_lat, "$lte": latitude + delta_lat}
-        conditions["longitude"] = {"$gte": longitude - delta_lon, "$lte": longitude + delta_lon}
-        nearby = []
-        async for document in self.offers.raw.find(
-            conditions, {"latitude": 1, "longitude": 1, "published_at": 1}
-        ):
-            distance = distance_km(latitude, longitude, document["latitude"], document["longitude"])
-            if distance <= radius:
-                nearby.append((distance, -document["published_at"].timestamp(), document["_id"]))
-        nearby.sort()
-        page = nearby[skip : skip + query.page_size]
-        distances = {offer_id: distance for distance, _, offer_id in page}
-        documents = await self.offers.get_many(list(distances), VIEW)
-        items = [
-            _stored(documents[offer_id], round(distance, 1))
-            for offer_id, distance in distances.items()
-            if offer_id in documents
-        ]
-        return SearchPage(len(nearby), items)
 
     async def close_expired(self, now: datetime, batch_size: int = 1000) -> int:
         """Close every open offer past its validity, each with `offer-closed` in its outbox.

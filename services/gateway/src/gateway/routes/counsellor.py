@@ -1,21 +1,31 @@
 """A counsellor's caseload, their notifications and the alerts waiting for their review."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from gateway.models import (
     CaseloadOut,
     CounsellorChange,
+    CounsellorPreferencesIn,
     HeldAlertDecision,
     ReviewSwitch,
     StoredProfileOut,
 )
+from gateway.problems import responses
 from gateway.routes.deps import SSE_RESPONSES, Accesses, Id, LastEventId, Page, PageSize, Services
 from gateway.security import Caller
 
 caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
+NOT_IN_REACH = responses(404, s404="No such seeker in your caseload.")
+CHANGED = responses(
+    404,
+    409,
+    s404="No such seeker in your caseload.",
+    s409="The file changed at the same time: read it and retry.",
+)
+ALERT = responses(404, 409, s404="No such alert.", s409="The alert is not held any more.")
 counsellor = APIRouter(prefix="/v1/counsellor", tags=["counsellor"])
 
 
@@ -34,7 +44,7 @@ async def my_caseload(
     return CaseloadOut.model_validate(body)
 
 
-@caseload.get("/{seeker_id}")
+@caseload.get("/{seeker_id}", responses=NOT_IN_REACH)
 async def seeker_file(
     seeker_id: Id, me: Caller, services: Services, accesses: Accesses
 ) -> StoredProfileOut:
@@ -44,7 +54,7 @@ async def seeker_file(
     return StoredProfileOut.model_validate(body)
 
 
-@caseload.get("/{seeker_id}/recommendations")
+@caseload.get("/{seeker_id}/recommendations", responses=NOT_IN_REACH)
 async def seeker_recommendations(
     seeker_id: Id, me: Caller, services: Services, accesses: Accesses
 ) -> Any:
@@ -54,13 +64,13 @@ async def seeker_recommendations(
     return body
 
 
-@caseload.get("/{seeker_id}/feedback")
+@caseload.get("/{seeker_id}/feedback", responses=NOT_IN_REACH)
 async def seeker_feedback(seeker_id: Id, me: Caller, services: Services) -> Any:
     """What the seeker said about offers that were not for them, and why."""
     return await services.json("recommender", "GET", f"/seekers/{seeker_id}/feedback", me)
 
 
-@caseload.put("/{seeker_id}/review-before-send")
+@caseload.put("/{seeker_id}/review-before-send", responses=CHANGED)
 async def switch_review(
     seeker_id: Id, switch: ReviewSwitch, me: Caller, services: Services
 ) -> StoredProfileOut:
@@ -75,7 +85,7 @@ async def switch_review(
     return StoredProfileOut.model_validate(body)
 
 
-@caseload.put("/{seeker_id}/counsellor")
+@caseload.put("/{seeker_id}/counsellor", responses=CHANGED)
 async def assign(
     seeker_id: Id, change: CounsellorChange, me: Caller, services: Services
 ) -> StoredProfileOut:
@@ -128,16 +138,15 @@ async def my_preferences(me: Caller, services: Services) -> Any:
 
 @counsellor.put("/preferences")
 async def set_my_preferences(
-    preferences: Annotated[
-        dict[str, Any],
-        Body(description="Working days and hours, time zone, digest language, digest on/off."),
-    ],
-    me: Caller,
-    services: Services,
+    preferences: CounsellorPreferencesIn, me: Caller, services: Services
 ) -> Any:
     """Change your working hours: your daily digest arrives when your working day starts."""
     return await services.json(
-        "notifier", "PUT", f"/counsellors/{me.sub}/preferences", me, json=preferences
+        "notifier",
+        "PUT",
+        f"/counsellors/{me.sub}/preferences",
+        me,
+        json=preferences.model_dump(mode="json", exclude_unset=True),
     )
 
 
@@ -147,7 +156,7 @@ async def held_alerts(me: Caller, services: Services) -> Any:
     return await services.json("notifier", "GET", f"/counsellors/{me.sub}/held-alerts", me)
 
 
-@counsellor.post("/held-alerts/{alert_id}/approve")
+@counsellor.post("/held-alerts/{alert_id}/approve", responses=ALERT)
 async def approve(alert_id: Id, decision: HeldAlertDecision, me: Caller, services: Services) -> Any:
     """Let the alert go to the seeker, with your note if you wrote one."""
     return await services.json(
@@ -159,7 +168,7 @@ async def approve(alert_id: Id, decision: HeldAlertDecision, me: Caller, service
     )
 
 
-@counsellor.post("/held-alerts/{alert_id}/reject")
+@counsellor.post("/held-alerts/{alert_id}/reject", responses=ALERT)
 async def reject(alert_id: Id, me: Caller, services: Services) -> Any:
     """Keep the alert from the seeker."""
     return await services.json("notifier", "POST", f"/held-alerts/{alert_id}/reject", me)

@@ -25,7 +25,14 @@ Id = Annotated[
         description="An id: letters, digits and . _ : @ - only.",
     ),
 ]
-LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
+LastEventId = Annotated[
+    str | None,
+    Header(
+        alias="Last-Event-ID",
+        pattern=r"^[0-9]{1,18}$",
+        description="The id of the last event received: the stream resumes after it.",
+    ),
+]
 SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."}
 }

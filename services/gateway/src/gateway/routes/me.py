@@ -1,31 +1,49 @@
 """A seeker's own data: profile, suggestions, notifications, preferences, who looked at the file."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, HTTPException, Response, status
+from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
 from gateway.models import (
-    SEEKER_WRITABLE,
     AccessEntry,
     FeedbackIn,
     MyProfileIn,
+    MyProfilePatch,
+    SeekerPreferencesIn,
     StoredProfileOut,
+    whole,
 )
+from gateway.problems import responses
 from gateway.routes.deps import SSE_RESPONSES, Accesses, Id, LastEventId, Page, PageSize, Services
 from gateway.security import Caller
 
 router = APIRouter(prefix="/v1/me", tags=["seeker"])
 
 
-@router.get("/profile")
+NO_PROFILE = responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile.")
+CHANGED = responses(
+    404,
+    409,
+    s404="You have no profile yet: create it with PUT /v1/me/profile.",
+    s409="Your profile changed at the same time: read it and retry.",
+)
+
+
+@router.get("/profile", responses=NO_PROFILE)
 async def get_my_profile(me: Caller, services: Services) -> StoredProfileOut:
     """Your profile."""
     body = await services.json("profiles", "GET", f"/seekers/{me.sub}/profile", me)
     return StoredProfileOut.model_validate(body)
 
 
-@router.put("/profile", responses={201: {"model": StoredProfileOut}})
+@router.put(
+    "/profile",
+    responses={
+        201: {"model": StoredProfileOut, "description": "Created."},
+        **responses(409, s409="Your profile changed at the same time: read it and retry."),
+    },
+)
 async def put_my_profile(
     profile: MyProfileIn, me: Caller, services: Services, response: Response
 ) -> StoredProfileOut:
@@ -38,46 +56,37 @@ async def put_my_profile(
     return StoredProfileOut.model_validate(body)
 
 
-@router.patch("/profile")
+@router.patch("/profile", responses=CHANGED)
 async def patch_my_profile(
-    patch: Annotated[
-        dict[str, Any],
-        Body(
-            description="JSON merge patch of the fields you may change.",
-            examples=[{"radius_km": 25}],
-        ),
-    ],
+    patch: MyProfilePatch,  # type: ignore[valid-type]
     me: Caller,
     services: Services,
 ) -> StoredProfileOut:
-    """Change some fields of your profile."""
-    refused = sorted(set(patch) - SEEKER_WRITABLE)
-    if refused:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            [
-                {"loc": ["body", name], "msg": "you cannot change this field", "type": "forbidden"}
-                for name in refused
-            ],
-        )
-    body = await services.json("profiles", "PATCH", f"/seekers/{me.sub}/profile", me, json=patch)
+    """Change some fields of your profile: each one given replaces its value whole."""
+    body = await services.json(
+        "profiles", "PATCH", f"/seekers/{me.sub}/profile", me, json=whole(patch)
+    )
     return StoredProfileOut.model_validate(body)
 
 
-@router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT, responses=NO_PROFILE)
 async def erase_me(me: Caller, services: Services, accesses: Accesses) -> None:
     """Erase your account: your data is removed from every part of the platform."""
     await services.json("profiles", "DELETE", f"/seekers/{me.sub}", me)
     await accesses.forget(me.sub)
 
 
-@router.get("/recommendations")
+@router.get("/recommendations", responses=NO_PROFILE)
 async def my_recommendations(me: Caller, services: Services) -> Response:
     """Offers that suit you, best first, each with its reasons in plain words."""
     return await services.relayed("recommender", f"/seekers/{me.sub}/recommendations", me)
 
 
-@router.post("/recommendations/{offer_id}/feedback", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/recommendations/{offer_id}/feedback",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(404, s404="This offer was not suggested to you."),
+)
 async def not_for_me(offer_id: Id, feedback: FeedbackIn, me: Caller, services: Services) -> Any:
     """Say an offer is not for you, and why: your suggestions change, your counsellor sees it."""
     return await services.json(
@@ -103,7 +112,10 @@ async def my_notifications(
     )
 
 
-@router.post("/notifications/{notification_id}/read")
+@router.post(
+    "/notifications/{notification_id}/read",
+    responses=responses(404, s404="No such notification."),
+)
 async def read_notification(notification_id: Id, me: Caller, services: Services) -> Any:
     """Mark a notification as read."""
     return await services.json(
@@ -133,15 +145,17 @@ async def my_preferences(me: Caller, services: Services) -> Any:
     return await services.json("notifier", "GET", f"/seekers/{me.sub}/preferences", me)
 
 
-@router.put("/preferences")
+@router.put("/preferences", responses=responses(404, s404="Your account was erased."))
 async def set_my_preferences(
-    preferences: Annotated[dict[str, Any], Body(description="Channels, frequency, quiet hours.")],
-    me: Caller,
-    services: Services,
+    preferences: SeekerPreferencesIn, me: Caller, services: Services
 ) -> Any:
     """Change how and when you want to be told."""
     return await services.json(
-        "notifier", "PUT", f"/seekers/{me.sub}/preferences", me, json=preferences
+        "notifier",
+        "PUT",
+        f"/seekers/{me.sub}/preferences",
+        me,
+        json=preferences.model_dump(mode="json", exclude_unset=True),
     )
 
 

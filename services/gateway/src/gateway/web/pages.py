@@ -15,11 +15,11 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway import problems
 from gateway.config import Settings, WebTheme
 from gateway.limits import TokenBuckets
 from gateway.security import PUBLIC, WEB_RULES
@@ -273,11 +273,11 @@ ERROR_PAGES = {
 
 
 async def on_http_error(request: Request, error: Exception) -> Response:
-    """Pages answer errors with a page; /v1 keeps its JSON answers."""
+    """Pages answer errors with a page; /v1 keeps its problem details."""
     assert isinstance(error, StarletteHTTPException)
     path = request.url.path
     if not (path == "/app" or path.startswith(("/app/", "/console"))):
-        return await http_exception_handler(request, error)
+        return await problems.on_http_error(request, error)
     lang = language(request)
     title, message = ERROR_PAGES.get(error.status_code, ("error_title", ""))
     response = render(

@@ -261,7 +261,7 @@ async def save_profile(request: Request, me: PageUser, form: Form, services: Ser
                 keep_what_the_form_does_not_show(body, stored)
             await services.json("profiles", "PATCH", f"/seekers/{me.sub}/profile", me, json=body)
         else:
-            MyProfileIn.model_validate(body)
+            MyProfileIn.model_validate(body, strict=False)  # a form: numbers come as text
             await services.json("profiles", "PUT", f"/seekers/{me.sub}/profile", me, json=body)
     except ValidationError as error:
         problems = [{**e, "loc": ["body", *e["loc"]]} for e in error.errors()]

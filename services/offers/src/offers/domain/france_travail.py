@@ -187,6 +187,8 @@ def _place_in(place: WorkPlaceRecord) -> PlaceIn:
         )
     except ValidationError as error:
         first = error.errors()[0]
+        if not first["loc"]:  # the place as a whole: neither commune nor postcode
+            raise InvalidOffer("lieuTravail.commune_code", first["msg"]) from None
         field = {"commune_code": "commune", "postcode": "codePostal"}.get(
             str(first["loc"][0]), str(first["loc"][0])
         )
