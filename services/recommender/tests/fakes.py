@@ -132,6 +132,8 @@ class FakeOffers:
         for stored in self.documents.values():
             for name in ("alerted", "matched"):
                 stored[name] = [i for i in stored[name] if i not in seeker_ids]
+
+    async def forget_erasures(self, seeker_ids: Sequence[str]) -> None:
         self.erasures -= set(seeker_ids)
 
     async def open_offers(self) -> AsyncIterator[Document]:

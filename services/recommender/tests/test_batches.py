@@ -160,7 +160,7 @@ async def test_a_batch_of_erasures_leaves_nothing_once_swept(
 ) -> None:
     recommender = await with_seekers(engine, a_profile, SEEKERS)
     await match_seekers_on_offers_published(recommender, envelopes([an_offer(o) for o in OFFERS]))
-    sweep = ErasureSweep(recommender.offers)
+    sweep = ErasureSweep(recommender.seekers, recommender.offers)
     now = datetime.now(UTC)
     erased = [ProfileDeleted(seeker_id=s, deleted_at=now) for s in SEEKERS[:2]]
 
@@ -189,3 +189,20 @@ async def test_a_far_seeker_is_neither_read_nor_written(
     await match_seekers_on_offers_published(recommender, envelopes([an_offer()]))
 
     assert seekers.writes == {"near": 1}
+
+
+async def test_a_seeker_back_before_the_sweep_keeps_their_new_matches(
+    engine: MatchingEngine, a_profile: ProfileBuilder, an_offer: OfferBuilder
+) -> None:
+    recommender = await with_seekers(engine, a_profile, ["s-1"])
+    await match_seekers_on_offers_published(recommender, envelopes([an_offer("o-1")]))
+    sweep = ErasureSweep(recommender.seekers, recommender.offers)
+    erased = ProfileDeleted(seeker_id="s-1", deleted_at=datetime.now(UTC))
+    await forget_seekers_on_profiles_deleted(recommender, envelopes([erased]), sweep)
+
+    await recompute_matches_on_profiles_updated(recommender, envelopes([a_profile("s-1")]), [0])
+    assert await sweep.sweep_once() == 1
+
+    offer = offers_of(recommender).documents["o-1"]
+    assert (offer["alerted"], offer["matched"]) == (["s-1"], ["s-1"])
+    assert offers_of(recommender).erasures == set()

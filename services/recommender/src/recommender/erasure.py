@@ -15,7 +15,7 @@ import logging
 import time
 
 from contracts import Envelope, ProfileDeleted
-from recommender.repositories import OfferRepository
+from recommender.repositories import OfferRepository, SeekerRepository
 from recommender.service import Recommender
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,10 @@ class ErasureSweep:
     store's time, however many erasures come.
     """
 
-    def __init__(self, offers: OfferRepository, batch_size: int = 500) -> None:
+    def __init__(
+        self, seekers: SeekerRepository, offers: OfferRepository, batch_size: int = 500
+    ) -> None:
+        self.seekers = seekers
         self.offers = offers
         self.batch_size = batch_size
         self.swept = 0
@@ -56,7 +59,11 @@ class ErasureSweep:
         """Forget one batch of noted erasures; return how many."""
         seeker_ids = await self.offers.erased(self.batch_size)
         if seeker_ids:
-            await self.offers.forget_seekers(seeker_ids)
+            # A seeker who came back since (a new profile under the same id) keeps the offers
+            # matched with them since: a closure must still withdraw those.
+            back = await self.seekers.get_many(seeker_ids)
+            await self.offers.forget_seekers([i for i in seeker_ids if i not in back])
+            await self.offers.forget_erasures(seeker_ids)
             self.swept += len(seeker_ids)
         return len(seeker_ids)
 

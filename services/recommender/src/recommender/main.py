@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, referential: Referential | None
             # Every write names the documents it queued events in: the relay reads just those, and
             # scans the collection only at start and on its schedule (a scan is slow here).
             relay.wake([])
-            sweep = ErasureSweep(offers)
+            sweep = ErasureSweep(seekers, offers)
             app.state.recommender = recommender
             app.state.relay = relay
             app.state.erasure_sweep = sweep

@@ -185,12 +185,15 @@ class OfferRepository:
         return [d["_id"] async for d in self.erasures.raw.find({}, {"_id": 1}).limit(limit)]
 
     async def forget_seekers(self, seeker_ids: Sequence[str]) -> None:
-        """Take these seekers out of every offer's lists (a scan of the offers), then out of the
-        pending erasures."""
+        """Take these seekers out of every offer's lists (a scan of the offers)."""
+        if not seeker_ids:
+            return
         query = {"$or": [{"alerted": {"$in": seeker_ids}}, {"matched": {"$in": seeker_ids}}]}
         listing = [d["_id"] async for d in self.documents.raw.find(query, {"_id": 1})]
         gone = {"$pullAll": {"alerted": list(seeker_ids), "matched": list(seeker_ids)}}
         await self.documents.update_each([Update(o, gone) for o in listing])
+
+    async def forget_erasures(self, seeker_ids: Sequence[str]) -> None:
         await self.erasures.delete(seeker_ids)
 
 
