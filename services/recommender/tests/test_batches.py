@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import pytest
+
 from contracts import (
     MATCH_FOUND,
     MATCH_WITHDRAWN,
@@ -206,3 +208,28 @@ async def test_a_seeker_back_before_the_sweep_keeps_their_new_matches(
     offer = offers_of(recommender).documents["o-1"]
     assert (offer["alerted"], offer["matched"]) == (["s-1"], ["s-1"])
     assert offers_of(recommender).erasures == set()
+
+
+async def test_a_batch_that_fails_leaves_the_engine_as_it_was_and_succeeds_when_retried(
+    engine: MatchingEngine, a_profile: ProfileBuilder, an_offer: OfferBuilder
+) -> None:
+    recommender = await with_seekers(engine, a_profile, SEEKERS)
+    seekers = seekers_of(recommender)
+
+    def store_down(writes: Sequence[SeekerWrite]) -> None:
+        seekers.before_save = lambda writes: None
+        raise ConnectionError("the store went away")
+
+    seekers.before_save = store_down
+    batch = envelopes([an_offer(o) for o in OFFERS])
+    with pytest.raises(ConnectionError):
+        await match_seekers_on_offers_published(recommender, batch)
+
+    assert [int(recommender.engine.alerts[s]) for s in recommender.engine.slot_of.values()] == [
+        0,
+        0,
+        0,
+    ]
+    assert all(not recommender.engine.alerted[o] for o in OFFERS)
+    await match_seekers_on_offers_published(recommender, batch)
+    assert {s: seekers.events(s) for s in SEEKERS} == dict.fromkeys(SEEKERS, [MATCH_FOUND] * 3)

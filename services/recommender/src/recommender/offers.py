@@ -73,17 +73,21 @@ async def _match(
             OfferMatching(offer, recommender.cap(offer), set(document.get("matched", [])))
         )
     changes = SeekerChanges(recommender)
-    await _propose(recommender, changes, matchings)
-    # This replica's seekers no longer matched are withdrawn; other replicas' are theirs.
-    unmatched = {
-        m.offer.offer_id: sorted(s for s in m.previously - m.matched if s in engine.slot_of)
-        for m in matchings
-    }
-    await changes.read(s for ids in unmatched.values() for s in ids)
-    for offer_id, seeker_ids in unmatched.items():
-        for seeker_id in seeker_ids:
-            changes.propose(seeker_id, Proposal(offer_id, reason=WithdrawalReason.OFFER_CHANGED))
-    await changes.write()
+    try:
+        await _propose(recommender, changes, matchings)
+        # This replica's seekers no longer matched are withdrawn; other replicas' are theirs.
+        unmatched = {
+            m.offer.offer_id: sorted(s for s in m.previously - m.matched if s in engine.slot_of)
+            for m in matchings
+        }
+        await changes.read(s for ids in unmatched.values() for s in ids)
+        for offer_id, seeker_ids in unmatched.items():
+            for seeker_id in seeker_ids:
+                withdrawal = Proposal(offer_id, reason=WithdrawalReason.OFFER_CHANGED)
+                changes.propose(seeker_id, withdrawal)
+        await changes.write()
+    finally:
+        changes.settle_reservations()  # a failed batch is retried from a clean engine
     await recommender.offers.settle(
         {m.offer.offer_id: changes.kept(m.offer.offer_id) for m in matchings}, unmatched
     )

@@ -188,7 +188,6 @@ class SeekerChanges:
             log.warning(
                 "seekers never stored; their offers skipped", extra={"seekers": len(pending)}
             )
-        self._settle_reservations()
         self.recommender.wake(sorted(announced))
         return announced
 
@@ -234,9 +233,9 @@ class SeekerChanges:
             self.recommender.engine.alerts[slot] += alerts
             self.provisional[seeker_id] += alerts
 
-    def _settle_reservations(self) -> None:
-        """The alerts counted in advance give way to those written, and an alert place reserved
-        for a seeker who did not keep the offer goes back."""
+    def settle_reservations(self) -> None:
+        """Once written (or failed): the alerts counted in advance give way to those written,
+        and an alert place reserved for a seeker who did not keep the offer goes back."""
         for seeker_id, alerts in list(self.provisional.items()):
             self._count_alert(seeker_id, -alerts)
         alerted = self.recommender.engine.alerted
