@@ -12,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # deploy_helpers, under importlib mode
 
+from crd_schemas import schemas_of_crds
 from deploy_helpers import (
     CUSTOM_GROUPS,
     K8S,
@@ -23,7 +24,6 @@ from deploy_helpers import (
     kustomize_build,
     tool,
 )
-from crd_schemas import schemas_of_crds
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""JSON schemas of custom resources, read from the CRDs the operators publish (deploy/tools/crds.sh).
+"""JSON schemas of custom resources, from the CRDs their operators publish (deploy/tools/crds.sh).
 
 They check what the API server checks with strict field validation: types, enums, required fields,
 bounds, patterns, and no field the CRD does not declare (unless it preserves unknown fields). CEL

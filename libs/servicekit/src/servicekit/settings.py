@@ -58,3 +58,10 @@ class MongoSettings(BaseSettings):
 
     url: str = Field(default="mongodb://127.0.0.1:27017/", description="MongoDB connection string.")
     timeout_s: float = Field(default=5.0, gt=0)
+    indexes_at_start: bool = Field(
+        default=True,
+        description=(
+            "Build the service's indexes when it starts (local runs). On Kubernetes a Job builds "
+            "them at each upgrade (`python -m <service>.indexes`) and the services skip them."
+        ),
+    )

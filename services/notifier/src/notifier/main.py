@@ -70,7 +70,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             store = NotifierStore(client[settings.database])
-            await store.ensure_indexes()
+            if settings.mongo.indexes_at_start:
+                await store.ensure_indexes()
             if tension is not None:
                 difficulty: Mapping[str, float] = tension
             elif settings.load_tension:

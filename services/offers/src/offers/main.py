@@ -29,7 +29,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database = client[settings.database]
             write_lock = asyncio.Lock() if settings.serialize_writes else None
             app.state.store = OfferStore(database, write_lock)
-            await app.state.store.create_indexes()
+            if settings.mongo.indexes_at_start:
+                await app.state.store.create_indexes()
             app.state.relay = OutboxRelay(
                 database["offers"], broker, settings.kafka.topic_suffix, write_lock=write_lock
             )

@@ -27,7 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database = client[settings.database]
             locks = KeyedLocks()
             app.state.store = ProfileStore(database, locks)
-            await app.state.store.ensure_indexes()
+            if settings.mongo.indexes_at_start:
+                await app.state.store.ensure_indexes()
             app.state.relay = OutboxRelay(
                 database["profiles"], broker, settings.kafka.topic_suffix, document_locks=locks
             )

@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, referential: Referential | None
         engine = build_engine(settings, referential or get_referential())
         async with mongo_client(settings.mongo) as client:
             store = RecommenderStore(client[settings.database])
-            await store.prepare()
+            await store.prepare(indexes=settings.mongo.indexes_at_start)
             recommender = Recommender(store, engine, settings)
             await recommender.load_offers()
             relay = OutboxRelay(

@@ -28,8 +28,12 @@ class RecommenderStore:
         # the process (servicekit.mongo.is_ferretdb says why).
         self.checks_in_process = False
 
-    async def prepare(self) -> None:
+    async def prepare(self, indexes: bool = True) -> None:
         self.checks_in_process = await is_ferretdb(self.seekers.database)
+        if indexes:
+            await self.ensure_indexes()
+
+    async def ensure_indexes(self) -> None:
         await self.offers.create_index("status")
         await self.offers.create_index("alerted")
         # A replica loads the seekers of the partitions it is assigned.
