@@ -12,9 +12,9 @@ from servicekit.settings import MongoSettings
 DATABASE = Settings.model_fields["database"].default
 
 
-async def build_indexes(settings: MongoSettings) -> None:
+async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
-        await OfferStore(client[DATABASE], None).create_indexes()
+        await OfferStore(client[database], None).create_indexes()
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ from servicekit.settings import MongoSettings
 DATABASE = Settings.model_fields["database"].default
 
 
-async def build_indexes(settings: MongoSettings) -> None:
+async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
-        await RecommenderStore(client[DATABASE]).ensure_indexes()
+        await RecommenderStore(client[database]).ensure_indexes()
 
 
 if __name__ == "__main__":
