@@ -24,7 +24,8 @@ Runs against the running stack (`make bench-gateway` starts it when it is not ru
    front of a service can cost with FastAPI and httpx on this machine (`_floor_*` figures).
 
     make bench-gateway
-    .venv/bin/python bench/bench_gateway.py --rounds 1 --duration 5 --no-record   # a quick look
+    make bench-gateway BENCH_ARGS=--record          # and records docs/benchmarks.md
+    .venv/bin/python bench/bench_gateway.py --rounds 1 --duration 5   # a quick look (from bench/)
 The last line printed is one JSON object with the figures.
 """
 
@@ -48,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import percentile, record
+from common import add_record_option, command_line, percentile, record
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -627,7 +628,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per measurement.")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--setup-timeout", type=float, default=120.0)
-    parser.add_argument("--no-record", action="store_true", help="Do not write docs/benchmarks.md")
+    add_record_option(parser)
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)  # generator process
     args = parser.parse_args()
     if args.load:
@@ -646,9 +647,8 @@ def main() -> None:
     finally:
         asyncio.run(clean_up(args.gateway, world))
     print(json.dumps(figures), flush=True)
-    if not args.no_record:
-        given = " ".join(sys.argv[1:])
-        record("bench-gateway", f"make bench-gateway  # bench_gateway.py {given}".rstrip(), figures)
+    if args.record:
+        record("bench-gateway", command_line("make bench-gateway", "bench_gateway.py"), figures)
     print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
 
 

@@ -1,76 +1,195 @@
-"""Ingestion throughput, end to end, against the running stack.
+"""Ingestion throughput, end to end, held against the store's ceiling for each path.
 
-profile_updates_per_s: PUT /seekers/{id}/profile with a changed radius, through HTTP, the
-profiles store and its outbox relay, until the matching `profile-updated` events are read back
-from Kafka. offers_imported_per_s: France Travail-format offers POSTed in batches to the offers
-service, until their `offer-published` events are read back from Kafka. The baseline is the
-same client hitting `/health/live` of the same service: the cost of HTTP alone on this machine.
+Against the running stack (`make bench-ingest` starts it when it is not running):
 
-    make bench-ingest        # (starts the stack if needed)
-    .venv/bin/python bench/bench_ingest.py --seekers 1000 --offers 4000   # a short run
+- store ceiling: one short round of bench_store on the stack's store, in this run
+  (`ceiling_profile_updates_per_s`, `ceiling_offers_imported_per_s`);
+- profile updates: `PUT /seekers/{id}/profile` on the profiles service (an operator's internal
+  token), driven by Debian's `wrk` (native, `--threads` threads, `--connections` keep-alive
+  connections) with a Lua script that sends each of `--seekers` generated profiles in turn, its
+  radius changed at every round so that every request is a real change, for `--duration`
+  seconds; counted until the matching `profile-updated` events are read back from Kafka (HTTP,
+  the profiles store, its outbox relay, Kafka). The profiles are created first (not measured);
+- offers imported: `--offers` France Travail-format offers (libs/demo's generator) POSTed in
+  batches of `--batch` to the offers service's import route (bodies encoded before the clock
+  starts), until their `offer-published` events are read back from Kafka;
+- the client's own ceiling: the same `wrk` on the profiles service's `/health/live`.
 
-The last line printed is {"profile_updates_per_s": ..., "offers_imported_per_s": ...}; the line
-before it, and docs/benchmarks.md, hold the details. A phase that cannot finish (a service down, an
-error answer, events that do not all come back in time) stops the run with one line saying which.
+`profile_updates_ratio` and `offers_imported_ratio` are each end-to-end rate divided by the
+store's ceiling for that path (target 0.6 each).
+
+    make bench-ingest                                # prints the figures
+    make bench-ingest BENCH_ARGS=--record            # and records docs/benchmarks.md
+    .venv/bin/python bench/bench_ingest.py --seekers 500 --offers 400 --duration 5   # from bench/
+
+The last line printed is one JSON object. A phase that cannot finish (a service down, an error
+answer, events that do not all come back in time) stops the run with one line saying which.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
-from common import record
+from common import add_record_option, command_line, ratio, record, store_ceilings
+from tools import ToolMissing, ensure_wrk
 
 from demo.generate import offers as demo_offers
 from demo.generate import seekers as demo_seekers
 from refdata import get_referential
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+from servicekit.settings import KafkaSettings
 
-KAFKA = "127.0.0.1:9092"
+# wrk's Lua (LuaJIT): thread t of T sends requests t, t+T, t+2T...; request k updates seeker
+# k mod n, its radius moved by 5 or 10 km from the created profile's, alternately at each round.
+WRK_PROFILES = """
+local data = dofile(%(data)s)
+local threads, n, next_id = %(threads)d, #data.ids, 0
+
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+
+function init(args)
+  k = id
+  wrk.headers["Authorization"] = %(authorization)s
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+  local i = k %% n + 1
+  local round = math.floor(k / n)
+  k = k + threads
+  local body = data.prefix[i] .. (data.radius[i] + 5 * (1 + round %% 2)) .. "}"
+  return wrk.format("PUT", "/seekers/" .. data.ids[i] .. "/profile", nil, body)
+end
+"""
+WRK_REPORT = """
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\\n{"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, ' ..
+    '"status": %d, "timeout": %d, "p50_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
 
 
 class BenchError(Exception):
     """The benchmark cannot go on; the message says why."""
 
 
-def operator() -> dict[str, str]:
-    token = issue_internal_token(
+def operator_token() -> str:
+    return issue_internal_token(
         Principal(sub="bench", role=Role.OPERATOR), InternalAuthSettings(token_ttl_s=3600)
     )
-    return {"Authorization": f"Bearer {token}"}
 
 
-async def count_events(
-    topic: str, prefix: bytes, wanted: int, started: asyncio.Event, seen: list[int] | None = None
-) -> float:
-    """Wait for `wanted` records whose key starts with `prefix`; return when (monotonic)."""
-    seen = [0] if seen is None else seen
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=KAFKA, auto_offset_reset="latest", enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        while not consumer.assignment():  # noqa: ASYNC110 - aiokafka offers no event for it
-            await asyncio.sleep(0.05)
-        for partition in consumer.assignment():
-            await consumer.seek_to_end(partition)
-            await consumer.position(partition)
-        started.set()
-        while seen[0] < wanted:
-            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
-            for batch in batches.values():
-                seen[0] += sum(1 for r in batch if r.key and r.key.startswith(prefix))
-        return time.monotonic()
-    finally:
-        await consumer.stop()
+def lua_string(text: str) -> str:
+    if "]==]" in text:
+        raise ValueError("cannot quote this text as a Lua long string")
+    return f"[==[{text}]==]"
+
+
+async def run_wrk(
+    wrk: str, url: str, duration: float, threads: int, connections: int, script: str
+) -> dict[str, Any]:
+    """Run wrk; its figures (requests, errors, latency in microseconds) as a dict."""
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
+        path = Path(folder) / "script.lua"
+        path.write_text(script + WRK_REPORT)
+        command = [
+            wrk,
+            f"--threads={threads}",
+            f"--connections={connections}",
+            f"--duration={max(1, round(duration))}s",
+            "--timeout=30s",
+            f"--script={path}",
+            url,
+        ]
+        process = await asyncio.create_subprocess_exec(
+            *command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        output, _ = await process.communicate()
+    text = output.decode(errors="replace")
+    if process.returncode != 0 or not text.strip():
+        raise BenchError(f"wrk on {url} failed ({process.returncode}): {text[-500:]}")
+    figures: dict[str, Any] = json.loads(text.strip().splitlines()[-1])
+    figures["req_per_s"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    figures["errors"] = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return figures
+
+
+class EventCounter:
+    """Arrival times of the records of `topic` whose key starts with `prefix`, from now on."""
+
+    def __init__(self, topic: str, prefix: bytes) -> None:
+        self.topic, self.prefix = topic, prefix
+        self.arrivals: list[float] = []
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> EventCounter:
+        self.task = asyncio.create_task(self._count())
+        await asyncio.wait_for(self.ready.wait(), 60)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.task is not None
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+    async def _count(self) -> None:
+        consumer = AIOKafkaConsumer(
+            self.topic,
+            bootstrap_servers=KafkaSettings().bootstrap_servers,
+            auto_offset_reset="latest",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            while not consumer.assignment():  # noqa: ASYNC110 - aiokafka offers no event for it
+                await asyncio.sleep(0.05)
+            for partition in consumer.assignment():
+                await consumer.seek_to_end(partition)
+                await consumer.position(partition)
+            self.ready.set()
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+                now = time.monotonic()
+                for batch in batches.values():
+                    hits = sum(1 for r in batch if r.key and r.key.startswith(self.prefix))
+                    self.arrivals.extend([now] * hits)
+        finally:
+            await consumer.stop()
+
+    async def when(self, count: int, timeout_s: float, what: str) -> float:
+        """Monotonic time at which the `count`-th record arrived."""
+        deadline = time.monotonic() + timeout_s
+        while len(self.arrivals) < count:
+            if time.monotonic() > deadline:
+                raise BenchError(
+                    f"{what}: {len(self.arrivals)} of {count} events back from Kafka "
+                    f"after {timeout_s:.0f} s"
+                )
+            await asyncio.sleep(0.2)
+        return self.arrivals[count - 1]
 
 
 async def drive(
@@ -90,133 +209,160 @@ async def drive(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-async def events_back(
-    what: str, counter: asyncio.Task[float], seen: list[int], wanted: int, timeout_s: float
-) -> float:
-    try:
-        return await asyncio.wait_for(counter, timeout_s)
-    except TimeoutError:
-        message = f"{what}: {seen[0]} of {wanted} events back from Kafka after {timeout_s:.0f} s"
-        raise BenchError(message) from None
-
-
 def client_for(url: str, concurrency: int, read_timeout_s: float) -> httpx.AsyncClient:
-    """Keep-alive connections, one per concurrent caller; bounded but generous timeouts."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     timeout = httpx.Timeout(read_timeout_s, connect=10.0)
     return httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout)
 
 
-async def http_baseline(url: str, requests: int, concurrency: int) -> float:
-    async with client_for(url, concurrency, 30) as c:
-        began = time.monotonic()
-        calls = [lambda: c.get("/health/live") for _ in range(requests)]
-        await drive(f"baseline GET {url}/health/live", calls, concurrency)
-        return requests / (time.monotonic() - began)
+async def client_ceiling(wrk: str, args: argparse.Namespace) -> dict[str, Any]:
+    return await run_wrk(
+        wrk, f"{args.profiles_url}/health/live", 5, args.threads, args.connections, ""
+    )
 
 
-async def profile_updates(url: str, seekers: int, concurrency: int) -> float:
+async def profile_updates(wrk: str, args: argparse.Namespace) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
-    referential = get_referential()
-    documents = [(f"bench-{run}-{sid}", doc) for sid, doc in demo_seekers(seekers, referential, 7)]
-    headers = operator()
-    async with client_for(url, concurrency, 120) as client:
-        # First write: creates every profile (version 1), not measured.
+    documents = [
+        (f"bench-{run}-{sid}", doc) for sid, doc in demo_seekers(args.seekers, get_referential(), 7)
+    ]
+    token = operator_token()
+    headers = {"Authorization": f"Bearer {token}"}
+    async with client_for(args.profiles_url, 32, 120) as client:
         await drive(
-            f"creating {seekers} profiles (PUT {url}/seekers/{{id}}/profile)",
+            f"creating {args.seekers} profiles (PUT {args.profiles_url}/seekers/{{id}}/profile)",
             [
                 (lambda s=sid, d=doc: client.put(f"/seekers/{s}/profile", json=d, headers=headers))
                 for sid, doc in documents
             ],
-            concurrency,
+            32,
         )
-        await asyncio.sleep(2)
-        started, seen = asyncio.Event(), [0]
-        counter = asyncio.create_task(
-            count_events("profile-updated", f"bench-{run}-".encode(), seekers, started, seen)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as folder:
+        data = Path(folder) / "profiles.lua"
+        prefixes, radii = [], []
+        for _, doc in documents:
+            rest = {k: v for k, v in doc.items() if k != "radius_km"}
+            prefixes.append(json.dumps(rest, ensure_ascii=False)[:-1] + ', "radius_km": ')
+            radii.append(str(doc["radius_km"]))
+        data.write_text(
+            "return {\n ids = {"
+            + ",".join(lua_string(sid) for sid, _ in documents)
+            + "},\n prefix = {"
+            + ",\n".join(lua_string(p) for p in prefixes)
+            + "},\n radius = {"
+            + ",".join(radii)
+            + "}\n}\n"
         )
-        await started.wait()
-        changed = [(sid, {**doc, "radius_km": doc["radius_km"] + 5}) for sid, doc in documents]
-        began = time.monotonic()
-        await drive(
-            f"updating {seekers} profiles",
-            [
-                (lambda s=sid, d=doc: client.put(f"/seekers/{s}/profile", json=d, headers=headers))
-                for sid, doc in changed
-            ],
-            concurrency,
-        )
-        sent = time.monotonic() - began
-        finished = await events_back("profile-updated", counter, seen, seekers, 120)
-    print(f"profiles: {seekers} updates answered in {sent:.1f} s", file=sys.stderr)
-    return seekers / (finished - began)
-
-
-async def offers_import(url: str, count: int, batch: int, concurrency: int) -> float:
-    run = uuid.uuid4().hex[:6].upper()
-    referential = get_referential()
-    records = [{**r, "id": f"B{run}{r['id']}"} for r in demo_offers(count, referential, seed=11)]
-    batches = [records[i : i + batch] for i in range(0, len(records), batch)]
-    headers = operator()
-    started, seen = asyncio.Event(), [0]
-    counter = asyncio.create_task(
-        count_events("offer-published", f"B{run}".encode(), count, started, seen)
+        script = WRK_PROFILES % {
+            "data": lua_string(str(data)),
+            "threads": args.threads,
+            "authorization": lua_string(f"Bearer {token}"),
+        }
+        await asyncio.sleep(2)  # the creations' events are out before counting starts
+        async with EventCounter("profile-updated", f"bench-{run}-".encode()) as events:
+            began = time.monotonic()
+            load = await run_wrk(
+                wrk, args.profiles_url, args.duration, args.threads, args.connections, script
+            )
+            if load["errors"]:
+                raise BenchError(f"profile updates: wrk counted errors {json.dumps(load)}")
+            answered = int(load["requests"])
+            finished = await events.when(answered, 300, "profile-updated")
+    rate = answered / (finished - began)
+    print(
+        f"profiles: {answered} updates answered at {load['req_per_s']:.0f} req/s "
+        f"(p99 {load['p99_us'] / 1000:.0f} ms), {rate:.0f}/s end to end",
+        file=sys.stderr,
     )
-    await started.wait()
-    async with client_for(url, concurrency, 300) as client:
+    return {
+        "rate": rate,
+        "_profile_updates": answered,
+        "_profile_http_req_per_s": round(load["req_per_s"]),
+        "_profile_http_p50_ms": round(load["p50_us"] / 1000, 1),
+        "_profile_http_p99_ms": round(load["p99_us"] / 1000, 1),
+    }
+
+
+async def offers_import(args: argparse.Namespace) -> dict[str, Any]:
+    run = uuid.uuid4().hex[:6].upper()
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    records = [
+        {**r, "id": f"B{run}{r['id']}"}
+        for r in demo_offers(args.offers, get_referential(), seed=11, now=today)
+    ]
+    bodies = [
+        json.dumps(records[i : i + args.batch]).encode() for i in range(0, len(records), args.batch)
+    ]
+    headers = {"Authorization": f"Bearer {operator_token()}", "Content-Type": "application/json"}
+    async with (
+        EventCounter("offer-published", f"B{run}".encode()) as events,
+        client_for(args.offers_url, args.import_concurrency, 300) as client,
+    ):
         began = time.monotonic()
         await drive(
-            f"importing {count} offers (POST {url}/offers/import, {batch} a request)",
-            [(lambda b=b: client.post("/offers/import", json=b, headers=headers)) for b in batches],
-            concurrency,
+            f"importing {args.offers} offers (POST {args.offers_url}/offers/import, "
+            f"{args.batch} a request)",
+            [
+                (lambda b=b: client.post("/offers/import", content=b, headers=headers))
+                for b in bodies
+            ],
+            args.import_concurrency,
         )
-        sent = time.monotonic() - began
-        finished = await events_back("offer-published", counter, seen, count, 300)
-    print(f"offers: {count} imported (answered) in {sent:.1f} s", file=sys.stderr)
-    return count / (finished - began)
+        answered = time.monotonic() - began
+        finished = await events.when(args.offers, 300, "offer-published")
+    print(f"offers: {args.offers} imported (answered) in {answered:.1f} s", file=sys.stderr)
+    return {"rate": args.offers / (finished - began), "_offers_answered_s": round(answered, 1)}
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    baseline = await http_baseline(args.profiles_url, 2000, args.concurrency)
-    profiles_rate = await profile_updates(args.profiles_url, args.seekers, args.concurrency)
-    offers_rate = await offers_import(
-        args.offers_url, args.offers, args.batch, args.import_concurrency
-    )
+    wrk = ensure_wrk()
+    store = await store_ceilings(args.store_documents)
+    ceiling = await client_ceiling(wrk, args)
+    print(f"client: wrk on /health/live {ceiling['req_per_s']:.0f} req/s", file=sys.stderr)
+    profiles = await profile_updates(wrk, args)
+    offers = await offers_import(args)
+    profiles_rate, offers_rate = profiles.pop("rate"), offers.pop("rate")
     return {
         "profile_updates_per_s": round(profiles_rate),
+        "ceiling_profile_updates_per_s": store["ceiling_profile_updates_per_s"],
+        "profile_updates_ratio": ratio(profiles_rate, store["ceiling_profile_updates_per_s"]),
         "offers_imported_per_s": round(offers_rate),
-        "baseline_http_req_per_s": round(baseline),
-        "profile_updates_vs_baseline": round(profiles_rate / baseline, 3),
-        "seekers": args.seekers,
-        "offers": args.offers,
-        "concurrency": args.concurrency,
-        "batch": args.batch,
-        "import_concurrency": args.import_concurrency,
+        "ceiling_offers_imported_per_s": store["ceiling_offers_imported_per_s"],
+        "offers_imported_ratio": ratio(offers_rate, store["ceiling_offers_imported_per_s"]),
+        "client_ceiling_req_per_s": round(ceiling["req_per_s"]),
+        **profiles,
+        **offers,
+        "_client": f"wrk, {args.threads} threads, {args.connections} connections",
+        "_seekers": args.seekers,
+        "_duration_s": args.duration,
+        "_offers": args.offers,
+        "_batch": args.batch,
+        "_import_concurrency": args.import_concurrency,
+        "_store": {k: v for k, v in store.items() if k != "concurrency"},
     }
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seekers", type=int, default=5000)
+    parser.add_argument("--seekers", type=int, default=5000, help="Profiles updated in turn.")
+    parser.add_argument("--duration", type=float, default=30.0, help="Seconds of updates.")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--offers", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument(
-        "--concurrency", type=int, default=32, help="concurrent HTTP callers for profiles"
-    )
-    parser.add_argument(
         "--import-concurrency", type=int, default=2, help="import requests in flight at once"
     )
+    parser.add_argument("--store-documents", type=int, default=2500, help="Store ceiling round.")
     parser.add_argument("--profiles-url", default="http://127.0.0.1:8001")
     parser.add_argument("--offers-url", default="http://127.0.0.1:8002")
+    add_record_option(parser)
     arguments = parser.parse_args()
     try:
         figures = asyncio.run(main(arguments))
-    except BenchError as error:
+    except (BenchError, ToolMissing) as error:
         sys.exit(f"bench-ingest failed: {error}")
-    arguments_given = " ".join(sys.argv[1:])
-    record(
-        "bench-ingest", f"make bench-ingest  # bench_ingest.py {arguments_given}".rstrip(), figures
-    )
-    print(json.dumps(figures))
-    targets = ("profile_updates_per_s", "offers_imported_per_s")
-    print(json.dumps({key: figures[key] for key in targets}))
+    print(json.dumps(figures), flush=True)
+    if arguments.record:
+        record("bench-ingest", command_line("make bench-ingest", "bench_ingest.py"), figures)
+    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))

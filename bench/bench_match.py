@@ -8,7 +8,12 @@
    an isolated topic, then the recommender service (its real consumer, store and outbox relay)
    started on them, timed until every seeker is stored.
 
-    .venv/bin/python bench/bench_match.py --seekers 1000000
+3. Holds profile_events_per_s against the store's ceiling for that path, measured in the same
+   run (bench_store's `ceiling_recommender_new_seekers_per_s`): `profile_events_ratio`.
+
+    make bench-match                                  # prints the figures
+    make bench-match BENCH_ARGS=--record              # and records docs/benchmarks.md
+    .venv/bin/python bench/bench_match.py --seekers 100000 --offers 200 --profile-events 2000
 The last line printed is one JSON object with the figures.
 """
 
@@ -26,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import percentile, record
+from common import add_record_option, command_line, percentile, ratio, record, store_ceilings
 
 from contracts import (
     OFFER_PUBLISHED,
@@ -309,7 +314,8 @@ def main() -> None:
     parser.add_argument("--offers", type=int, default=2000)
     parser.add_argument("--bruteforce-offers", type=int, default=30)
     parser.add_argument("--profile-events", type=int, default=20_000)
-    parser.add_argument("--no-record", action="store_true", help="Do not write docs/benchmarks.md")
+    parser.add_argument("--store-documents", type=int, default=2500, help="Store ceiling round.")
+    add_record_option(parser)
     parser.add_argument(
         "--profile-events-only",
         action="store_true",
@@ -322,16 +328,21 @@ def main() -> None:
         return
     figures = bench_matching(referential, args.seekers, args.offers, args.bruteforce_offers)
     print(json.dumps(figures), flush=True)
+    store = asyncio.run(store_ceilings(args.store_documents))
     figures.update(asyncio.run(bench_profile_events(referential, args.profile_events)))
-    result = {k: v for k, v in figures.items() if not k.startswith("_")}
-    if not args.no_record:
-        command = (
-            f".venv/bin/python bench/bench_match.py --seekers {args.seekers} "
-            f"--offers {args.offers} --bruteforce-offers {args.bruteforce_offers} "
-            f"--profile-events {args.profile_events}"
+    figures["ceiling_recommender_new_seekers_per_s"] = store[
+        "ceiling_recommender_new_seekers_per_s"
+    ]
+    figures["profile_events_ratio"] = ratio(
+        figures["profile_events_per_s"], store["ceiling_recommender_new_seekers_per_s"]
+    )
+    figures["_store"] = {k: v for k, v in store.items() if k != "concurrency"}
+    print(json.dumps(figures), flush=True)
+    if args.record:
+        record(
+            "Matching (recommender)", command_line("make bench-match", "bench_match.py"), figures
         )
-        record("Matching (recommender)", command, figures)
-    print(json.dumps(result))
+    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
 
 
 if __name__ == "__main__":

@@ -17,10 +17,12 @@ Baseline, in the same run: the same writes straight into SQLite (the engine unde
 one JSON document per row keyed by its id, in one process, so that the ratio shows what the
 wire protocol and document layer add.
 
-    make bench-store                                              # records docs/benchmarks.md
-    .venv/bin/python bench/bench_store.py --documents 5000 --no-record   # a quick look
+    make bench-store                                            # prints the figures
+    make bench-store BENCH_ARGS=--record                        # and records docs/benchmarks.md
+    .venv/bin/python bench/bench_store.py --documents 3000 --rounds 1   # a quick look
 
-The last line printed is one JSON object with the figures.
+Other benches call `measure` (a short round, a few thousand documents) to hold their end-to-end
+figures against the store's ceiling in the same run. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from common import record
+from common import add_record_option, command_line, record
 from pymongo import AsyncMongoClient, UpdateOne
 
 INSERT_CHUNK = 16  # what servicekit.mongo.in_commands sends per command on FerretDB
@@ -177,30 +179,24 @@ def ceiling(*rates: float) -> float:
     return 1 / sum(1 / r for r in rates)
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default=os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017/"))
-    parser.add_argument("--documents", type=int, default=10_000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--no-record", action="store_true")
-    args = parser.parse_args()
-
-    rounds: list[dict[str, float]] = []
+async def measure(
+    url: str, documents: int, concurrency: int = 16, rounds: int = 1, quiet: bool = False
+) -> dict[str, Any]:
+    """The store's figures and the `ceiling_*` rates derived from them (medians of the rounds)."""
+    store: list[dict[str, float]] = []
     baselines: list[dict[str, float]] = []
-    for number in range(1, args.rounds + 1):
-        rounds.append(await store_round(args.url, args.documents, args.concurrency))
-        baselines.append(sqlite_round(args.documents))
-        print(f"round {number}: store {json.dumps({k: round(v) for k, v in rounds[-1].items()})}")
-        print(
-            f"round {number}: sqlite {json.dumps({k: round(v) for k, v in baselines[-1].items()})}"
-        )
+    for number in range(1, rounds + 1):
+        store.append(await store_round(url, documents, concurrency))
+        baselines.append(sqlite_round(documents))
+        if not quiet:
+            for name, row in (("store", store[-1]), ("sqlite", baselines[-1])):
+                print(f"round {number}: {name} {json.dumps({k: round(v) for k, v in row.items()})}")
 
     def median(rows: list[dict[str, float]], key: str) -> float:
         return statistics.median(row[key] for row in rows)
 
-    m = {key: median(rounds, key) for key in rounds[0]}
-    figures = {
+    m = {key: median(store, key) for key in store[0]}
+    return {
         **{key: round(value) for key, value in m.items()},
         "baseline_sqlite_insert_docs_per_s": round(median(baselines, "insert_many_docs_per_s")),
         "baseline_sqlite_update_per_s": round(median(baselines, "update_with_event_per_s")),
@@ -219,14 +215,25 @@ async def main() -> None:
         "ceiling_notifier_alerts_per_s": round(
             ceiling(m["insert_many_docs_per_s"], m["bulk_update_docs_per_s"])
         ),
-        "documents": args.documents,
-        "concurrency": args.concurrency,
-        "rounds": args.rounds,
+        "documents": documents,
+        "concurrency": concurrency,
+        "rounds": rounds,
     }
-    if not args.no_record:
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default=os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017/"))
+    parser.add_argument("--documents", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    add_record_option(parser)
+    args = parser.parse_args()
+    figures = await measure(args.url, args.documents, args.concurrency, args.rounds)
+    if args.record:
         record(
             "Store ceiling",
-            "make bench-store  # bench_store.py",
+            command_line("make bench-store", "bench_store.py"),
             figures,
             "Medians of the rounds. `ceiling_*` figures are upper bounds: the store's time alone.",
         )

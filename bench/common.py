@@ -1,12 +1,18 @@
-"""Shared bits of the benchmarks: machine description, percentiles, the results file."""
+"""Shared bits of the benchmarks: machine, percentiles, ratios, Kafka lag, the results file."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
 import json
+import math
 import os
 import platform
 import subprocess
-from collections.abc import Sequence
+import sys
+import time
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -74,3 +80,118 @@ def record(section: str, command: str, figures: dict[str, Any], notes: str = "")
     else:
         text = text.rstrip() + f"\n\n## {section}\n\n{block}\n"
     RESULTS.write_text(text)
+
+
+def add_record_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="Write the figures to docs/benchmarks.md (a quiet machine only: nothing else running)",
+    )
+
+
+def command_line(target: str, script: str) -> str:
+    """How this run was started, for the results file: `make target  # script args`."""
+    return f"{target}  # {script} {' '.join(sys.argv[1:])}".rstrip()
+
+
+def ratio(value: float, ceiling: float) -> float:
+    return round(value / ceiling, 3) if ceiling and not math.isnan(value) else float("nan")
+
+
+async def store_ceilings(documents: int = 2500) -> dict[str, Any]:
+    """bench_store's figures from one short round on the stack's store, in this run."""
+    from bench_store import measure
+
+    from servicekit.settings import MongoSettings
+
+    print(f"store ceiling: one round of {documents:,} documents (bench_store)", flush=True)
+    figures = await measure(MongoSettings().url, documents, quiet=True)
+    keys = [k for k in figures if k.startswith("ceiling_")]
+    print(f"  {json.dumps({k: figures[k] for k in keys})}", flush=True)
+    return figures
+
+
+class Offsets:
+    """Kafka's committed offsets of the live consumer groups, per topic; no store reads.
+
+    A group commits after processing, so a lag of 0 means everything produced so far has been
+    handled. Groups without a live member (stale groups of earlier code) are left out.
+    """
+
+    def __init__(self) -> None:
+        from servicekit.settings import KafkaSettings
+
+        self.settings = KafkaSettings()
+        self._clients = contextlib.AsyncExitStack()
+
+    async def __aenter__(self) -> Offsets:
+        from opscli.kafka_ops import admin_client, consumer_client
+
+        self.admin = await self._clients.enter_async_context(admin_client(self.settings))
+        self.consumer = await self._clients.enter_async_context(consumer_client(self.settings))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._clients.aclose()
+
+    async def read(self, topics: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+        """Per topic: (committed, end, live groups reading it), offsets summed over groups."""
+        from contracts import topic_name
+        from opscli.kafka_ops import describe_groups, partitions_of
+
+        wanted = {topic_name(t, self.settings.topic_suffix): t for t in topics}
+        found: dict[str, tuple[int, int, int]] = {t: (0, 0, 0) for t in wanted.values()}
+        every = []
+        for name in wanted:
+            every += await partitions_of(self.consumer, name)
+        ends = await self.consumer.end_offsets(every)
+        starts = await self.consumer.beginning_offsets(every)
+        groups = [g for g, *_ in await self.admin.list_consumer_groups()]
+        described = await describe_groups(self.admin, groups) if groups else {}
+        for group in sorted(g for g, (_, members) in described.items() if members):
+            committed = await self.admin.list_consumer_group_offsets(group)
+            for name, base in wanted.items():
+                mine = [tp for tp in every if tp.topic == name]
+                if not any(tp in committed and committed[tp].offset >= 0 for tp in mine):
+                    continue  # this group does not read that topic
+                done, end, count = found[base]
+                for tp in mine:  # a partition the group has not committed on yet counts from
+                    offset = committed[tp].offset if tp in committed else -1  # its start
+                    done += offset if offset >= 0 else starts[tp]
+                    end += ends[tp]
+                found[base] = (done, end, count + 1)
+        return found
+
+    async def lag(self, topics: Iterable[str]) -> dict[str, int | None]:
+        """Records not yet handled per topic by its live groups (None: no live group reads it)."""
+        return {
+            topic: (end - done if groups else None)
+            for topic, (done, end, groups) in (await self.read(topics)).items()
+        }
+
+
+async def consumed_offsets(topics: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+    async with Offsets() as offsets:
+        return await offsets.read(topics)
+
+
+async def wait_consumed(topics: Sequence[str], timeout_s: float, what: str) -> float:
+    """Wait until every live group has handled everything on `topics`; seconds waited."""
+    started = time.monotonic()
+    last_print = 0.0
+    async with Offsets() as offsets:
+        while True:
+            lags = await offsets.lag(topics)
+            now = time.monotonic()
+            if all(v == 0 for v in lags.values()):
+                return now - started
+            if now - last_print >= 10:
+                shown = ", ".join(
+                    f"{t} {'no live group' if v is None else v}" for t, v in lags.items()
+                )
+                print(f"  {what}: waiting ({shown})", flush=True)
+                last_print = now
+            if now - started > timeout_s:
+                raise SystemExit(f"{what}: not done after {timeout_s:.0f} s ({lags})")
+            await asyncio.sleep(2.0)

@@ -404,19 +404,43 @@ def prepare_kafka() -> tuple[bool, float]:
 
 # FerretDB 1.24's SQLite backend looks documents up by `_id` with the path `->'$._id'` while its
 # `_id_` index is on `->"_id"`: SQLite does not see them as the same expression, so every lookup and
-# every update by `_id` scans the whole collection (an update took 0.6-1 s on 20,000 documents,
-# 3-5 ms once fixed). We build from a copy of the module with this one line changed.
+# every update by `_id` scanned the whole collection (an update took 0.6-1 s on 20,000 documents,
+# 3-5 ms once fixed). And it sends a filter to SQLite only when it is `{_id: <id>}` alone: a guarded
+# update `{_id, rev}` or a lookup `{_id: {$in: [...]}}` read every document. We build from a copy
+# of the module with the path fixed and the `_id` part of any filter sent to SQLite
+# (ferretdb/patch/id_pushdown.go.in; FerretDB still checks the whole filter on what it reads).
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB@v1.24.2"
-FERRETDB_PATCH = (
-    "internal/backends/sqlite/metadata/metadata.go",
-    """IDColumn = DefaultColumn + "->'$._id'\"""",
-    """IDColumn = DefaultColumn + "->'_id'\"""",
+FERRETDB_PATCHES = (
+    (
+        "internal/backends/sqlite/metadata/metadata.go",
+        """IDColumn = DefaultColumn + "->'$._id'\"""",
+        """IDColumn = DefaultColumn + "->'_id'\"""",
+    ),
+    (
+        "internal/backends/sqlite/collection.go",
+        """\tif params.Filter.Len() == 1 {
+\t\tv, _ := params.Filter.Get("_id")
+\t\tswitch v.(type) {
+\t\tcase string, types.ObjectID:
+\t\t\twhereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)
+\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+\t\t}
+\t}
+
+\tq += whereClause""",
+        """\twhereClause, args = idWhere(params.Filter)
+
+\tq += whereClause""",
+    ),
+)
+FERRETDB_ADDED = (
+    (FERRETDB_SRC / "patch" / "id_pushdown.go.in", "internal/backends/sqlite/id_pushdown.go"),
 )
 FERRETDB_BUILD = LOCAL / "ferretdb-build"
 
 
 def patched_ferretdb_module(go: str, env: dict[str, str]) -> Path:
-    """A writable copy of FerretDB's module with FERRETDB_PATCH applied (the cache is read-only)."""
+    """A writable copy of FerretDB's module, FERRETDB_PATCHES applied (the cache is read-only)."""
     done = subprocess.run(
         [go, "mod", "download", "-json", FERRETDB_MODULE],
         cwd=FERRETDB_SRC,
@@ -432,12 +456,16 @@ def patched_ferretdb_module(go: str, env: dict[str, str]) -> Path:
     shutil.copytree(source, copy)
     for path in copy.rglob("*"):
         path.chmod(path.stat().st_mode | 0o200)
-    relative, before, after = FERRETDB_PATCH
-    target = copy / relative
-    text = target.read_text()
-    if text.count(before) != 1:
-        raise StackError(f"FerretDB patch no longer applies: {before!r} not found once in {target}")
-    target.write_text(text.replace(before, after))
+    for relative, before, after in FERRETDB_PATCHES:
+        target = copy / relative
+        text = target.read_text()
+        if text.count(before) != 1:
+            raise StackError(
+                f"FerretDB patch no longer applies: {before!r} not found once in {target}"
+            )
+        target.write_text(text.replace(before, after))
+    for source_file, relative in FERRETDB_ADDED:
+        shutil.copyfile(source_file, copy / relative)
     return copy
 
 
@@ -445,12 +473,13 @@ def prepare_ferretdb() -> tuple[bool, float]:
     t0 = time.monotonic()
     stamp_file = FERRETDB_BIN.with_name("ferretdb.stamp")
     inputs = [FERRETDB_SRC / n for n in ("go.mod", "go.sum", "main.go")]
+    inputs += [source_file for source_file, _ in FERRETDB_ADDED]
     go = require_tool("go", "build FerretDB (Go 1.24+)")
     go_version = subprocess.run(
         [go, "env", "GOVERSION"], capture_output=True, text=True
     ).stdout.strip()
     stamp = sha256_of(
-        *(p.read_bytes() for p in inputs), go_version.encode(), repr(FERRETDB_PATCH).encode()
+        *(p.read_bytes() for p in inputs), go_version.encode(), repr(FERRETDB_PATCHES).encode()
     )
     if stamp_file.exists() and stamp_file.read_text().strip() == stamp and FERRETDB_BIN.exists():
         return False, time.monotonic() - t0

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from servicekit import outbox
+from servicekit.data import FERRETDB, Documents
 from servicekit.outbox import CRASH_AFTER_PUBLISH_ENV, CRASH_EXIT_CODE, OUTBOX_FIELD, OutboxRelay
 
 
@@ -70,7 +71,7 @@ async def test_armed_the_relay_exits_after_publishing_and_before_clearing(
     monkeypatch.setenv(CRASH_AFTER_PUBLISH_ENV, "1")
     monkeypatch.setattr(outbox.os, "_exit", exit_raises)
     collection, broker = Collection(), Broker()
-    relay = OutboxRelay(collection, broker)  # type: ignore[arg-type]
+    relay = OutboxRelay(Documents(collection, FERRETDB), broker)  # type: ignore[arg-type]
 
     with pytest.raises(Exited) as exited:
         await relay.relay_once()
@@ -84,7 +85,7 @@ async def test_unarmed_the_relay_clears_what_it_published(monkeypatch: pytest.Mo
     monkeypatch.delenv(CRASH_AFTER_PUBLISH_ENV, raising=False)
     monkeypatch.setattr(outbox.os, "_exit", exit_raises)
     collection, broker = Collection(), Broker()
-    relay = OutboxRelay(collection, broker)  # type: ignore[arg-type]
+    relay = OutboxRelay(Documents(collection, FERRETDB), broker)  # type: ignore[arg-type]
 
     assert await relay.relay_once() == 1
     assert broker.published == ["offer-published"]

@@ -2,6 +2,8 @@
 KafkaUser per client with ACLs to exactly its topics and groups, KEDA on the groups the code uses.
 The consumer groups are read from the services' own subscriptions, not written down here."""
 
+import importlib
+import inspect
 import re
 from typing import Any
 
@@ -46,16 +48,27 @@ def versions() -> dict[str, str]:
 
 
 def subscriptions(service: str, group_id: str, replica_id: str) -> set[tuple[str, str]]:
-    """(topic, consumer group) of every subscription the service's code makes."""
+    """(topic, consumer group) of every subscription the service's own `subscribe` makes, called
+    as its main.py does: arguments matched by name, its collaborators left out (None)."""
     broker = make_broker(KafkaSettings(), service)
-    if service == "recommender":
-        from recommender.consumers import subscribe as recommender_subscribe
-
-        recommender_subscribe(broker, None, group_id, "", replica_id=replica_id)  # type: ignore[arg-type]
-    else:
-        from notifier.handlers import subscribe as notifier_subscribe
-
-        notifier_subscribe(broker, None, "")  # type: ignore[arg-type]
+    subscribe = importlib.import_module(
+        f"{service}.consumers" if service == "recommender" else f"{service}.handlers"
+    ).subscribe
+    settings = importlib.import_module(f"{service}.config").Settings()
+    known = {
+        "broker": broker,
+        "group_id": group_id,
+        "replica_id": replica_id,
+        "suffix": "",
+        "topic_suffix": "",
+        "batches": getattr(settings, "batches", None),
+    }
+    arguments = {
+        name: known.get(name)
+        for name, parameter in inspect.signature(subscribe).parameters.items()
+        if name in known or parameter.default is inspect.Parameter.empty
+    }
+    subscribe(**arguments)
     return {(topic, sub.group_id) for sub in broker.subscribers for topic in sub.topic_names}
 
 

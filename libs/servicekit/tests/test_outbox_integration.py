@@ -9,7 +9,7 @@ from pymongo import AsyncMongoClient
 
 from contracts import PROFILE_DELETED, ProfileDeleted, decode, new_envelope
 from servicekit.broker import make_broker
-from servicekit.locks import KeyedLocks
+from servicekit.data import Database
 from servicekit.outbox import PENDING, OutboxRelay, outbox_entry
 from servicekit.settings import KafkaSettings, MongoSettings
 from servicekit.testing import eventually, read_records
@@ -27,18 +27,17 @@ async def test_events_written_while_the_relay_runs_are_all_published_once(
     kafka: KafkaSettings, mongo: MongoSettings, run_id: str, named: bool
 ) -> None:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.url)
-    collection = client[f"test_{run_id}"]["documents"]
-    locks = KeyedLocks()
+    documents = (await Database.open(client[f"test_{run_id}"])).documents("documents")
+    collection = documents.raw
     broker = make_broker(kafka, "test")
-    relay = OutboxRelay(collection, broker, kafka.topic_suffix, document_locks=locks)
+    relay = OutboxRelay(documents, broker, kafka.topic_suffix)
     await collection.insert_many([{"_id": f"d{i}", "outbox": []} for i in range(20)])
     written: list[str] = []
 
     async def writer(doc: str) -> None:
         for _ in range(10):
             entry = event(doc)
-            async with locks.hold([doc]):
-                await collection.update_one({"_id": doc}, {"$push": {"outbox": entry}})
+            await documents.update(doc, {"$push": {"outbox": entry}})
             written.append(entry["event_id"])
             relay.wake([doc] if named else None)
             await asyncio.sleep(0)
@@ -60,12 +59,13 @@ async def test_a_relay_publishes_what_a_crash_left_unnamed_then_reads_only_named
     kafka: KafkaSettings, mongo: MongoSettings, run_id: str
 ) -> None:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.url)
-    collection = client[f"test_{run_id}"]["documents"]
+    documents = (await Database.open(client[f"test_{run_id}"])).documents("documents")
+    collection = documents.raw
     left = [event(f"crashed{i}") for i in range(3)]
     # Written by a process that died before naming the documents to its relay.
     await collection.insert_many([{"_id": f"crashed{i}", "outbox": [left[i]]} for i in range(3)])
     broker = make_broker(kafka, "test")
-    relay = OutboxRelay(collection, broker, kafka.topic_suffix, sweep_interval_s=3600)
+    relay = OutboxRelay(documents, broker, kafka.topic_suffix, sweep_interval_s=3600)
     async with broker:
         await broker.start()
         running = asyncio.create_task(relay.run())

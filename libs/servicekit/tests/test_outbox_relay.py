@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from servicekit.mongo import UPDATES_PER_COMMAND
+from servicekit.data import FERRETDB, Documents
 from servicekit.outbox import OUTBOX_FIELD, PENDING, TOMBSTONE, OutboxRelay
 
 
@@ -29,9 +29,14 @@ class Cursor:
     async def to_list(self, _: None) -> list[dict[str, Any]]:
         return self.documents
 
+    async def __aiter__(self) -> Any:
+        for document in self.documents:
+            yield document
+
 
 class Result:
     matched_count = 0
+    deleted_count = 0
 
 
 class FakeCollection:
@@ -48,15 +53,13 @@ class FakeCollection:
         document[OUTBOX_FIELD].append(entry(document_id, n))
 
     def find(self, query: dict[str, Any], _: dict[str, Any]) -> Cursor:
-        assert query == PENDING
-        self.scans += 1
-        return Cursor([_copy(d) for d in self.documents.values() if d[OUTBOX_FIELD]])
-
-    async def find_one(self, query: dict[str, Any], _: dict[str, Any]) -> dict[str, Any] | None:
+        if query == PENDING:
+            self.scans += 1
+            return Cursor([_copy(d) for d in self.documents.values() if d[OUTBOX_FIELD]])
         assert list(query) == ["_id"], "the relay reads by _id alone"
-        self.reads.append(query["_id"])
-        found = self.documents.get(query["_id"])
-        return None if found is None else _copy(found)
+        wanted = query["_id"]["$in"] if isinstance(query["_id"], dict) else [query["_id"]]
+        self.reads += wanted
+        return Cursor([_copy(self.documents[i]) for i in wanted if i in self.documents])
 
     async def bulk_write(self, operations: list[Any], ordered: bool) -> Result:
         self.commands.append(len(operations))
@@ -66,10 +69,11 @@ class FakeCollection:
             document[OUTBOX_FIELD] = [e for e in document[OUTBOX_FIELD] if e not in sent]
         return Result()
 
-    async def delete_many(self, query: dict[str, Any]) -> None:
+    async def delete_many(self, query: dict[str, Any]) -> Result:
         for document_id in query["_id"]["$in"]:
             if not self.documents[document_id][OUTBOX_FIELD]:
                 del self.documents[document_id]
+        return Result()
 
 
 def _copy(document: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +98,8 @@ class FakeBroker:
 
 
 def relay_of(collection: FakeCollection, broker: FakeBroker, **options: Any) -> OutboxRelay:
-    return OutboxRelay(collection, broker, **options)  # type: ignore[arg-type]
+    documents = Documents(collection, FERRETDB)  # type: ignore[arg-type]
+    return OutboxRelay(documents, broker, **options)  # type: ignore[arg-type]
 
 
 async def test_a_relay_given_names_reads_only_those_documents_after_its_first_sweep() -> None:
@@ -213,9 +218,9 @@ async def test_a_tombstone_named_by_its_writer_disappears_once_announced() -> No
 async def test_sent_events_are_removed_in_commands_ferretdb_can_finish() -> None:
     collection, broker = FakeCollection(), FakeBroker()
     relay = relay_of(collection, broker, batch_size=500)
-    for d in range(2 * UPDATES_PER_COMMAND + 1):
+    for d in range(2 * FERRETDB.updates_per_command + 1):
         collection.push(f"d{d}", 1)
 
-    assert await relay.relay_once() == 2 * UPDATES_PER_COMMAND + 1
-    assert collection.commands == [UPDATES_PER_COMMAND, UPDATES_PER_COMMAND, 1]
+    assert await relay.relay_once() == 2 * FERRETDB.updates_per_command + 1
+    assert collection.commands == [FERRETDB.updates_per_command, FERRETDB.updates_per_command, 1]
     assert all(not d[OUTBOX_FIELD] for d in collection.documents.values())

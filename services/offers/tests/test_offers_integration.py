@@ -71,7 +71,7 @@ async def assert_no_more(kafka: KafkaSettings, topic: str, count: int) -> None:
 async def settled(app: FastAPI) -> None:
     """Waits for the relay to send everything: a test's own writes then race with nothing."""
     relay = app.state.relay
-    assert await eventually(lambda: relay.collection.count_documents(PENDING)) == 0
+    assert await eventually(lambda: relay.documents.raw.count_documents(PENDING)) == 0
 
 
 # Publishing, reading, updating and closing an employer's offer
@@ -173,7 +173,7 @@ async def test_a_material_update_publishes_the_next_version(
     stored = await client.get("/offers/acme-0001", headers=SEEKER)
     assert stored.json()["version"] == 2
     relay = app.state.relay
-    assert await eventually(lambda: relay.collection.count_documents(PENDING)) == 0
+    assert await eventually(lambda: relay.documents.raw.count_documents(PENDING)) == 0
 
 
 async def test_closing_an_offer_publishes_offer_closed_once(
@@ -538,7 +538,9 @@ async def test_the_sweep_closes_offers_past_their_validity(
             past = datetime.now(UTC) - timedelta(minutes=1)
             await settled(app)
             # Time passes: the offer's validity ends.
-            await app.state.store.offers.update_one({"_id": "OLD"}, {"$set": {"valid_until": past}})
+            await app.state.store.offers.raw.update_one(
+                {"_id": "OLD"}, {"$set": {"valid_until": past}}
+            )
 
             [record] = await read_records(kafka, OFFER_CLOSED, 1)
             old = await client.get("/offers/OLD", headers=OPERATOR)
@@ -559,7 +561,7 @@ async def test_two_sweeps_at_once_close_each_offer_once(
     await client.post("/offers/import", json=batch, headers=SERVICE)
     store = app.state.store
     await settled(app)
-    await store.offers.update_many({}, {"$set": {"valid_until": datetime.now(UTC)}})
+    await store.offers.raw.update_many({}, {"$set": {"valid_until": datetime.now(UTC)}})
 
     now = datetime.now(UTC) + timedelta(seconds=1)
     first, second = await store.close_expired(now), await store.close_expired(now)

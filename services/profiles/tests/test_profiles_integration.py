@@ -307,7 +307,7 @@ async def test_erasure_leaves_nothing_personal_and_announces_it(
     assert erased.status_code == 204
     # At once: what the store may still hold (the tombstone carrying the event, until the relay
     # has sent it) is nothing personal.
-    profiles = app.state.store.profiles
+    profiles = app.state.store.profiles.raw
     dump = repr(await profiles.find({}).to_list(None))
     for personal in ("Amina", "Diallo", "amina.diallo", "12 34 56 78", "First interview"):
         assert personal not in dump
@@ -346,4 +346,4 @@ async def test_a_crash_between_publish_and_removal_publishes_again_with_the_same
         decode(first.value, ProfileUpdated).event_id
         == decode(second.value, ProfileUpdated).event_id
     )
-    assert await eventually(lambda: relay.collection.count_documents(PENDING)) == 0
+    assert await eventually(lambda: relay.documents.raw.count_documents(PENDING)) == 0

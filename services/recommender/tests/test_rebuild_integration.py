@@ -21,8 +21,9 @@ from contracts import (
 )
 from contracts.vocabulary import FeedbackReason
 from recommender.config import Settings
+from recommender.feedback import record_feedback
 from recommender.rebuild import run
-from recommender.store import RecommenderStore
+from recommender.service import Recommender
 from refdata import Referential, read_referential
 from refdata.testing import write_synthetic_files
 from servicekit.outbox import PENDING
@@ -55,7 +56,7 @@ def settings(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> Setting
     )
 
 
-async def state_of(store: RecommenderStore) -> dict[str, Any]:
+async def state_of(recommender: Recommender) -> dict[str, Any]:
     seekers = {
         d["_id"]: {
             "version": d["version"],
@@ -67,7 +68,7 @@ async def state_of(store: RecommenderStore) -> dict[str, Any]:
             "feedback": [(f["offer_id"], f["reason"], f["distance_km"]) for f in d["feedback"]],
             "rejected": sorted(d["rejected"]),
         }
-        async for d in store.seekers.find({})
+        async for d in recommender.seekers.documents.raw.find({})
     }
     offers = {
         d["_id"]: {
@@ -76,7 +77,7 @@ async def state_of(store: RecommenderStore) -> dict[str, Any]:
             "matched": sorted(d["matched"]),
             "facts": d.get("offer"),
         }
-        async for d in store.offers.find({})
+        async for d in recommender.offers.documents.raw.find({})
     }
     return {"seekers": seekers, "offers": offers}
 
@@ -101,7 +102,8 @@ async def test_a_rebuild_from_the_topics_gives_back_the_same_store_and_publishes
     try:
         async with running(settings, referential) as app:
             recommender = recommender_of(app)
-            seekers, offers = recommender.store.seekers, recommender.store.offers
+            seekers = recommender.seekers.documents.raw
+            offers = recommender.offers.documents.raw
             # One kind of change at a time: the state then does not depend on how they interleave.
             for n in range(1, 4):
                 await publisher.send(an_offer(f"o-{n}"), OFFER_PUBLISHED)
@@ -128,9 +130,9 @@ async def test_a_rebuild_from_the_topics_gives_back_the_same_store_and_publishes
             erased = ProfileDeleted(seeker_id="s-4", deleted_at=datetime.now(UTC))
             await publisher.send(erased, PROFILE_DELETED)
             assert await eventually(lambda: seekers.count_documents({}), 4, timeout_s=30) == 4
-            await recommender.record_feedback("s-2", "o-1", FeedbackReason.OTHER)
+            await record_feedback(recommender, "s-2", "o-1", FeedbackReason.OTHER)
             assert await eventually(lambda: seekers.count_documents(PENDING), 0, timeout_s=30) == 0
-            before = await state_of(recommender.store)
+            before = await state_of(recommender)
     finally:
         await publisher.broker.stop()
     announced = {base: await how_many(kafka, base, 1) for base in ANNOUNCED}
@@ -152,7 +154,7 @@ async def test_a_rebuild_from_the_topics_gives_back_the_same_store_and_publishes
 
     assert "Done." in output.getvalue(), output.getvalue()
     async with running(settings, referential) as app:
-        after = await state_of(recommender_of(app).store)
+        after = await state_of(recommender_of(app))
         assert recommender_of(app).engine.shards() == {
             seeker_id: s["partition"] for seeker_id, s in before["seekers"].items()
         }

@@ -33,6 +33,7 @@ from contracts import (
     new_envelope,
     topic_name,
 )
+from recommender import reads
 from recommender.config import Settings
 from recommender.main import create_app
 from recommender.service import Recommender
@@ -123,16 +124,16 @@ def recommender_of(app: FastAPI) -> Recommender:
 
 
 async def matches_count(app: FastAPI, seeker_id: str) -> int:
-    found = await recommender_of(app).recommendations(seeker_id)
+    found = await reads.recommendations(recommender_of(app), seeker_id)
     return -1 if found is None else len(found)
 
 
 async def offers_matched(app: FastAPI) -> int:
-    return await recommender_of(app).store.offers.count_documents({"status": "matched"})
+    return await recommender_of(app).offers.documents.raw.count_documents({"status": "matched"})
 
 
 async def drained(app: FastAPI) -> int:
-    return await recommender_of(app).store.seekers.count_documents(PENDING)
+    return await recommender_of(app).seekers.documents.raw.count_documents(PENDING)
 
 
 async def no_more(kafka: KafkaSettings, topic: str, count: int) -> None:
@@ -195,7 +196,7 @@ async def test_a_profile_then_an_offer_then_its_closure(
 
     await publisher.send(a_profile(version=2, skills=["Autre chose"]), PROFILE_UPDATED)
     assert await eventually(
-        lambda: recommender_of(app).store.seekers.count_documents({"version": 2}), 1
+        lambda: recommender_of(app).seekers.documents.raw.count_documents({"version": 2}), 1
     )
     await no_more(kafka, MATCH_FOUND, 2)
 
@@ -247,14 +248,14 @@ async def test_a_restart_rebuilds_an_identical_index(
             "seekers": {sid: engine.seeker(slot) for sid, slot in engine.slot_of.items()},
             "offers": dict(engine.offers),
             "alerted": {k: v for k, v in engine.alerted.items() if v},
-            "stats": recommender_of(app).stats(),
+            "stats": reads.stats(recommender_of(app)),
         }
 
     async with running(settings, referential) as app:
         await publisher.send(an_offer(), OFFER_PUBLISHED)
         for n in range(5):
             await publisher.send(a_profile(f"s-{n}", radius_km=5 + 10 * n), PROFILE_UPDATED)
-        seekers = recommender_of(app).store.seekers
+        seekers = recommender_of(app).seekers.documents.raw
         assert await eventually(lambda: seekers.count_documents({}), 5, timeout_s=20) == 5
         assert await eventually(lambda: offers_matched(app), 1, timeout_s=20) == 1
         before = snapshot(app)
@@ -287,14 +288,16 @@ async def test_erasure_leaves_nothing(
         ProfileDeleted(seeker_id="gone", deleted_at=datetime.now(UTC)), PROFILE_DELETED
     )
 
-    store = recommender_of(app).store
-    engine = recommender_of(app).engine
+    recommender = recommender_of(app)
+    engine = recommender.engine
 
     async def traces() -> str:
-        # The seeker's document goes first, then the offers' lists, then the engine's entry.
+        # The seeker's document and the engine's entry go first, the offers' lists (and the
+        # note of the erasure) with the next sweep.
         stored = [
-            *await store.seekers.find({}).to_list(None),
-            *await store.offers.find({}).to_list(None),
+            *await recommender.seekers.documents.raw.find({}).to_list(None),
+            *await recommender.offers.documents.raw.find({}).to_list(None),
+            *await recommender.offers.erasures.raw.find({}).to_list(None),
         ]
         return repr(stored) if "gone" in repr(stored) or "gone" in engine.slot_of else ""
 

@@ -98,7 +98,9 @@ class Replica:
 
     async def stored_seekers_of_owned_partitions(self) -> set[str]:
         owned = sorted(self.recommender.owned)
-        cursor = self.recommender.store.seekers.find({"partition": {"$in": owned}}, {"_id": 1})
+        cursor = self.recommender.seekers.documents.raw.find(
+            {"partition": {"$in": owned}}, {"_id": 1}
+        )
         return {d["_id"] async for d in cursor}
 
 
@@ -112,7 +114,7 @@ def fits(n: int) -> bool:
 
 async def stored_pairs(replica: Replica) -> set[tuple[str, str]]:
     pairs = set()
-    async for document in replica.recommender.store.seekers.find({}, {"matches": 1}):
+    async for document in replica.recommender.seekers.documents.raw.find({}, {"matches": 1}):
         pairs.update((document["_id"], offer_id) for offer_id in document.get("matches", {}))
     return pairs
 

@@ -25,13 +25,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from pymongo import UpdateOne
-from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts import Envelope, encode, headers_for, topic_name
 from servicekit import metrics, tracing
-from servicekit.locks import KeyedLocks
-from servicekit.mongo import in_commands
+from servicekit.data import Documents, Update
 
 log = logging.getLogger(__name__)
 
@@ -66,33 +63,29 @@ def outbox_entry(envelope: Envelope[Any], topic: str) -> dict[str, Any]:
 class OutboxRelay:
     def __init__(
         self,
-        collection: AsyncCollection[dict[str, Any]],
+        documents: Documents,
         broker: KafkaBroker,
         topic_suffix: str = "",
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
         after_publish: Callable[[list[str]], Awaitable[None]] | None = None,
-        write_lock: asyncio.Lock | None = None,
-        document_locks: KeyedLocks | None = None,
         sweep_interval_s: float = 300.0,
-        read_concurrency: int = 16,
+        scope: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
-        self.collection = collection
+        # The service's own `Documents` of that collection: the relay's removals take their
+        # turn with the service's writes of the same documents.
+        self.documents = documents
         self.broker = broker
         self.topic_suffix = topic_suffix
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.after_publish = after_publish
-        # FerretDB 1.24 loses one of two concurrent updates of the same document (the last write
-        # wins): a service whose other writes touch outbox documents shares this lock with it.
-        self.write_lock: contextlib.AbstractAsyncContextManager[Any] = (
-            write_lock or contextlib.nullcontext()
-        )
-        self.document_locks = document_locks
+        # Conditions on the documents this relay may send from (e.g. the partitions a replica
+        # holds); none: every document of the collection.
+        self.scope = scope or dict
         self.published = 0
         self._wake = asyncio.Event()
         self.sweep_interval_s = sweep_interval_s
-        self._reads = asyncio.Semaphore(read_concurrency)
         # Documents writers named since they were last read, oldest first (a dict keeps order).
         self._due: dict[Any, None] = {}
         self._named = False
@@ -121,7 +114,9 @@ class OutboxRelay:
         documents: list[dict[str, Any]] = []
         if sweeping:
             documents = (
-                await self.collection.find(PENDING, {OUTBOX_FIELD: 1, TOMBSTONE: 1})
+                await self.documents.raw.find(
+                    {**PENDING, **self.scope()}, {OUTBOX_FIELD: 1, TOMBSTONE: 1}
+                )
                 .limit(self.batch_size)
                 .to_list(None)
             )
@@ -150,16 +145,9 @@ class OutboxRelay:
         return self._sweep_requested or time.monotonic() >= self._next_sweep
 
     async def _read(self, ids: list[Any]) -> list[dict[str, Any]]:
-        """The named documents that have events to send, by `_id` alone: FerretDB's fast path."""
-
-        async def read(document_id: Any) -> dict[str, Any] | None:
-            async with self._reads:
-                return await self.collection.find_one(
-                    {"_id": document_id}, {OUTBOX_FIELD: 1, TOMBSTONE: 1}
-                )
-
-        found = await asyncio.gather(*(read(document_id) for document_id in ids))
-        return [d for d in found if d is not None and d.get(OUTBOX_FIELD)]
+        """The named documents that have events to send, by `_id`."""
+        found = await self.documents.get_many(ids, {OUTBOX_FIELD: 1, TOMBSTONE: 1}, self.scope())
+        return [found[i] for i in ids if i in found and found[i].get(OUTBOX_FIELD)]
 
     async def _publish(self, documents: list[dict[str, Any]]) -> int:
         confirmations = []
@@ -183,31 +171,20 @@ class OutboxRelay:
             await self.after_publish(sent_ids)
         if os.environ.get(CRASH_AFTER_PUBLISH_ENV) == "1":
             os._exit(CRASH_EXIT_CODE)
-        held = (
-            self.document_locks.hold(d["_id"] for d in documents)
-            if self.document_locks is not None
-            else contextlib.nullcontext()
-        )
-        async with self.write_lock, held:
-            await self._remove_sent(documents)
+        await self._remove_sent(documents)
         self.published += len(sent_ids)
         return len(sent_ids)
 
     async def _remove_sent(self, documents: list[dict[str, Any]]) -> None:
-        removals = [
-            # Entries never change once written, so removing them by exact value is safe; it is
-            # also what FerretDB supports ($pull with a condition on fields is a no-op there).
-            UpdateOne(
-                {"_id": document["_id"]}, {"$pullAll": {OUTBOX_FIELD: document[OUTBOX_FIELD]}}
-            )
-            for document in documents
-        ]
-        for _, command in in_commands(removals):
-            await self.collection.bulk_write(list(command), ordered=False)
+        # Entries never change once written, so removing them by exact value is safe; it is also
+        # what every store supports ($pull with a condition on fields does nothing on some).
+        await self.documents.update_each(
+            [Update(d["_id"], {"$pullAll": {OUTBOX_FIELD: d[OUTBOX_FIELD]}}) for d in documents]
+        )
         tombstones = [d["_id"] for d in documents if d.get(TOMBSTONE)]
         if tombstones:
-            await self.collection.delete_many(
-                {"_id": {"$in": tombstones}, TOMBSTONE: True, "outbox.0": {"$exists": False}}
+            await self.documents.delete(
+                tombstones, where={TOMBSTONE: True, "outbox.0": {"$exists": False}}
             )
 
     async def run(self) -> None:

@@ -1,6 +1,6 @@
 """Settings pieces every service shares; each service adds its own with its env prefix."""
 
-from typing import Any
+from typing import Any, Literal
 
 from aiokafka.helpers import create_ssl_context
 from faststream.kafka.security import parse_security
@@ -58,6 +58,11 @@ class MongoSettings(BaseSettings):
 
     url: str = Field(default="mongodb://127.0.0.1:27017/", description="MongoDB connection string.")
     timeout_s: float = Field(default=5.0, gt=0)
+    engine: Literal["auto", "mongodb", "ferretdb"] = Field(
+        default="auto",
+        description="What the server can do (servicekit.data.engine): learned from the server by "
+        "default; forcing a profile is for the data layer's own tests.",
+    )
     indexes_at_start: bool = Field(
         default=True,
         description=(

@@ -21,11 +21,6 @@ class Settings(BaseSettings):
     import_max_records: int = Field(
         default=5000, ge=1, description="Most France Travail records one import request may carry."
     )
-    serialize_writes: bool = Field(
-        default=True,
-        description="One write at a time per process: FerretDB 1.24 loses one of two concurrent "
-        "updates of the same document. Real MongoDB does not need it.",
-    )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     mongo: MongoSettings = Field(default_factory=MongoSettings)
     internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)

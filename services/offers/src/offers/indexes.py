@@ -5,6 +5,7 @@ import asyncio
 
 from offers.config import Settings
 from offers.store import OfferStore
+from servicekit.data.database import Database
 from servicekit.mongo import mongo_client
 from servicekit.settings import MongoSettings
 
@@ -14,7 +15,7 @@ DATABASE = Settings.model_fields["database"].default
 
 async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
-        await OfferStore(client[database], None).create_indexes()
+        await OfferStore(await Database.open(client[database], settings.engine)).create_indexes()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from offers.sweep import sweep_forever
 from refdata import get_referential
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
+from servicekit.data import Database
 from servicekit.outbox import OutboxRelay
 
 
@@ -26,13 +27,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.internal_auth = settings.internal_auth
         app.state.reference = await asyncio.to_thread(get_referential)
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
-            database = client[settings.database]
-            write_lock = asyncio.Lock() if settings.serialize_writes else None
-            app.state.store = OfferStore(database, write_lock)
+            database = await Database.open(client[settings.database], settings.mongo.engine)
+            app.state.store = OfferStore(database)
             if settings.mongo.indexes_at_start:
                 await app.state.store.create_indexes()
             app.state.relay = OutboxRelay(
-                database["offers"], broker, settings.kafka.topic_suffix, write_lock=write_lock
+                app.state.store.offers, broker, settings.kafka.topic_suffix
             )
             yield
 

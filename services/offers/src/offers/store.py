@@ -1,38 +1,30 @@
 """Offers in MongoDB: one document per offer, its outbox inside (one atomic write for both).
 
-Writes find their document by `_id` alone: FerretDB 1.24 uses its `_id` index only for such a
-filter and reads the whole collection for any other. There, the conditions of a write (version,
-status) are checked here under the write lock, which FerretDB's own unisolated check would not
-make safer; on MongoDB they stay in the filter as well. An import inserts its new offers in one
-round trip (an insert with a new `_id` is atomic and fast) and reads only the ids that exist.
+Writes find their document by `_id` and are conditional on what they read (version, status):
+optimistic concurrency through the data layer (`servicekit.data`), which knows what the store
+isolates. An import inserts its new offers in one round trip (an insert with a new `_id` is
+atomic and fast) and reads only the ids that exist.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING
 
 from contracts import OFFER_CLOSED, OFFER_PUBLISHED, OfferClosed, new_envelope
 from contracts.vocabulary import ClosureReason, ContractType
 from offers.domain.offer import Offer, content_hash, fingerprint, published_payload
 from refdata import distance_km
-from servicekit.mongo import find_by_ids, in_commands, is_ferretdb
+from servicekit.data import Database, Update
 from servicekit.outbox import OUTBOX_FIELD, outbox_entry
 
 PRODUCER = "offers"
 KM_PER_DEGREE = 111.2
-DUPLICATE_KEY = 11000
-READ_CONCURRENCY = 16
 # Enough to read every field a view needs, never the outbox.
 VIEW = {"offer": 1, "version": 1, "status": 1, "closed_reason": 1, "closed_at": 1}
 STATE = {
@@ -163,55 +155,25 @@ def _stored(document: dict[str, Any], distance: float | None = None) -> StoredOf
 
 
 class OfferStore:
-    def __init__(
-        self, database: AsyncDatabase[dict[str, Any]], write_lock: asyncio.Lock | None = None
-    ) -> None:
-        self.offers = database["offers"]
-        # Shared with the outbox relay: FerretDB loses one of two concurrent updates of a document.
-        self._writes: contextlib.AbstractAsyncContextManager[Any] = (
-            write_lock or contextlib.nullcontext()
-        )
-        self.checks_in_process = False
-
-    def _where(self, offer_id: str, conditions: dict[str, Any]) -> dict[str, Any]:
-        """The filter of a write whose conditions were checked under the write lock."""
-        return {"_id": offer_id} if self.checks_in_process else {"_id": offer_id, **conditions}
-
-    async def _read(self, ids: list[str], projection: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """Documents by id: one by one on FerretDB (where `$in` reads the whole collection)."""
-        found = await find_by_ids(
-            self.offers,
-            ids,
-            projection,
-            one_by_one=self.checks_in_process,
-            concurrency=READ_CONCURRENCY,
-        )
-        return {document["_id"]: document for document in found}
-
-    async def _insert_one(self, document: dict[str, Any]) -> None:
-        async with self._writes:
-            await self.offers.insert_one(document)
+    def __init__(self, database: Database) -> None:
+        self.offers = database.documents("offers")
 
     async def create_indexes(self) -> None:
-        await self.offers.create_index([("status", ASCENDING), ("valid_until", ASCENDING)])
-        await self.offers.create_index([("status", ASCENDING), ("rome_code", ASCENDING)])
-        await self.offers.create_index([("status", ASCENDING), ("published_at", DESCENDING)])
-        self.checks_in_process = await is_ferretdb(self.offers.database)
+        raw = self.offers.raw
+        await raw.create_index([("status", ASCENDING), ("valid_until", ASCENDING)])
+        await raw.create_index([("status", ASCENDING), ("rome_code", ASCENDING)])
+        await raw.create_index([("status", ASCENDING), ("published_at", DESCENDING)])
 
     async def get(self, offer_id: str) -> StoredOffer | None:
-        document = await self.offers.find_one({"_id": offer_id}, VIEW)
+        document = await self.offers.get(offer_id, VIEW)
         return None if document is None else _stored(document)
 
     async def publish(self, offer: Offer) -> Saved:
         """Store a new offer with `offer-published` v1; the same offer again changes nothing."""
         for _ in range(10):
-            try:
-                await self._insert_one(_new_document(offer))
-            except DuplicateKeyError:
-                pass
-            else:
+            if await self.offers.insert(_new_document(offer)):
                 return Saved(StoredOffer(offer, 1, Status.OPEN), created=True, published=True)
-            current = await self.offers.find_one({"_id": offer.id}, {**VIEW, **STATE})
+            current = await self.offers.get(offer.id, {**VIEW, **STATE})
             if current is None:
                 continue  # erased in between: try again
             _, new_fingerprint = published_entry(offer, current["version"])
@@ -223,53 +185,44 @@ class OfferStore:
 
     async def replace(self, offer: Offer, expected_version: int) -> Saved:
         """Store new facts of an open offer; a material change publishes the next version."""
-        async with self._writes:
-            current = await self.offers.find_one(
-                {"_id": offer.id}, {"fingerprint": 1, "version": 1, "status": 1}
-            )
-            if (
-                current is None
-                or current["version"] != expected_version
-                or current["status"] != Status.OPEN.value
-            ):
-                raise ConcurrentUpdateError(offer.id)
-            entry, new_fingerprint = published_entry(offer, expected_version + 1)
-            update: dict[str, Any]
-            if new_fingerprint == current["fingerprint"]:
-                version, published = expected_version, False
-                update = {"$set": _state(offer)}
-            else:
-                version, published = expected_version + 1, True
-                update = {
-                    "$set": {**_state(offer), "version": version, "fingerprint": new_fingerprint},
-                    "$push": {OUTBOX_FIELD: entry},
-                }
-            where = {"version": expected_version, "status": Status.OPEN.value}
-            result = await self.offers.update_one(self._where(offer.id, where), update)
-        if result.matched_count != 1:
+        current = await self.offers.get(offer.id, {"fingerprint": 1, "version": 1, "status": 1})
+        if (
+            current is None
+            or current["version"] != expected_version
+            or current["status"] != Status.OPEN.value
+        ):
+            raise ConcurrentUpdateError(offer.id)
+        entry, new_fingerprint = published_entry(offer, expected_version + 1)
+        update: dict[str, Any]
+        if new_fingerprint == current["fingerprint"]:
+            version, published = expected_version, False
+            update = {"$set": _state(offer)}
+        else:
+            version, published = expected_version + 1, True
+            update = {
+                "$set": {**_state(offer), "version": version, "fingerprint": new_fingerprint},
+                "$push": {OUTBOX_FIELD: entry},
+            }
+        where = {"version": expected_version, "status": Status.OPEN.value}
+        if not await self.offers.update(offer.id, update, where=where):
             raise ConcurrentUpdateError(offer.id)
         stored = StoredOffer(offer, version, Status.OPEN)
         return Saved(stored, created=False, published=published)
 
     async def close(self, offer_id: str, reason: ClosureReason, now: datetime) -> Saved | None:
         """Close an open offer with `offer-closed`; closing it again changes nothing."""
-        closed = False
-        async with self._writes:
-            current = await self.offers.find_one({"_id": offer_id}, {"status": 1})
-            if current is not None and current["status"] == Status.OPEN.value:
-                # Not findAndModify: FerretDB does not project its answer.
-                result = await self.offers.update_one(
-                    self._where(offer_id, {"status": Status.OPEN.value}),
-                    {
-                        "$set": {
-                            "status": Status.CLOSED.value,
-                            "closed_reason": reason.value,
-                            "closed_at": now,
-                        },
-                        "$push": {OUTBOX_FIELD: closed_entry(offer_id, reason, now)},
-                    },
-                )
-                closed = result.modified_count == 1
+        closed = await self.offers.update(
+            offer_id,
+            {
+                "$set": {
+                    "status": Status.CLOSED.value,
+                    "closed_reason": reason.value,
+                    "closed_at": now,
+                },
+                "$push": {OUTBOX_FIELD: closed_entry(offer_id, reason, now)},
+            },
+            where={"status": Status.OPEN.value},
+        )
         current_offer = await self.get(offer_id)
         if current_offer is None:
             return None
@@ -306,11 +259,10 @@ class OfferStore:
         self, batch: list[tuple[int, Offer]], report: ImportReport
     ) -> list[tuple[int, Offer]]:
         """One pass over `batch`; returns what a concurrent writer got in the way of."""
-        async with self._writes:
-            known = await self._insert_new(batch, report)
-            if not known:
-                return []
-            return await self._update_known(known, report)
+        known = await self._insert_new(batch, report)
+        if not known:
+            return []
+        return await self._update_known(known, report)
 
     async def _insert_new(
         self, batch: list[tuple[int, Offer]], report: ImportReport
@@ -318,25 +270,18 @@ class OfferStore:
         """Insert every offer as new; return those whose id exists already."""
         if not batch:
             return []
-        known: set[int] = set()
-        try:
-            await self.offers.insert_many([_new_document(o) for _, o in batch], ordered=False)
-        except BulkWriteError as error:
-            errors = error.details.get("writeErrors", [])
-            if any(item.get("code") != DUPLICATE_KEY for item in errors):
-                raise
-            known = {int(item["index"]) for item in errors}
-        for position, (_, offer) in enumerate(batch):
-            if position not in known:
+        inserted = await self.offers.insert_new([_new_document(o) for _, o in batch])
+        for _, offer in batch:
+            if offer.id in inserted:
                 report.accepted += 1
                 report.queued.append(offer.id)
-        return [batch[position] for position in sorted(known)]
+        return [(index, offer) for index, offer in batch if offer.id not in inserted]
 
     async def _update_known(
         self, batch: list[tuple[int, Offer]], report: ImportReport
     ) -> list[tuple[int, Offer]]:
-        existing = await self._read([offer.id for _, offer in batch], STATE)
-        operations: list[UpdateOne] = []
+        existing = await self.offers.get_many([offer.id for _, offer in batch], STATE)
+        operations: list[Update] = []
         written: list[tuple[int, Offer, str]] = []  # what each operation does, in order
         retry: list[tuple[int, Offer]] = []
         for index, offer in batch:
@@ -357,9 +302,9 @@ class OfferStore:
                 continue
             version = current["version"]
             entry, new_fingerprint = published_entry(offer, version + 1)
-            where = self._where(offer.id, {"version": version, "status": Status.OPEN.value})
+            where = {"version": version, "status": Status.OPEN.value}
             if new_fingerprint == current["fingerprint"]:
-                operations.append(UpdateOne(where, {"$set": _state(offer)}))
+                operations.append(Update(offer.id, {"$set": _state(offer)}, where))
                 written.append((index, offer, "unchanged"))
             else:
                 update = {
@@ -370,25 +315,13 @@ class OfferStore:
                     },
                     "$push": {OUTBOX_FIELD: entry},
                 }
-                operations.append(UpdateOne(where, update))
+                operations.append(Update(offer.id, update, where))
                 written.append((index, offer, "updated"))
         if not operations:
             return retry
-        failed: set[int] = set()
-        matched = 0
-        for start, command in in_commands(operations):
-            try:
-                matched += (
-                    await self.offers.bulk_write(list(command), ordered=False)
-                ).matched_count
-            except BulkWriteError as error:
-                errors = error.details.get("writeErrors", [])
-                failed |= {start + int(item["index"]) for item in errors}
-                matched += error.details.get("nMatched", 0)
-        if matched < len(operations) - len(failed):
-            failed |= await self._updates_not_applied(operations, written, failed)
-        for position, (index, offer, outcome) in enumerate(written):
-            if position in failed:
+        applied = await self.offers.update_each(operations)
+        for index, offer, outcome in written:
+            if offer.id not in applied:
                 retry.append((index, offer))
             elif outcome == "updated":
                 report.updated += 1
@@ -396,27 +329,6 @@ class OfferStore:
             else:
                 report.unchanged += 1
         return retry
-
-    async def _updates_not_applied(
-        self,
-        operations: Sequence[UpdateOne],
-        written: list[tuple[int, Offer, str]],
-        failed: set[int],
-    ) -> set[int]:
-        """Positions of updates whose version filter missed: someone else wrote in between."""
-        positions = {
-            written[position][1].id: position
-            for position, operation in enumerate(operations)
-            if isinstance(operation, UpdateOne) and position not in failed
-        }
-        ours = {written[p][1].id: content_hash(written[p][1]) for p in positions.values()}
-        documents = await self._read(list(positions), {"content_hash": 1})
-        found = {offer_id: document.get("content_hash") for offer_id, document in documents.items()}
-        return {
-            position
-            for offer_id, position in positions.items()
-            if found.get(offer_id) != ours[offer_id]
-        }
 
     async def search(self, query: SearchQuery) -> SearchPage:
         conditions: dict[str, Any] = {"status": Status.OPEN.value}
@@ -426,9 +338,9 @@ class OfferStore:
             conditions["contract_type"] = {"$in": [c.value for c in query.contract_types]}
         skip = (query.page - 1) * query.page_size
         if query.latitude is None or query.longitude is None or query.radius_km is None:
-            total = await self.offers.count_documents(conditions)
+            total = await self.offers.raw.count_documents(conditions)
             cursor = (
-                self.offers.find(conditions, VIEW)
+                self.offers.raw.find(conditions, VIEW)
                 .sort([("published_at", DESCENDING), ("_id", ASCENDING)])
                 .skip(skip)
                 .limit(query.page_size)
@@ -441,7 +353,7 @@ class OfferStore:
         conditions["latitude"] = {"$gte": latitude - delta_lat, "$lte": latitude + delta_lat}
         conditions["longitude"] = {"$gte": longitude - delta_lon, "$lte": longitude + delta_lon}
         nearby = []
-        async for document in self.offers.find(
+        async for document in self.offers.raw.find(
             conditions, {"latitude": 1, "longitude": 1, "published_at": 1}
         ):
             distance = distance_km(latitude, longitude, document["latitude"], document["longitude"])
@@ -450,10 +362,7 @@ class OfferStore:
         nearby.sort()
         page = nearby[skip : skip + query.page_size]
         distances = {offer_id: distance for distance, _, offer_id in page}
-        documents = {
-            document["_id"]: document
-            async for document in self.offers.find({"_id": {"$in": list(distances)}}, VIEW)
-        }
+        documents = await self.offers.get_many(list(distances), VIEW)
         items = [
             _stored(documents[offer_id], round(distance, 1))
             for offer_id, distance in distances.items()
@@ -464,35 +373,31 @@ class OfferStore:
     async def close_expired(self, now: datetime, batch_size: int = 1000) -> int:
         """Close every open offer past its validity, each with `offer-closed` in its outbox.
 
-        The filter repeats the condition (on MongoDB), so two replicas sweeping at once close each
-        offer once; on FerretDB the write lock makes the find and the updates one step.
+        Each closure is conditional on the offer being open and expired still, so two replicas
+        sweeping at once close each offer once.
         """
         closed = 0
         expired = {"status": Status.OPEN.value, "valid_until": {"$lt": now}}
         while True:
-            async with self._writes:
-                ids = [
-                    document["_id"]
-                    async for document in self.offers.find(expired, {"_id": 1}).limit(batch_size)
-                ]
-                closures = [
-                    UpdateOne(
-                        self._where(offer_id, expired),
-                        {
-                            "$set": {
-                                "status": Status.CLOSED.value,
-                                "closed_reason": ClosureReason.EXPIRED.value,
-                                "closed_at": now,
-                            },
-                            "$push": {
-                                OUTBOX_FIELD: closed_entry(offer_id, ClosureReason.EXPIRED, now)
-                            },
+            ids = [
+                document["_id"]
+                async for document in self.offers.raw.find(expired, {"_id": 1}).limit(batch_size)
+            ]
+            closures = [
+                Update(
+                    offer_id,
+                    {
+                        "$set": {
+                            "status": Status.CLOSED.value,
+                            "closed_reason": ClosureReason.EXPIRED.value,
+                            "closed_at": now,
                         },
-                    )
-                    for offer_id in ids
-                ]
-                for _, command in in_commands(closures):
-                    result = await self.offers.bulk_write(list(command), ordered=False)
-                    closed += result.modified_count
+                        "$push": {OUTBOX_FIELD: closed_entry(offer_id, ClosureReason.EXPIRED, now)},
+                    },
+                    expired,
+                )
+                for offer_id in ids
+            ]
+            closed += len(await self.offers.update_each(closures))
             if len(ids) < batch_size:
                 return closed

@@ -1,4 +1,4 @@
-"""Closes offers past their validity: FerretDB has no TTL index, and an event must go out anyway."""
+"""Closes offers past their validity: not every store has TTL indexes, and an event must go out."""
 
 import asyncio
 import logging

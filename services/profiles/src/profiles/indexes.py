@@ -5,7 +5,7 @@ import asyncio
 
 from profiles.config import Settings
 from profiles.store import ProfileStore
-from servicekit.locks import KeyedLocks
+from servicekit.data.database import Database
 from servicekit.mongo import mongo_client
 from servicekit.settings import MongoSettings
 
@@ -15,7 +15,7 @@ DATABASE = Settings.model_fields["database"].default
 
 async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
-        await ProfileStore(client[database], KeyedLocks()).ensure_indexes()
+        await ProfileStore(await Database.open(client[database], settings.engine)).ensure_indexes()
 
 
 if __name__ == "__main__":

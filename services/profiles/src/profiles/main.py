@@ -11,7 +11,7 @@ from profiles.store import ProfileStore
 from refdata import get_referential
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
-from servicekit.locks import KeyedLocks
+from servicekit.data import Database
 from servicekit.outbox import OutboxRelay
 
 
@@ -24,13 +24,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.referential = get_referential()
         app.state.internal_auth = settings.internal_auth
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
-            database = client[settings.database]
-            locks = KeyedLocks()
-            app.state.store = ProfileStore(database, locks)
+            database = await Database.open(client[settings.database], settings.mongo.engine)
+            app.state.store = ProfileStore(database)
             if settings.mongo.indexes_at_start:
                 await app.state.store.ensure_indexes()
             app.state.relay = OutboxRelay(
-                database["profiles"], broker, settings.kafka.topic_suffix, document_locks=locks
+                app.state.store.profiles, broker, settings.kafka.topic_suffix
             )
             yield
 

@@ -4,10 +4,8 @@ A profile write and the `profile-updated` event it causes are one atomic update 
 the outbox relay publishes the event afterwards. Erasure replaces the document by a tombstone that
 holds nothing but the id and the pending `profile-deleted`; the relay deletes it once published.
 
-Reads and writes on the hot path filter on `_id` alone and check the rest here: FerretDB 1.24 uses
-its `_id` index only for such a filter and reads the whole collection for any other. On FerretDB
-the version check of an update is made here, under the seeker's lock (FerretDB's own check would
-not be isolated either); on MongoDB it stays in the filter, which also guards other replicas.
+Every write is conditional on the version it read (optimistic concurrency) and goes through the
+data layer (`servicekit.data`), which knows what the store isolates.
 """
 
 from dataclasses import dataclass
@@ -15,8 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from contracts import (
     PROFILE_DELETED,
@@ -27,8 +23,7 @@ from contracts import (
     new_envelope,
 )
 from profiles.domain.profile import SeekerProfile, facts_of, fingerprint
-from servicekit.locks import KeyedLocks
-from servicekit.mongo import is_ferretdb
+from servicekit.data import Database
 from servicekit.outbox import TOMBSTONE, outbox_entry
 
 PRODUCER = "profiles"
@@ -66,24 +61,15 @@ class Assignment:
 
 
 class ProfileStore:
-    def __init__(
-        self, database: AsyncDatabase[dict[str, Any]], locks: KeyedLocks | None = None
-    ) -> None:
-        self.profiles = database["profiles"]
-        self.locks = locks or KeyedLocks()
-        self.checks_in_process = False
+    def __init__(self, database: Database) -> None:
+        self.profiles = database.documents("profiles")
 
     async def ensure_indexes(self) -> None:
-        await self.profiles.create_index([("counsellor_id", ASCENDING), ("_id", ASCENDING)])
-        self.checks_in_process = await is_ferretdb(self.profiles.database)
-
-    def _where(self, seeker_id: str, conditions: dict[str, Any]) -> dict[str, Any]:
-        """The filter of a write made under the seeker's lock, its conditions already checked."""
-        return {"_id": seeker_id} if self.checks_in_process else {"_id": seeker_id, **conditions}
+        await self.profiles.raw.create_index([("counsellor_id", ASCENDING), ("_id", ASCENDING)])
 
     async def get(self, seeker_id: str) -> Stored | None:
-        document = await self.profiles.find_one(
-            {"_id": seeker_id}, {"profile": 1, "version": 1, "updated_at": 1, TOMBSTONE: 1}
+        document = await self.profiles.get(
+            seeker_id, {"profile": 1, "version": 1, "updated_at": 1, TOMBSTONE: 1}
         )
         if document is None or document.get(TOMBSTONE):
             return None
@@ -104,16 +90,6 @@ class ProfileStore:
 
         With `expected_version`, the write applies only on top of that version (read-modify-write).
         """
-        async with self.locks.hold([seeker_id]):
-            return await self._put(seeker_id, profile, expected_version, assignment)
-
-    async def _put(
-        self,
-        seeker_id: str,
-        profile: SeekerProfile,
-        expected_version: int | None,
-        assignment: Assignment | None,
-    ) -> Saved:
         facts = facts_of(profile)
         new_fingerprint = fingerprint(facts)
         now = datetime.now(UTC)
@@ -123,8 +99,8 @@ class ProfileStore:
             "updated_at": now,
         }
         for _ in range(10):
-            current = await self.profiles.find_one(
-                {"_id": seeker_id}, {"version": 1, "fingerprint": 1, TOMBSTONE: 1}
+            current = await self.profiles.get(
+                seeker_id, {"version": 1, "fingerprint": 1, TOMBSTONE: 1}
             )
             if current is None or current.get(TOMBSTONE):
                 if expected_version is not None:
@@ -144,8 +120,7 @@ class ProfileStore:
             if assignment is not None:
                 update.setdefault("$push", {})["assignments"] = _assignment(assignment)
             where = {"version": current["version"], TOMBSTONE: {"$exists": False}}
-            result = await self.profiles.update_one(self._where(seeker_id, where), update)
-            if result.matched_count == 1:
+            if await self.profiles.update(seeker_id, update, where=where):
                 return Saved(version=version, created=False, published=published)
         raise ConcurrentUpdateError(seeker_id)
 
@@ -169,16 +144,12 @@ class ProfileStore:
         if tombstone is not None:
             # A seeker who comes back while their erasure is still being announced: the new
             # profile's event is queued after the pending profile-deleted, in order.
-            result = await self.profiles.update_one(
-                self._where(seeker_id, {TOMBSTONE: True}),
+            return await self.profiles.update(
+                seeker_id,
                 {"$set": document, "$unset": {TOMBSTONE: ""}, "$push": {"outbox": event}},
+                where={TOMBSTONE: True},
             )
-            return result.matched_count == 1
-        try:
-            await self.profiles.insert_one({"_id": seeker_id, **document, "outbox": [event]})
-        except DuplicateKeyError:
-            return False
-        return True
+        return await self.profiles.insert({"_id": seeker_id, **document, "outbox": [event]})
 
     async def erase(self, seeker_id: str) -> bool:
         """Remove every personal datum at once, leaving a tombstone until the event is out."""
@@ -189,24 +160,19 @@ class ProfileStore:
             ),
             PROFILE_DELETED,
         )
-        async with self.locks.hold([seeker_id]):
-            if self.checks_in_process:
-                current = await self.profiles.find_one({"_id": seeker_id}, {TOMBSTONE: 1})
-                if current is None or current.get(TOMBSTONE):
-                    return False
-            result = await self.profiles.replace_one(
-                self._where(seeker_id, {TOMBSTONE: {"$exists": False}}),
-                {"_id": seeker_id, TOMBSTONE: True, "outbox": [event]},
-            )
-        return result.matched_count == 1
+        return await self.profiles.replace(
+            seeker_id,
+            {"_id": seeker_id, TOMBSTONE: True, "outbox": [event]},
+            where={TOMBSTONE: {"$exists": False}},
+        )
 
     async def caseload(
         self, counsellor_id: str, skip: int, limit: int
     ) -> tuple[list[tuple[str, Stored]], int]:
         query = {"counsellor_id": counsellor_id, TOMBSTONE: {"$exists": False}}
-        total = await self.profiles.count_documents(query)
+        total = await self.profiles.raw.count_documents(query)
         cursor = (
-            self.profiles.find(query, {"profile": 1, "version": 1, "updated_at": 1})
+            self.profiles.raw.find(query, {"profile": 1, "version": 1, "updated_at": 1})
             .sort("_id", ASCENDING)
             .skip(skip)
             .limit(limit)
@@ -225,9 +191,7 @@ class ProfileStore:
         return rows, total
 
     async def assignments(self, seeker_id: str) -> list[Assignment]:
-        document = await self.profiles.find_one(
-            {"_id": seeker_id}, {"assignments": 1, TOMBSTONE: 1}
-        )
+        document = await self.profiles.get(seeker_id, {"assignments": 1, TOMBSTONE: 1})
         if document is None or document.get(TOMBSTONE):
             return []
         return [Assignment(**entry) for entry in document.get("assignments", [])]

@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts import FeedbackRecorded, Reason
 from contracts.vocabulary import FeedbackReason
+from recommender import feedback as feedbacks
+from recommender import reads
 from recommender.service import Recommender, UnknownError
 from servicekit.auth import Caller, Principal, Role, forbid
 
@@ -161,7 +163,7 @@ async def recommendations(
     may_see_seeker(caller, seeker_id, service)
 
     async def read() -> bytes | None:
-        found = await service.recommendations(seeker_id)
+        found = await reads.recommendations(service, seeker_id)
         if found is None:
             return None
         return SUGGESTIONS.dump_json(SUGGESTIONS.validate_python(found), by_alias=True)
@@ -190,7 +192,7 @@ async def record_feedback(
     ):
         raise forbid("Only the seeker can say an offer is not for them.")
     try:
-        return await service.record_feedback(seeker_id, offer_id, body.reason)
+        return await feedbacks.record_feedback(service, seeker_id, offer_id, body.reason)
     except UnknownError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
     finally:
@@ -201,7 +203,7 @@ async def record_feedback(
 async def feedback(seeker_id: str, caller: Caller, service: Service) -> list[FeedbackOut]:
     """What the seeker said about the offers they turned down (for their counsellor)."""
     may_see_seeker(caller, seeker_id, service)
-    found = await service.feedback(seeker_id)
+    found = await reads.feedback(service, seeker_id)
     if found is None:
         raise no_seeker(seeker_id)
     return [FeedbackOut.model_validate(f) for f in found]
@@ -212,7 +214,7 @@ async def offer_matches(offer_id: str, caller: Caller, service: Service) -> list
     """Seekers this offer was suggested to (a counsellor sees only their own seekers)."""
     if caller.role not in (Role.OPERATOR, Role.SERVICE, Role.COUNSELLOR):
         raise forbid()
-    found = await service.matches_of_offer(offer_id)
+    found = await reads.matches_of_offer(service, offer_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r} here.")
     if caller.role is Role.COUNSELLOR:
@@ -225,4 +227,4 @@ async def stats(caller: Caller, service: Service) -> dict[str, Any]:
     """How alerts are spread: per seeker and per offer (count of seekers/offers by alerts)."""
     if caller.role not in (Role.OPERATOR, Role.SERVICE):
         raise forbid()
-    return service.stats()
+    return reads.stats(service)

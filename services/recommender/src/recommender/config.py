@@ -4,6 +4,26 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from servicekit.settings import KafkaSettings, MongoSettings
 
 
+class Batches(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECOMMENDER_BATCH_", extra="ignore")
+
+    profiles: int = Field(
+        default=500, ge=1, le=5000, description="Profile events (updates, erasures) per batch."
+    )
+    offers: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description=(
+            "Offer events (published, closed) per batch. Each offer may change tens of seekers: "
+            "a bounded batch finishes within a stop's grace period."
+        ),
+    )
+    wait_ms: int = Field(
+        default=100, ge=1, le=5000, description="How long a poll waits for a batch to fill."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECOMMENDER_", extra="ignore")
 
@@ -38,5 +58,6 @@ class Settings(BaseSettings):
     neighbours_threshold: float = Field(
         default=0.05, ge=0, le=1, description="Lowest neighbour score (referential) kept."
     )
+    batches: Batches = Field(default_factory=Batches)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     mongo: MongoSettings = Field(default_factory=MongoSettings)

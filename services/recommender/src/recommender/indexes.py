@@ -4,7 +4,8 @@ runs it at each upgrade (deploy/k8s/base/ops/indexes-jobs.yaml), not the service
 import asyncio
 
 from recommender.config import Settings
-from recommender.store import RecommenderStore
+from recommender.repositories import open_repositories
+from servicekit.data.database import Database
 from servicekit.mongo import mongo_client
 from servicekit.settings import MongoSettings
 
@@ -14,7 +15,7 @@ DATABASE = Settings.model_fields["database"].default
 
 async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
-        await RecommenderStore(client[database]).ensure_indexes()
+        await open_repositories(await Database.open(client[database], settings.engine))
 
 
 if __name__ == "__main__":

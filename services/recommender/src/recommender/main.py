@@ -4,21 +4,22 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import cast
 
 from fastapi import FastAPI
-from pymongo.asynchronous.collection import AsyncCollection
 
 from recommender import api
 from recommender.config import Settings
 from recommender.consumers import subscribe
 from recommender.domain.engine import MatchingEngine
 from recommender.domain.occupations import OccupationGraph
+from recommender.erasure import ErasureSweep
+from recommender.ownership import load_offers
+from recommender.repositories import open_repositories
 from recommender.service import Recommender
-from recommender.store import Document, OwnedSeekers, RecommenderStore
 from refdata import Referential, get_referential
 from servicekit.app import create_service_app, kafka_check, mongo_check
 from servicekit.broker import make_broker
+from servicekit.data import Database
 from servicekit.mongo import mongo_client
 from servicekit.outbox import OutboxRelay
 
@@ -41,32 +42,33 @@ def create_app(settings: Settings | None = None, referential: Referential | None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = build_engine(settings, referential or get_referential())
         async with mongo_client(settings.mongo) as client:
-            store = RecommenderStore(client[settings.database])
-            await store.prepare(indexes=settings.mongo.indexes_at_start)
-            recommender = Recommender(store, engine, settings)
-            await recommender.load_offers()
+            database = await Database.open(client[settings.database], settings.mongo.engine)
+            seekers, offers = await open_repositories(database, settings.mongo.indexes_at_start)
+            recommender = Recommender(seekers, offers, engine, settings)
+            await load_offers(recommender)
             relay = OutboxRelay(
-                cast(
-                    "AsyncCollection[Document]",
-                    OwnedSeekers(store.seekers, lambda: recommender.owned),
-                ),
+                seekers.documents,
                 broker,
                 settings.kafka.topic_suffix,
-                document_locks=recommender.locks,
+                scope=lambda: {"partition": {"$in": sorted(recommender.owned)}},
             )
             recommender.on_published.append(relay.wake)
             # Every write names the documents it queued events in: the relay reads just those, and
-            # scans the collection only at start and on its schedule (a scan is slow on FerretDB).
+            # scans the collection only at start and on its schedule (a scan is slow here).
             relay.wake([])
+            sweep = ErasureSweep(offers)
             app.state.recommender = recommender
             app.state.relay = relay
+            app.state.erasure_sweep = sweep
             # Subscribed only once the engine holds the open offers; seekers are loaded as the
             # partitions of profile-updated are assigned, before any of their events is handled.
             subscribe(
                 broker,
                 recommender,
+                sweep,
                 settings.group_id,
                 settings.kafka.topic_suffix,
+                settings.batches,
                 replica_id=settings.replica_id,
             )
             await broker.start()
@@ -78,6 +80,9 @@ def create_app(settings: Settings | None = None, referential: Referential | None
             try:
                 yield
             finally:
+                # Stops fetching, lets each subscriber finish and commit its batch, then leaves
+                # the groups. What the last batches queued is relayed by the partitions' next
+                # owner, or by this replica when it starts again.
                 recommender.stopping = True
                 await broker.stop()
 
@@ -85,7 +90,7 @@ def create_app(settings: Settings | None = None, referential: Referential | None
         name="recommender",
         description="Explainable, incremental matching of seekers and offers.",
         lifespan=lifespan,
-        background=lambda app: [app.state.relay.run()],
+        background=lambda app: [app.state.relay.run(), app.state.erasure_sweep.run()],
     )
     app.include_router(api.router)
     return app

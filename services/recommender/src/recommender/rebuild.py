@@ -23,11 +23,10 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -48,12 +47,15 @@ from contracts import (
     topic_name,
 )
 from recommender.config import Settings
-from recommender.domain.engine import MatchingEngine, haversine_km
+from recommender.domain.engine import MatchingEngine
 from recommender.domain.model import Offer, offer_from_event
+from recommender.feedback import said_about
+from recommender.matching import recompute_matches_on_profiles_updated
+from recommender.repositories import Document, open_repositories
 from recommender.service import Recommender
-from recommender.store import Document, RecommenderStore, offer_document
 from refdata import Referential, get_referential
 from servicekit.broker import POISON_ERRORS
+from servicekit.data import Database
 from servicekit.mongo import mongo_client
 
 TOPICS = (PROFILE_UPDATED, PROFILE_DELETED, OFFER_PUBLISHED, OFFER_CLOSED, FEEDBACK_RECORDED)
@@ -153,21 +155,8 @@ def feedback_document(
     feedback: FeedbackRecorded, profile: ProfileUpdated, offer: Offer
 ) -> Document:
     """What `record_feedback` stored, recomputed from the seeker's and the offer's facts."""
-    distance = haversine_km(
-        profile.place.latitude,
-        profile.place.longitude,
-        np.array([offer.latitude]),
-        np.array([offer.longitude]),
-    )
-    return {
-        "offer_id": feedback.offer_id,
-        "reason": feedback.reason.value,
-        "rome_code": offer.rome_code,
-        "contract_type": offer.contract_type,
-        "distance_km": round(float(distance[0]), 1),
-        "salary_eur": offer.salary_max if offer.salary_max is not None else offer.salary_min,
-        "recorded_at": feedback.recorded_at,
-    }
+    place = profile.place
+    return said_about(offer, feedback.reason, place.latitude, place.longitude, feedback.recorded_at)
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -191,35 +180,33 @@ async def rebuild_store(
 ) -> Rebuilt:
     """Wipe the recommender's store and write the state the history tells, publishing nothing."""
     async with mongo_client(settings.mongo) as client:
-        database = client[settings.database]
-        await database.drop_collection("seekers")
-        await database.drop_collection("offers")
-        store = RecommenderStore(database)
-        await store.prepare()
-        recommender = Recommender(store, engine, settings, publish=False)
+        for collection in ("seekers", "offers", "erasures"):
+            await client[settings.database].drop_collection(collection)
+        database = await Database.open(client[settings.database], settings.mongo.engine)
+        seekers, offers = await open_repositories(database)
+        recommender = Recommender(seekers, offers, engine, settings, publish=False)
 
-        offers: list[Document] = []
+        stored: list[Document] = []
         for offer_id, published in sorted(history.offers.items()):
             offer = offer_from_event(published)
             closed = offer_id in history.closed
             if not closed:
                 engine.add_offer(offer)
-            offers.append(
+            stored.append(
                 {
                     "_id": offer_id,
-                    "offer": offer_document(offer),
+                    "offer": asdict(offer),
                     "version": offer.version,
                     "status": "closed" if closed else "matched",
                     "alerted": [],
                     "matched": [],
                 }
             )
-        offers += [
+        stored += [
             {"_id": i, "status": "closed", "version": 0, "alerted": [], "matched": []}
             for i in sorted(history.closed - set(history.offers))
         ]
-        if offers:
-            await store.offers.insert_many(offers, ordered=False)
+        await offers.documents.insert_new(stored)
 
         live = history.live_profiles()
         # Feedback first, in the seekers' documents: the suggestions are then computed with it.
@@ -236,7 +223,7 @@ async def rebuild_store(
                     feedback_document(feedback, known[0].payload, offer_from_event(latest))
                 )
         if said:
-            await store.seekers.insert_many(
+            await seekers.documents.insert_new(
                 [
                     {
                         "_id": seeker_id,
@@ -254,18 +241,20 @@ async def rebuild_store(
                 ]
             )
         for batch in chunks(live, BATCH):
-            await recommender.recompute_matches_on_profiles_updated(
-                [envelope for envelope, _ in batch], [partition for _, partition in batch]
+            await recompute_matches_on_profiles_updated(
+                recommender,
+                [envelope for envelope, _ in batch],
+                [partition for _, partition in batch],
             )
             if advance is not None:
                 advance(len(batch))
         matches = 0
-        async for document in store.seekers.find({}, {"matches": 1}):
+        async for document in seekers.every(["matches"]):
             matches += len(document.get("matches", {}))
         return Rebuilt(
             seekers=len(live),
             open_offers=len(engine.offers),
-            closed_offers=len(offers) - len(engine.offers),
+            closed_offers=len(stored) - len(engine.offers),
             matches=matches,
         )
 
