@@ -11,10 +11,12 @@ RUN := $(UV) run --frozen --no-sync
 DEMO_SEEKERS ?= 200
 DEMO_OFFERS ?= 300
 BENCH := $(STACK) with-infra --services -- $(UV) run --frozen --no-sync --directory bench python
+# Extra arguments for a bench, e.g. `make bench-e2e BENCH_ARGS=--record` (a quiet machine only).
+BENCH_ARGS ?=
 PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway opscli
 
 .PHONY: help bootstrap run up down status clean seed lint format test test-unit bench-ingest \
-	bench-match bench-gateway bench-e2e bench-store chaos
+	bench-match bench-gateway bench-e2e bench-store bench-france-day bench-tools chaos
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -59,20 +61,26 @@ test: bootstrap lint ## Lint, then unit, integration and end-to-end tests agains
 test-unit: bootstrap ## Unit tests only (no Kafka, no FerretDB)
 	@$(RUN) pytest -m "not integration and not e2e"
 
-bench-ingest: bootstrap ## Profile updates and offer imports per second, end to end (docs/benchmarks.md)
-	@$(BENCH) bench_ingest.py
+bench-tools: ## Install the benches' native tools when missing (Debian's wrk, as root)
+	@$(PYTHON) bench/tools.py
+
+bench-ingest: bootstrap bench-tools ## Profile updates and offer imports per second, end to end, against the store's ceiling
+	@$(BENCH) bench_ingest.py $(BENCH_ARGS)
 
 bench-match: bootstrap ## Matching cost per new offer at 1,000,000 seekers, against a brute-force scan
-	@$(STACK) with-infra -- $(RUN) python bench/bench_match.py --seekers 1000000 --offers 2000 --bruteforce-offers 30 --profile-events 20000
+	@$(STACK) with-infra -- $(RUN) python bench/bench_match.py --seekers 1000000 --offers 2000 --bruteforce-offers 30 --profile-events 20000 $(BENCH_ARGS)
 
 bench-gateway: bootstrap ## Authenticated requests per second through the gateway, and p99 at 500 req/s
-	@$(BENCH) bench_gateway.py
+	@$(BENCH) bench_gateway.py $(BENCH_ARGS)
 
 bench-store: bootstrap ## What the store alone can do: the ceiling under the throughput targets
-	@$(STACK) with-infra -- $(RUN) python bench/bench_store.py
+	@$(STACK) with-infra -- $(RUN) python bench/bench_store.py $(BENCH_ARGS)
 
-bench-e2e: bootstrap ## Time from offer-published to the alert on the seeker's live stream
-	@$(BENCH) bench_e2e.py
+bench-e2e: bootstrap ## The notifier's capacity under overload (100,000 seekers), then latency at half of it
+	@$(BENCH) bench_e2e.py $(BENCH_ARGS)
+
+bench-france-day: bootstrap ## 29,000 France Travail offers imported into 100,000 seekers: time until all alerted
+	@$(BENCH) bench_france_day.py $(BENCH_ARGS)
 
 chaos: bootstrap ## 10,000 offers through the stack under faults; nothing lost, nothing duplicated
 	@$(STACK) with-infra --services -- $(RUN) python deploy/local/chaos.py --faults recommender,notifier,outbox,kafka,ferretdb,poison $(CHAOS_ARGS)

@@ -226,10 +226,10 @@ class Harness:
         self.notifier: Notifier = app.state.notifier
 
     async def drain(self) -> int:
-        sent = 0
-        while await self.notifier.send_one():
-            sent += 1
-        return sent
+        settled = 0
+        while batch := await self.notifier.send_due():
+            settled += batch
+        return settled
 
     async def inbox(self, seeker_id: str = "s-1") -> list[dict[str, Any]]:
         response = await self.client.get(f"/seekers/{seeker_id}/notifications", headers=SERVICE)
@@ -259,7 +259,7 @@ class Harness:
 
         async def count() -> int:
             query = {"_id": {"$in": list(alert_ids)}, "planned": True}
-            return await self.notifier.store.alerts.count_documents(query)
+            return await self.notifier.store.alerts.raw.count_documents(query)
 
         assert await eventually(count, len(alert_ids)) == len(alert_ids)
 

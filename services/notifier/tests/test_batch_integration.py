@@ -37,13 +37,13 @@ async def test_a_batch_with_poison_and_repeats_alerts_each_match_once(
     async with make(match_batch_size=100) as harness:
         store = harness.notifier.store
         matches = {"kind": "match"}
-        assert await eventually(lambda: store.inbox.count_documents(matches), 41) == 41
-        assert await store.alerts.count_documents({}) == 41
+        assert await eventually(lambda: store.inbox.raw.count_documents(matches), 41) == 41
+        assert await store.alerts.raw.count_documents({}) == 41
         await harness.planned(*(f"{s}:{o}" for s in seekers for o in ("o-1", "o-2")), "s-0:o-3")
-        assert await store.deliveries.count_documents({"channel": "push"}) == 41
+        assert await store.deliveries.raw.count_documents({"channel": "push"}) == 41
 
         for seeker_id in seekers:
-            feed = await store.feed.find({"recipient": f"seeker:{seeker_id}"}).to_list(None)
+            feed = await store.feed.raw.find({"recipient": f"seeker:{seeker_id}"}).to_list(None)
             wanted = [1, 2, 3] if seeker_id == "s-0" else [1, 2]
             assert sorted(entry["seq"] for entry in feed) == wanted, seeker_id
         english = (await harness.inbox("s-3"))[0]
@@ -74,11 +74,11 @@ async def test_erasures_read_in_a_batch_set_poison_aside_and_erase_the_rest(
 
     async with make() as harness:
         store = harness.notifier.store
-        assert await eventually(lambda: store.alerts.count_documents({}), 1) == 1
+        assert await eventually(lambda: store.alerts.raw.count_documents({}), 1) == 1
         assert await harness.alert_exists("s-3:o-1")
         assert await store.was_erased("s-1")
         assert await store.was_erased("s-2")
-        assert await store.inbox.count_documents({"seeker_id": {"$in": ["s-1", "s-2"]}}) == 0
+        assert await store.inbox.raw.count_documents({"seeker_id": {"$in": ["s-1", "s-2"]}}) == 0
         [record] = await read_records(kafka, DEAD_LETTER, 1)
         assert (header(record, "x-dead-letter-reason") or "").startswith("not valid JSON")
         assert header(record, "x-original-topic") == topic

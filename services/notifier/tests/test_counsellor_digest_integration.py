@@ -47,13 +47,13 @@ async def seen(
 
 
 async def _exists(collection: Any, key: str) -> bool:
-    return await collection.find_one({"_id": key}) is not None
+    return await collection.get(key) is not None
 
 
 async def alerts_in(harness: Harness, *ids: str) -> None:
     store = harness.notifier.store
     query = {"_id": {"$in": list(ids)}}
-    assert await eventually(lambda: store.alerts.count_documents(query), len(ids)) == len(ids)
+    assert await eventually(lambda: store.alerts.raw.count_documents(query), len(ids)) == len(ids)
 
 
 async def digests(harness: Harness, counsellor_id: str = "c-1") -> list[dict[str, Any]]:
@@ -171,7 +171,7 @@ async def test_two_replicas_and_repeated_sweeps_post_one_digest(
         assert sum(p for p in posted if p is not None) <= 1
         assert len(await digests(first)) == 1
         store = first.notifier.store
-        assert await store.feed.count_documents({"recipient": "counsellor:c-1"}) == 1
+        assert await store.feed.raw.count_documents({"recipient": "counsellor:c-1"}) == 1
         await first.notifier.sweep()
         assert len(await digests(second)) == 1
 

@@ -77,7 +77,7 @@ async def test_pushes_beyond_three_an_hour_fold_into_the_next_digest(
         await events.publish(a_match(offer_id=f"o-{n}", score=0.5 + n / 10))
     assert await eventually(harness.inbox_size, 5) == 5
     await eventually(
-        lambda: harness.notifier.store.deliveries.count_documents({"channel": "push"}), 5
+        lambda: harness.notifier.store.deliveries.raw.count_documents({"channel": "push"}), 5
     )
 
     assert await harness.drain() == 5
@@ -202,8 +202,8 @@ async def test_withdrawal_cancels_what_is_unsent_and_closes_what_was_seen(
     await events.publish(MatchWithdrawn(seeker_id="s-1", offer_id="o-1", reason="offer_closed"))
     store = harness.notifier.store
     closed, cancelled = {"offer_closed": True}, {"status": "cancelled"}
-    assert await eventually(lambda: store.inbox.count_documents(closed), 1) == 1
-    assert await eventually(lambda: store.deliveries.count_documents(cancelled), 1) == 1
+    assert await eventually(lambda: store.inbox.raw.count_documents(closed), 1) == 1
+    assert await eventually(lambda: store.deliveries.raw.count_documents(cancelled), 1) == 1
 
     clock.advance(hours=12)
     assert await harness.drain() == 0
@@ -235,7 +235,7 @@ async def test_a_failing_channel_is_retried_with_backoff_then_dead_lettered(
         webhooks.push.failures = [503, 503, 503]
         await events.publish(a_match())
         assert await eventually(harness.inbox_size, 1) == 1
-        await eventually(lambda: harness.notifier.store.deliveries.count_documents({}), 2)
+        await eventually(lambda: harness.notifier.store.deliveries.raw.count_documents({}), 2)
         assert await harness.drain() == 1
         push = (await harness.status("s-1:o-1"))["channels"]["push"]
         assert (push["status"], push["attempts"]) == ("queued", 1)
@@ -248,7 +248,7 @@ async def test_a_failing_channel_is_retried_with_backoff_then_dead_lettered(
 
         push = (await harness.status("s-1:o-1"))["channels"]["push"]
         assert (push["status"], push["attempts"]) == ("failed", 3)
-        [dead] = await harness.notifier.store.dead_letters.find().to_list(None)
+        [dead] = await harness.notifier.store.dead_letters.raw.find().to_list(None)
         assert dead["reason"] == "webhook answered 503"
         assert dead["channel"] == "push"
         assert webhooks.push.received == []
@@ -259,7 +259,7 @@ async def test_a_channel_that_recovers_sends_once(
 ) -> None:
     webhooks.push.failures = [500]
     await events.publish(a_match())
-    await eventually(lambda: harness.notifier.store.deliveries.count_documents({}), 2)
+    await eventually(lambda: harness.notifier.store.deliveries.raw.count_documents({}), 2)
     await harness.drain()
     clock.advance(minutes=1)
     await harness.drain()
@@ -271,7 +271,7 @@ async def test_a_crash_after_claiming_retries_after_the_lease(
     harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
 ) -> None:
     await events.publish(a_match())
-    await eventually(lambda: harness.notifier.store.deliveries.count_documents({}), 2)
+    await eventually(lambda: harness.notifier.store.deliveries.raw.count_documents({}), 2)
     store = harness.notifier.store
     claimed = await store.claim_due(clock.now(), harness.notifier.lease, "crashed-replica")
     assert claimed is not None
@@ -285,12 +285,12 @@ async def test_a_claimer_that_died_before_moving_the_generation_on_is_repaired(
     harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
 ) -> None:
     await events.publish(a_match())
-    await eventually(lambda: harness.notifier.store.deliveries.count_documents({}), 2)
+    await eventually(lambda: harness.notifier.store.deliveries.raw.count_documents({}), 2)
     store = harness.notifier.store
-    planned = await store.deliveries.find({"status": "queued"}).to_list(None)
+    planned = await store.deliveries.raw.find({"status": "queued"}).to_list(None)
     # A replica inserted its claims and died before writing the next generation.
     for delivery in planned:
-        await store.claims.insert_one(
+        await store.claims.raw.insert_one(
             {"_id": f"{delivery['_id']}#0", "seeker_id": "s-1", "owner": "x", "at": clock.now()}
         )
     assert await harness.drain() == 0  # their leases run
@@ -298,7 +298,7 @@ async def test_a_claimer_that_died_before_moving_the_generation_on_is_repaired(
     assert await harness.drain() == len(planned)
     assert len(webhooks.push.received) == 1
     for delivery in planned:
-        settled = await store.deliveries.find_one({"_id": delivery["_id"]})
+        settled = await store.deliveries.raw.find_one({"_id": delivery["_id"]})
         assert settled is not None
         assert (settled["status"], settled["generation"]) == ("sent", 2)
 
@@ -309,7 +309,7 @@ async def test_claims_start_from_the_index_and_a_rescan_finds_what_others_planne
     store = harness.notifier.store
     assert await harness.drain() == 0  # the first claim reads the store
     await events.publish(a_match())
-    await eventually(lambda: store.deliveries.count_documents({}), 2)
+    await harness.planned("s-1:o-1")  # the deliveries are written and indexed
     # As if another replica had planned them: this one's index does not know them.
     store.due = DueIndex()
     store.rescan_s = store.idle_rescan_s = 3600.0
@@ -317,7 +317,9 @@ async def test_claims_start_from_the_index_and_a_rescan_finds_what_others_planne
     assert webhooks.push.received == []
 
     store.idle_rescan_s = 0.0  # nothing known is due: read the store
-    assert await harness.drain() == await store.deliveries.count_documents({"status": "sent"}) == 1
+    assert (
+        await harness.drain() == await store.deliveries.raw.count_documents({"status": "sent"}) == 1
+    )
     assert len(webhooks.push.received) == 1
 
 
@@ -338,7 +340,7 @@ async def test_a_known_seekers_push_budget_is_counted_from_their_record(
     for n in range(4):
         await events.publish(a_match(offer_id=f"o-{n}"))
     await eventually(
-        lambda: harness.notifier.store.deliveries.count_documents({"channel": "push"}), 4
+        lambda: harness.notifier.store.deliveries.raw.count_documents({"channel": "push"}), 4
     )
 
     assert await harness.drain() == 4
@@ -346,7 +348,7 @@ async def test_a_known_seekers_push_budget_is_counted_from_their_record(
     seeker = await harness.notifier.store.seeker("s-1")
     assert seeker is not None
     assert len(seeker["pushes_sent_at"]) == 2
-    waiting = await harness.notifier.store.deliveries.count_documents(
+    waiting = await harness.notifier.store.deliveries.raw.count_documents(
         {"channel": "push", "status": "waiting_digest"}
     )
     assert waiting == 2
@@ -410,12 +412,12 @@ async def test_erasure_purges_inbox_preferences_and_deliveries(
     await events.publish(a_match(offer_id="o-late"))
     await asyncio.sleep(2)  # time for the late match to be consumed (and ignored)
     assert not await harness.alert_exists("s-1:o-late")
-    assert await store.deliveries.count_documents({"seeker_id": "s-1"}) == 0
-    assert await store.alerts.count_documents({"seeker_id": "s-1"}) == 0
-    assert await store.inbox.count_documents({"seeker_id": "s-1"}) == 0
+    assert await store.deliveries.raw.count_documents({"seeker_id": "s-1"}) == 0
+    assert await store.alerts.raw.count_documents({"seeker_id": "s-1"}) == 0
+    assert await store.inbox.raw.count_documents({"seeker_id": "s-1"}) == 0
     assert await store.seeker("s-1") == {"_id": "s-1", "erased": True}
-    assert await store.seekers.count_documents({"_id": "s-1"}) == 0
-    assert "s-1" not in repr(await store.erasures.find({}).to_list(None))
+    assert await store.seekers.raw.count_documents({"_id": "s-1"}) == 0
+    assert "s-1" not in repr(await store.erasures.raw.find({}).to_list(None))
     preferences = await harness.client.get("/seekers/s-1/preferences", headers=SERVICE)
     assert preferences.json()["frequency"] == "instant"
     assert await harness.drain() == 0
@@ -442,11 +444,11 @@ async def test_erasures_in_one_batch_take_those_seekers_and_nobody_else(
     store = harness.notifier.store
     for erased in ("s-1", "s-2"):
         assert await harness.inbox_size(erased) == 0
-        assert await store.deliveries.count_documents({"seeker_id": erased}) == 0
-        assert await store.alerts.count_documents({"seeker_id": erased}) == 0
+        assert await store.deliveries.raw.count_documents({"seeker_id": erased}) == 0
+        assert await store.alerts.raw.count_documents({"seeker_id": erased}) == 0
         assert await store.was_erased(erased)
     assert await harness.inbox_size("s-3") == 1
-    assert await store.deliveries.count_documents({"seeker_id": "s-3"}) >= 1
+    assert await store.deliveries.raw.count_documents({"seeker_id": "s-3"}) >= 1
     assert await harness.alert_exists("s-3:o-1")
     assert not await store.was_erased("s-3")
 
@@ -505,7 +507,7 @@ async def test_racing_workers_send_each_delivery_once(
     for n in range(8):
         await events.publish(a_match(offer_id=f"o-{n}"))
     await eventually(
-        lambda: harness.notifier.store.deliveries.count_documents({"channel": "push"}), 8
+        lambda: harness.notifier.store.deliveries.raw.count_documents({"channel": "push"}), 8
     )
 
     sent = await asyncio.gather(*(harness.drain() for _ in range(4)))
@@ -547,9 +549,9 @@ async def test_a_closed_offer_is_announced_on_the_channels_chosen_for_it(
     await events.publish(MatchWithdrawn(seeker_id="s-1", offer_id="o-2", reason="profile_changed"))
     store = harness.notifier.store
     closed = {"offer_closed": True}
-    assert await eventually(lambda: store.inbox.count_documents(closed), 2) == 2
+    assert await eventually(lambda: store.inbox.raw.count_documents(closed), 2) == 2
     notices = {"kind": "closed"}
-    assert await eventually(lambda: store.deliveries.count_documents(notices), 1) == 1
+    assert await eventually(lambda: store.deliveries.raw.count_documents(notices), 1) == 1
 
     assert await harness.drain() == 1
     assert [body["title"] for body in webhooks.push.received] == [
@@ -577,4 +579,4 @@ async def test_seeker_facts_keep_the_newest_version_and_an_erased_seeker_stays_o
     await store.erase("s-9", datetime.now(UTC))
 
     assert await store.record_seeker_facts("s-9", 4, {"counsellor_id": "c-4"}) is False
-    assert await store.seekers.count_documents({"_id": "s-9"}) == 0
+    assert await store.seekers.raw.count_documents({"_id": "s-9"}) == 0

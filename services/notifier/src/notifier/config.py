@@ -82,8 +82,7 @@ class Settings(BaseSettings):
         ge=1,
         le=5000,
         description="match-found records handled together at most. A batch must finish within"
-        " the consumer's poll interval (300 s): on a loaded FerretDB each update costs 35-80 ms"
-        " and a batch makes about two per alert.",
+        " the consumer's poll interval (300 s); it makes a few writes per alert.",
     )
     load_tension: bool = Field(
         default=True, description="Read hiring difficulty from the reference data at start."

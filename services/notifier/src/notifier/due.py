@@ -1,10 +1,10 @@
 """The deliveries a replica knows to be queued, by the time they fall due.
 
-Claiming a delivery starts here rather than with a query on status and due time: on FerretDB
-such a query reads every delivery ever planned, once per claim. The index is fed by what this
-replica plans and reschedules; a periodic rescan of the store (`NotifierStore.claim_due`) adds
-what other replicas planned and what a crashed one left behind. The index is a hint: a claim
-re-reads the delivery by `_id` and goes by what the store says.
+Claiming a delivery starts here rather than with a query on status and due time: where the store
+has no secondary indexes, such a query reads every delivery ever planned, once per claim. The
+index is fed by what this replica plans and reschedules; a periodic rescan of the store
+(`NotifierStore.claim_due`) adds what other replicas planned and what a crashed one left behind.
+The index is a hint: a claim re-reads the delivery by `_id` and goes by what the store says.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ import asyncio
 
 from notifier.config import Settings
 from notifier.store import NotifierStore
+from servicekit.data.database import Database
 from servicekit.mongo import mongo_client
 from servicekit.settings import MongoSettings
 
@@ -14,7 +15,7 @@ DATABASE = Settings.model_fields["database"].default
 
 async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
-        await NotifierStore(client[database]).ensure_indexes()
+        await NotifierStore(await Database.open(client[database], settings.engine)).ensure_indexes()
 
 
 if __name__ == "__main__":

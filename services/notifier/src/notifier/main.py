@@ -24,6 +24,7 @@ from refdata.settings import RefdataSettings
 from refdata.sources import locate_data_dir
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
+from servicekit.data import Database
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
-            store = NotifierStore(client[settings.database])
+            database = await Database.open(client[settings.database], settings.mongo.engine)
+            store = NotifierStore(database)
             if settings.mongo.indexes_at_start:
                 await store.ensure_indexes()
             if tension is not None:

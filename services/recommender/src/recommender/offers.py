@@ -27,8 +27,9 @@ class OfferMatching:
 
     offer: Offer
     cap: int
-    candidates: Iterator[Candidate]
     previously: set[str]  # matched with the offer before this batch (by any replica)
+    # Ranked when the offer's turn comes: after the batch's earlier offers took their places.
+    candidates: Iterator[Candidate] | None = None
     asked: set[str] = field(default_factory=set)
     matched: set[str] = field(default_factory=set)
     exhausted: bool = False
@@ -68,12 +69,7 @@ async def _match(
         document = stored.get(offer.offer_id, {})
         engine.alerted[offer.offer_id].update(document.get("alerted", []))
         matchings.append(
-            OfferMatching(
-                offer,
-                recommender.cap(offer),
-                iter(engine.rank_seekers(offer)),
-                set(document.get("matched", [])),
-            )
+            OfferMatching(offer, recommender.cap(offer), set(document.get("matched", [])))
         )
     changes = SeekerChanges(recommender)
     await _propose(recommender, changes, matchings)
@@ -103,6 +99,8 @@ async def _propose(
     while going:
         asked: list[tuple[OfferMatching, Candidate, bool]] = []
         for matching in going:
+            if matching.candidates is None:
+                matching.candidates = iter(engine.rank_seekers(matching.offer))
             needed = matching.cap - len(matching.matched)
             while needed > 0:
                 candidate = next(matching.candidates, None)
@@ -110,7 +108,7 @@ async def _propose(
                     matching.exhausted = True
                     break
                 before = candidate.seeker_id in engine.alerted[matching.offer.offer_id]
-                if candidate.seeker_id in matching.asked or not recommender.reserve(
+                if candidate.seeker_id in matching.asked or not changes.reserve(
                     matching.offer, candidate.seeker_id
                 ):
                     continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -113,12 +113,25 @@ class SeekerChanges:
         self.documents: dict[str, Document] = {}
         self.suggestions: dict[str, Suggestions] = {}
         self.written: set[str] = set()
+        # Alerts counted in the engine for places reserved in this batch, until it is written:
+        # offers ranked later in the batch then prefer seekers not alerted yet, as they would
+        # have one batch later.
+        self.provisional: Counter[str] = Counter()
 
     async def read(self, seeker_ids: Iterable[str]) -> None:
         """Read these seekers (those not read yet), in one lookup."""
         unread = [i for i in dict.fromkeys(seeker_ids) if i not in self.documents]
         if unread:
             self.documents.update(await self.recommender.seekers.get_many(unread))
+
+    def reserve(self, offer: Offer, seeker_id: str) -> bool:
+        """Take one of the offer's alert places for the seeker (see `Recommender.reserve`)."""
+        held = seeker_id in self.recommender.engine.alerted[offer.offer_id]
+        if not self.recommender.reserve(offer, seeker_id):
+            return False
+        if not held:
+            self._count_alert(seeker_id, 1)
+        return True
 
     def propose(self, seeker_id: str, proposal: Proposal) -> bool:
         """Apply a proposal to a seeker already read; True when the offer is (or, for a seeker
@@ -132,6 +145,7 @@ class SeekerChanges:
         if not kept and proposal.scored is not None and not proposal.reserved_before:
             # At once: the offer's next candidate may need that place.
             self.recommender.engine.alerted[proposal.offer_id].discard(seeker_id)
+            self._count_alert(seeker_id, -1)
         return kept
 
     def kept(self, offer_id: str) -> set[str]:
@@ -214,8 +228,17 @@ class SeekerChanges:
         for offer_id in suggestions.found:
             engine.alerted[offer_id].add(suggestions.seeker.seeker_id)
 
+    def _count_alert(self, seeker_id: str, alerts: int) -> None:
+        slot = self.recommender.engine.slot_of.get(seeker_id)
+        if slot is not None:
+            self.recommender.engine.alerts[slot] += alerts
+            self.provisional[seeker_id] += alerts
+
     def _settle_reservations(self) -> None:
-        """An alert place reserved for a seeker who did not keep the offer goes back."""
+        """The alerts counted in advance give way to those written, and an alert place reserved
+        for a seeker who did not keep the offer goes back."""
+        for seeker_id, alerts in list(self.provisional.items()):
+            self._count_alert(seeker_id, -alerts)
         alerted = self.recommender.engine.alerted
         for seeker_id, proposals in self.proposals.items():
             suggestions = self.suggestions.get(seeker_id)

@@ -1,0 +1,168 @@
+"""Matches to alerts: inserted once each, planned on the seekers' channels and inboxes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from contracts import MatchFound
+from notifier.core import (
+    alert_id_of,
+    facts_of,
+    preferences_of,
+    seeker_recipient,
+)
+from notifier.counsellor_digest import CounsellorDigests
+from notifier.domain.templates import (
+    match_message,
+)
+from notifier.store import (
+    DELIVERED,
+    HELD,
+    QUEUED,
+    RELEASED,
+    Doc,
+)
+from servicekit.metrics import mark_duplicate
+
+
+class Alerting(CounsellorDigests):
+    async def alert_on_match_found(self, match: MatchFound, event_id: str) -> None:
+        await self.alert_on_matches_found([(match, event_id)])
+
+    async def alert_on_matches_found(self, matches: Sequence[tuple[MatchFound, str]]) -> None:
+        """Matches (with their event ids) to alerts: inserted once each, then planned together."""
+        unique: dict[str, tuple[MatchFound, str]] = {}
+        for match, event_id in matches:
+            unique.setdefault(alert_id_of(match.seeker_id, match.offer_id), (match, event_id))
+        seekers = await self.store.seekers_by_id(sorted({m.seeker_id for m, _ in unique.values()}))
+        now = self.clock.now()
+        alerts = [
+            self._new_alert(match, event_id, seekers.get(match.seeker_id) or {}, now)
+            for match, event_id in unique.values()
+            if not (seekers.get(match.seeker_id) or {}).get("erased")
+        ]
+        for counsellor_id in sorted({a["counsellor_id"] for a in alerts if a["counsellor_id"]}):
+            await self.know_counsellor(counsellor_id)
+        inserted = await self.store.insert_alerts(alerts)
+        repeated = [alert["_id"] for alert in alerts if alert["_id"] not in inserted]
+        for _ in repeated:
+            mark_duplicate()
+        fresh = [alert for alert in alerts if alert["_id"] in inserted]
+        direct = [a for a in fresh if a["status"] == RELEASED and not a["via_counsellor"]]
+        if direct:
+            await self._plan_many(direct, seekers)
+        # Held alerts, alerts relayed by a counsellor, and repeats (which may finish the work of
+        # a crashed attempt) take the one-by-one path.
+        others = [a for a in fresh if a not in direct] + await self.store.alerts_by_id(repeated)
+        for alert in others:
+            await self.advance(alert)
+
+    def _new_alert(self, match: MatchFound, event_id: str, seeker: Doc, now: datetime) -> Doc:
+        counsellor_id = match.counsellor_id or seeker.get("counsellor_id")
+        needs_review = match.needs_review or bool(seeker.get("review_before_send"))
+        alert: Doc = {
+            "_id": alert_id_of(match.seeker_id, match.offer_id),
+            "seeker_id": match.seeker_id,
+            "offer_id": match.offer_id,
+            "counsellor_id": counsellor_id,
+            "status": HELD if needs_review else RELEASED,
+            "planned": False,
+            "needs_review": needs_review,
+            "via_counsellor": match.via_counsellor or bool(seeker.get("no_smartphone")),
+            "strong": match.strong,
+            "score": match.score,
+            "offer_title": match.offer_title,
+            "rome_code": match.rome_code,
+            "distance_km": match.distance_km,
+            "reasons": [reason.text for reason in match.reasons],
+            "reason_codes": [reason.code for reason in match.reasons],
+            "created_at": now,
+            "event_id": event_id,
+            "offer_closed": False,
+        }
+        if needs_review:
+            alert["release_at"] = now + self.auto_release if self.auto_release else None
+        else:
+            alert["released_at"] = now
+        return alert
+
+    async def advance(self, alert: Doc) -> None:
+        """Run the idempotent next step of an alert: safe to repeat after any crash."""
+        if alert["status"] == HELD and alert.get("counsellor_id"):
+            await self._notify_counsellor(alert, "review")
+        elif alert["status"] == RELEASED and not alert.get("planned"):
+            await self._plan(alert)
+        else:
+            return
+        seeker = await self.store.seeker(alert["seeker_id"])
+        if seeker is not None and seeker.get("erased"):
+            await self.store.forget_alert(alert["_id"])  # erased meanwhile: leave nothing behind
+
+    async def _plan(self, alert: Doc) -> None:
+        seeker = await self.store.seeker(alert["seeker_id"])
+        if seeker is not None and seeker.get("erased"):
+            return
+        preferences = preferences_of(seeker)
+        now = self.clock.now()
+        base = self._base_delivery(alert, now)
+        deliveries: list[Doc] = []
+        if alert.get("via_counsellor") and alert.get("counsellor_id"):
+            # No smartphone: the counsellor passes it on (without a counsellor, the seeker's
+            # own channels are the only way left).
+            await self._notify_counsellor(alert, "relay")
+            deliveries.append(
+                {
+                    **base,
+                    "_id": f"{alert['_id']}:counsellor",
+                    "channel": "counsellor",
+                    "status": DELIVERED,
+                    "sent_at": now,
+                }
+            )
+        else:
+            await self._notify_seeker(alert)  # first: the live stream is the latency that counts
+            if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
+                await self._notify_counsellor(alert, "strong")
+            deliveries += self._seeker_deliveries(alert, preferences, now)
+        await self.store.add_deliveries(deliveries)
+        await self.store.mark_planned(alert["_id"])
+        fresh = await self.store.alert(alert["_id"])
+        if fresh is not None and fresh.get("offer_closed"):
+            # Withdrawn while this plan was being written (the topics are read concurrently).
+            await self.store.cancel_unsent(alert["_id"], now)
+            return
+        if any(d["status"] == QUEUED for d in deliveries):
+            self.work_available.set()
+
+    async def _plan_many(self, alerts: list[Doc], seekers: Mapping[str, Doc]) -> None:
+        """`_plan` for released alerts to seekers' own channels, a few round trips per batch."""
+        now = self.clock.now()
+        languages = await self._languages({alert["seeker_id"] for alert in alerts})
+        notifications = []
+        deliveries: list[Doc] = []
+        for alert in alerts:
+            message = match_message(facts_of(alert), languages[alert["seeker_id"]])
+            recipient = seeker_recipient(alert["seeker_id"])
+            notifications.append(
+                self._notification(f"match:{alert['_id']}", recipient, "match", alert, message)
+            )
+            preferences = preferences_of(seekers.get(alert["seeker_id"]))
+            deliveries += self._seeker_deliveries(alert, preferences, now)
+        for item in await self.store.add_to_inboxes(notifications):
+            await self.live.announce(item["recipient"], item["_id"], item["seq"])
+        for alert in alerts:
+            if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
+                await self._notify_counsellor(alert, "strong")
+        await self.store.add_deliveries(deliveries)
+        alert_ids = [alert["_id"] for alert in alerts]
+        await self.store.mark_all_planned(alert_ids)
+        for alert_id in await self.store.closed_among(alert_ids):
+            # Withdrawn while this plan was being written (the topics are read concurrently).
+            await self.store.cancel_unsent(alert_id, now)
+        if any(d["status"] == QUEUED for d in deliveries):
+            self.work_available.set()
+        erased = await self.store.erased_among(list({alert["seeker_id"] for alert in alerts}))
+        for alert in alerts:
+            if alert["seeker_id"] in erased:
+                await self.store.forget_alert(alert["_id"])  # erased meanwhile

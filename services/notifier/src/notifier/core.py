@@ -1,0 +1,277 @@
+"""What every use case of the notifier shares: its settings, clock, store, and how a
+notification is written and announced."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from notifier.channels import Sender
+from notifier.contacts import ContactDirectory, ContactUnavailable
+from notifier.domain.model import (
+    INTRUSIVE,
+    Category,
+    Channel,
+    Clock,
+    CounsellorPreferences,
+    Frequency,
+    Language,
+    Preferences,
+)
+from notifier.domain.rules import (
+    next_digest_at,
+    send_at,
+)
+from notifier.domain.templates import (
+    MatchFacts,
+    Message,
+    counsellor_message,
+    match_message,
+)
+from notifier.live import LiveFeed
+from notifier.store import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    HELD,
+    QUEUED,
+    REJECTED,
+    SENT,
+    SKIPPED,
+    WAITING_DIGEST,
+    Doc,
+    NotifierStore,
+)
+from servicekit.metrics import counter
+from servicekit.tracing import current_traceparent
+
+log = logging.getLogger(__name__)
+ALERTS = counter(
+    "tremplin_notifier_alerts_total",
+    "Alert deliveries settled, by channel (email, push, sms, sse) and status (sent, failed, "
+    "skipped, cancelled, waiting-digest, retrying, deferred...).",
+    ["channel", "status"],
+)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The sliding window of a seeker's push budget (`max_push_per_hour`).
+PUSH_WINDOW = timedelta(hours=1)
+
+
+class AlertNotFound(Exception):
+    pass
+
+
+class AlertNotHeld(Exception):
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def seeker_recipient(seeker_id: str) -> str:
+    return f"seeker:{seeker_id}"
+
+
+def counsellor_recipient(counsellor_id: str) -> str:
+    return f"counsellor:{counsellor_id}"
+
+
+def alert_id_of(seeker_id: str, offer_id: str) -> str:
+    return f"{seeker_id}:{offer_id}"
+
+
+def facts_of(alert: Doc) -> MatchFacts:
+    return MatchFacts(
+        offer_id=alert["offer_id"],
+        offer_title=alert.get("offer_title", ""),
+        distance_km=float(alert.get("distance_km", 0.0)),
+        reasons=tuple(alert.get("reasons", ())),
+        note=alert.get("note"),
+    )
+
+
+def preferences_of(seeker: Doc | None) -> Preferences:
+    stored = (seeker or {}).get("preferences")
+    return Preferences.model_validate(stored) if stored else Preferences()
+
+
+def counsellor_preferences_of(counsellor: Doc | None) -> CounsellorPreferences:
+    stored = (counsellor or {}).get("preferences")
+    return CounsellorPreferences.model_validate(stored) if stored else CounsellorPreferences()
+
+
+def alert_status(alert: Doc, deliveries: list[Doc]) -> str:
+    """queued, held, sent, delivered, failed, cancelled or rejected."""
+    if alert["status"] in (HELD, CANCELLED, REJECTED):
+        return str(alert["status"])
+    states = {d["status"] for d in deliveries}
+    if DELIVERED in states:
+        return DELIVERED
+    if SENT in states:
+        return SENT
+    if states and states <= {FAILED, SKIPPED, CANCELLED}:
+        return FAILED if FAILED in states else CANCELLED
+    return QUEUED
+
+
+class NotifierBase:
+    def __init__(
+        self,
+        store: NotifierStore,
+        clock: Clock,
+        contacts: ContactDirectory,
+        senders: Mapping[Channel, Sender],
+        live: LiveFeed,
+        *,
+        instance_id: str,
+        default_zone: str = "Europe/Paris",
+        max_attempts: int = 5,
+        retry_base_s: float = 30.0,
+        retry_cap_s: float = 3600.0,
+        lease_s: float = 60.0,
+        auto_release_hours: float | None = None,
+        digest_hour: int = 9,
+        tension: Mapping[str, float] | None = None,
+        min_tension_pct: float = 60.0,
+        inactive_days: int = 14,
+        counsellor_digest_max_lines: int = 30,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.contacts = contacts
+        self.senders = senders
+        self.live = live
+        self.instance_id = instance_id
+        self.default_zone = ZoneInfo(default_zone)
+        self.max_attempts = max_attempts
+        self.retry_base_s = retry_base_s
+        self.retry_cap_s = retry_cap_s
+        self.lease = timedelta(seconds=lease_s)
+        self.auto_release = (
+            timedelta(hours=auto_release_hours) if auto_release_hours is not None else None
+        )
+        self.digest_at = time(digest_hour, 0)
+        self.work_available = asyncio.Event()
+        self.tension: Mapping[str, float] = tension or {}
+        self.min_tension_pct = min_tension_pct
+        self.inactive_days = inactive_days
+        self.counsellor_digest_max_lines = counsellor_digest_max_lines
+        self._known_counsellors: set[str] = set()
+
+    def _base_delivery(self, alert: Doc, now: datetime) -> Doc:
+        return {
+            "alert_id": alert["_id"],
+            "seeker_id": alert["seeker_id"],
+            "score": alert.get("score", 0.0),
+            "kind": "alert",
+            "attempts": 0,
+            "lease_until": EPOCH,
+            "created_at": now,
+        }
+
+    def _seeker_deliveries(self, alert: Doc, preferences: Preferences, now: datetime) -> list[Doc]:
+        """The inbox (delivered at once) and the intrusive channels the seeker chose."""
+        base = self._base_delivery(alert, now)
+        deliveries: list[Doc] = []
+        for channel in preferences.channels_for(Category.NEW_MATCH):
+            if channel not in INTRUSIVE:
+                continue
+            delivery = {**base, "_id": f"{alert['_id']}:{channel.value}", "channel": channel.value}
+            if preferences.frequency is Frequency.INSTANT:
+                due = send_at(now, preferences.quiet_hours, self.default_zone)
+                deliveries.append({**delivery, "status": QUEUED, "due_at": due})
+            else:
+                slot = next_digest_at(now, preferences.frequency, self.default_zone, self.digest_at)
+                deliveries.append({**delivery, "status": WAITING_DIGEST, "due_at": slot})
+        deliveries.append(
+            {
+                **base,
+                "_id": f"{alert['_id']}:inbox",
+                "channel": Channel.INBOX.value,
+                "status": DELIVERED,
+                "sent_at": now,
+            }
+        )
+        return deliveries
+
+    async def _language(self, seeker_id: str) -> Language:
+        try:
+            contact = await self.contacts.channels(seeker_id)
+        except ContactUnavailable:
+            return Language.FR
+        return contact.language if contact else Language.FR
+
+    async def _languages(self, seeker_ids: set[str]) -> dict[str, Language]:
+        gate = asyncio.Semaphore(32)
+
+        async def one(seeker_id: str) -> Language:
+            async with gate:
+                return await self._language(seeker_id)
+
+        ids = sorted(seeker_ids)
+        return dict(zip(ids, await asyncio.gather(*(one(s) for s in ids)), strict=True))
+
+    async def _notify_seeker(self, alert: Doc) -> None:
+        message = match_message(facts_of(alert), await self._language(alert["seeker_id"]))
+        await self._add_notification(
+            f"match:{alert['_id']}", seeker_recipient(alert["seeker_id"]), "match", alert, message
+        )
+
+    async def _notify_counsellor(self, alert: Doc, kind: str) -> None:
+        message = counsellor_message(kind, facts_of(alert), alert["seeker_id"])
+        recipient = counsellor_recipient(alert["counsellor_id"])
+        await self._add_notification(f"{kind}:{alert['_id']}", recipient, kind, alert, message)
+
+    def _notification(
+        self, notification_id: str, recipient: str, kind: str, alert: Doc, message: Message
+    ) -> Doc:
+        return {
+            "_id": notification_id,
+            "recipient": recipient,
+            "kind": kind,
+            "seeker_id": alert["seeker_id"],
+            "alert_id": alert["_id"],
+            "offer_id": alert["offer_id"],
+            "title": message.title,
+            "body": message.body,
+            "reasons": alert.get("reasons", []),
+            "score": alert.get("score"),
+            "strong": alert.get("strong", False),
+            "read": False,
+            "offer_closed": False,
+            "created_at": self.clock.now(),
+            # The trace of the match, continued by the span of its delivery on a stream.
+            **current_traceparent(),
+        }
+
+    async def _add_notification(
+        self, notification_id: str, recipient: str, kind: str, alert: Doc, message: Message
+    ) -> None:
+        added = await self.store.add_to_inbox(
+            self._notification(notification_id, recipient, kind, alert, message)
+        )
+        if added is not None:
+            await self.live.announce(recipient, notification_id, added["seq"])
+
+
+def status_view(alert: Doc, deliveries: list[Doc]) -> dict[str, Any]:
+    return {
+        "alert_id": alert["_id"],
+        "status": alert_status(alert, deliveries),
+        "offer_closed": bool(alert.get("offer_closed")),
+        "review": alert.get("status") if alert.get("needs_review") else None,
+        "channels": {
+            d["channel"]: {
+                "status": d["status"],
+                "attempts": d.get("attempts", 0),
+                "due_at": d.get("due_at"),
+                "sent_at": d.get("sent_at"),
+                "reason": d.get("reason"),
+            }
+            for d in deliveries
+        },
+    }

@@ -1,0 +1,72 @@
+"""Withdrawn matches: unsent deliveries cancelled, inboxes told, closed offers announced."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from contracts import MatchWithdrawn
+from contracts.vocabulary import WithdrawalReason
+from notifier.core import (
+    alert_id_of,
+    preferences_of,
+)
+from notifier.domain.model import (
+    INTRUSIVE,
+    Category,
+)
+from notifier.domain.rules import (
+    send_at,
+)
+from notifier.review import Review
+from notifier.store import (
+    CANCELLED,
+    HELD,
+    QUEUED,
+    Doc,
+)
+
+
+class Withdrawals(Review):
+    async def close_alert_on_match_withdrawn(self, withdrawn: MatchWithdrawn) -> None:
+        alert_id = alert_id_of(withdrawn.seeker_id, withdrawn.offer_id)
+        now = self.clock.now()
+        alert = await self.store.alert(alert_id)
+        if alert is None:
+            await self.store.withdraw_tombstone(
+                alert_id, withdrawn.seeker_id, withdrawn.offer_id, now
+            )
+            return
+        if alert["status"] == HELD and await self.store.decide(alert, CANCELLED, "withdrawal", now):
+            await self.store.transition(alert_id, HELD, {"status": CANCELLED, "offer_closed": True})
+        else:
+            await self.store.mark_offer_closed(alert_id)
+        await self.store.cancel_unsent(alert_id, now)
+        if not await self.store.close_notifications(alert_id):
+            for item in await self.store.touch_inbox(alert_id, {"offer_closed": True}):
+                await self.live.announce(item["recipient"], item["_id"], item["seq"])
+        seen = await self.store.seen(f"match:{alert_id}")
+        if withdrawn.reason == WithdrawalReason.OFFER_CLOSED and seen:
+            await self._plan_closed(alert, now)
+
+    async def _plan_closed(self, alert: Doc, now: datetime) -> None:
+        """Tell the seeker, on the channels they chose for it, that an offer they saw closed."""
+        seeker = await self.store.seeker(alert["seeker_id"])
+        if seeker is not None and seeker.get("erased"):
+            return
+        preferences = preferences_of(seeker)
+        due = send_at(now, preferences.quiet_hours, self.default_zone)
+        deliveries = [
+            {
+                **self._base_delivery(alert, now),
+                "_id": f"{alert['_id']}:closed:{channel.value}",
+                "kind": "closed",
+                "channel": channel.value,
+                "status": QUEUED,
+                "due_at": due,
+            }
+            for channel in preferences.channels_for(Category.OFFER_CLOSED)
+            if channel in INTRUSIVE
+        ]
+        await self.store.add_deliveries(deliveries)
+        if deliveries:
+            self.work_available.set()
