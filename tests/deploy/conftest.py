@@ -1,6 +1,5 @@
 """Offline checks of the deployment files: no cluster, no Docker; tools cached under .local."""
 
-import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -13,12 +12,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # deploy_helpers, under importlib mode
 
+from crd_schemas import schemas_of_crds
 from deploy_helpers import (
     CUSTOM_GROUPS,
     K8S,
     KUBERNETES_VERSION,
     OVERLAYS,
-    SCHEMAS,
     InvalidManifestError,
     Manifest,
     Validate,
@@ -39,18 +38,14 @@ def built(kustomize: Path) -> dict[str, list[Manifest]]:
 
 @pytest.fixture(scope="session")
 def crd_schemas() -> dict[tuple[str, str], Any]:
-    schemas = {}
-    for path in SCHEMAS.glob("*.json"):
-        schema = json.loads(path.read_text())
-        props = schema["properties"]
-        schemas[(props["apiVersion"]["const"], props["kind"]["const"])] = schema
-    return schemas
+    """The released CRDs of the operator versions pinned in deploy/versions.env."""
+    return schemas_of_crds(tool("crds.sh"))
 
 
 @pytest.fixture(scope="session")
 def validate(crd_schemas: dict[tuple[str, str], Any]) -> Validate:
     """Core kinds against the Kubernetes schemas (kubernetes-validate, strict: an unknown field
-    is an error); Strimzi and KEDA resources against tests/deploy/schemas.
+    is an error); custom resources against their operators' released CRDs.
 
     Raises InvalidManifestError.
     """
@@ -62,7 +57,7 @@ def validate(crd_schemas: dict[tuple[str, str], Any]) -> Validate:
             schema = crd_schemas.get((api, kind))
             if schema is None:
                 raise InvalidManifestError(f"{where}: no schema for {api} {kind}")
-            errors = list(jsonschema.Draft202012Validator(schema).iter_errors(manifest))
+            errors = list(jsonschema.Draft4Validator(schema).iter_errors(manifest))
             if errors:
                 raise InvalidManifestError(
                     f"{where}: "

@@ -10,7 +10,6 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
 TOOLS = REPO / "deploy" / "tools"
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
 OVERLAYS = ("dev", "prod")
 SERVICES = {
     "gateway": 8000,
@@ -21,7 +20,12 @@ SERVICES = {
 }
 
 KUBERNETES_VERSION = "1.33.0"
-CUSTOM_GROUPS = ("kafka.strimzi.io/", "keda.sh/", "monitoring.coreos.com/")
+CUSTOM_GROUPS = (
+    "kafka.strimzi.io/",
+    "keda.sh/",
+    "monitoring.coreos.com/",
+    "gateway.networking.k8s.io/",
+)
 
 Manifest = dict[str, Any]
 Validate = Callable[[Manifest], None]

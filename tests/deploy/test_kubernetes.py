@@ -17,8 +17,6 @@ from deploy_helpers import (
     of_kind,
 )
 
-from contracts import ALL_TOPICS
-
 pytestmark = pytest.mark.parametrize("overlay", OVERLAYS)
 
 
@@ -43,10 +41,21 @@ def test_every_manifest_is_valid(
         except InvalidManifestError as error:
             errors.append(str(error))
     assert errors == []
-    kinds = {m["kind"] for m in built[overlay]}
-    assert {"Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "Ingress"} <= kinds
-    assert {"NetworkPolicy", "StatefulSet", "Kafka", "KafkaNodePool", "KafkaTopic"} <= kinds
-    assert "ScaledObject" in kinds
+    kinds = {(m["apiVersion"], m["kind"]) for m in built[overlay]}
+    assert {
+        ("kafka.strimzi.io/v1", "Kafka"),
+        ("kafka.strimzi.io/v1", "KafkaNodePool"),
+        ("kafka.strimzi.io/v1", "KafkaTopic"),
+        ("kafka.strimzi.io/v1", "KafkaUser"),
+        ("keda.sh/v1alpha1", "ScaledObject"),
+        ("gateway.networking.k8s.io/v1", "Gateway"),
+        ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+        ("batch/v1", "CronJob"),
+        ("batch/v1", "Job"),
+        ("networking.k8s.io/v1", "NetworkPolicy"),
+    } <= kinds
+    assert "Ingress" not in {kind for _, kind in kinds}
+    assert named(built[overlay], "CronJob", "mongodb-backup")["spec"].get("suspend") is not True
 
 
 def test_no_secret_is_committed_and_secrets_are_referenced(
@@ -92,13 +101,15 @@ def test_pods_are_hardened(overlay: str, built: dict[str, list[Manifest]]):
 
 def test_only_the_gateway_is_exposed(overlay: str, built: dict[str, list[Manifest]]):
     manifests = built[overlay]
-    [ingress] = of_kind(manifests, "Ingress")
-    backends = {
-        path["backend"]["service"]["name"]
-        for rule in ingress["spec"]["rules"]
-        for path in rule["http"]["paths"]
-    }
+    [gateway] = of_kind(manifests, "Gateway")
+    [route] = of_kind(manifests, "HTTPRoute")
+    assert route["spec"]["parentRefs"] == [{"name": gateway["metadata"]["name"]}]
+    backends = {ref["name"] for rule in route["spec"]["rules"] for ref in rule["backendRefs"]}
     assert backends == {"gateway"}
+    hosts = {listener["hostname"] for listener in gateway["spec"]["listeners"]}
+    assert set(route["spec"]["hostnames"]) == hosts
+    if overlay == "prod":
+        assert {listener["protocol"] for listener in gateway["spec"]["listeners"]} == {"HTTPS"}
     for service in of_kind(manifests, "Service"):
         assert service["spec"].get("type", "ClusterIP") == "ClusterIP"
 
@@ -128,49 +139,7 @@ def test_network_policies_deny_by_default_and_allow_only_the_callers(
     assert callers("profiles") == {"gateway", "notifier"}
     for name in ("offers", "recommender", "notifier"):
         assert callers(name) == {"gateway"}
-    assert callers("gateway") == {"?"}  # the ingress controller's namespace, no pod of ours
-
-
-def test_topics_are_those_of_the_contracts(overlay: str, built: dict[str, list[Manifest]]):
-    topics = {t["metadata"]["name"]: t["spec"] for t in of_kind(built[overlay], "KafkaTopic")}
-    assert sorted(topics) == sorted(ALL_TOPICS)
-    replicas = 3 if overlay == "prod" else 1
-    for spec in topics.values():
-        assert spec["partitions"] == 6
-        assert spec["replicas"] == replicas
-        assert spec["config"]["retention.ms"] >= 24 * 3600 * 1000
-        assert spec["config"]["min.insync.replicas"] <= spec["replicas"]
-
-
-def test_kafka_runs_in_kraft_mode(overlay: str, built: dict[str, list[Manifest]]):
-    kafka = named(built[overlay], "Kafka", "tremplin")
-    assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
-    [pool] = of_kind(built[overlay], "KafkaNodePool")
-    assert set(pool["spec"]["roles"]) == {"controller", "broker"}
-    assert pool["spec"]["replicas"] == (3 if overlay == "prod" else 1)
-    assert config_data(built[overlay], "tremplin-platform")["KAFKA_BOOTSTRAP_SERVERS"] == (
-        "tremplin-kafka-bootstrap:9092"
-    )
-
-
-def test_scaled_objects_follow_lag_and_stay_within_partitions(
-    overlay: str, built: dict[str, list[Manifest]]
-):
-    manifests = built[overlay]
-    partitions = {
-        t["metadata"]["name"]: t["spec"]["partitions"] for t in of_kind(manifests, "KafkaTopic")
-    }
-    scaled = {s["metadata"]["name"]: s for s in of_kind(manifests, "ScaledObject")}
-    assert set(scaled) == {"recommender", "notifier"}
-    for name, scaled_object in scaled.items():
-        spec = scaled_object["spec"]
-        assert spec["scaleTargetRef"]["name"] == name
-        assert "replicas" not in named(manifests, "Deployment", name)["spec"]
-        assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
-        for trigger in spec["triggers"]:
-            meta = trigger["metadata"]
-            assert meta["consumerGroup"] == f"{name}.{meta['topic']}"
-            assert spec["maxReplicaCount"] <= partitions[meta["topic"]]
+    assert callers("gateway") == {"?"}  # the Gateway API proxies' namespace, no pod of ours
 
 
 def test_mongodb_is_a_replica_set_written_with_majority(
@@ -179,13 +148,17 @@ def test_mongodb_is_a_replica_set_written_with_majority(
     manifests = built[overlay]
     members = 3 if overlay == "prod" else 1
     assert named(manifests, "StatefulSet", "mongodb")["spec"]["replicas"] == members
-    assert config_data(manifests, "mongodb-members")["MONGO_MEMBERS"] == str(members)
-    hosts = config_data(manifests, "tremplin-platform")["MONGO_HOSTS"].split(",")
+    topology = named(manifests, "ConfigMap", "mongodb-topology")["data"]
+    assert topology["MONGO_MEMBERS"] == str(members)
+    hosts = topology["MONGO_HOSTS"].split(",")
     assert hosts == [f"mongodb-{i}.mongodb:27017" for i in range(members)]
+    args = named(manifests, "StatefulSet", "mongodb")["spec"]["template"]["spec"]["containers"][0]
+    assert "--tlsMode=requireTLS" in args["args"]
     for name in SERVICES:
         url = env_of(named(manifests, "Deployment", name))["MONGO_URL"]["value"]
         assert "w=majority" in url
         assert "replicaSet=$(MONGO_REPLICA_SET)" in url
+        assert "tls=true" in url
 
 
 def test_gateway_authentication_per_overlay(overlay: str, built: dict[str, list[Manifest]]):
@@ -227,10 +200,24 @@ def test_an_unknown_field_fails_validation(
 def test_a_broken_custom_resource_fails_validation(
     overlay: str, built: dict[str, list[Manifest]], validate: Validate
 ):
-    topic = of_kind(built[overlay], "KafkaTopic")[0]
+    manifests = built[overlay]
+    topic = of_kind(manifests, "KafkaTopic")[0]
     with pytest.raises(InvalidManifestError, match="partitions"):
         validate({**topic, "spec": {**topic["spec"], "partitions": "six"}})
-    scaled = of_kind(built[overlay], "ScaledObject")[0]
-    trigger = {**scaled["spec"]["triggers"][0], "metadata": {"topic": "match-found"}}
-    with pytest.raises(InvalidManifestError, match="bootstrapServers"):
-        validate({**scaled, "spec": {**scaled["spec"], "triggers": [trigger]}})
+    with pytest.raises(InvalidManifestError, match=r"no schema for kafka\.strimzi\.io/v1beta2"):
+        validate({**topic, "apiVersion": "kafka.strimzi.io/v1beta2"})  # gone in Strimzi 1.0
+    kafka = named(manifests, "Kafka", "tremplin")
+    with pytest.raises(InvalidManifestError, match="listners"):
+        validate({**kafka, "spec": {**kafka["spec"], "listners": []}})  # misspelt
+    user = of_kind(manifests, "KafkaUser")[0]
+    acl = {"resource": {"type": "topic", "name": "t"}, "operations": ["Publish"]}
+    broken_user = {"type": "simple", "acls": [acl]}
+    with pytest.raises(InvalidManifestError, match="Publish"):
+        validate({**user, "spec": {**user["spec"], "authorization": broken_user}})
+    scaled = of_kind(manifests, "ScaledObject")[0]
+    with pytest.raises(InvalidManifestError, match="maxReplicaCount"):
+        validate({**scaled, "spec": {**scaled["spec"], "maxReplicaCount": "six"}})
+    route = of_kind(manifests, "HTTPRoute")[0]
+    rule = {"matches": [{"path": {"type": "Glob", "value": "/v1/*"}}]}
+    with pytest.raises(InvalidManifestError, match="Glob"):
+        validate({**route, "spec": {**route["spec"], "rules": [rule]}})

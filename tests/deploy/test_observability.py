@@ -50,6 +50,25 @@ def rules() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
+def kafka_rules() -> list[dict[str, Any]]:
+    documents = yaml.safe_load_all((OBSERVABILITY / "kafka.yaml").read_text())
+    [rules] = [d for d in documents if d["kind"] == "PrometheusRule"]
+    return [rule for group in rules["spec"]["groups"] for rule in group["rules"]]
+
+
+def kafka_exported() -> set[str]:
+    """The series the brokers' JMX exporter rules name (deploy/k8s/base/kafka/metrics.yaml)."""
+    configmap = yaml.safe_load((REPO / "deploy/k8s/base/kafka/metrics.yaml").read_text())
+    config = yaml.safe_load(configmap["data"]["kafka-metrics-config.yml"])
+    names = set()
+    for rule in config["rules"]:
+        choices = re.search(r"name=\(([^)]*)\)", rule["pattern"])
+        for choice in choices.group(1).split("|") if choices and "$1" in rule["name"] else [""]:
+            names.add(rule["name"].replace("$1", choice).lower())
+    return names
+
+
+@pytest.fixture(scope="module")
 def dashboard() -> dict[str, Any]:
     return json.loads((OBSERVABILITY / "grafana-dashboard.json").read_text())
 
@@ -139,6 +158,19 @@ def test_every_rule_reads_exported_metrics_and_every_alert_has_a_summary_and_a_r
         assert anchor in anchors, f"no section {alert['alert']} in docs/operations.md"
 
 
+def test_every_kafka_alert_reads_what_the_brokers_export_and_has_a_runbook(
+    kafka_rules: list[dict[str, Any]],
+) -> None:
+    exported = kafka_exported()
+    assert "kafka_server_replicamanager_underreplicatedpartitions" in exported
+    anchors = headings(OPERATIONS.read_text())
+    assert len(kafka_rules) >= 4
+    for rule in kafka_rules:
+        assert metrics_in(rule["expr"]) <= exported, rule["alert"]
+        assert rule["annotations"]["runbook_url"] == f"docs/operations.md#{rule['alert'].lower()}"
+        assert rule["alert"].lower() in anchors, f"no section {rule['alert']} in docs/operations.md"
+
+
 def test_the_monitoring_resources_build_and_validate(kustomize: Path, validate: Validate) -> None:
     manifests = kustomize_build(kustomize, OBSERVABILITY)
     for manifest in manifests:
@@ -148,6 +180,8 @@ def test_the_monitoring_resources_build_and_validate(kustomize: Path, validate: 
     for monitor in monitors:
         [endpoint] = monitor["spec"]["endpoints"]
         assert (endpoint["port"], endpoint["path"]) == ("http", "/metrics")
+    [brokers] = of_kind(manifests, "PodMonitor")
+    assert brokers["spec"]["podMetricsEndpoints"][0]["port"] == "tcp-prometheus"
     [dashboard] = of_kind(manifests, "ConfigMap")
     assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
     json.loads(dashboard["data"]["grafana-dashboard.json"])
@@ -160,16 +194,16 @@ def test_the_monitoring_resources_build_and_validate(kustomize: Path, validate: 
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_the_ingress_routes_no_metrics_nor_health(
+def test_the_public_route_reaches_no_metrics_nor_health(
     overlay: str, built: dict[str, list[Manifest]]
 ) -> None:
-    ingress = named(built[overlay], "Ingress", "gateway")
+    route = named(built[overlay], "HTTPRoute", "gateway")
     paths = {
-        (path["path"], path["pathType"])
-        for rule in ingress["spec"]["rules"]
-        for path in rule["http"]["paths"]
+        (match["path"]["value"], match["path"]["type"])
+        for rule in route["spec"]["rules"]
+        for match in rule["matches"]
     }
-    assert ("/v1", "Prefix") in paths
+    assert ("/v1", "PathPrefix") in paths
     for path, kind in paths:
         assert path != "/", "the whole gateway, /metrics included, would be public"
         assert not "/metrics".startswith(path) or kind == "Exact", path

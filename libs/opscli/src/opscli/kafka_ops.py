@@ -124,7 +124,9 @@ def not_answering(settings: KafkaSettings, error: Exception) -> KafkaOpsError:
 @asynccontextmanager
 async def admin_client(settings: KafkaSettings) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=TIMEOUT_MS
+        bootstrap_servers=settings.bootstrap_servers,
+        request_timeout_ms=TIMEOUT_MS,
+        **settings.client_options(),
     )
     try:
         await admin.start()
@@ -147,6 +149,7 @@ async def consumer_client(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         request_timeout_ms=TIMEOUT_MS,
+        **settings.client_options(),
     )
     try:
         await consumer.start()
@@ -387,7 +390,10 @@ async def replay_dead_letters(
     group = replay_group(only_topic)
     suffix = settings.topic_suffix
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers, acks="all", enable_idempotence=True
+        bootstrap_servers=settings.bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        **settings.client_options(),
     )
     await producer.start()
     try:

@@ -54,6 +54,7 @@ def make_broker(settings: KafkaSettings, service: str) -> KafkaBroker:
         graceful_timeout=10.0,
         logger=logging.getLogger(f"{service}.kafka"),
         log_level=logging.DEBUG,
+        security=settings.security(),
         **PRODUCER_OPTIONS,
     )
     dead_letters = DeadLetters(broker, topic_name(DEAD_LETTER, settings.topic_suffix), service)

@@ -1,8 +1,11 @@
 """Settings pieces every service shares; each service adds its own with its env prefix."""
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field
+from aiokafka.helpers import create_ssl_context
+from faststream.kafka.security import parse_security
+from faststream.security import BaseSecurity, SASLScram512
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +20,37 @@ class KafkaSettings(BaseSettings):
         validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS", "TOPIC_PARTITIONS"),
     )
     topic_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
+    sasl_username: str = Field(
+        default="",
+        description="SCRAM-SHA-512 user (on Kubernetes, the service's KafkaUser); empty: none.",
+    )
+    sasl_password: SecretStr = Field(default=SecretStr(""), description="That user's password.")
+    ssl_cafile: str = Field(
+        default="",
+        description="CA certificate of the brokers (Strimzi's cluster CA); set: TLS to Kafka.",
+    )
+
+    @model_validator(mode="after")
+    def _password_with_user(self) -> "KafkaSettings":
+        if bool(self.sasl_username) != bool(self.sasl_password.get_secret_value()):
+            raise ValueError("KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together")
+        return self
+
+    def security(self) -> BaseSecurity | None:
+        """For FastStream's KafkaBroker(security=...)."""
+        context = create_ssl_context(cafile=self.ssl_cafile) if self.ssl_cafile else None
+        if self.sasl_username:
+            return SASLScram512(
+                self.sasl_username,
+                self.sasl_password.get_secret_value(),
+                ssl_context=context,
+                use_ssl=context is not None,
+            )
+        return BaseSecurity(ssl_context=context, use_ssl=True) if context else None
+
+    def client_options(self) -> dict[str, Any]:
+        """For aiokafka's own clients (admin, consumer, producer)."""
+        return parse_security(self.security())
 
 
 class MongoSettings(BaseSettings):
@@ -28,4 +62,11 @@ class MongoSettings(BaseSettings):
         default="auto",
         description="What the server can do (servicekit.data.engine): learned from the server by "
         "default; forcing a profile is for the data layer's own tests.",
+    )
+    indexes_at_start: bool = Field(
+        default=True,
+        description=(
+            "Build the service's indexes when it starts (local runs). On Kubernetes a Job builds "
+            "them at each upgrade (`python -m <service>.indexes`) and the services skip them."
+        ),
     )

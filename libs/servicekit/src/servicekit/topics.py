@@ -20,7 +20,9 @@ async def ensure_topics(
     """Create missing topics, waiting for the broker up to `wait_s`; return the names created."""
     deadline = time.monotonic() + wait_s
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=settings.bootstrap_servers, **settings.client_options()
+        )
         try:
             await admin.start()
             existing = set(await admin.list_topics())

@@ -13,10 +13,14 @@ from servicekit.settings import KafkaSettings
 
 async def kafka_status(settings: KafkaSettings) -> dict[str, Any]:
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=3000
+        bootstrap_servers=settings.bootstrap_servers,
+        request_timeout_ms=3000,
+        **settings.client_options(),
     )
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=3000
+        bootstrap_servers=settings.bootstrap_servers,
+        request_timeout_ms=3000,
+        **settings.client_options(),
     )
     await admin.start()
     await consumer.start()

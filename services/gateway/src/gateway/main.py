@@ -26,7 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.upstreams = Upstreams(settings)
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             app.state.access_log = AccessLog(client[settings.database])
-            await app.state.access_log.ensure_indexes()
+            if settings.mongo.indexes_at_start:
+                await app.state.access_log.ensure_indexes()
             try:
                 yield
             finally:

@@ -72,7 +72,8 @@ def create_app(
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             database = await Database.open(client[settings.database], settings.mongo.engine)
             store = NotifierStore(database)
-            await store.ensure_indexes()
+            if settings.mongo.indexes_at_start:
+                await store.ensure_indexes()
             if tension is not None:
                 difficulty: Mapping[str, float] = tension
             elif settings.load_tension:

@@ -26,7 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             database = await Database.open(client[settings.database], settings.mongo.engine)
             app.state.store = ProfileStore(database)
-            await app.state.store.ensure_indexes()
+            if settings.mongo.indexes_at_start:
+                await app.state.store.ensure_indexes()
             app.state.relay = OutboxRelay(
                 app.state.store.profiles, broker, settings.kafka.topic_suffix
             )

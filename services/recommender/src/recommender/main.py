@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, referential: Referential | None
         engine = build_engine(settings, referential or get_referential())
         async with mongo_client(settings.mongo) as client:
             database = await Database.open(client[settings.database], settings.mongo.engine)
-            seekers, offers = await open_repositories(database)
+            seekers, offers = await open_repositories(database, settings.mongo.indexes_at_start)
             recommender = Recommender(seekers, offers, engine, settings)
             await load_offers(recommender)
             relay = OutboxRelay(

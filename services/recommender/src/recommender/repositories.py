@@ -197,10 +197,13 @@ class OfferRepository:
         await self.erasures.delete(seeker_ids)
 
 
-async def open_repositories(database: Database) -> tuple[SeekerRepository, OfferRepository]:
+async def open_repositories(
+    database: Database, indexes: bool = True
+) -> tuple[SeekerRepository, OfferRepository]:
     seekers, offers = SeekerRepository(database), OfferRepository(database)
-    await seekers.prepare()
-    await offers.prepare()
+    if indexes:  # else built by `python -m recommender.indexes` (a Job, on Kubernetes)
+        await seekers.prepare()
+        await offers.prepare()
     return seekers, offers
 
 
