@@ -181,8 +181,8 @@ def stream(request: Request, notifier: Notifier, recipient: str, after: int) -> 
                     finally:
                         span.end()
                         ALERTS.labels("sse", "streamed").inc()
-                if len(items) == 100:
-                    continue
+                if items:
+                    continue  # more may have come meanwhile: read until caught up
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(woken.wait(), poll_s)
 

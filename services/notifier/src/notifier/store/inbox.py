@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import DESCENDING
 
 from notifier.store.records import FEED_REPAIR_AFTER, Collections, Doc
 from servicekit.data import Update
@@ -148,13 +148,20 @@ class InboxRecords(Collections):
         return items, total, unread
 
     async def inbox_since(self, recipient: str, seq: int, limit: int) -> list[Doc]:
-        """Notifications after position `seq` of the stream, each with the position it has there."""
-        entries = (
-            await self.feed.raw.find({"recipient": recipient, "seq": {"$gt": seq}})
-            .sort("seq", ASCENDING)
-            .limit(limit)
-            .to_list(None)
-        )
+        """Notifications after position `seq` of the stream, each with the position it has there.
+
+        Read by `_id` (an entry's id is its recipient and position): the positions up to the
+        recipient's counter, `limit` at most; a position never filled (a writer that lost a
+        race or crashed) is passed over.
+        """
+        counter = await self.sequences.get(recipient, {"seq": 1})
+        end = int(counter["seq"]) if counter else 0
+        entries: list[Doc] = []
+        while not entries and seq < end:
+            last = min(end, seq + limit)
+            wanted = [feed_id(recipient, n) for n in range(seq + 1, last + 1)]
+            entries = sorted((await self.feed.get_many(wanted)).values(), key=lambda e: e["seq"])
+            seq = last
         found = await self.inbox.get_many(e["notification_id"] for e in entries)
         return [
             {**found[e["notification_id"]], "seq": e["seq"]}
