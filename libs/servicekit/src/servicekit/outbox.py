@@ -268,10 +268,14 @@ class OutboxRelay:
                 except Exception:
                     log.exception("outbox relay failed; retrying")
                     await asyncio.sleep(1.0)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that comes as the event is set, and the relay would never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+                    async with asyncio.timeout(self.poll_interval_s):
+                        await self._wake.wait()
                 self._wake.clear()
         finally:
             # Stopping: what is not cleaned now is published again by the next run.
             with contextlib.suppress(Exception):
-                await asyncio.shield(asyncio.wait_for(self.flush(), 2.0))
+                async with asyncio.timeout(2.0):
+                    await self.flush()

@@ -22,6 +22,8 @@ from notifier.store import (
     QUEUED,
     RELEASED,
     Doc,
+    delivery_id,
+    notification_id,
 )
 from servicekit.metrics import mark_duplicate
 
@@ -44,18 +46,18 @@ class Alerting(CounsellorDigests):
         ]
         for counsellor_id in sorted({a["counsellor_id"] for a in alerts if a["counsellor_id"]}):
             await self.know_counsellor(counsellor_id)
-        inserted = await self.store.insert_alerts(alerts)
-        repeated = [alert["_id"] for alert in alerts if alert["_id"] not in inserted]
-        for _ in repeated:
+        existing = await self.store.alerts.get_many(a["_id"] for a in alerts)
+        for _ in existing:
             mark_duplicate()
-        fresh = [alert for alert in alerts if alert["_id"] in inserted]
-        direct = [a for a in fresh if a["status"] == RELEASED and not a["via_counsellor"]]
+        new = [alert for alert in alerts if alert["_id"] not in existing]
+        direct = [a for a in new if a["status"] == RELEASED and not a["via_counsellor"]]
         if direct:
             await self._plan_many(direct, seekers)
-        # Held alerts, alerts relayed by a counsellor, and repeats (which may finish the work of
-        # a crashed attempt) take the one-by-one path.
-        others = [a for a in fresh if a not in direct] + await self.store.alerts_by_id(repeated)
-        for alert in others:
+        # Held alerts and alerts relayed by a counsellor are inserted, then take the one-by-one
+        # path; so do repeats, which may finish the work of a crashed attempt.
+        others = [a for a in new if a not in direct]
+        inserted = await self.store.insert_alerts(others)
+        for alert in [a for a in others if a["_id"] in inserted] + list(existing.values()):
             await self.advance(alert)
 
     def _new_alert(self, match: MatchFound, event_id: str, seeker: Doc, now: datetime) -> Doc:
@@ -114,7 +116,7 @@ class Alerting(CounsellorDigests):
             deliveries.append(
                 {
                     **base,
-                    "_id": f"{alert['_id']}:counsellor",
+                    "_id": delivery_id(alert["_id"], "counsellor"),
                     "channel": "counsellor",
                     "status": DELIVERED,
                     "sent_at": now,
@@ -145,7 +147,9 @@ class Alerting(CounsellorDigests):
             message = match_message(facts_of(alert), languages[alert["seeker_id"]])
             recipient = seeker_recipient(alert["seeker_id"])
             notifications.append(
-                self._notification(f"match:{alert['_id']}", recipient, "match", alert, message)
+                self._notification(
+                    notification_id("match", alert["_id"]), recipient, "match", alert, message
+                )
             )
             if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
                 notifications.append(self._counsellor_notification(alert, "strong"))
@@ -153,12 +157,19 @@ class Alerting(CounsellorDigests):
             deliveries += self._seeker_deliveries(alert, preferences, now)
         for item in await self.store.add_to_inboxes(notifications):
             await self.live.announce(item["recipient"], item["_id"], item["seq"])
-        await self.store.add_deliveries(deliveries)
-        alert_ids = [alert["_id"] for alert in alerts]
-        await self.store.mark_all_planned(alert_ids)
-        for alert_id in await self.store.closed_among(alert_ids):
+        await self.store.add_deliveries(deliveries, schedule=False)
+        # The alerts last, planned: a crash before leaves no alert, and the redelivered match
+        # plans again into the same natural keys (nothing twice). Their deliveries are claimed
+        # only from now on.
+        inserted = await self.store.insert_alerts([{**alert, "planned": True} for alert in alerts])
+        self.store.schedule(deliveries)
+        for alert_id in await self.store.closed_among(
+            [a["_id"] for a in alerts if a["_id"] not in inserted]
+        ):
             # Withdrawn while this plan was being written (the topics are read concurrently).
             await self.store.cancel_unsent(alert_id, now)
+            for item in await self.store.touch_inbox(alert_id, {"offer_closed": True}):
+                await self.live.announce(item["recipient"], item["_id"], item["seq"])
         if any(d["status"] == QUEUED for d in deliveries):
             self.work_available.set()
         erased = await self.store.erased_among(list({alert["seeker_id"] for alert in alerts}))

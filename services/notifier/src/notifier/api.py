@@ -184,7 +184,8 @@ def stream(request: Request, notifier: Notifier, recipient: str, after: int) -> 
                 if items:
                     continue  # more may have come meanwhile: read until caught up
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(woken.wait(), poll_s)
+                    async with asyncio.timeout(poll_s):  # wait_for may swallow a cancellation
+                        await woken.wait()
 
     return EventSourceResponse(events(), ping=15)
 

@@ -45,6 +45,8 @@ from notifier.store import (
     WAITING_DIGEST,
     Doc,
     NotifierStore,
+    delivery_id,
+    notification_id,
 )
 from servicekit.metrics import counter
 from servicekit.tracing import current_traceparent
@@ -169,6 +171,7 @@ class NotifierBase:
             "score": alert.get("score", 0.0),
             "kind": "alert",
             "attempts": 0,
+            "generation": 0,
             "lease_until": EPOCH,
             "created_at": now,
         }
@@ -180,7 +183,11 @@ class NotifierBase:
         for channel in preferences.channels_for(Category.NEW_MATCH):
             if channel not in INTRUSIVE:
                 continue
-            delivery = {**base, "_id": f"{alert['_id']}:{channel.value}", "channel": channel.value}
+            delivery = {
+                **base,
+                "_id": delivery_id(alert["_id"], channel.value),
+                "channel": channel.value,
+            }
             if preferences.frequency is Frequency.INSTANT:
                 due = send_at(now, preferences.quiet_hours, self.default_zone)
                 deliveries.append({**delivery, "status": QUEUED, "due_at": due})
@@ -190,7 +197,7 @@ class NotifierBase:
         deliveries.append(
             {
                 **base,
-                "_id": f"{alert['_id']}:inbox",
+                "_id": delivery_id(alert["_id"], Channel.INBOX.value),
                 "channel": Channel.INBOX.value,
                 "status": DELIVERED,
                 "sent_at": now,
@@ -218,7 +225,11 @@ class NotifierBase:
     async def _notify_seeker(self, alert: Doc) -> None:
         message = match_message(facts_of(alert), await self._language(alert["seeker_id"]))
         await self._add_notification(
-            f"match:{alert['_id']}", seeker_recipient(alert["seeker_id"]), "match", alert, message
+            notification_id("match", alert["_id"]),
+            seeker_recipient(alert["seeker_id"]),
+            "match",
+            alert,
+            message,
         )
 
     async def _notify_counsellor(self, alert: Doc, kind: str) -> None:
@@ -230,7 +241,9 @@ class NotifierBase:
     def _counsellor_notification(self, alert: Doc, kind: str) -> Doc:
         message = counsellor_message(kind, facts_of(alert), alert["seeker_id"])
         recipient = counsellor_recipient(alert["counsellor_id"])
-        return self._notification(f"{kind}:{alert['_id']}", recipient, kind, alert, message)
+        return self._notification(
+            notification_id(kind, alert["_id"]), recipient, kind, alert, message
+        )
 
     def _notification(
         self, notification_id: str, recipient: str, kind: str, alert: Doc, message: Message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from notifier.channels import DeliveryFailed, Outgoing
 from notifier.contacts import ContactUnavailable
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 # webhook: the batch overlaps those waits).
 CLAIM_BATCH = 64
 SENDING_AT_ONCE = 16
+# A plan writes its deliveries, then its alerts: a delivery younger than this whose alert is
+# missing waits for it.
+ALERT_WRITTEN_WITHIN = timedelta(seconds=30)
 
 
 class Delivery(SeekerEvents):
@@ -45,7 +48,8 @@ class Delivery(SeekerEvents):
                 log.exception("delivery worker failed; retrying")
                 await asyncio.sleep(1.0)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.work_available.wait(), poll_s)
+                async with asyncio.timeout(poll_s):  # wait_for may swallow a cancellation
+                    await self.work_available.wait()
             self.work_available.clear()
 
     async def send_due(self) -> int:
@@ -97,6 +101,12 @@ class Delivery(SeekerEvents):
         alive = [a for a in alerts if a["status"] == RELEASED and not a.get("offer_closed")]
         if delivery.get("kind") == "closed":
             alive = [a for a in alerts if a["status"] == RELEASED]
+        if not alerts and now - as_utc(delivery.get("created_at") or now) < ALERT_WRITTEN_WITHIN:
+            # Planned an instant before its alert is written (another replica's rescan can see
+            # it then): the alert comes, or the delivery is cancelled once this time is over.
+            return Outcome(
+                delivery, {"due_at": now + ALERT_WRITTEN_WITHIN / 10, "lease_until": EPOCH}
+            )
         if not alive:
             return Outcome(delivery, {"status": CANCELLED, "settled_at": now})
         seeker = await self.store.seeker(delivery["seeker_id"])

@@ -24,7 +24,7 @@ from contracts import (
 from notifier.service import Notifier
 from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber
 
-P = TypeVar("P", MatchFound, ProfileDeleted)
+P = TypeVar("P", MatchFound, MatchWithdrawn, ProfileDeleted, ProfileUpdated)
 
 
 async def undecoded(message: Any) -> None:
@@ -68,13 +68,17 @@ def subscribe(
                 [(envelope.payload, str(envelope.event_id)) for envelope in envelopes]
             )
 
-    @subscriber(broker, topic(MATCH_WITHDRAWN), group_id=f"notifier.{MATCH_WITHDRAWN}")
-    async def close_alert_on_match_withdrawn(body: dict[str, Any]) -> None:
-        await notifier.close_alert_on_match_withdrawn(decode(body, MatchWithdrawn).payload)
+    @batched(MATCH_WITHDRAWN)
+    async def close_alerts_on_matches_withdrawn(message: KafkaMessage) -> None:
+        for envelope in await decoded(message, MatchWithdrawn):
+            # One by one, in the order of the partition: a seeker's withdrawals stay in order.
+            await notifier.close_alert_on_match_withdrawn(envelope.payload)
 
-    @subscriber(broker, topic(PROFILE_UPDATED), group_id=f"notifier.{PROFILE_UPDATED}")
-    async def remember_seeker_on_profile_updated(body: dict[str, Any]) -> None:
-        await notifier.remember_seeker_on_profile_updated(decode(body, ProfileUpdated).payload)
+    @batched(PROFILE_UPDATED)
+    async def remember_seekers_on_profiles_updated(message: KafkaMessage) -> None:
+        envelopes = await decoded(message, ProfileUpdated)
+        if envelopes:
+            await notifier.remember_seekers_on_profiles_updated([e.payload for e in envelopes])
 
     @batched(PROFILE_DELETED)
     async def purge_seekers_on_profile_deleted(message: KafkaMessage) -> None:

@@ -17,19 +17,36 @@ from notifier.withdrawals import Withdrawals
 
 class SeekerEvents(Withdrawals):
     async def remember_seeker_on_profile_updated(self, profile: ProfileUpdated) -> None:
-        await self.store.record_seeker_facts(
-            profile.seeker_id,
-            profile.version,
-            {
-                "counsellor_id": profile.counsellor_id,
-                "no_smartphone": profile.no_smartphone,
-                "review_before_send": profile.review_before_send,
-                "consent_to_matching": profile.consent_to_matching,
-                "last_activity_at": self.clock.now(),
-            },
+        await self.remember_seekers_on_profiles_updated([profile])
+
+    async def remember_seekers_on_profiles_updated(
+        self, profiles: Sequence[ProfileUpdated]
+    ) -> None:
+        """Keep each seeker's newest facts: one lookup and one bulk write for the batch."""
+        now = self.clock.now()
+        newest: dict[str, ProfileUpdated] = {}
+        for profile in profiles:
+            known = newest.get(profile.seeker_id)
+            if known is None or known.version < profile.version:
+                newest[profile.seeker_id] = profile
+        await self.store.record_seekers_facts(
+            [
+                (
+                    p.seeker_id,
+                    p.version,
+                    {
+                        "counsellor_id": p.counsellor_id,
+                        "no_smartphone": p.no_smartphone,
+                        "review_before_send": p.review_before_send,
+                        "consent_to_matching": p.consent_to_matching,
+                        "last_activity_at": now,
+                    },
+                )
+                for p in newest.values()
+            ]
         )
-        if profile.counsellor_id:
-            await self.know_counsellor(profile.counsellor_id)
+        for counsellor_id in sorted({p.counsellor_id for p in newest.values() if p.counsellor_id}):
+            await self.know_counsellor(counsellor_id)
 
     async def purge_seekers_on_profile_deleted(self, deleted: Sequence[ProfileDeleted]) -> None:
         """Erase a batch of seekers together: one query by seeker per collection for the batch

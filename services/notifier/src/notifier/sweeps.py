@@ -54,6 +54,7 @@ class Sweeps(Delivery):
                         "due_at": now,
                         "lease_until": EPOCH,
                         "attempts": 0,
+                        "generation": 0,
                         "created_at": now,
                     }
                 ]

@@ -23,6 +23,8 @@ from notifier.store import (
     HELD,
     QUEUED,
     Doc,
+    closed_notice_id,
+    notification_id,
 )
 
 
@@ -44,7 +46,7 @@ class Withdrawals(Review):
         if not await self.store.close_notifications(alert_id):
             for item in await self.store.touch_inbox(alert_id, {"offer_closed": True}):
                 await self.live.announce(item["recipient"], item["_id"], item["seq"])
-        seen = await self.store.seen(f"match:{alert_id}")
+        seen = await self.store.seen(notification_id("match", alert_id))
         if withdrawn.reason == WithdrawalReason.OFFER_CLOSED and seen:
             await self._plan_closed(alert, now)
 
@@ -58,7 +60,7 @@ class Withdrawals(Review):
         deliveries = [
             {
                 **self._base_delivery(alert, now),
-                "_id": f"{alert['_id']}:closed:{channel.value}",
+                "_id": closed_notice_id(alert["_id"], channel.value),
                 "kind": "closed",
                 "channel": channel.value,
                 "status": QUEUED,

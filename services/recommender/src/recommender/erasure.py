@@ -70,7 +70,8 @@ class ErasureSweep:
     async def run(self, idle_s: float = 60.0) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), idle_s)
+                async with asyncio.timeout(idle_s):  # wait_for may swallow a cancellation
+                    await self._wake.wait()
             self._wake.clear()
             started = time.monotonic()
             failed = False

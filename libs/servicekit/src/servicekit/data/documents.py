@@ -8,6 +8,7 @@ query per `ids_per_query`. Anything else (indexes, scans) goes to `raw`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Hashable, Iterable, Iterator, Sequence
@@ -139,6 +140,15 @@ class Documents:
     async def update_each(self, updates: Sequence[Update]) -> set[Any]:
         """Bulk `update`: unordered, in commands the server can take; return the ids applied."""
         applied: set[Any] = set()
+        if not self.capabilities.conditional_upserts_in_bulk:
+            alone = [u for u in updates if u.upsert and u.where]
+            if alone:
+                updates = [u for u in updates if not (u.upsert and u.where)]
+                for part in chunks(alone, self.capabilities.updates_per_command):
+                    done = await asyncio.gather(
+                        *(self.update(u.id, u.change, where=u.where, upsert=True) for u in part)
+                    )
+                    applied.update(u.id for u, ok in zip(part, done, strict=True) if ok)
         for part in chunks(updates, self.capabilities.updates_per_command):
             async with self.turn(u.id for u in part):
                 applied.update(await self._bulk(part))

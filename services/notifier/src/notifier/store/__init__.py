@@ -20,7 +20,10 @@ from notifier.store.records import (
     WAITING_DIGEST,
     Doc,
     as_utc,
+    closed_notice_id,
+    delivery_id,
     erasure_key,
+    notification_id,
     paced,
 )
 from notifier.store.seekers import SeekerRecords
@@ -48,6 +51,9 @@ __all__ = [
     "NotifierStore",
     "Outcome",
     "as_utc",
+    "closed_notice_id",
+    "delivery_id",
     "erasure_key",
+    "notification_id",
     "paced",
 ]

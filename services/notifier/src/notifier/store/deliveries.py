@@ -5,7 +5,8 @@ from a query on status and due time (a scan where secondary indexes are missing,
 The index is fed by what this replica plans and reschedules; a periodic rescan of the store adds
 what other replicas planned and what a crashed one left behind. Claims go by the batch: the
 deliveries read in one lookup, the claims inserted together (a unique key per generation decides
-between workers), the leases written in one bulk write.
+between workers, and the claim is the lease); each delivery is written once, when it is settled,
+in one bulk write for the batch.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from notifier.store.records import (
     Collections,
     Doc,
     as_utc,
+    delivery_ids,
     paced,
     wake_at,
 )
@@ -56,11 +58,17 @@ class DeliveryRecords(Collections):
         self._rescan_took = 0.0
         self._rescan_lock = asyncio.Lock()
 
-    async def add_deliveries(self, deliveries: list[Doc]) -> None:
-        """Insert the deliveries that do not exist yet (a repeated plan bumps into the others)."""
+    async def add_deliveries(self, deliveries: list[Doc], schedule: bool = True) -> None:
+        """Insert the deliveries that do not exist yet (a repeated plan bumps into the others),
+        and index the queued ones unless the caller will (`schedule`)."""
         if not deliveries:
             return
         await self.deliveries.insert_new(deliveries)
+        if schedule:
+            self.schedule(deliveries)
+
+    def schedule(self, deliveries: list[Doc]) -> None:
+        """Index the queued deliveries of this list by when they fall due."""
         for delivery in deliveries:
             if delivery.get("status") == QUEUED:
                 self.due.schedule(delivery["_id"], wake_at(delivery))
@@ -137,6 +145,8 @@ class DeliveryRecords(Collections):
                 self.due.schedule(candidate["_id"], retry_at)
                 repaired = repaired or retry_at <= now
                 continue
+            # The claim is the lease: no write of the delivery until it is settled, which moves
+            # its generation on (a claimer that dies leaves a claim that expires, see below).
             claimed.append(
                 {
                     **candidate,
@@ -145,21 +155,6 @@ class DeliveryRecords(Collections):
                     "lease_owner": owner,
                 }
             )
-        await self.deliveries.update_each(
-            [
-                Update(
-                    c["_id"],
-                    {
-                        "$set": {
-                            "generation": c["generation"],
-                            "lease_until": c["lease_until"],
-                            "lease_owner": owner,
-                        }
-                    },
-                )
-                for c in claimed
-            ]
-        )
         for delivery in claimed:
             # Back when the lease ends, in case this claim is never settled.
             self.due.schedule(delivery["_id"], now + lease)
@@ -191,7 +186,12 @@ class DeliveryRecords(Collections):
             change: Doc = {"$set": outcome.changes}
             if outcome.inc:
                 change["$inc"] = outcome.inc
-            ours = {"generation": outcome.delivery["generation"], "status": QUEUED}
+            generation = int(outcome.delivery["generation"])
+            change["$set"] = {**outcome.changes, "generation": generation}
+            # A delivery never claimed before may have no generation yet (written so by older
+            # versions): null matches a missing field.
+            before = generation - 1 if generation > 1 else {"$in": [0, None]}
+            ours = {"generation": before, "status": QUEUED}
             updates.append(Update(outcome.delivery["_id"], change, ours))
         settled = await self.deliveries.update_each(updates)
         for outcome in outcomes:
@@ -208,14 +208,25 @@ class DeliveryRecords(Collections):
         await self.deliveries.update(delivery_id, {"$set": changes})
 
     async def cancel_unsent(self, alert_id: str, at: datetime) -> None:
-        await self.deliveries.raw.update_many(
-            # Not the "offer closed" notices: they exist because of the withdrawal.
-            {"alert_id": alert_id, "status": {"$in": list(UNSENT)}, "kind": {"$ne": "closed"}},
-            {"$set": {"status": CANCELLED, "settled_at": at}},
+        # Not the "offer closed" notices: they exist because of the withdrawal.
+        unsent = await self.deliveries.get_many(
+            delivery_ids(alert_id, closed_notices=False),
+            {"_id": 1},
+            {"status": {"$in": list(UNSENT)}},
+        )
+        await self.deliveries.update_each(
+            [
+                Update(
+                    i,
+                    {"$set": {"status": CANCELLED, "settled_at": at}},
+                    {"status": {"$in": list(UNSENT)}},
+                )
+                for i in unsent
+            ]
         )
 
     async def deliveries_of(self, alert_id: str) -> list[Doc]:
-        return await self.deliveries.raw.find({"alert_id": alert_id}).to_list(None)
+        return list((await self.deliveries.get_many(delivery_ids(alert_id))).values())
 
     async def sent_since(self, seeker_id: str, channel: str, since: datetime) -> list[datetime]:
         found = await self.deliveries.raw.find(

@@ -12,7 +12,13 @@ from datetime import datetime
 
 from pymongo import DESCENDING
 
-from notifier.store.records import FEED_REPAIR_AFTER, Collections, Doc
+from notifier.store.records import (
+    FEED_REPAIR_AFTER,
+    Collections,
+    Doc,
+    notification_id,
+    notification_ids,
+)
 from servicekit.data import Update
 
 
@@ -124,7 +130,7 @@ class InboxRecords(Collections):
     async def touch_inbox(self, alert_id: str, changes: Doc) -> list[Doc]:
         """Change the notifications of an alert and put them again at the head of their streams."""
         touched = []
-        for item in await self.inbox.raw.find({"alert_id": alert_id}).to_list(None):
+        for item in (await self.inbox.get_many(notification_ids(alert_id))).values():
             seq = await self.append_feed(item["recipient"], item["_id"], item["seeker_id"])
             await self.inbox.update(item["_id"], {"$set": {**changes, "seq": seq}})
             touched.append({**item, **changes, "seq": seq})
@@ -178,13 +184,14 @@ class InboxRecords(Collections):
         return await self.inbox.get(notification_id) if changed else None
 
     async def resolve_review(self, alert_id: str, outcome: str) -> None:
-        await self.inbox.update(f"review:{alert_id}", {"$set": {"review": outcome, "read": True}})
+        await self.inbox.update(
+            notification_id("review", alert_id), {"$set": {"review": outcome, "read": True}}
+        )
 
     async def close_notifications(self, alert_id: str) -> bool:
         """Whether the alert's notifications already say its offer closed."""
-        return (
-            await self.inbox.raw.count_documents({"alert_id": alert_id, "offer_closed": True}) > 0
-        )
+        items = await self.inbox.get_many(notification_ids(alert_id), {"offer_closed": 1})
+        return any(item.get("offer_closed") for item in items.values())
 
     async def seen(self, notification_id: str) -> bool:
         return await self.inbox.get(notification_id, {"_id": 1}) is not None

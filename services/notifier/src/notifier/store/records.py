@@ -91,6 +91,37 @@ class Collections:
                 await collection.raw.create_index(keys)
 
 
+# What an alert can have, by natural key: notifications `{kind}:{alert_id}` and deliveries
+# `{alert_id}:{channel}` (the "offer closed" notices `{alert_id}:closed:{channel}`). Finding them
+# goes by `_id`, never by a query on `alert_id` (a scan where secondary indexes are missing).
+ALERT_NOTIFICATIONS = ("match", "strong", "review", "relay")
+ALERT_CHANNELS = ("inbox", "email", "push", "sms", "counsellor")
+CLOSED_NOTICE_CHANNELS = ("email", "push", "sms")
+
+
+def notification_id(kind: str, alert_id: str) -> str:
+    return f"{kind}:{alert_id}"
+
+
+def delivery_id(alert_id: str, channel: str) -> str:
+    return f"{alert_id}:{channel}"
+
+
+def closed_notice_id(alert_id: str, channel: str) -> str:
+    return f"{alert_id}:closed:{channel}"
+
+
+def notification_ids(alert_id: str) -> list[str]:
+    return [notification_id(kind, alert_id) for kind in ALERT_NOTIFICATIONS]
+
+
+def delivery_ids(alert_id: str, closed_notices: bool = True) -> list[str]:
+    ids = [delivery_id(alert_id, channel) for channel in ALERT_CHANNELS]
+    if closed_notices:
+        ids += [closed_notice_id(alert_id, channel) for channel in CLOSED_NOTICE_CHANNELS]
+    return ids
+
+
 def paced(interval_s: float, took_s: float) -> float:
     """The pause before the next run of a scan that took `took_s`: `interval_s`, or longer, so
     that scans of whole collections take at most a tenth of the store's time."""

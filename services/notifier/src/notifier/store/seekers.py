@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from notifier.store.records import Collections, Doc, as_utc, erasure_key
+from servicekit.data import Update
 
 
 class SeekerRecords(Collections):
@@ -33,13 +34,22 @@ class SeekerRecords(Collections):
 
     async def record_seeker_facts(self, seeker_id: str, version: int, facts: Doc) -> bool:
         """Keep the newest facts only; an erased seeker never comes back. True when applied."""
-        if await self.was_erased(seeker_id):
-            return False
-        return await self.seekers.update(
-            seeker_id,
-            {"$set": {**facts, "version": version}},
-            where={"version": {"$not": {"$gte": version}}, "erased": {"$ne": True}},
-            upsert=True,
+        return seeker_id in await self.record_seekers_facts([(seeker_id, version, facts)])
+
+    async def record_seekers_facts(self, changes: list[tuple[str, int, Doc]]) -> set[str]:
+        """`record_seeker_facts` for many seekers (one each): the ids applied."""
+        erased = await self.erased_among([seeker_id for seeker_id, _, _ in changes])
+        return await self.seekers.update_each(
+            [
+                Update(
+                    seeker_id,
+                    {"$set": {**facts, "version": version}},
+                    {"version": {"$not": {"$gte": version}}, "erased": {"$ne": True}},
+                    upsert=True,
+                )
+                for seeker_id, version, facts in changes
+                if seeker_id not in erased
+            ]
         )
 
     async def save_preferences(self, seeker_id: str, preferences: Doc) -> None:
