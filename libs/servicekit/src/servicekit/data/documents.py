@@ -20,7 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from servicekit.data.engine import Capabilities
-from servicekit.locks import KeyedLocks
+from servicekit.data.turns import KeyedLocks
 
 Doc = dict[str, Any]
 T = TypeVar("T")

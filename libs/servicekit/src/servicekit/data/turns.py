@@ -1,9 +1,10 @@
-"""Per-document write locks inside one process.
+"""Per-document turns inside one process: the data layer's one locking policy.
 
 FerretDB 1.24 applies an update as read-modify-write without isolation: two concurrent updates of
-the same document lose one of them (MongoDB does not). Every writer of a document that the outbox
-relay also updates takes that document's lock; documents in different stripes never wait for each
-other. With several replicas on FerretDB the race remains: production runs on MongoDB.
+the same document lose one of them (MongoDB does not). There, `Documents` makes every write of a
+document take that document's turn; documents in different stripes never wait for each other.
+With several replicas on FerretDB the race remains between processes: production runs on MongoDB,
+and what must happen once across replicas is decided by a unique key.
 """
 
 from __future__ import annotations
