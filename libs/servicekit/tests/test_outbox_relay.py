@@ -265,3 +265,22 @@ async def test_an_idle_relay_cleans_up_by_itself() -> None:
 
     assert broker.values == ["d-1"]
     assert collection.documents["d"][OUTBOX_FIELD] == []
+
+
+async def test_settling_relays_what_was_named_and_leaves_the_documents_at_rest() -> None:
+    collection, broker = FakeCollection(), FakeBroker()
+    relay = relay_of(collection, broker, idle_s=3600, cleanup_after_s=3600, poll_interval_s=0.01)
+    relay.wake([])
+    running = asyncio.create_task(relay.run())
+    for d in range(5):
+        collection.push(f"d{d}", 1)
+    relay.wake(f"d{d}" for d in range(5))
+
+    assert await relay.settle(5.0)
+    at_rest = all(not d[OUTBOX_FIELD] for d in collection.documents.values())
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+
+    assert sorted(broker.sent) == [f"d{d}" for d in range(5)]
+    assert at_rest

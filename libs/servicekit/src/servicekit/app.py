@@ -20,7 +20,9 @@ from servicekit.tracing import FASTAPI_TELEMETRY, configure_tracing
 
 log = logging.getLogger(__name__)
 
-BACKGROUND_STOP_TIMEOUT_S = 10.0
+# Background tasks are cancelled at shutdown and waited for this long; then the broker stops
+# (servicekit.broker.GRACEFUL_STOP_S): a service exits within 10 s of SIGTERM.
+BACKGROUND_STOP_TIMEOUT_S = 3.0
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 

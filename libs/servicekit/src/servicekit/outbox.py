@@ -103,6 +103,7 @@ class OutboxRelay:
         self._sent_ids: set[str] = set()
         self._deferred_since: float | None = None
         self._published_at = time.monotonic()
+        self._passing = False
         self._wake = asyncio.Event()
         self.sweep_interval_s = sweep_interval_s
         # Documents writers named since they were last read, oldest first (a dict keeps order).
@@ -128,6 +129,13 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of pending events; return how many were published."""
+        self._passing = True
+        try:
+            return await self._relay_once()
+        finally:
+            self._passing = False
+
+    async def _relay_once(self) -> int:
         sweeping = self._sweep_due()
         taken: list[Any] = []
         documents: list[dict[str, Any]] = []
@@ -212,6 +220,19 @@ class OutboxRelay:
         if sent_ids:
             self._published_at = time.monotonic()
         return len(sent_ids)
+
+    async def settle(self, timeout_s: float) -> bool:
+        """Wait until every document named so far is relayed, then remove what was sent: the
+        documents are then at rest (a partition's next owner finds nothing in flight). False
+        when `timeout_s` passed first."""
+        deadline = time.monotonic() + timeout_s
+        while self._due or self._passing:
+            if time.monotonic() > deadline:
+                return False
+            self._wake.set()
+            await asyncio.sleep(0.02)
+        await self.flush()
+        return True
 
     @property
     def deferred(self) -> int:

@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, referential: Referential | None
                 scope=lambda: {"partition": {"$in": sorted(recommender.owned)}},
             )
             recommender.on_published.append(relay.wake)
+            recommender.settle_relay = relay.settle
             # Every write names the documents it queued events in: the relay reads just those, and
             # scans the collection only at start and on its schedule (a scan is slow here).
             relay.wake([])

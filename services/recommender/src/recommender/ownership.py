@@ -7,9 +7,7 @@ revocation of partitions until then, no offer is matched (`Recommender.matching`
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 
 from recommender.matching import rematch
 from recommender.repositories import Document, offer_of
@@ -69,11 +67,7 @@ async def stop_serving(recommender: Recommender, relay_timeout_s: float = 10.0) 
     the outbox relay has sent the events of the owned seekers: the next owner of a partition then
     finds its documents at rest."""
     await recommender.pause_serving()
-    if recommender.stopping or not recommender.owned:
+    if recommender.stopping or not recommender.owned or recommender.settle_relay is None:
         return  # the relay has stopped: the next owner sends what is left
-    deadline = time.monotonic() + relay_timeout_s
-    while await recommender.seekers.have_pending_events(recommender.owned):
-        if time.monotonic() > deadline:
-            log.warning("events of revoked partitions still pending; the next owner sends them")
-            return
-        await asyncio.sleep(0.05)
+    if not await recommender.settle_relay(relay_timeout_s):
+        log.warning("events of revoked partitions still pending; the next owner sends them")

@@ -57,11 +57,6 @@ class SeekerRepository:
         async for document in self.documents.raw.find(query, {"outbox": 0}):
             yield document
 
-    async def have_pending_events(self, partitions: Iterable[int]) -> bool:
-        """Whether a seeker of these partitions has events not relayed yet (a scan)."""
-        query = {"partition": {"$in": sorted(partitions)}, "outbox.0": {"$exists": True}}
-        return await self.documents.raw.find_one(query, {"_id": 1}) is not None
-
     async def save(self, writes: Sequence[SeekerWrite]) -> set[str]:
         """Insert the new seekers and update the others on top of their `rev`, all in bulk;
         return the ids written (the others changed meanwhile, or were inserted by another)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from recommender.config import Settings
 from recommender.domain.engine import MatchingEngine
@@ -54,6 +54,9 @@ class Recommender:
         # False while rebuilding from the topics: suggestions are written as already announced.
         self.publish = publish
         self.on_published: list[Callable[[list[str]], None]] = []
+        # Waits until the outbox relay has sent what was written and cleaned it up (before a
+        # partition changes hands); None without a relay (a rebuild).
+        self.settle_relay: Callable[[float], Awaitable[bool]] | None = None
         # Seekers are sharded by the profile-updated partitions this replica owns; every replica
         # holds every open offer.
         self.owned: set[int] = set()

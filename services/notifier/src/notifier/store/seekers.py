@@ -37,20 +37,33 @@ class SeekerRecords(Collections):
         return seeker_id in await self.record_seekers_facts([(seeker_id, version, facts)])
 
     async def record_seekers_facts(self, changes: list[tuple[str, int, Doc]]) -> set[str]:
-        """`record_seeker_facts` for many seekers (one each): the ids applied."""
+        """`record_seeker_facts` for many seekers (one each): the ids applied.
+
+        New seekers are inserted together; known ones updated in bulk, each on the condition
+        that its stored version is older (a concurrent writer's newer facts stay).
+        """
         erased = await self.erased_among([seeker_id for seeker_id, _, _ in changes])
-        return await self.seekers.update_each(
+        wanted = {s: (v, facts) for s, v, facts in changes if s not in erased}
+        known = await self.seekers.get_many(wanted, {"_id": 1})
+        inserted = await self.seekers.insert_new(
+            [
+                {"_id": seeker_id, **facts, "version": version}
+                for seeker_id, (version, facts) in wanted.items()
+                if seeker_id not in known
+            ]
+        )
+        applied = await self.seekers.update_each(
             [
                 Update(
                     seeker_id,
                     {"$set": {**facts, "version": version}},
                     {"version": {"$not": {"$gte": version}}, "erased": {"$ne": True}},
-                    upsert=True,
                 )
-                for seeker_id, version, facts in changes
-                if seeker_id not in erased
+                for seeker_id, (version, facts) in wanted.items()
+                if seeker_id not in inserted
             ]
         )
+        return inserted | applied
 
     async def save_preferences(self, seeker_id: str, preferences: Doc) -> None:
         await self.seekers.update(seeker_id, {"$set": {"preferences": preferences}}, upsert=True)
