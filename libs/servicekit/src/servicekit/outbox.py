@@ -104,6 +104,7 @@ class OutboxRelay:
         self._deferred_since: float | None = None
         self._published_at = time.monotonic()
         self._passing = False
+        self._current: asyncio.Task[int] | None = None
         self._wake = asyncio.Event()
         self.sweep_interval_s = sweep_interval_s
         # Documents writers named since they were last read, oldest first (a dict keeps order).
@@ -279,9 +280,9 @@ class OutboxRelay:
         try:
             while True:
                 try:
-                    await self.relay_once()
+                    await self._shielded_pass()
                     while self._more:
-                        await self.relay_once()
+                        await self._shielded_pass()
                     if self._cleanup_due():
                         await self.flush()
                 except asyncio.CancelledError:
@@ -296,7 +297,17 @@ class OutboxRelay:
                         await self._wake.wait()
                 self._wake.clear()
         finally:
-            # Stopping: what is not cleaned now is published again by the next run.
+            # Stopping: the pass in hand finishes (what it published is then known), and what
+            # was sent leaves the documents; what is not cleaned now is published again by the
+            # next run.
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2.0):
+                    if self._current is not None:
+                        await asyncio.wait([self._current])  # its outcome, whatever it is
                     await self.flush()
+
+    async def _shielded_pass(self) -> None:
+        # A cancellation (a stop) must not cut a pass between the broker's acknowledgement and
+        # the note of what was sent: the pass runs in a task of its own, which `run` waits for.
+        self._current = asyncio.create_task(self.relay_once())
+        await asyncio.shield(self._current)

@@ -34,9 +34,14 @@ class Withdrawals(Review):
         now = self.clock.now()
         alert = await self.store.alert(alert_id)
         if alert is None:
-            await self.store.withdraw_tombstone(
-                alert_id, withdrawn.seeker_id, withdrawn.offer_id, now
-            )
+            # Not seen yet: a tombstone keeps the late match silent. Unless the seeker was
+            # erased meanwhile: nothing of theirs is kept, and their matches are dropped anyway.
+            if not await self.store.was_erased(withdrawn.seeker_id):
+                await self.store.withdraw_tombstone(
+                    alert_id, withdrawn.seeker_id, withdrawn.offer_id, now
+                )
+                if await self.store.was_erased(withdrawn.seeker_id):
+                    await self.store.forget_alert(alert_id)  # erased meanwhile
             return
         if alert["status"] == HELD and await self.store.decide(alert, CANCELLED, "withdrawal", now):
             await self.store.transition(alert_id, HELD, {"status": CANCELLED, "offer_closed": True})
