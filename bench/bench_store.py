@@ -29,20 +29,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import socket
 import sqlite3
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from common import add_record_option, command_line, record
 from pymongo import AsyncMongoClient, UpdateOne
 
-INSERT_CHUNK = 16  # what servicekit.mongo.in_commands sends per command on FerretDB
+INSERT_CHUNK = 16  # statements per bulk command on FerretDB (servicekit.data.engine)
 
 
 def document(i: int) -> dict[str, Any]:
@@ -99,6 +102,19 @@ async def store_round(url: str, n: int, concurrency: int) -> dict[str, float]:
         find_one = await timed(
             [lambda i=i: collection.find_one({"_id": i}) for i in ids], concurrency
         )
+        # What the data layer's `get_many` sends: one `$in` of up to a hundred ids.
+        lookups = [ids[k : k + 100] for k in range(0, n, 100)]
+        find_in = (
+            await timed(
+                [
+                    lambda part=part: collection.find({"_id": {"$in": part}}).to_list(None)
+                    for part in lookups
+                ],
+                max(1, concurrency // 4),
+            )
+            * n
+            / len(lookups)
+        )
         update_push = await timed(
             [
                 lambda k=k, i=i: collection.update_one(
@@ -137,6 +153,7 @@ async def store_round(url: str, n: int, concurrency: int) -> dict[str, float]:
     return {
         "insert_many_docs_per_s": insert_many,
         "find_one_per_s": find_one,
+        "find_in_docs_per_s": find_in,
         "update_with_event_per_s": update_push,
         "pull_all_per_s": pull_all,
         "bulk_update_docs_per_s": bulk_update,
@@ -221,15 +238,59 @@ async def measure(
     }
 
 
+@contextlib.asynccontextmanager
+async def stock_ferretdb() -> AsyncIterator[str]:
+    """The project's FerretDB build with FerretDB's own SQLite settings (no pragmas), on a free
+    port and a data directory of its own: the "stock" side of the comparison."""
+    local = Path(os.environ.get("TREMPLIN_LOCAL_DIR") or Path(__file__).parents[1] / ".local")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as folder:
+        process = await asyncio.create_subprocess_exec(
+            str(local / "bin" / "ferretdb"),
+            f"-listen-addr=127.0.0.1:{port}",
+            f"-data-dir={folder}",
+            env={**os.environ, "FERRETDB_SQLITE_PARAMS": ""},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            url = f"mongodb://127.0.0.1:{port}/"
+            client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url)
+            for _ in range(100):
+                with contextlib.suppress(Exception):
+                    await client.admin.command("ping")
+                    break
+                await asyncio.sleep(0.1)
+            await client.close()
+            yield url
+        finally:
+            process.terminate()
+            await process.wait()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017/"))
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--compare-stock",
+        action="store_true",
+        help="Also measure FerretDB with its own SQLite settings (a second instance, same build).",
+    )
     add_record_option(parser)
     args = parser.parse_args()
     figures = await measure(args.url, args.documents, args.concurrency, args.rounds)
+    if args.compare_stock:
+        async with stock_ferretdb() as url:
+            stock = await measure(url, args.documents, args.concurrency, args.rounds)
+        figures["stock"] = {k: v for k, v in stock.items() if k.endswith("_per_s")}
+        figures["tuned_vs_stock_update"] = round(
+            figures["update_with_event_per_s"] / stock["update_with_event_per_s"], 2
+        )
     if args.record:
         record(
             "Store ceiling",

@@ -940,7 +940,11 @@ def wait_ready(p: Proc, pid: int, started_by_us: bool) -> float:
         if p.ready():
             return time.monotonic() - t0
         if not proc_alive(pid):
-            code = p.popen.poll() if p.popen is not None else None
+            code = None
+            if p.popen is not None:
+                # Reaped here: a zombie's code can take a moment to come through poll().
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    code = p.popen.wait(timeout=2.0)
             how = f" (exit code {code})" if code is not None else ""
             p.pidfile.unlink(missing_ok=True)
             raise StackError(

@@ -40,8 +40,11 @@ func main() {
 	// drop the last commits. _txlock=immediate takes the write lock when a write transaction
 	// begins, so concurrent writers queue instead of failing and retrying. Measured side by side
 	// with stock settings by bench/bench_store.py (docs/benchmarks.md).
-	sqliteParams := flag.String("sqlite-params",
-		envOr("FERRETDB_SQLITE_PARAMS", "_pragma=synchronous(normal)&_txlock=immediate"),
+	params := "_pragma=synchronous(normal)&_txlock=immediate"
+	if v, ok := os.LookupEnv("FERRETDB_SQLITE_PARAMS"); ok {
+		params = v // set and empty: FerretDB's own settings (bench-store measures both)
+	}
+	sqliteParams := flag.String("sqlite-params", params,
 		"query string of the SQLite URL, empty for FerretDB's defaults (env FERRETDB_SQLITE_PARAMS)")
 	logLevel := flag.String("log-level", envOr("FERRETDB_LOG_LEVEL", "warn"),
 		"log level: debug, info, warn, error (env FERRETDB_LOG_LEVEL)")
