@@ -161,6 +161,10 @@ class Offsets:
                     done += offset if offset >= 0 else starts[tp]
                     end += ends[tp]
                 found[base] = (done, end, count + 1)
+        for name, base in wanted.items():
+            mine = [tp for tp in every if tp.topic == name]
+            if found[base][2] == 0 and all(ends[tp] == starts[tp] for tp in mine):
+                found[base] = (0, 0, 1)  # nothing was ever written there: nothing to wait for
         return found
 
     async def lag(self, topics: Iterable[str]) -> dict[str, int | None]:

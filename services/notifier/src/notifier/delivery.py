@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from notifier.channels import DeliveryFailed, Outgoing
@@ -27,6 +28,16 @@ from notifier.store import (
 )
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a batch of deliveries needs, read once for the batch: alerts and seekers by id."""
+
+    alerts: dict[str, Doc]
+    seekers: dict[str, Doc]
+
+
 # Deliveries claimed together, and sent at once of them (each send waits on a mail server or a
 # webhook: the batch overlaps those waits).
 CLAIM_BATCH = 64
@@ -58,9 +69,15 @@ class Delivery(SeekerEvents):
         claimed = await self.store.claim_due(now, self.lease, self.instance_id, CLAIM_BATCH)
         if not claimed:
             return 0
+        seeker_ids = sorted({str(d["seeker_id"]) for d in claimed})
         with contextlib.suppress(ContactUnavailable):  # then each delivery asks on its own
             # One request for the batch's seekers: each delivery then reads the directory's cache.
-            await self.contacts.channels_of(sorted({str(d["seeker_id"]) for d in claimed}))
+            await self.contacts.channels_of(seeker_ids)
+        # One lookup of the batch's alerts and one of its seekers, not two per delivery.
+        known = Known(
+            await self.store.alerts.get_many(d["alert_id"] for d in claimed if d.get("alert_id")),
+            await self.store.seekers_by_id(seeker_ids),
+        )
         # One seeker's deliveries one after the other (each reads the push budget the previous
         # one spent), different seekers' side by side.
         by_seeker: dict[str, list[Doc]] = {}
@@ -71,7 +88,9 @@ class Delivery(SeekerEvents):
         async def attempt(deliveries: list[Doc]) -> list[Outcome]:
             pushed: list[datetime] = []  # this batch's pushes to the seeker, not settled yet
             async with gate:
-                return [await self._attempt(delivery, now, pushed) for delivery in deliveries]
+                return [
+                    await self._attempt(delivery, now, pushed, known) for delivery in deliveries
+                ]
 
         outcomes = [
             o for part in await asyncio.gather(*map(attempt, by_seeker.values())) for o in part
@@ -83,21 +102,26 @@ class Delivery(SeekerEvents):
             ALERTS.labels(outcome.delivery.get("channel", "unknown"), status).inc()
         return len(claimed)
 
-    async def _attempt(self, delivery: Doc, now: datetime, pushed: list[datetime]) -> Outcome:
+    async def _attempt(
+        self, delivery: Doc, now: datetime, pushed: list[datetime], known: Known
+    ) -> Outcome:
         try:
-            return await self._deliver(delivery, now, pushed)
+            return await self._deliver(delivery, now, pushed, known)
         except ContactUnavailable as error:
             return await self._failed(delivery, now, DeliveryFailed(str(error)))
         except DeliveryFailed as error:
             return await self._failed(delivery, now, error)
 
-    async def _deliver(self, delivery: Doc, now: datetime, pushed: list[datetime]) -> Outcome:
+    async def _deliver(
+        self, delivery: Doc, now: datetime, pushed: list[datetime], known: Known
+    ) -> Outcome:
         channel = Channel(delivery["channel"])
         if delivery.get("kind") == "digest":
             members = await self.store.digest_members(delivery["_id"])
             alerts = await self.store.alerts_by_id([m["alert_id"] for m in members])
         else:
-            alerts = await self.store.alerts_by_id([delivery["alert_id"]])
+            found = known.alerts.get(delivery["alert_id"])
+            alerts = [found] if found is not None else []
         alive = [a for a in alerts if a["status"] == RELEASED and not a.get("offer_closed")]
         if delivery.get("kind") == "closed":
             alive = [a for a in alerts if a["status"] == RELEASED]
@@ -109,7 +133,7 @@ class Delivery(SeekerEvents):
             )
         if not alive:
             return Outcome(delivery, {"status": CANCELLED, "settled_at": now})
-        seeker = await self.store.seeker(delivery["seeker_id"])
+        seeker = known.seekers.get(delivery["seeker_id"])
         preferences = preferences_of(seeker)
         contact = await self.contacts.channels(delivery["seeker_id"])
         if contact is None:
@@ -137,8 +161,8 @@ class Delivery(SeekerEvents):
         )
         if channel is Channel.PUSH:
             pushed.append(now)
-            if seeker is not None:
-                await self.store.record_push(seeker, now, PUSH_WINDOW)
+            if seeker is not None and not seeker.get("erased"):
+                await self.store.record_push(seeker, pushed, PUSH_WINDOW)
         return Outcome(
             delivery, {"status": SENT, "sent_at": now, "settled_at": now}, {"attempts": 1}
         )
@@ -151,8 +175,9 @@ class Delivery(SeekerEvents):
         now: datetime,
         pushed: list[datetime],
     ) -> bool:
-        if seeker is not None:  # re-read after each push: it holds this batch's pushes too
-            sent = [as_utc(t) for t in seeker.get("pushes_sent_at", [])]
+        if seeker is not None and not seeker.get("erased"):
+            # As read when the batch was claimed; this batch's pushes come on top.
+            sent = [as_utc(t) for t in seeker.get("pushes_sent_at", [])] + pushed
         else:  # no record of this seeker (yet): count from their settled deliveries
             settled = await self.store.sent_since(
                 delivery["seeker_id"], Channel.PUSH.value, now - PUSH_WINDOW

@@ -34,6 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.relay = OutboxRelay(
                 app.state.store.offers, broker, settings.kafka.topic_suffix
             )
+            # Writers name the documents they queue events in: the relay reads just those, and
+            # scans the collection only at start and on its schedule.
+            app.state.relay.wake([])
             yield
 
     app = create_service_app(

@@ -306,13 +306,14 @@ class OfferStore:
                 report.unchanged += 1
         return retry
 
-    async def close_expired(self, now: datetime, batch_size: int = 1000) -> int:
-        """Close every open offer past its validity, each with `offer-closed` in its outbox.
+    async def close_expired(self, now: datetime, batch_size: int = 1000) -> list[str]:
+        """Close every open offer past its validity, each with `offer-closed` in its outbox;
+        return the ids closed.
 
         Each closure is conditional on the offer being open and expired still, so two replicas
         sweeping at once close each offer once.
         """
-        closed = 0
+        closed: list[str] = []
         expired = {"status": Status.OPEN.value, "valid_until": {"$lt": now}}
         while True:
             ids = [
@@ -334,6 +335,6 @@ class OfferStore:
                 )
                 for offer_id in ids
             ]
-            closed += len(await self.offers.update_each(closures))
+            closed += sorted(await self.offers.update_each(closures))
             if len(ids) < batch_size:
                 return closed

@@ -13,9 +13,9 @@ log = logging.getLogger(__name__)
 async def close_expired_offers(store: OfferStore, relay: OutboxRelay) -> int:
     closed = await store.close_expired(datetime.now(UTC))
     if closed:
-        log.info("expired offers closed", extra={"count": closed})
-        relay.wake()
-    return closed
+        log.info("expired offers closed", extra={"count": len(closed)})
+        relay.wake(closed)
+    return len(closed)
 
 
 async def sweep_forever(store: OfferStore, relay: OutboxRelay, interval_s: float) -> None:

@@ -68,7 +68,7 @@ class SeekerRecords(Collections):
     async def save_preferences(self, seeker_id: str, preferences: Doc) -> None:
         await self.seekers.update(seeker_id, {"$set": {"preferences": preferences}}, upsert=True)
 
-    async def record_push(self, seeker: Doc, at: datetime, window: timedelta) -> None:
+    async def record_push(self, seeker: Doc, pushed: list[datetime], window: timedelta) -> None:
         """Keep the seeker's pushes of the last `window` on their record, read by `_id`.
 
         The push budget is counted from it, not from a query of the deliveries by seeker,
@@ -76,8 +76,9 @@ class SeekerRecords(Collections):
         pushing to one seeker at once may each miss the other's time, as two queries could each
         miss the other's send.
         """
-        recent = [as_utc(t) for t in seeker.get("pushes_sent_at", []) if as_utc(t) > at - window]
-        await self.seekers.update(seeker["_id"], {"$set": {"pushes_sent_at": [*recent, at]}})
+        since = max(pushed) - window
+        recent = [as_utc(t) for t in seeker.get("pushes_sent_at", []) if as_utc(t) > since]
+        await self.seekers.update(seeker["_id"], {"$set": {"pushes_sent_at": [*recent, *pushed]}})
 
     async def inactive_seekers(self, counsellor_id: str, before: datetime) -> list[Doc]:
         return await self.seekers.raw.find(
