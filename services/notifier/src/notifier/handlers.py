@@ -70,9 +70,9 @@ def subscribe(
 
     @batched(MATCH_WITHDRAWN)
     async def close_alerts_on_matches_withdrawn(message: KafkaMessage) -> None:
-        for envelope in await decoded(message, MatchWithdrawn):
-            # One by one, in the order of the partition: a seeker's withdrawals stay in order.
-            await notifier.close_alert_on_match_withdrawn(envelope.payload)
+        envelopes = await decoded(message, MatchWithdrawn)
+        if envelopes:
+            await notifier.close_alerts_on_matches_withdrawn([e.payload for e in envelopes])
 
     @batched(PROFILE_UPDATED)
     async def remember_seekers_on_profiles_updated(message: KafkaMessage) -> None:

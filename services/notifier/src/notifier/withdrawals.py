@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from contracts import MatchWithdrawn
@@ -29,6 +30,44 @@ from notifier.store import (
 
 
 class Withdrawals(Review):
+    async def close_alerts_on_matches_withdrawn(
+        self, withdrawals: Sequence[MatchWithdrawn]
+    ) -> None:
+        """A batch of withdrawals: the alerts, their deliveries and notifications read and
+        written together; alerts under review, unknown ones and closed offers one by one."""
+        now = self.clock.now()
+        by_alert: dict[str, MatchWithdrawn] = {}
+        for withdrawn in withdrawals:
+            alert_id = alert_id_of(withdrawn.seeker_id, withdrawn.offer_id)
+            if by_alert.get(alert_id) is None or withdrawn.reason == WithdrawalReason.OFFER_CLOSED:
+                by_alert[alert_id] = withdrawn  # a closed offer is the withdrawal that says most
+        alerts = await self.store.alerts.get_many(by_alert)
+        alone = [
+            w
+            for alert_id, w in by_alert.items()
+            if alert_id not in alerts or alerts[alert_id]["status"] == HELD
+        ]
+        for withdrawn in alone:
+            await self.close_alert_on_match_withdrawn(withdrawn)
+        together = [a for a in alerts if alerts[a]["status"] != HELD]
+        if not together:
+            return
+        await self.store.mark_offers_closed(together)
+        await self.store.cancel_unsent_many(together, now)
+        notifications = await self.store.alert_notifications(together)
+        untouched = [
+            item
+            for items in notifications.values()
+            if not any(i.get("offer_closed") for i in items)
+            for item in items
+        ]
+        for item in await self.store.touch(untouched, {"offer_closed": True}):
+            await self.live.announce(item["recipient"], item["_id"], item["seq"])
+        for alert_id in together:
+            seen = any(i["kind"] == "match" for i in notifications.get(alert_id, ()))
+            if by_alert[alert_id].reason == WithdrawalReason.OFFER_CLOSED and seen:
+                await self._plan_closed(alerts[alert_id], now)
+
     async def close_alert_on_match_withdrawn(self, withdrawn: MatchWithdrawn) -> None:
         alert_id = alert_id_of(withdrawn.seeker_id, withdrawn.offer_id)
         now = self.clock.now()

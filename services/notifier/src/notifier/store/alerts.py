@@ -44,7 +44,11 @@ class AlertRecords(Collections):
         await self.alerts.update_each([Update(i, {"$set": {"planned": True}}) for i in alert_ids])
 
     async def mark_offer_closed(self, alert_id: str) -> None:
-        await self.alerts.update(alert_id, {"$set": {"offer_closed": True}})
+        await self.mark_offers_closed([alert_id])
+
+    async def mark_offers_closed(self, alert_ids: list[str]) -> None:
+        closed = {"$set": {"offer_closed": True}}
+        await self.alerts.update_each([Update(i, closed) for i in alert_ids])
 
     async def transition(self, alert_id: str, from_status: str, changes: Doc) -> Doc | None:
         """Move the alert from `from_status`; the alert as it is now, or None if it was not."""

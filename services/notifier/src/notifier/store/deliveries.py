@@ -208,22 +208,16 @@ class DeliveryRecords(Collections):
         await self.deliveries.update(delivery_id, {"$set": changes})
 
     async def cancel_unsent(self, alert_id: str, at: datetime) -> None:
-        # Not the "offer closed" notices: they exist because of the withdrawal.
-        unsent = await self.deliveries.get_many(
-            delivery_ids(alert_id, closed_notices=False),
-            {"_id": 1},
-            {"status": {"$in": list(UNSENT)}},
-        )
-        await self.deliveries.update_each(
-            [
-                Update(
-                    i,
-                    {"$set": {"status": CANCELLED, "settled_at": at}},
-                    {"status": {"$in": list(UNSENT)}},
-                )
-                for i in unsent
-            ]
-        )
+        await self.cancel_unsent_many([alert_id], at)
+
+    async def cancel_unsent_many(self, alert_ids: list[str], at: datetime) -> None:
+        """Cancel what these alerts have not sent yet (not the "offer closed" notices: they
+        exist because of the withdrawal)."""
+        unsent = {"status": {"$in": list(UNSENT)}}
+        ids = [i for alert_id in alert_ids for i in delivery_ids(alert_id, closed_notices=False)]
+        found = await self.deliveries.get_many(ids, {"_id": 1}, unsent)
+        cancelled = {"$set": {"status": CANCELLED, "settled_at": at}}
+        await self.deliveries.update_each([Update(i, cancelled, unsent) for i in found])
 
     async def deliveries_of(self, alert_id: str) -> list[Doc]:
         return list((await self.deliveries.get_many(delivery_ids(alert_id))).values())

@@ -127,14 +127,37 @@ class InboxRecords(Collections):
             if await self.feed.insert(feed_entry({**notification, "seq": seq})):
                 return seq
 
-    async def touch_inbox(self, alert_id: str, changes: Doc) -> list[Doc]:
-        """Change the notifications of an alert and put them again at the head of their streams."""
+    async def alert_notifications(self, alert_ids: list[str]) -> dict[str, list[Doc]]:
+        """The notifications of these alerts, by alert (found by their keys)."""
+        ids = [i for alert_id in alert_ids for i in notification_ids(alert_id)]
+        found: dict[str, list[Doc]] = {}
+        for item in (await self.inbox.get_many(ids)).values():
+            found.setdefault(item["alert_id"], []).append(item)
+        return found
+
+    async def touch(self, items: list[Doc], changes: Doc) -> list[Doc]:
+        """Change these notifications and put them again at the head of their streams: one
+        counter bump per recipient, one insert of feed entries, one bulk write of the items."""
+        if not items:
+            return []
+        positioned = await self._positions(items)
+        placed = await self.feed.insert_new([feed_entry(n) for n in positioned])
         touched = []
-        for item in (await self.inbox.get_many(notification_ids(alert_id))).values():
-            seq = await self.append_feed(item["recipient"], item["_id"], item["seeker_id"])
-            await self.inbox.update(item["_id"], {"$set": {**changes, "seq": seq}})
-            touched.append({**item, **changes, "seq": seq})
+        for item in positioned:
+            if feed_id(item["recipient"], item["seq"]) not in placed:
+                seq = await self.append_feed(item["recipient"], item["_id"], item["seeker_id"])
+                item = {**item, "seq": seq}  # another writer took that position
+            touched.append({**item, **changes})
+        await self.inbox.update_each(
+            [Update(t["_id"], {"$set": {**changes, "seq": t["seq"]}}) for t in touched]
+        )
         return touched
+
+    async def touch_inbox(self, alert_id: str, changes: Doc) -> list[Doc]:
+        """`touch` the notifications of one alert."""
+        return await self.touch(
+            (await self.alert_notifications([alert_id])).get(alert_id, []), changes
+        )
 
     async def inbox_page(
         self, recipient: str, skip: int, limit: int, unread_only: bool
