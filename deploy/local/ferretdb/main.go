@@ -13,6 +13,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only when FERRETDB_PPROF_ADDR is set (profiling the store)
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -69,6 +71,11 @@ func main() {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		own.Error("cannot create data dir", "dir", dir, "error", err)
 		os.Exit(1)
+	}
+
+	// Go's profiler, to see where the store spends its time (bench/README: profiling).
+	if addr := os.Getenv("FERRETDB_PPROF_ADDR"); addr != "" {
+		go func() { own.Info("pprof", "error", http.ListenAndServe(addr, nil)) }()
 	}
 
 	// Telemetry: the embeddable package disables and locks it itself.

@@ -38,7 +38,8 @@ async def test_a_batch_with_poison_and_repeats_alerts_each_match_once(
         store = harness.notifier.store
         matches = {"kind": "match"}
         assert await eventually(lambda: store.inbox.raw.count_documents(matches), 41) == 41
-        assert await store.alerts.raw.count_documents({}) == 41
+        # The alerts are written after the notifications: wait for them too.
+        assert await eventually(lambda: store.alerts.raw.count_documents({}), 41) == 41
         await harness.planned(*(f"{s}:{o}" for s in seekers for o in ("o-1", "o-2")), "s-0:o-3")
         assert await store.deliveries.raw.count_documents({"channel": "push"}) == 41
 

@@ -80,7 +80,7 @@ class OutboxRelay:
         sweep_interval_s: float = 300.0,
         scope: Callable[[], dict[str, Any]] | None = None,
         idle_s: float = 1.0,
-        cleanup_after_s: float = 30.0,
+        cleanup_after_s: float = 2.0,
         max_deferred: int = 20_000,
     ) -> None:
         # The service's own `Documents` of that collection: the relay's removals take their

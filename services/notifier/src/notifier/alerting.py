@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from notifier.core import (
     seeker_recipient,
 )
 from notifier.counsellor_digest import CounsellorDigests
+from notifier.domain.model import Language
 from notifier.domain.templates import (
     match_message,
 )
@@ -37,7 +39,14 @@ class Alerting(CounsellorDigests):
         unique: dict[str, tuple[MatchFound, str]] = {}
         for match, event_id in matches:
             unique.setdefault(alert_id_of(match.seeker_id, match.offer_id), (match, event_id))
-        seekers = await self.store.seekers_by_id(sorted({m.seeker_id for m, _ in unique.values()}))
+        seeker_ids = sorted({m.seeker_id for m, _ in unique.values()})
+        # Independent reads side by side: what is known of the seekers, the alerts already
+        # there, the seekers' languages (the latency of a batch is its round trips in a row).
+        seekers, existing, languages = await asyncio.gather(
+            self.store.seekers_by_id(seeker_ids),
+            self.store.alerts.get_many(unique),
+            self._languages(set(seeker_ids)),
+        )
         now = self.clock.now()
         alerts = [
             self._new_alert(match, event_id, seekers.get(match.seeker_id) or {}, now)
@@ -46,13 +55,13 @@ class Alerting(CounsellorDigests):
         ]
         for counsellor_id in sorted({a["counsellor_id"] for a in alerts if a["counsellor_id"]}):
             await self.know_counsellor(counsellor_id)
-        existing = await self.store.alerts.get_many(a["_id"] for a in alerts)
+        existing = {a["_id"]: existing[a["_id"]] for a in alerts if a["_id"] in existing}
         for _ in existing:
             mark_duplicate()
         new = [alert for alert in alerts if alert["_id"] not in existing]
         direct = [a for a in new if a["status"] == RELEASED and not a["via_counsellor"]]
         if direct:
-            await self._plan_many(direct, seekers)
+            await self._plan_many(direct, seekers, languages)
         # Held alerts and alerts relayed by a counsellor are inserted, then take the one-by-one
         # path; so do repeats, which may finish the work of a crashed attempt.
         others = [a for a in new if a not in direct]
@@ -137,10 +146,11 @@ class Alerting(CounsellorDigests):
         if any(d["status"] == QUEUED for d in deliveries):
             self.work_available.set()
 
-    async def _plan_many(self, alerts: list[Doc], seekers: Mapping[str, Doc]) -> None:
+    async def _plan_many(
+        self, alerts: list[Doc], seekers: Mapping[str, Doc], languages: Mapping[str, Language]
+    ) -> None:
         """`_plan` for released alerts to seekers' own channels, a few round trips per batch."""
         now = self.clock.now()
-        languages = await self._languages({alert["seeker_id"] for alert in alerts})
         notifications = []
         deliveries: list[Doc] = []
         for alert in alerts:

@@ -140,10 +140,10 @@ class Documents:
     async def update_each(self, updates: Sequence[Update]) -> set[Any]:
         """Bulk `update`: unordered, in commands the server can take; return the ids applied."""
         applied: set[Any] = set()
-        if not self.capabilities.conditional_upserts_in_bulk:
-            alone = [u for u in updates if u.upsert and u.where]
+        if not self.capabilities.upserts_in_bulk:
+            alone = [u for u in updates if u.upsert]
             if alone:
-                updates = [u for u in updates if not (u.upsert and u.where)]
+                updates = [u for u in updates if not u.upsert]
                 for part in chunks(alone, self.capabilities.updates_per_command):
                     done = await asyncio.gather(
                         *(self.update(u.id, u.change, where=u.where, upsert=True) for u in part)

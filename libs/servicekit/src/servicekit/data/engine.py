@@ -35,10 +35,11 @@ class Capabilities:
     # Ids in one `{_id: {$in: [...]}}` lookup (the project's FerretDB build sends up to 500 to
     # SQLite's index; more are read by a scan).
     ids_per_query: int
-    # A bulk write may hold conditional upserts (the condition failing on an existing document
-    # is a duplicate key error of that statement). FerretDB 1.24 then answers without `nModified`
-    # and PyMongo fails on the whole result: there, such updates go one by one.
-    conditional_upserts_in_bulk: bool = True
+    # A bulk write may hold upserts. One of them can fail with a duplicate key: its condition
+    # fails on an existing document, or another writer created the document first. FerretDB 1.24
+    # then stops the command there (unordered or not) and answers without `n` nor `nModified`,
+    # on which PyMongo fails: nobody can tell what was applied. There, upserts go one by one.
+    upserts_in_bulk: bool = True
 
 
 MONGODB = Capabilities(
@@ -54,7 +55,7 @@ FERRETDB = Capabilities(
     secondary_indexes=False,
     updates_per_command=16,
     ids_per_query=256,
-    conditional_upserts_in_bulk=False,
+    upserts_in_bulk=False,
 )
 PROFILES = {"mongodb": MONGODB, "ferretdb": FERRETDB}
 
