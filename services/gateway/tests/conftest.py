@@ -146,11 +146,12 @@ async def gateway_over() -> AsyncIterator[GatewayOver]:
     async def build(settings: Settings, services: Any) -> FastAPI:
         app = create_app(settings)
         upstreams = Upstreams(settings)
-        for name in list(upstreams.clients):
-            await upstreams.clients[name].aclose()
-            upstreams.clients[name] = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=services), base_url=f"http://{name}"
-            )
+        for pools in (upstreams.clients, upstreams.stream_clients):
+            for name in list(pools):
+                await pools[name].aclose()
+                pools[name] = httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=services), base_url=f"http://{name}"
+                )
         app.state.upstreams = upstreams
         app.state.access_log = MemoryAccessLog()
         made.append(upstreams)

@@ -154,3 +154,48 @@ async def test_a_stream_relays_each_event_as_it_comes(serve: Any) -> None:
     await upstreams.close()
 
     assert b"last-event-id: 7" in server.requests[0].lower()
+
+
+async def test_open_streams_leave_short_calls_their_connections(serve: Any) -> None:
+    # More live streams than the pool of short calls holds: the calls still get through.
+    server: Server
+
+    async def streams_or_ok(writer: asyncio.StreamWriter) -> bool | None:
+        if b"/stream" not in server.requests[-1].split(b"\r\n", 1)[0]:
+            return await ok(writer)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        await writer.drain()
+        await asyncio.sleep(30)
+        return False
+
+    server = await serve(streams_or_ok)
+    upstreams = upstreams_to(server.url)
+    streams = []
+    for _ in range(6):  # 300 streams, opened fifty at a time
+        streams += await asyncio.wait_for(
+            asyncio.gather(
+                *(upstreams.open_stream("recommender", "/stream", SEEKER, None) for _ in range(50))
+            ),
+            10,
+        )
+
+    response = await asyncio.wait_for(upstreams.call("recommender", "GET", "/x", SEEKER), 5)
+    assert response.status_code == 200
+    for stream in streams:
+        await stream.aclose()
+    await upstreams.close()
+
+
+async def test_a_stream_past_the_replicas_limit_is_refused_with_retry_after(serve: Any) -> None:
+    upstreams = Upstreams(Settings(max_streams=1))
+    upstreams.open_streams = 1  # one relayed already
+
+    with pytest.raises(HTTPException) as refused:
+        await upstreams.open_stream("notifier", "/stream", SEEKER, None)
+    await upstreams.close()
+
+    assert refused.value.status_code == 503
+    assert refused.value.headers == {"Retry-After": "5"}

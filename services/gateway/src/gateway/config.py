@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     notifier_url: str = "http://127.0.0.1:8004"
     upstream_timeout_s: float = Field(default=5.0, gt=0)
     upstream_retries: int = Field(default=2, ge=0, description="Retries of idempotent calls only.")
+    max_streams: int = Field(
+        default=5000,
+        ge=1,
+        description="Live notification streams one replica relays at once; past it, a new "
+        "stream answers 503 with Retry-After. Streams hold their own connections, apart from "
+        "the pool of short calls.",
+    )
 
     # Limits.
     rate_per_token: float = Field(default=50.0, gt=0, description="Requests per second per token.")

@@ -66,6 +66,10 @@ def never_sent(error: httpx.TransportError) -> bool:
 class Upstreams:
     settings: Settings
     clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+    # Live streams hold a connection each for as long as they last: they get pools of their own,
+    # so that open streams never leave short calls waiting for a connection.
+    stream_clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+    open_streams: int = 0
     # Internal tokens by principal, with the time they stop being handed out.
     _tokens: dict[tuple[str, str, str | None], tuple[str, float]] = field(default_factory=dict)
 
@@ -83,19 +87,18 @@ class Upstreams:
             "recommender": self.settings.recommender_url,
             "notifier": self.settings.notifier_url,
         }
-        self.clients = {
-            name: traced(
-                httpx.AsyncClient(
-                    base_url=url,
-                    timeout=timeout,
-                    transport=AiohttpTransport(verify=tls_context(), limits=limits),
-                )
-            )
+        self.clients = {name: client(url, timeout, limits) for name, url in urls.items()}
+        streams = httpx.Limits(
+            max_connections=self.settings.max_streams, max_keepalive_connections=0
+        )
+        self.stream_clients = {
+            name: client(url, httpx.Timeout(None, connect=2.0), streams)
             for name, url in urls.items()
         }
 
     async def close(self) -> None:
-        await asyncio.gather(*(client.aclose() for client in self.clients.values()))
+        every = [*self.clients.values(), *self.stream_clients.values()]
+        await asyncio.gather(*(client.aclose() for client in every))
 
     def _headers(self, principal: Principal) -> dict[str, str]:
         """An internal token for the principal, reused for the first half of its life."""
@@ -189,13 +192,17 @@ class Upstreams:
         self, service: str, path: str, principal: Principal, last_event_id: str | None
     ) -> httpx.Response:
         """Open a Server-Sent Events stream; errors surface before any byte reaches the client."""
+        if self.open_streams >= self.settings.max_streams:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                "Too many live streams on this server right now; try again shortly.",
+                headers={"Retry-After": "5"},
+            )
         headers = self._headers(principal)
         if last_event_id:
             headers["Last-Event-ID"] = last_event_id
-        client = self.clients[service]
-        request = client.build_request(
-            "GET", path, headers=headers, timeout=httpx.Timeout(None, connect=2.0)
-        )
+        client = self.stream_clients[service]
+        request = client.build_request("GET", path, headers=headers)
         try:
             response = await client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout):
@@ -212,10 +219,29 @@ class Upstreams:
         """The service's Server-Sent Events, relayed to the client as they come."""
         upstream = await self.open_stream(service, path, principal, last_event_id)
         return StreamingResponse(
-            relay(upstream),
+            self._counted(relay(upstream)),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
+
+    async def _counted(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        self.open_streams += 1
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            self.open_streams -= 1
+
+
+def client(url: str, timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.AsyncClient:
+    """A traced client on aiohttp's transport: one pool per service and kind of call."""
+    return traced(
+        httpx.AsyncClient(
+            base_url=url,
+            timeout=timeout,
+            transport=AiohttpTransport(verify=tls_context(), limits=limits),
+        )
+    )
 
 
 async def relay(response: httpx.Response) -> AsyncIterator[bytes]:
