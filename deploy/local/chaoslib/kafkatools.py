@@ -24,7 +24,16 @@ WATCHED_GROUPS = tuple(
     f"{service}.{topic}"
     for service, topics in (
         ("recommender", ("profile-updated", "profile-deleted", "offer-published", "offer-closed")),
-        ("notifier", ("match-found", "match-withdrawn", "profile-updated", "profile-deleted")),
+        (
+            "notifier",
+            (
+                "match-found",
+                "match-withdrawn",
+                "profile-updated",
+                "profile-deleted",
+                "feedback-recorded",
+            ),
+        ),
     )
     for topic in topics
 )

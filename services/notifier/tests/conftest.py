@@ -65,8 +65,11 @@ async def profiles() -> AsyncIterator[Profiles]:
     contacts: dict[str, dict[str, Any]] = {}
     calls: list[str] = []
     auth = InternalAuthSettings()
+    state = Profiles("", contacts, calls)
 
     async def channels(request: Request) -> Response:
+        if state.down:
+            return Response(status_code=503)
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         principal = read_internal_token(token, auth)
         if not principal.is_service("notifier"):
@@ -78,6 +81,8 @@ async def profiles() -> AsyncIterator[Profiles]:
         return JSONResponse(contacts[seeker_id])
 
     async def channels_of(request: Request) -> Response:
+        if state.down:
+            return Response(status_code=503)
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         if not read_internal_token(token, auth).is_service("notifier"):
             return Response(status_code=403)
@@ -93,7 +98,8 @@ async def profiles() -> AsyncIterator[Profiles]:
         ]
     )
     async with serve(app) as url:
-        yield Profiles(url, contacts, calls)
+        state.url = url
+        yield state
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
 from typing import TYPE_CHECKING, Any
@@ -23,13 +23,16 @@ from starlette.responses import JSONResponse, Response
 from contracts import (
     Envelope,
     EventPayload,
+    FeedbackRecorded,
     MatchFound,
+    ProfileUpdated,
     Reason,
     encode,
     headers_for,
     new_envelope,
     topic_name,
 )
+from contracts.vocabulary import FeedbackReason
 from servicekit.auth import (
     InternalAuthSettings,
     Principal,
@@ -97,11 +100,12 @@ class Webhooks:
 
 @dataclass
 class Profiles:
-    """The profiles service's channels route, as the notifier sees it."""
+    """The profiles service's channels route, as the notifier sees it (503 while `down`)."""
 
     url: str
     contacts: dict[str, dict[str, Any]]
     calls: list[str]
+    down: bool = False
 
 
 class Mailbox:
@@ -217,6 +221,33 @@ def a_match(seeker_id: str = "s-1", offer_id: str = "o-1", **changes: Any) -> Ma
         **changes,
     }
     return MatchFound(**values)
+
+
+def a_profile(seeker_id: str, counsellor_id: str | None = "c-1") -> ProfileUpdated:
+    return ProfileUpdated(
+        seeker_id=seeker_id,
+        version=1,
+        counsellor_id=counsellor_id,
+        occupations=[],
+        place={"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
+        radius_km=10,
+        contract_types=[],
+    )
+
+
+def not_for_me(
+    seeker_id: str = "s-1",
+    offer_id: str = "o-1",
+    reason: FeedbackReason = FeedbackReason.TOO_FAR,
+    counsellor_id: str | None = "c-1",
+) -> FeedbackRecorded:
+    return FeedbackRecorded(
+        seeker_id=seeker_id,
+        offer_id=offer_id,
+        reason=reason,
+        counsellor_id=counsellor_id,
+        recorded_at=datetime.now(UTC),
+    )
 
 
 class Harness:

@@ -15,6 +15,7 @@ from notifier.domain.rules import (
 )
 from notifier.domain.templates import counsellor_digest_message
 from notifier.domain.urgency import (
+    FEEDBACK,
     INACTIVE,
     MATCH,
     DigestLine,
@@ -198,3 +199,34 @@ def test_one_situation_is_singular() -> None:
     assert counsellor_digest_message(LINES[:1]).title == (
         "Votre point du jour : 1 situation à regarder"
     )
+
+
+def test_a_not_for_me_is_a_line_of_the_digest_with_its_reason() -> None:
+    said = {
+        "seeker_id": "s-3",
+        "offer_id": "o-9",
+        "offer_title": "Plongeur",
+        "feedback_reason": "too_far",
+    }
+    lines = urgent_lines(
+        [match("s-2", "o-2", "K2204", 0.9)],
+        [silent("s-5", 42)],
+        {"K2204": 80.0},
+        [said],
+        min_tension_pct=60,
+        inactive_days=14,
+        at=AT,
+    )
+    assert [(line.kind, line.seeker_id, line.urgency) for line in lines] == [
+        (INACTIVE, "s-5", 1.0),
+        (MATCH, "s-2", 0.72),
+        (FEEDBACK, "s-3", 0.5),
+    ]
+    assert DigestLine.of(lines[2].as_doc()) == lines[2]
+    assert lines[2].reason == "too_far"
+    assert counsellor_digest_message(lines[2:]).body.splitlines()[1:] == [
+        "- s-3 a écarté l'offre « Plongeur » : trop loin."
+    ]
+    assert counsellor_digest_message(lines[2:], Language.EN).body.splitlines()[1:] == [
+        "- s-3 turned down “Plongeur”: too far."
+    ]

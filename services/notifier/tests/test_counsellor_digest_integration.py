@@ -8,9 +8,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from notifier_helpers import SERVICE, Events, FakeClock, Harness, Make, a_match, token
+from notifier_helpers import (
+    SERVICE,
+    Events,
+    FakeClock,
+    Harness,
+    Make,
+    a_match,
+    a_profile,
+    token,
+)
 
-from contracts import ProfileDeleted, ProfileUpdated
+from contracts import ProfileDeleted
 from servicekit.auth import Role
 from servicekit.testing import eventually
 
@@ -21,18 +30,6 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def paris(*args: int) -> datetime:
     return datetime(*args, tzinfo=PARIS).astimezone(UTC)  # type: ignore[misc]
-
-
-def a_profile(seeker_id: str, counsellor_id: str = "c-1") -> ProfileUpdated:
-    return ProfileUpdated(
-        seeker_id=seeker_id,
-        version=1,
-        counsellor_id=counsellor_id,
-        occupations=[],
-        place={"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
-        radius_km=10,
-        contract_types=[],
-    )
 
 
 async def seen(

@@ -3,12 +3,15 @@
 import pytest
 from pydantic import ValidationError
 
+from contracts.vocabulary import FeedbackReason
 from notifier.domain.model import Category, Channel, Contact, Frequency, Language, Preferences
 from notifier.domain.templates import (
+    FEEDBACK_REASONS,
     MatchFacts,
     closed_message,
     counsellor_message,
     digest_message,
+    feedback_message,
     match_message,
 )
 
@@ -72,3 +75,23 @@ def test_a_closed_offer_in_both_languages() -> None:
         "The offer “Agent d'entretien” is no longer open. "
         "Other offers are waiting for you in Tremplin."
     )
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_every_not_for_me_reason_has_words_for_the_counsellor(language: Language) -> None:
+    assert set(FEEDBACK_REASONS[language]) == {reason.value for reason in FeedbackReason}
+    for reason in FeedbackReason:
+        message = feedback_message("s-1", "Plongeur", reason.value, language)
+        assert f" {FEEDBACK_REASONS[language][reason.value]}. " in message.body
+
+
+def test_a_not_for_me_tells_the_counsellor_who_which_offer_and_why() -> None:
+    french = feedback_message("s-1", "Plongeur", "wrong_contract")
+    assert french.title == "s-1 a écarté une offre : Plongeur"
+    assert french.body.startswith(
+        "s-1 a indiqué que l'offre « Plongeur » n'est pas pour lui ou elle. "
+        "Raison : le contrat ne convient pas."
+    )
+    english = feedback_message("s-1", "Plongeur", "salary", Language.EN)
+    assert english.title == "s-1 turned down an offer: Plongeur"
+    assert "Reason: the pay does not suit." in english.body

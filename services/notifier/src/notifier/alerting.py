@@ -8,13 +8,13 @@ from datetime import datetime
 
 from contracts import MatchFound
 from notifier.core import (
+    Locale,
     alert_id_of,
     facts_of,
     preferences_of,
     seeker_recipient,
 )
 from notifier.counsellor_digest import CounsellorDigests
-from notifier.domain.model import Language
 from notifier.domain.templates import (
     match_message,
 )
@@ -41,11 +41,12 @@ class Alerting(CounsellorDigests):
             unique.setdefault(alert_id_of(match.seeker_id, match.offer_id), (match, event_id))
         seeker_ids = sorted({m.seeker_id for m, _ in unique.values()})
         # Independent reads side by side: what is known of the seekers, the alerts already
-        # there, the seekers' languages (the latency of a batch is its round trips in a row).
-        seekers, existing, languages = await asyncio.gather(
+        # there, the seekers' languages and zones (the latency of a batch is its round trips in
+        # a row).
+        seekers, existing, locales = await asyncio.gather(
             self.store.seekers_by_id(seeker_ids),
             self.store.alerts.get_many(unique),
-            self._languages(set(seeker_ids)),
+            self._locales(set(seeker_ids)),
         )
         now = self.clock.now()
         alerts = [
@@ -61,7 +62,7 @@ class Alerting(CounsellorDigests):
         new = [alert for alert in alerts if alert["_id"] not in existing]
         direct = [a for a in new if a["status"] == RELEASED and not a["via_counsellor"]]
         if direct:
-            await self._plan_many(direct, seekers, languages)
+            await self._plan_many(direct, seekers, locales)
         # Held alerts and alerts relayed by a counsellor are inserted, then take the one-by-one
         # path; so do repeats, which may finish the work of a crashed attempt.
         others = [a for a in new if a not in direct]
@@ -132,10 +133,12 @@ class Alerting(CounsellorDigests):
                 }
             )
         else:
-            await self._notify_seeker(alert)  # first: the live stream is the latency that counts
+            locale = await self._locale(alert["seeker_id"])
+            # First: the live stream is the latency that counts.
+            await self._notify_seeker(alert, locale.language)
             if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
                 await self._notify_counsellor(alert, "strong")
-            deliveries += self._seeker_deliveries(alert, preferences, now)
+            deliveries += self._seeker_deliveries(alert, preferences, now, locale.zone)
         await self.store.add_deliveries(deliveries)
         await self.store.mark_planned(alert["_id"])
         fresh = await self.store.alert(alert["_id"])
@@ -147,14 +150,15 @@ class Alerting(CounsellorDigests):
             self.work_available.set()
 
     async def _plan_many(
-        self, alerts: list[Doc], seekers: Mapping[str, Doc], languages: Mapping[str, Language]
+        self, alerts: list[Doc], seekers: Mapping[str, Doc], locales: Mapping[str, Locale]
     ) -> None:
         """`_plan` for released alerts to seekers' own channels, a few round trips per batch."""
         now = self.clock.now()
         notifications = []
         deliveries: list[Doc] = []
         for alert in alerts:
-            message = match_message(facts_of(alert), languages[alert["seeker_id"]])
+            locale = locales[alert["seeker_id"]]
+            message = match_message(facts_of(alert), locale.language)
             recipient = seeker_recipient(alert["seeker_id"])
             notifications.append(
                 self._notification(
@@ -164,7 +168,7 @@ class Alerting(CounsellorDigests):
             if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
                 notifications.append(self._counsellor_notification(alert, "strong"))
             preferences = preferences_of(seekers.get(alert["seeker_id"]))
-            deliveries += self._seeker_deliveries(alert, preferences, now)
+            deliveries += self._seeker_deliveries(alert, preferences, now, locale.zone)
         for item in await self.store.add_to_inboxes(notifications):
             await self.live.announce(item["recipient"], item["_id"], item["seq"])
         await self.store.add_deliveries(deliveries, schedule=False)

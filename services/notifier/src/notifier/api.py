@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, s
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
+from contracts.vocabulary import FeedbackReason
 from notifier.domain.model import CounsellorPreferences, Preferences
 from notifier.live import LiveHub
 from notifier.service import (
@@ -40,9 +41,9 @@ Service = Annotated[Notifier, Depends(get_notifier)]
 
 
 class DigestLineOut(BaseModel):
-    kind: Literal["match", "inactive"] = Field(
+    kind: Literal["match", "inactive", "feedback"] = Field(
         description="match: a fresh match in an occupation short of candidates; inactive: a"
-        " seeker with no activity for a while."
+        " seeker with no activity for a while; feedback: a seeker turned an offer down."
     )
     seeker_id: str
     urgency: float = Field(description="0 to 1; the digest is sorted by it, highest first.")
@@ -53,6 +54,9 @@ class DigestLineOut(BaseModel):
     )
     score: float | None = None
     days_inactive: int | None = None
+    reason: FeedbackReason | None = Field(
+        default=None, description="On a feedback line: why the seeker turned the offer down."
+    )
 
 
 class Notification(BaseModel):
@@ -61,16 +65,22 @@ class Notification(BaseModel):
         default=0,
         description="Latest position in the recipient's stream (the SSE event id); 0 briefly.",
     )
-    kind: str = Field(description="match, relay, strong, review, or digest (counsellors).")
+    kind: str = Field(
+        description="match, relay, strong, review, digest (counsellors), or feedback (a seeker's"
+        ' "not for me", to their counsellor).'
+    )
     seeker_id: str | None = Field(default=None, description="Null on a counsellor's digest.")
     offer_id: str | None = Field(default=None, description="Null on a counsellor's digest.")
-    alert_id: str | None = Field(default=None, description="Null on a counsellor's digest.")
+    alert_id: str | None = Field(default=None, description="Null on a digest and on feedback.")
     title: str
     body: str
     reasons: list[str] = Field(description="Why the offer suits the seeker, in plain words.")
     read: bool
     offer_closed: bool = Field(description="The offer no longer takes candidates.")
     review: str | None = Field(default=None, description="approved or rejected, on review items.")
+    feedback_reason: FeedbackReason | None = Field(
+        default=None, description="On a feedback item: why the seeker turned the offer down."
+    )
     lines: list[DigestLineOut] | None = Field(
         default=None, description="A counsellor's digest, line by line, most urgent first."
     )
@@ -275,7 +285,8 @@ async def get_counsellor_preferences(
 ) -> CounsellorPreferences:
     """A counsellor's working hours and digest language (the defaults until they change them)."""
     require_counsellor(caller, counsellor_id)
-    return counsellor_preferences_of(await notifier.store.counsellor(counsellor_id))
+    counsellor = await notifier.store.counsellor(counsellor_id)
+    return counsellor_preferences_of(counsellor, notifier.default_zone.key)
 
 
 @router.put("/counsellors/{counsellor_id}/preferences")

@@ -3,6 +3,7 @@ import uuid
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notifier.domain.model import DEFAULT_TIME_ZONE
 from servicekit.auth import InternalAuthSettings
 from servicekit.settings import KafkaSettings, MongoSettings
 
@@ -63,7 +64,11 @@ class Settings(BaseSettings):
         default=None, gt=0, description="Held alerts go out by themselves after this; None: never."
     )
     digest_hour: int = Field(default=9, ge=0, le=23, description="Local hour of digests.")
-    default_time_zone: str = Field(default="Europe/Paris")
+    default_time_zone: str = Field(
+        default=DEFAULT_TIME_ZONE,
+        description="IANA zone of counsellors who set no working hours, and of a seeker's digest"
+        " slot when the profiles service cannot tell their own zone.",
+    )
     inactive_days: int = Field(
         default=14, ge=1, le=365, description="A seeker silent this long shows in the digest."
     )

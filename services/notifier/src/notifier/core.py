@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,14 +14,17 @@ from zoneinfo import ZoneInfo
 from notifier.channels import Sender
 from notifier.contacts import ContactDirectory, ContactUnavailable
 from notifier.domain.model import (
+    DEFAULT_TIME_ZONE,
     INTRUSIVE,
     Category,
     Channel,
     Clock,
+    Contact,
     CounsellorPreferences,
     Frequency,
     Language,
     Preferences,
+    WorkingHours,
 )
 from notifier.domain.rules import (
     next_digest_at,
@@ -101,9 +105,24 @@ def preferences_of(seeker: Doc | None) -> Preferences:
     return Preferences.model_validate(stored) if stored else Preferences()
 
 
-def counsellor_preferences_of(counsellor: Doc | None) -> CounsellorPreferences:
+def counsellor_preferences_of(counsellor: Doc | None, default_zone: str) -> CounsellorPreferences:
+    """A counsellor's preferences; until they set their working hours, the service's zone."""
     stored = (counsellor or {}).get("preferences")
-    return CounsellorPreferences.model_validate(stored) if stored else CounsellorPreferences()
+    if stored:
+        return CounsellorPreferences.model_validate(stored)
+    return CounsellorPreferences(working_hours=WorkingHours(time_zone=default_zone))
+
+
+@dataclass(frozen=True)
+class Locale:
+    """A seeker's language, and their own time zone when the profiles service could tell it."""
+
+    language: Language = Language.FR
+    zone: ZoneInfo | None = None
+
+
+def locale_of(contact: Contact | None) -> Locale:
+    return Locale(contact.language, contact.zone) if contact is not None else Locale()
 
 
 def alert_status(alert: Doc, deliveries: list[Doc]) -> str:
@@ -130,7 +149,7 @@ class NotifierBase:
         live: LiveFeed,
         *,
         instance_id: str,
-        default_zone: str = "Europe/Paris",
+        default_zone: str = DEFAULT_TIME_ZONE,
         max_attempts: int = 5,
         retry_base_s: float = 30.0,
         retry_cap_s: float = 3600.0,
@@ -176,8 +195,13 @@ class NotifierBase:
             "created_at": now,
         }
 
-    def _seeker_deliveries(self, alert: Doc, preferences: Preferences, now: datetime) -> list[Doc]:
-        """The inbox (delivered at once) and the intrusive channels the seeker chose."""
+    def _seeker_deliveries(
+        self, alert: Doc, preferences: Preferences, now: datetime, zone: ZoneInfo | None
+    ) -> list[Doc]:
+        """The inbox (delivered at once) and the intrusive channels the seeker chose, planned in
+        the seeker's own zone. Without it (the profiles service did not answer), an instant
+        delivery is due now and the worker applies quiet hours in the zone it reads then; a
+        digest slot falls in the service's default zone."""
         base = self._base_delivery(alert, now)
         deliveries: list[Doc] = []
         for channel in preferences.channels_for(Category.NEW_MATCH):
@@ -189,10 +213,12 @@ class NotifierBase:
                 "channel": channel.value,
             }
             if preferences.frequency is Frequency.INSTANT:
-                due = send_at(now, preferences.quiet_hours, self.default_zone)
+                due = send_at(now, preferences.quiet_hours, zone) if zone else now
                 deliveries.append({**delivery, "status": QUEUED, "due_at": due})
             else:
-                slot = next_digest_at(now, preferences.frequency, self.default_zone, self.digest_at)
+                slot = next_digest_at(
+                    now, preferences.frequency, zone or self.default_zone, self.digest_at
+                )
                 deliveries.append({**delivery, "status": WAITING_DIGEST, "due_at": slot})
         deliveries.append(
             {
@@ -205,25 +231,22 @@ class NotifierBase:
         )
         return deliveries
 
-    async def _language(self, seeker_id: str) -> Language:
+    async def _locale(self, seeker_id: str) -> Locale:
         try:
-            contact = await self.contacts.channels(seeker_id)
+            return locale_of(await self.contacts.channels(seeker_id))
         except ContactUnavailable:
-            return Language.FR
-        return contact.language if contact else Language.FR
+            return Locale()
 
-    async def _languages(self, seeker_ids: set[str]) -> dict[str, Language]:
-        """Each seeker's language, asked of the profiles service for them all at once."""
+    async def _locales(self, seeker_ids: set[str]) -> dict[str, Locale]:
+        """Each seeker's language and zone, asked of the profiles service for them all at once."""
         try:
             contacts = await self.contacts.channels_of(sorted(seeker_ids))
         except ContactUnavailable:
             contacts = {}
-        return {
-            s: contact.language if (contact := contacts.get(s)) else Language.FR for s in seeker_ids
-        }
+        return {s: locale_of(contacts.get(s)) for s in seeker_ids}
 
-    async def _notify_seeker(self, alert: Doc) -> None:
-        message = match_message(facts_of(alert), await self._language(alert["seeker_id"]))
+    async def _notify_seeker(self, alert: Doc, language: Language) -> None:
+        message = match_message(facts_of(alert), language)
         await self._add_notification(
             notification_id("match", alert["_id"]),
             seeker_recipient(alert["seeker_id"]),

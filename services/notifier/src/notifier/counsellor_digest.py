@@ -32,7 +32,8 @@ class CounsellorDigests(NotifierBase):
         """A counsellor seen for the first time gets their first digest when their day starts."""
         if counsellor_id in self._known_counsellors:
             return
-        first = next_working_start(self.clock.now(), CounsellorPreferences().working_hours)
+        default = counsellor_preferences_of(None, self.default_zone.key).working_hours
+        first = next_working_start(self.clock.now(), default)
         await self.store.register_counsellor(counsellor_id, first)
         if len(self._known_counsellors) > 100_000:
             self._known_counsellors.clear()
@@ -57,7 +58,7 @@ class CounsellorDigests(NotifierBase):
     async def _counsellor_digest(self, counsellor: Doc, now: datetime) -> bool:
         counsellor_id = counsellor["_id"]
         slot: datetime = counsellor["next_digest_at"]
-        preferences = counsellor_preferences_of(counsellor)
+        preferences = counsellor_preferences_of(counsellor, self.default_zone.key)
         hours = preferences.working_hours
         next_at = next_working_start(max(now, slot), hours)
         if not preferences.daily_digest:
@@ -75,21 +76,23 @@ class CounsellorDigests(NotifierBase):
                 return False
             slot = current
             next_at = next_working_start(now, hours)
+        recipient = counsellor_recipient(counsellor_id)
         matches = await self.store.fresh_matches(counsellor_id, since, slot)
         quiet = await self.store.inactive_seekers(
             counsellor_id, slot - timedelta(days=self.inactive_days)
         )
+        said = await self.store.feedback_between(recipient, since, slot)
         lines = urgent_lines(
             matches,
             quiet,
             self.tension,
+            said,
             min_tension_pct=self.min_tension_pct,
             inactive_days=self.inactive_days,
             at=slot,
         )
         posted = False
         if lines:
-            recipient = counsellor_recipient(counsellor_id)
             notification_id = f"digest:{counsellor_id}:{slot.astimezone(UTC).isoformat()}"
             message = counsellor_digest_message(
                 lines, preferences.language, self.counsellor_digest_max_lines

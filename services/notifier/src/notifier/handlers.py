@@ -9,11 +9,13 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from contracts import (
+    FEEDBACK_RECORDED,
     MATCH_FOUND,
     MATCH_WITHDRAWN,
     PROFILE_DELETED,
     PROFILE_UPDATED,
     Envelope,
+    FeedbackRecorded,
     MatchFound,
     MatchWithdrawn,
     ProfileDeleted,
@@ -24,7 +26,7 @@ from contracts import (
 from notifier.service import Notifier
 from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber
 
-P = TypeVar("P", MatchFound, MatchWithdrawn, ProfileDeleted, ProfileUpdated)
+P = TypeVar("P", FeedbackRecorded, MatchFound, MatchWithdrawn, ProfileDeleted, ProfileUpdated)
 
 
 async def undecoded(message: Any) -> None:
@@ -85,3 +87,9 @@ def subscribe(
         envelopes = await decoded(message, ProfileDeleted)
         if envelopes:
             await notifier.purge_seekers_on_profile_deleted([e.payload for e in envelopes])
+
+    @batched(FEEDBACK_RECORDED)
+    async def tell_counsellors_on_feedback_recorded(message: KafkaMessage) -> None:
+        envelopes = await decoded(message, FeedbackRecorded)
+        if envelopes:
+            await notifier.tell_counsellors_on_feedback_recorded([e.payload for e in envelopes])

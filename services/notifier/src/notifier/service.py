@@ -11,11 +11,13 @@ from notifier.core import (
     seeker_recipient,
     status_view,
 )
+from notifier.feedback import CounsellorFeedback
 from notifier.sweeps import Sweeps
 
 
-class Notifier(Sweeps):
-    """Alerting, review, withdrawals, seeker events, counsellor digests, delivery and sweeps."""
+class Notifier(Sweeps, CounsellorFeedback):
+    """Alerting, review, withdrawals, seeker events, counsellor digests and feedback, delivery
+    and sweeps."""
 
 
 __all__ = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from contracts import MatchWithdrawn
 from contracts.vocabulary import WithdrawalReason
@@ -63,10 +64,16 @@ class Withdrawals(Review):
         ]
         for item in await self.store.touch(untouched, {"offer_closed": True}):
             await self.live.announce(item["recipient"], item["_id"], item["seq"])
-        for alert_id in together:
-            seen = any(i["kind"] == "match" for i in notifications.get(alert_id, ()))
-            if by_alert[alert_id].reason == WithdrawalReason.OFFER_CLOSED and seen:
-                await self._plan_closed(alerts[alert_id], now)
+        closed = [
+            alerts[alert_id]
+            for alert_id in together
+            if by_alert[alert_id].reason == WithdrawalReason.OFFER_CLOSED
+            and any(i["kind"] == "match" for i in notifications.get(alert_id, ()))
+        ]
+        if closed:
+            locales = await self._locales({alert["seeker_id"] for alert in closed})
+            for alert in closed:
+                await self._plan_closed(alert, now, locales[alert["seeker_id"]].zone)
 
     async def close_alert_on_match_withdrawn(self, withdrawn: MatchWithdrawn) -> None:
         alert_id = alert_id_of(withdrawn.seeker_id, withdrawn.offer_id)
@@ -92,15 +99,16 @@ class Withdrawals(Review):
                 await self.live.announce(item["recipient"], item["_id"], item["seq"])
         seen = await self.store.seen(notification_id("match", alert_id))
         if withdrawn.reason == WithdrawalReason.OFFER_CLOSED and seen:
-            await self._plan_closed(alert, now)
+            await self._plan_closed(alert, now, (await self._locale(alert["seeker_id"])).zone)
 
-    async def _plan_closed(self, alert: Doc, now: datetime) -> None:
-        """Tell the seeker, on the channels they chose for it, that an offer they saw closed."""
+    async def _plan_closed(self, alert: Doc, now: datetime, zone: ZoneInfo | None) -> None:
+        """Tell the seeker, on the channels they chose for it, that an offer they saw closed
+        (after quiet hours in their zone; without it, the worker applies them when it sends)."""
         seeker = await self.store.seeker(alert["seeker_id"])
         if seeker is not None and seeker.get("erased"):
             return
         preferences = preferences_of(seeker)
-        due = send_at(now, preferences.quiet_hours, self.default_zone)
+        due = send_at(now, preferences.quiet_hours, zone) if zone else now
         deliveries = [
             {
                 **self._base_delivery(alert, now),

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from notifier.domain.model import Language
-from notifier.domain.urgency import MATCH, DigestLine
+from notifier.domain.urgency import FEEDBACK, MATCH, DigestLine
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,13 @@ _TEXT: dict[Language, dict[str, str]] = {
             "({pct} % des recrutements y sont difficiles)."
         ),
         "briefing_inactive": "- {seeker} : aucune activité depuis {days} jours.",
+        "briefing_feedback": "- {seeker} a écarté l'offre « {title} » : {reason}.",
         "briefing_more": "... et {count} autres.",
+        "feedback_title": "{seeker} a écarté une offre : {title}",
+        "feedback_intro": (
+            "{seeker} a indiqué que l'offre « {title} » n'est pas pour lui ou elle. "
+            "Raison : {reason}. Ses prochaines suggestions en tiennent compte."
+        ),
     },
     Language.EN: {
         "match_title": "A job for you: {title}",
@@ -98,9 +104,40 @@ _TEXT: dict[Language, dict[str, str]] = {
             "({pct}% of hirings there are difficult)."
         ),
         "briefing_inactive": "- {seeker}: no activity for {days} days.",
+        "briefing_feedback": "- {seeker} turned down “{title}”: {reason}.",
         "briefing_more": "... and {count} more.",
+        "feedback_title": "{seeker} turned down an offer: {title}",
+        "feedback_intro": (
+            "{seeker} said the offer “{title}” is not for them. Reason: {reason}. "
+            "Their next suggestions take it into account."
+        ),
     },
 }
+
+
+# The seekers' "not for me" reasons (contracts' FeedbackReason), as a counsellor reads them.
+FEEDBACK_REASONS: dict[Language, dict[str, str]] = {
+    Language.FR: {
+        "too_far": "trop loin",
+        "wrong_contract": "le contrat ne convient pas",
+        "salary": "le salaire ne convient pas",
+        "not_my_occupation": "ce n'est pas son métier",
+        "already_applied": "a déjà postulé",
+        "other": "autre raison",
+    },
+    Language.EN: {
+        "too_far": "too far",
+        "wrong_contract": "the contract does not suit",
+        "salary": "the pay does not suit",
+        "not_my_occupation": "not their occupation",
+        "already_applied": "already applied",
+        "other": "another reason",
+    },
+}
+
+
+def feedback_reason_text(reason: str, language: Language = Language.FR) -> str:
+    return FEEDBACK_REASONS[language].get(reason, reason)
 
 
 def _km_in(language: Language, distance: float) -> str:
@@ -149,6 +186,21 @@ def counsellor_message(
     return Message(title=text[f"{kind}_title"].format(**values), body="\n".join(lines))
 
 
+def feedback_message(
+    seeker_id: str, offer_title: str, reason: str, language: Language = Language.FR
+) -> Message:
+    """A seeker's "not for me", for their counsellor's live feed."""
+    text = _TEXT[language]
+    values = {
+        "seeker": seeker_id,
+        "title": offer_title,
+        "reason": feedback_reason_text(reason, language),
+    }
+    return Message(
+        title=text["feedback_title"].format(**values), body=text["feedback_intro"].format(**values)
+    )
+
+
 def digest_message(items: Sequence[MatchFacts], language: Language = Language.FR) -> Message:
     text = _TEXT[language]
     lines = [text["digest_intro"]]
@@ -179,6 +231,14 @@ def counsellor_digest_message(
                     seeker=line.seeker_id,
                     title=line.offer_title,
                     pct=round(line.tension_pct or 0),
+                )
+            )
+        elif line.kind == FEEDBACK:
+            body.append(
+                text["briefing_feedback"].format(
+                    seeker=line.seeker_id,
+                    title=line.offer_title or line.offer_id,
+                    reason=feedback_reason_text(line.reason or "", language),
                 )
             )
         else:

@@ -1,5 +1,6 @@
-"""What a counsellor should look at first: fresh matches in occupations short of candidates, and
-seekers of the caseload who have shown no sign of life for a while."""
+"""What a counsellor should look at first: fresh matches in occupations short of candidates,
+seekers of the caseload who have shown no sign of life for a while, and offers seekers turned
+down ("not for me", with their reason)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from typing import Any
 
 MATCH = "match"
 INACTIVE = "inactive"
+FEEDBACK = "feedback"
+# A "not for me" is worth a word with the seeker as much as a seeker who just reached the
+# silence threshold (`inactivity_urgency` at N days).
+FEEDBACK_URGENCY = 0.5
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,7 @@ class DigestLine:
     tension_pct: float | None = None
     score: float | None = None
     days_inactive: int | None = None
+    reason: str | None = None
 
     def as_doc(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,12 +52,16 @@ def urgent_lines(
     matches: Iterable[Mapping[str, Any]],
     inactive: Iterable[Mapping[str, Any]],
     tension: Mapping[str, float],
+    feedback: Iterable[Mapping[str, Any]] = (),
     *,
     min_tension_pct: float,
     inactive_days: int,
     at: datetime,
 ) -> list[DigestLine]:
-    """Digest lines, most urgent first; matches outside tense occupations are left out."""
+    """Digest lines, most urgent first; matches outside tense occupations are left out.
+
+    `feedback`: the seekers' "not for me" (seeker_id, offer_id, offer_title, feedback_reason).
+    """
     lines: list[DigestLine] = []
     for match in matches:
         pct = tension.get(match.get("rome_code") or "")
@@ -79,6 +89,17 @@ def urgent_lines(
                 seeker_id=seeker["_id"],
                 urgency=inactivity_urgency(days, inactive_days),
                 days_inactive=days,
+            )
+        )
+    for said in feedback:
+        lines.append(
+            DigestLine(
+                kind=FEEDBACK,
+                seeker_id=said["seeker_id"],
+                urgency=FEEDBACK_URGENCY,
+                offer_id=said["offer_id"],
+                offer_title=said.get("offer_title") or "",
+                reason=said["feedback_reason"],
             )
         )
     lines.sort(key=lambda line: (-line.urgency, line.kind, line.seeker_id, line.offer_id or ""))

@@ -13,6 +13,9 @@ class CounsellorRecords(Collections):
     async def counsellor(self, counsellor_id: str) -> Doc | None:
         return await self.counsellors.get(counsellor_id)
 
+    async def counsellors_by_id(self, counsellor_ids: list[str]) -> dict[str, Doc]:
+        return await self.counsellors.get_many(counsellor_ids)
+
     async def register_counsellor(self, counsellor_id: str, next_digest_at: datetime) -> None:
         """Known from now on (their first digest is due then); a no-op when already known."""
         await self.counsellors.insert({"_id": counsellor_id, "next_digest_at": next_digest_at})

@@ -219,6 +219,14 @@ class InboxRecords(Collections):
     async def seen(self, notification_id: str) -> bool:
         return await self.inbox.get(notification_id, {"_id": 1}) is not None
 
+    async def feedback_between(self, recipient: str, since: datetime, until: datetime) -> list[Doc]:
+        """The seekers' "not for me" that reached this counsellor's inbox in (since, until]."""
+        received = {"$gt": since, "$lte": until}
+        return await self.inbox.raw.find(
+            {"recipient": recipient, "kind": "feedback", "created_at": received},
+            {"seeker_id": 1, "offer_id": 1, "offer_title": 1, "feedback_reason": 1},
+        ).to_list(None)
+
     async def digests_naming(self, seeker_ids: list[str]) -> list[Doc]:
         return await self.inbox.raw.find({"digest_seekers": {"$in": seeker_ids}}).to_list(None)
 
