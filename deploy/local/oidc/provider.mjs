@@ -115,6 +115,14 @@ const provider = new Provider(issuer, {
     return grant;
   },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  ttl: {
+    AccessToken: 600,
+    AuthorizationCode: 60,
+    Grant: 8 * 3600,
+    IdToken: 600,
+    Interaction: 600,
+    Session: 8 * 3600,
+  },
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
