@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
+from joserfc.errors import JoseError
 
 from gateway.config import Settings
 from gateway.web.oidc import IdentityProvider, SignedIn, SignInRefusedError
@@ -178,3 +179,28 @@ def test_production_needs_the_web_client_and_names_what_is_missing() -> None:
             oidc_issuer=ISSUER,
             oidc_jwks_url=f"{ISSUER}/keys",
         )
+
+
+async def test_an_id_token_that_does_not_verify_is_checked_again_against_fresh_metadata() -> None:
+    provider = IdentityProvider(
+        Settings(oidc_issuer=ISSUER, oidc_client_id="web", oidc_client_secret="secret")
+    )
+    seen: list[dict[str, Any]] = []
+
+    class Client:
+        def __init__(self) -> None:
+            self.server_metadata = {"_loaded_at": 1.0, "jwks": {"keys": []}}
+
+        async def parse_id_token(self, token: dict[str, Any], nonce: str) -> dict[str, Any]:
+            seen.append(dict(self.server_metadata))
+            if len(seen) == 1:
+                raise JoseError("unsupported_algorithm")
+            return {"sub": "idp-s1", "nonce": nonce}
+
+    provider.client = Client()
+
+    assert await provider.id_token_claims({"id_token": "x"}, "n-1") == {
+        "sub": "idp-s1",
+        "nonce": "n-1",
+    }
+    assert seen[1] == {}, "the provider's document is read again"

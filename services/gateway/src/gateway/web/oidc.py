@@ -8,6 +8,7 @@ token's, else the UserInfo endpoint's, where conformant providers put scope clai
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,10 @@ from gateway.config import Settings
 from gateway.tokens import PUBLIC_ROLES
 from gateway.web.sessions import PendingSignIn
 from servicekit.auth import Principal, Role
+
+# The provider's discovery document (endpoints, algorithms, keys) is read again after this long,
+# and at once when an ID token does not verify against it.
+METADATA_MAX_AGE_S = 3600.0
 
 
 class ProviderUnavailableError(Exception):
@@ -60,6 +65,9 @@ class IdentityProvider:
         self, area: str, redirect_uri: str, language: str, expires_at: datetime
     ) -> tuple[str, PendingSignIn]:
         """The provider's authorization URL, and what the callback will need to finish."""
+        loaded_at = self.client.server_metadata.get("_loaded_at")
+        if loaded_at is not None and time.time() - loaded_at > METADATA_MAX_AGE_S:
+            self.forget_metadata()
         try:
             made = await self.client.create_authorization_url(redirect_uri, ui_locales=language)
         except (httpx.HTTPError, ValueError, RuntimeError) as error:
@@ -83,7 +91,7 @@ class IdentityProvider:
             )
             if "id_token" not in token:
                 raise SignInRefusedError("the provider sent no ID token")
-            claims = dict(await self.client.parse_id_token(token, nonce=pending.nonce))
+            claims = await self.id_token_claims(token, pending.nonce)
             if self.settings.role_claim not in claims:
                 userinfo = dict(await self.client.userinfo(token=token))
                 if userinfo.get("sub") != claims.get("sub"):
@@ -96,6 +104,17 @@ class IdentityProvider:
         except (httpx.HTTPError, ValueError, KeyError) as error:
             raise ProviderUnavailableError(str(error)) from error
         return SignedIn(self.principal_of(claims), token["id_token"])
+
+    async def id_token_claims(self, token: dict[str, Any], nonce: str) -> dict[str, Any]:
+        try:
+            return dict(await self.client.parse_id_token(token, nonce=nonce))
+        except JoseError:
+            # Keys or algorithms may have changed since the document was read: once more, afresh.
+            self.forget_metadata()
+            return dict(await self.client.parse_id_token(token, nonce=nonce))
+
+    def forget_metadata(self) -> None:
+        self.client.server_metadata.clear()
 
     def principal_of(self, claims: dict[str, Any]) -> Principal:
         try:
