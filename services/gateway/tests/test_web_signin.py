@@ -15,7 +15,12 @@ from fastapi import FastAPI
 from joserfc.errors import JoseError
 
 from gateway.config import Settings
-from gateway.web.oidc import IdentityProvider, SignedIn, SignInRefusedError
+from gateway.web.oidc import (
+    IdentityProvider,
+    ProviderUnavailableError,
+    SignedIn,
+    SignInRefusedError,
+)
 from gateway.web.sessions import PendingSignIn
 from servicekit.auth import Principal, Role
 
@@ -204,3 +209,18 @@ async def test_an_id_token_that_does_not_verify_is_checked_again_against_fresh_m
         "nonce": "n-1",
     }
     assert seen[1] == {}, "the provider's document is read again"
+
+
+async def test_a_provider_that_does_not_answer_gets_a_503_page(
+    web: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    async def down(*args: Any) -> Any:
+        raise ProviderUnavailableError("connection refused")
+
+    web.state.identity_provider.start = down
+
+    page = await browser.get("/console/signin")
+
+    assert page.status_code == 503
+    assert 'href="/console/login"' in page.text
+    assert "tremplin_signin" not in page.headers.get("set-cookie", "")
