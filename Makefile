@@ -21,7 +21,7 @@ PACKAGES := contracts servicekit refdata demo profiles offers recommender notifi
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-bootstrap: ## Install what is missing: uv, the Python workspace, Kafka's jars, FerretDB, Chromium, web/node_modules
+bootstrap: ## Install what is missing: uv, the Python workspace, Kafka's jars, FerretDB, Chromium, web/node_modules, the local OpenID provider
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --frozen --all-packages --quiet
 	@$(STACK) prepare

@@ -3,7 +3,8 @@
 
 Standard library only; runs with the system ``python3`` (3.11+), from any directory.
 
-    python3 deploy/local/stack.py prepare            # Kafka jars, FerretDB, Chromium, web assets
+    python3 deploy/local/stack.py prepare            # Kafka jars, FerretDB, Chromium, web assets,
+                                                     # the local OpenID provider's npm package
     python3 deploy/local/stack.py up [--infra-only]  # start what is not running, wait until ready
     python3 deploy/local/stack.py down               # stop what this project started (pid files)
     python3 deploy/local/stack.py run                # up + follow all logs; Ctrl-C = down
@@ -17,7 +18,8 @@ Everything at run time lives under ``<repo>/.local`` (or ``$TREMPLIN_LOCAL_DIR``
 
 Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), FERRETDB_PORT (27017),
 SERVICE_PORT_BASE (8000: the gateway's port, the other services' follow; the services and CMD of
-``with-infra`` get the matching *_URL variables), TREMPLIN_LOCAL_DIR (.local),
+``with-infra`` get the matching *_URL variables), OIDC_PROVIDER_PORT (8090: the local OpenID
+provider, started with the services; see oidc_provider.py), TREMPLIN_LOCAL_DIR (.local),
 TOPIC_PARTITIONS (6, passed to the topics hook),
 KAFKA_LOG_LEVEL (WARN), FERRETDB_LOG_LEVEL (warn), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
 JAVA_HOME (java from PATH otherwise).
@@ -47,6 +49,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import oidc_provider
 
 # --------------------------------------------------------------------------------------
 # The Python services: (name, ASGI app, port offset from SERVICE_PORT_BASE). The one place to edit.
@@ -125,6 +129,7 @@ KAFKA_CONTROLLER_PORT = env_port("KAFKA_CONTROLLER_PORT", 9093)
 FERRETDB_PORT = env_port("FERRETDB_PORT", 27017)
 # A second stack on the same machine (another working tree) moves every service with this.
 SERVICE_PORT_BASE = env_port("SERVICE_PORT_BASE", 8000)
+OIDC_PROVIDER_PORT = env_port("OIDC_PROVIDER_PORT", 8090)
 KAFKA_BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
 MONGO_URL = f"mongodb://127.0.0.1:{FERRETDB_PORT}/"
 
@@ -612,8 +617,20 @@ def prepare_web_modules() -> tuple[bool, float]:
     return True, time.monotonic() - t0
 
 
+def prepare_oidc_provider() -> tuple[bool, float]:
+    try:
+        return oidc_provider.prepare(LOG_DIR / "prepare-oidc.log")
+    except RuntimeError as error:
+        raise StackError(f"the local OpenID provider: {error}") from None
+
+
 def prepare_web(verbose: bool = True) -> None:
-    for name, step in (("chromium", prepare_chromium), ("web assets", prepare_web_modules)):
+    steps = (
+        ("chromium", prepare_chromium),
+        ("web assets", prepare_web_modules),
+        ("oidc provider", prepare_oidc_provider),
+    )
+    for name, step in steps:
         done, secs = step()
         if done:
             say(f"  {name}: ready in {fmt_secs(secs)}")
@@ -662,6 +679,11 @@ class Proc:
                 "kafka.Kafka",
                 str(KAFKA_PROPS),
             ]
+        if self.name == "oidc":
+            try:
+                return oidc_provider.argv()
+            except RuntimeError as error:
+                raise StackError(str(error)) from None
         if self.name == "ferretdb":
             return [
                 str(FERRETDB_BIN),
@@ -676,6 +698,8 @@ class Proc:
             return "kafka.Kafka" in cmdline and str(KAFKA_PROPS) in cmdline
         if self.name == "ferretdb":
             return bool(cmdline) and cmdline[0] == str(FERRETDB_BIN)
+        if self.name == "oidc":
+            return str(oidc_provider.SCRIPT) in cmdline
         return self.module in cmdline and any(a.endswith("uvicorn") for a in cmdline)
 
     def env(self) -> dict[str, str]:
@@ -684,6 +708,11 @@ class Proc:
         env["MONGO_URL"] = MONGO_URL
         # A local run is a development run: the gateway mints tokens for the demo accounts.
         env.setdefault("GATEWAY_DEV_ISSUER", "true")
+        # ... and its pages sign people in through the local OpenID provider as well.
+        for name, value in oidc_provider.gateway_settings().items():
+            env.setdefault(name, value)
+        env["OIDC_PROVIDER_PORT"] = str(OIDC_PROVIDER_PORT)
+        env["OIDC_GATEWAY_URL"] = f"http://127.0.0.1:{SERVICE_PORT_BASE}"
         env.update(service_urls())
         if self.kind == "service":
             env["PYTHONUNBUFFERED"] = "1"
@@ -703,11 +732,12 @@ class Proc:
             return f"127.0.0.1:{self.port}"
         if self.name == "ferretdb":
             return f"mongodb://127.0.0.1:{self.port}/"
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://127.0.0.1:{self.port}"  # the OpenID provider's issuer too
 
     @property
     def port_env(self) -> str:
-        return {"kafka": "KAFKA_PORT", "ferretdb": "FERRETDB_PORT"}.get(self.name, "")
+        ports = {"kafka": "KAFKA_PORT", "ferretdb": "FERRETDB_PORT", "oidc": "OIDC_PROVIDER_PORT"}
+        return ports.get(self.name, "")
 
     @property
     def ready_timeout(self) -> float:
@@ -728,6 +758,8 @@ class Proc:
             return False
         if self.name == "kafka":
             return kafka_brokers(self.port) >= 1
+        if self.name == "oidc":
+            return http_ready(self.port, oidc_provider.DISCOVERY)
         return http_ready(self.port)
 
     def ready_what(self) -> str:
@@ -735,6 +767,8 @@ class Proc:
             return f"port {self.port} open and the broker listed in a Metadata response"
         if self.name == "ferretdb":
             return f"port {self.port} open and a MongoDB ping answered"
+        if self.name == "oidc":
+            return f"GET http://127.0.0.1:{self.port}{oidc_provider.DISCOVERY} answering 200"
         return f"GET http://127.0.0.1:{self.port}{SERVICE_READY_PATH} answering 200"
 
     # ---- pid file -------------------------------------------------------------------
@@ -775,6 +809,11 @@ def infra_procs() -> list[Proc]:
     return [Proc("kafka", "infra", KAFKA_PORT), Proc("ferretdb", "infra", FERRETDB_PORT)]
 
 
+def provider_procs() -> list[Proc]:
+    """The local OpenID provider: started with the services, never with --infra-only."""
+    return [Proc("oidc", "provider", OIDC_PROVIDER_PORT)]
+
+
 def service_procs() -> list[Proc]:
     return [
         Proc(name, "service", SERVICE_PORT_BASE + offset, module)
@@ -792,7 +831,7 @@ def service_urls() -> dict[str, str]:
 
 
 def all_procs() -> list[Proc]:
-    return infra_procs() + service_procs()
+    return infra_procs() + provider_procs() + service_procs()
 
 
 # --------------------------------------------------------------------------------------
@@ -1080,11 +1119,12 @@ def up(infra_only: bool, result: UpResult | None = None) -> UpResult:
     services = [] if infra_only else service_procs()
     if services:
         check_services_importable([p for p in services if p.running_pid() is None])
+        prepare_oidc_provider()
     with stack_lock():
         ensure_running(infra_procs(), result)
         topics_hook()
         if services:
-            ensure_running(services, result)
+            ensure_running(provider_procs() + services, result)
     return result
 
 
@@ -1154,6 +1194,7 @@ def stop(procs: list[Proc], quiet: bool = False) -> None:
 def down() -> None:
     with stack_lock():
         stop(service_procs())
+        stop(provider_procs())
         stop(infra_procs())
 
 
@@ -1354,6 +1395,7 @@ def cmd_with_infra(args) -> int:
         addresses = {p.name: p.address for p in result.started + result.already}
         env["KAFKA_BOOTSTRAP_SERVERS"] = addresses.get("kafka", KAFKA_BOOTSTRAP)
         env["MONGO_URL"] = addresses.get("ferretdb", MONGO_URL)
+        env["OIDC_PROVIDER_PORT"] = str(OIDC_PROVIDER_PORT)
         env.update(service_urls())
         try:
             child = subprocess.Popen(cmd, env=env, preexec_fn=_default_signals)

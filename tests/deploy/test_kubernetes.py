@@ -163,14 +163,21 @@ def test_mongodb_is_a_replica_set_written_with_majority(
 
 def test_gateway_authentication_per_overlay(overlay: str, built: dict[str, list[Manifest]]):
     config = config_data(built[overlay], "gateway-config")
+    secret = env_of(named(built[overlay], "Deployment", "gateway"))["GATEWAY_OIDC_CLIENT_SECRET"]
+    reference = secret["valueFrom"]["secretKeyRef"]
+    assert (reference["name"], reference["key"]) == ("tremplin-gateway-oidc", "client-secret")
     if overlay == "prod":
         assert config["GATEWAY_MODE"] == "production"
         assert "GATEWAY_DEV_ISSUER" not in config
         assert config["GATEWAY_OIDC_ISSUER"].startswith("https://")
         assert config["GATEWAY_OIDC_JWKS_URL"].startswith("https://")
+        assert config["GATEWAY_OIDC_CLIENT_ID"]
+        assert config["GATEWAY_PUBLIC_URL"].startswith("https://")
+        assert not reference.get("optional"), "production needs the web client's secret"
     else:
         assert config["GATEWAY_DEV_ISSUER"] == "true"
         assert config["GATEWAY_MODE"] == "development"
+        assert reference.get("optional") is True
 
 
 def test_a_broken_deployment_fails_validation(

@@ -1,11 +1,17 @@
 """End-to-end tests drive the running stack through the gateway only, as a mobile app would."""
 
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import httpx
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # web_browser, under importlib mode
+
+from web_browser import audit, browser, new_context, playwright  # noqa: F401 (fixtures)
 
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 Login = Callable[[str, str], Awaitable[dict[str, str]]]

@@ -16,6 +16,7 @@ from gateway.config import Settings
 from gateway.main import create_app
 from gateway.tokens import TokenVerifier
 from gateway.upstream import Upstreams
+from gateway.web.sessions import PendingSignIn, WebSession, digest, new_secret, now
 from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 
 CASELOAD = {"c-1": {"s-1"}}
@@ -130,6 +131,39 @@ class MemoryAccessLog:
         return before - len(self.rows)
 
 
+class MemorySessions:
+    """The web sessions' store in memory, keyed like the real one (`gateway.web.sessions`)."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, WebSession] = {}
+        self.pending: dict[str, PendingSignIn] = {}
+
+    async def open(self, session: WebSession) -> str:
+        secret = new_secret()
+        self.sessions[digest(secret)] = session
+        return secret
+
+    async def find(self, secret: str) -> WebSession | None:
+        session = self.sessions.get(digest(secret))
+        return session if session and session.expires_at > now() else None
+
+    async def close(self, secret: str) -> WebSession | None:
+        return self.sessions.pop(digest(secret), None)
+
+    async def forget(self, sub: str) -> int:
+        gone = [key for key, session in self.sessions.items() if session.sub == sub]
+        for key in gone:
+            del self.sessions[key]
+        return len(gone)
+
+    async def begin(self, browser: str, pending: PendingSignIn) -> None:
+        self.pending[digest(browser, pending.state)] = pending
+
+    async def take(self, browser: str, state: str) -> PendingSignIn | None:
+        pending = self.pending.pop(digest(browser, state), None)
+        return pending if pending and pending.expires_at > now() else None
+
+
 @pytest.fixture
 def settings() -> Settings:
     return Settings(dev_issuer=True, upstream_retries=0)
@@ -154,6 +188,7 @@ async def gateway_over() -> AsyncIterator[GatewayOver]:
                 )
         app.state.upstreams = upstreams
         app.state.access_log = MemoryAccessLog()
+        app.state.web_sessions = MemorySessions()
         made.append(upstreams)
         return app
 

@@ -18,6 +18,7 @@ from servicekit.auth import InternalAuthSettings, Role
 
 ISSUER = "https://id.example"
 SECRET = InternalAuthSettings(token_secret="a-production-secret-of-32-chars-or-more")
+WEB_CLIENT: dict[str, Any] = {"oidc_client_id": "tremplin-web", "oidc_client_secret": "web-secret"}
 
 
 class Provider:
@@ -81,6 +82,7 @@ async def test_keys_rotate_without_a_restart(provider: tuple[Provider, str]) -> 
             oidc_jwks_url=url,
             oidc_jwks_cooldown_s=0,
             internal_auth=SECRET,
+            **WEB_CLIENT,
         )
     )
     idp.rotate("k1")
@@ -99,7 +101,13 @@ async def test_keys_rotate_without_a_restart(provider: tuple[Provider, str]) -> 
 async def test_production_does_not_trust_the_dev_issuer(provider: tuple[Provider, str]) -> None:
     _, url = provider
     production = TokenVerifier(
-        Settings(mode=Mode.PRODUCTION, oidc_issuer=ISSUER, oidc_jwks_url=url, internal_auth=SECRET)
+        Settings(
+            mode=Mode.PRODUCTION,
+            oidc_issuer=ISSUER,
+            oidc_jwks_url=url,
+            internal_auth=SECRET,
+            **WEB_CLIENT,
+        )
     )
     development = TokenVerifier(Settings(dev_issuer=True))
     token, _ = development.mint_dev_token("s-1", Role.SEEKER, None)

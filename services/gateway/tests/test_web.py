@@ -7,6 +7,7 @@ what a page sent upstream.
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from gateway.config import Settings, WebTheme
+from gateway.config import Mode, Settings, WebTheme
 from gateway.main import create_app
 from gateway.security import PUBLIC, WEB_RULES
-from gateway.tokens import TokenVerifier
 from gateway.web import console, seeker, signin
+from gateway.web.sessions import WebSession, digest, new_secret, now
 from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 
 CSRF = "test-csrf-token-0123456789"
@@ -202,14 +203,16 @@ async def web(web_settings: Settings, services: Services, gateway_over: Any) -> 
 @pytest.fixture
 async def browser(web: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=web)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         yield client
 
 
 def sign_in(web: FastAPI, browser: httpx.AsyncClient, sub: str, role: str) -> None:
-    verifier: TokenVerifier = web.state.verifier
-    token, _ = verifier.mint_dev_token(sub, Role(role), None)
-    browser.cookies.set("tremplin_session", token)
+    """A server-side session for this person, and its cookie in the browser."""
+    secret = new_secret()
+    session = WebSession(sub, Role(role), None, now() + timedelta(hours=1))
+    web.state.web_sessions.sessions[digest(secret)] = session
+    browser.cookies.set("tremplin_session", secret)
     browser.cookies.set("tremplin_csrf", CSRF)
 
 
@@ -255,7 +258,7 @@ async def test_the_root_leads_to_the_app_and_signed_out_pages_to_their_login(
         ("console", "counsellor_id", "counsellor", "/console"),
     ],
 )
-async def test_signing_in_sets_a_strict_httponly_session_cookie_and_signing_out_clears_it(
+async def test_signing_in_opens_a_server_side_session_and_signing_out_closes_it(
     web: FastAPI, browser: httpx.AsyncClient, area: str, field: str, role: str, home: str
 ) -> None:
     page = await browser.get(f"/{area}/login")
@@ -273,28 +276,53 @@ async def test_signing_in_sets_a_strict_httponly_session_cookie_and_signing_out_
     cookie = signed.headers["set-cookie"]
     assert cookie.startswith("tremplin_session=")
     assert "HttpOnly" in cookie
-    assert "SameSite=strict" in cookie
-    assert "Secure" not in cookie
-    token = browser.cookies["tremplin_session"]
-    principal = await web.state.verifier.verify(token)
-    assert (principal.sub, principal.role.value) == ("x-42", role)
+    assert "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # plain HTTP on 127.0.0.1, in development mode only
+    secret = browser.cookies["tremplin_session"]
+    assert "." not in secret, "an opaque value, not a token"
+    session = await web.state.web_sessions.find(secret)
+    assert (session.sub, session.role.value) == ("x-42", role)
     assert (await browser.get(home, follow_redirects=True)).status_code == 200
 
     out = await browser.post(f"/{area}/logout", data={"csrf_token": csrf_in(page.text)})
     assert out.status_code == 303
     assert 'tremplin_session=""' in out.headers["set-cookie"]
     assert "tremplin_session" not in browser.cookies
+    assert await web.state.web_sessions.find(secret) is None
     assert (await browser.get(home)).headers["location"] == f"/{area}/login"
 
 
-async def test_the_session_cookie_is_secure_over_https(web: FastAPI) -> None:
+@pytest.mark.parametrize("base", ["https://gateway", "http://gateway", "https://127.0.0.1"])
+async def test_the_session_cookie_is_secure_but_on_plain_http_to_this_machine(
+    web: FastAPI, base: str
+) -> None:
     transport = httpx.ASGITransport(app=web)
-    async with httpx.AsyncClient(transport=transport, base_url="https://gateway") as browser:
+    async with httpx.AsyncClient(transport=transport, base_url=base) as browser:
         browser.cookies.set("tremplin_csrf", CSRF)
         signed = await browser.post("/app/login", data=form(seeker_id="s-1"))
 
     assert signed.status_code == 303
     assert "Secure" in signed.headers["set-cookie"]
+
+
+async def test_outside_development_mode_cookies_are_secure_even_on_this_machine() -> None:
+    settings = Settings(
+        mode=Mode.PRODUCTION,
+        internal_auth=InternalAuthSettings(token_secret="a-production-secret-of-32-chars-or-more"),
+        oidc_issuer="https://id.example",
+        oidc_jwks_url="https://id.example/keys",
+        oidc_client_id="tremplin-web",
+        oidc_client_secret="a-client-secret",
+        web_dsfr_dir=None,
+    )
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as browser:
+        page = await browser.get("/app/login")
+
+    assert page.status_code == 200
+    assert "tremplin_csrf=" in page.headers["set-cookie"]
+    assert "Secure" in page.headers["set-cookie"]
+    assert 'href="/app/signin"' in page.text
 
 
 async def test_a_form_without_the_right_csrf_token_is_refused_and_nothing_is_sent(
@@ -652,6 +680,7 @@ async def test_erasing_the_account_deletes_it_everywhere_and_signs_out(
     assert erased.status_code == 200
     assert services.sent("profiles", "DELETE", "/seekers/s-1") == [None]
     assert web.state.access_log.rows == []
+    assert web.state.web_sessions.sessions == {}
     assert 'tremplin_session=""' in erased.headers["set-cookie"]
 
 
@@ -660,7 +689,7 @@ async def test_without_the_development_issuer_sign_in_goes_through_the_identity_
 ) -> None:
     app = create_app(Settings(dev_issuer=False, web_dsfr_dir=None))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as browser:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as browser:
         page = await browser.get("/app/login")
         browser.cookies.set("tremplin_csrf", CSRF)
         tried = await browser.post("/app/login", data=form(seeker_id="s-1"))
@@ -675,7 +704,7 @@ async def test_pages_are_rate_limited_like_the_api(services: Services) -> None:
     settings = Settings(dev_issuer=True, rate_per_address=0.001, burst_per_address=2)
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as browser:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as browser:
         codes = [(await browser.get("/app/login")).status_code for _ in range(3)]
 
     assert codes == [200, 200, 429]
@@ -695,7 +724,7 @@ async def test_the_neutral_theme_serves_no_marianne_and_the_state_theme_does(
 ) -> None:
     app = create_app(Settings(dev_issuer=True, web_dsfr_dir=design_system, web_theme=theme))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as browser:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as browser:
         css = await browser.get("/static/dsfr/dsfr.min.css")
         font = await browser.get("/static/dsfr/fonts/Marianne-Regular.woff2")
         page = (await browser.get("/app/login")).text

@@ -1,7 +1,7 @@
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.auth import InternalAuthSettings
@@ -46,6 +46,31 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Least time between two JWKS fetches for unknown keys."
     )
     role_claim: str = Field(default="role", description="Claim holding the caller's role.")
+    # Web sign-in (/app, /console): authorization code + PKCE with the same provider.
+    oidc_client_id: str | None = Field(
+        default=None, description="The web pages' client at the provider (required in production)."
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="That client's secret, from a Secret (required in production)."
+    )
+    oidc_metadata_url: str | None = Field(
+        default=None,
+        description="The provider's discovery document; default: "
+        "<issuer>/.well-known/openid-configuration.",
+    )
+    oidc_scopes: str = Field(default="openid profile", description="Scopes the pages ask for.")
+    oidc_timeout_s: float = Field(default=10.0, gt=0, description="Calls to the provider.")
+    public_url: str | None = Field(
+        default=None,
+        description="The gateway's public address (https://...), for the provider's redirects; "
+        "default: the address the request came to.",
+    )
+    web_session_ttl_s: int = Field(
+        default=8 * 3600, ge=300, description="Life of a web session (server-side), in seconds."
+    )
+    web_session_sweep_s: float = Field(
+        default=600.0, gt=0, description="How often expired web sessions are deleted."
+    )
     dev_issuer: bool = Field(
         default=False, description="Built-in issuer of development tokens (never in production)."
     )
@@ -103,6 +128,11 @@ class Settings(BaseSettings):
     def _no_folder_when_empty(cls, value: object) -> object:
         return None if value == "" else value
 
+    @property
+    def web_sign_in(self) -> bool:
+        """The pages sign people in through the provider (authorization code + PKCE)."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
     @model_validator(mode="after")
     def _safe_in_production(self) -> "Settings":
         if self.mode is Mode.PRODUCTION and self.dev_issuer:
@@ -120,5 +150,25 @@ class Settings(BaseSettings):
             raise ValueError(
                 "no way to authenticate in production: set GATEWAY_OIDC_ISSUER and "
                 "GATEWAY_OIDC_JWKS_URL"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _web_sign_in_in_production(self) -> "Settings":
+        if self.mode is not Mode.PRODUCTION:
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("GATEWAY_OIDC_ISSUER", self.oidc_issuer),
+                ("GATEWAY_OIDC_CLIENT_ID", self.oidc_client_id),
+                ("GATEWAY_OIDC_CLIENT_SECRET", self.oidc_client_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise ValueError(
+                f"{', '.join(missing)} not set while GATEWAY_MODE=production: the web app and "
+                "the console sign people in through the OpenID provider with this client"
             )
         return self

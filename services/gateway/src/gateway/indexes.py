@@ -5,6 +5,8 @@ import asyncio
 
 from gateway.access_log import AccessLog
 from gateway.config import Settings
+from gateway.web.sessions import WebSessions
+from servicekit.data import Database
 from servicekit.mongo import mongo_client
 from servicekit.settings import MongoSettings
 
@@ -15,6 +17,7 @@ DATABASE = Settings.model_fields["database"].default
 async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
         await AccessLog(client[database]).ensure_indexes()
+        await WebSessions(await Database.open(client[database], settings.engine)).ensure_indexes()
 
 
 if __name__ == "__main__":

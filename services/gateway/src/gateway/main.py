@@ -13,8 +13,11 @@ from gateway.routes import counsellor, me, offers, ops
 from gateway.tokens import TokenVerifier
 from gateway.upstream import Upstreams
 from gateway.web import mount as mount_web_pages
+from gateway.web.oidc import IdentityProvider
+from gateway.web.sessions import WebSessions, sweep_sessions
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
+from servicekit.data import Database
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,8 +29,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.upstreams = Upstreams(settings)
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             app.state.access_log = AccessLog(client[settings.database])
+            database = await Database.open(client[settings.database], settings.mongo.engine)
+            app.state.web_sessions = WebSessions(database)
             if settings.mongo.indexes_at_start:
                 await app.state.access_log.ensure_indexes()
+                await app.state.web_sessions.ensure_indexes()
             try:
                 yield
             finally:
@@ -42,9 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "fix; each operation lists the statuses it can answer."
         ),
         lifespan=lifespan,
+        background=lambda app: [sweep_sessions(app, settings.web_session_sweep_s)],
     )
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)
+    app.state.identity_provider = IdentityProvider(settings) if settings.web_sign_in else None
     if settings.dev_issuer:  # development only: never in production, nor in its document
         app.include_router(problems.declare(ops.auth))
     for router in (

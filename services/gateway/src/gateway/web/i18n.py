@@ -46,9 +46,12 @@ FR: dict[str, str] = {
     "login_button": "Se connecter",
     "login_idp_title": "Connexion par votre compte",
     "login_idp": (
-        "La connexion passe par le fournisseur d'identité de votre organisme. "
-        "Cette page n'est pas encore reliée à lui : utilisez l'application mobile pour l'instant."
+        "La connexion passe par le fournisseur d'identité de votre organisme, "
+        "qui n'est pas configuré ici : utilisez l'application mobile pour l'instant."
     ),
+    "login_idp_button": "Se connecter avec mon compte",
+    "login_refused": "La connexion n'a pas abouti. Recommencez.",
+    "login_provider_down": "Le service de connexion ne répond pas. Réessayez dans un instant.",
     "signed_out": "Vous êtes déconnecté.",
     "id_invalid": "Saisissez un identifiant : lettres, chiffres et . _ : @ - uniquement.",
     # Errors.
@@ -262,9 +265,12 @@ EN: dict[str, str] = {
     "login_button": "Sign in",
     "login_idp_title": "Sign in with your account",
     "login_idp": (
-        "Sign-in goes through your organisation's identity provider. "
-        "This page is not linked to it yet: use the mobile app for now."
+        "Sign-in goes through your organisation's identity provider, which is not set up "
+        "here: use the mobile app for now."
     ),
+    "login_idp_button": "Sign in with my account",
+    "login_refused": "Sign-in did not go through. Try again.",
+    "login_provider_down": "The sign-in service does not answer. Try again in a moment.",
     "signed_out": "You are signed out.",
     "id_invalid": "Type an id: letters, digits and . _ : @ - only.",
     "error_title": "Error",

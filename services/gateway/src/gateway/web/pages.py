@@ -1,7 +1,8 @@
 """What every page shares: the signed-in person from the session cookie, CSRF, language, rendering.
 
-The session cookie holds the same bearer token the mobile app sends; it is checked by the gateway's
-TokenVerifier and the rules of `gateway.security.WEB_RULES`, as /v1 routes are by `RULES`.
+The session cookie holds a random value naming a server-side session (`gateway.web.sessions`);
+the person it signs in is held to the rules of `gateway.security.WEB_RULES`, as /v1 routes are to
+`RULES`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import problems
-from gateway.config import Settings, WebTheme
+from gateway.config import Mode, Settings, WebTheme
 from gateway.limits import TokenBuckets
 from gateway.security import PUBLIC, WEB_RULES
-from gateway.tokens import InvalidTokenError, TokenVerifier
 from gateway.web.i18n import language_of, reason_text, translate
+from gateway.web.sessions import SessionStore
 from servicekit.auth import Principal, Role
 
 SESSION = "tremplin_session"
@@ -64,8 +65,19 @@ def language(request: Request) -> str:
     )
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Cookies are `Secure`, but for plain HTTP on this machine in development mode."""
+    settings: Settings = request.app.state.settings
+    if request.url.scheme == "https" or settings.mode is not Mode.DEVELOPMENT:
+        return True
+    return request.url.hostname not in LOOPBACK
+
+
+def sessions_of(request: Request) -> SessionStore:
+    return request.app.state.web_sessions  # type: ignore[no-any-return]
 
 
 def csrf_token(request: Request) -> str:
@@ -175,14 +187,11 @@ def rule(request: Request) -> frozenset[Role]:
 
 
 async def signed_in(request: Request) -> Principal | None:
-    token = request.cookies.get(SESSION)
-    if not token:
+    secret = request.cookies.get(SESSION)
+    if not secret:
         return None
-    verifier: TokenVerifier = request.app.state.verifier
-    try:
-        return await verifier.verify(token)
-    except InvalidTokenError:
-        return None
+    session = await sessions_of(request).find(secret)
+    return session.principal if session else None
 
 
 async def page_user(request: Request) -> Principal:

@@ -22,6 +22,7 @@ from gateway.web.pages import (
     redirect,
     render,
     resume_from,
+    sessions_of,
 )
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -410,6 +411,7 @@ async def erase(
 ) -> Response:
     await services.json("profiles", "DELETE", f"/seekers/{me.sub}", me)
     await accesses.forget(me.sub)
+    await sessions_of(request).forget(me.sub)
     response = render(request, "app_erased.html")
-    response.delete_cookie(SESSION, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(SESSION, path="/", httponly=True, samesite="lax")
     return response
