@@ -9,8 +9,8 @@ import numpy as np
 
 from contracts import FeedbackRecorded
 from contracts.vocabulary import FeedbackReason, WithdrawalReason
-from recommender.domain.engine import haversine_km
 from recommender.domain.feedback import with_feedback
+from recommender.domain.grid import haversine_km
 from recommender.domain.model import Offer, seeker_from_event
 from recommender.events import feedback_recorded
 from recommender.repositories import Document, SeekerWrite, facts_of, feedback_of, offer_of

@@ -10,7 +10,6 @@ score; the exact, explained score (scoring.explain) then decides, for the few th
 from __future__ import annotations
 
 import hashlib
-import math
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from recommender.domain.grid import F64, Vocabulary, cell_of, cells_covering, haversine_km
 from recommender.domain.model import Offer, Seeker
 from recommender.domain.occupations import OccupationGraph
 from recommender.domain.scoring import (
@@ -35,72 +35,13 @@ from recommender.domain.scoring import (
     neighbour_fit,
 )
 
-CELL_DEG = 0.25
-LON_CELLS = int(360 / CELL_DEG)
-KM_PER_DEG_LAT = 111.2
-EARTH_RADIUS_KM = 6371.0088
 MAX_OCCUPATIONS = 5
 MAX_CONTRACTS = 5
 WORKING_TIMES = {"any": 0, "full_time": 1, "part_time": 2}
 # A hair of slack so that the vectorised bound never drops what the exact score keeps.
 BOUND_SLACK = 1e-6
 
-F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
-
-
-def cell_of(latitude: float, longitude: float) -> int:
-    row = math.floor((latitude + 90.0) / CELL_DEG)
-    column = math.floor((longitude + 180.0) / CELL_DEG) % LON_CELLS
-    return row * LON_CELLS + column
-
-
-def cells_covering(latitude: float, longitude: float, radius_km: float) -> list[int]:
-    """Grid cells that the circle of `radius_km` around the point touches (its bounding box)."""
-    dlat = radius_km / KM_PER_DEG_LAT
-    dlon = radius_km / (KM_PER_DEG_LAT * max(0.05, math.cos(math.radians(latitude))))
-    rows = range(
-        math.floor((latitude - dlat + 90.0) / CELL_DEG),
-        math.floor((latitude + dlat + 90.0) / CELL_DEG) + 1,
-    )
-    first = math.floor((longitude - dlon + 180.0) / CELL_DEG)
-    last = math.floor((longitude + dlon + 180.0) / CELL_DEG)
-    return [
-        row * LON_CELLS + column % LON_CELLS for row in rows for column in range(first, last + 1)
-    ]
-
-
-def haversine_km(lat1: float, lon1: float, lat2: F64, lon2: F64) -> F64:
-    phi1, phi2 = math.radians(lat1), np.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = np.radians(lon2 - lon1)
-    h = np.sin(dphi / 2) ** 2 + math.cos(phi1) * np.cos(phi2) * np.sin(dlambda / 2) ** 2
-    result: F64 = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    return result
-
-
-class Vocabulary:
-    """Strings to small ints and back, so that columns hold ints."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.words: list[str] = []
-
-    def id(self, word: str) -> int:
-        found = self.ids.get(word)
-        if found is None:
-            found = self.ids[word] = len(self.words)
-            self.words.append(word)
-        return found
-
-    def bit(self, word: str) -> int:
-        return 1 << (self.id(word) % 64)
-
-    def mask(self, words: Iterable[str]) -> int:
-        mask = 0
-        for word in words:
-            mask |= self.bit(word)
-        return mask
 
 
 @dataclass(frozen=True, slots=True)
