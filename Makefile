@@ -13,10 +13,11 @@ DEMO_OFFERS ?= 300
 BENCH := $(STACK) with-infra --services -- $(UV) run --frozen --no-sync --directory bench python
 # Extra arguments for a bench, e.g. `make bench-e2e BENCH_ARGS=--record` (a quiet machine only).
 BENCH_ARGS ?=
-PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway opscli
+PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway opscli trainings
 
 .PHONY: help bootstrap run up down status clean seed lint format test test-unit bench-ingest \
-	bench-match bench-gateway bench-e2e bench-store bench-france-day bench-tools chaos
+	bench-match bench-gateway bench-e2e bench-store bench-france-day bench-tools chaos \
+	bench-trainings-import
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -72,6 +73,9 @@ bench-match: bootstrap ## Matching cost per new offer at 1,000,000 seekers, agai
 
 bench-gateway: bootstrap ## The gateway against a bare relay to the recommender: throughput, CPU, p99 (--record: docs)
 	@$(BENCH) bench_gateway.py $(BENCH_ARGS)
+
+bench-trainings-import: bootstrap ## 100,000 LHEO sessions imported: rate against the store's insert ceiling, peak memory
+	@$(STACK) with-infra -- $(UV) run --frozen --no-sync --directory bench python bench_trainings_import.py $(BENCH_ARGS)
 
 bench-store: bootstrap ## What the store alone can do: the ceiling under the throughput targets
 	@$(STACK) with-infra -- $(RUN) python bench/bench_store.py $(BENCH_ARGS)

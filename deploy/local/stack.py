@@ -61,6 +61,7 @@ SERVICES: list[tuple[str, str, int]] = [
     ("offers", "offers.main:app", 2),
     ("recommender", "recommender.main:app", 3),
     ("notifier", "notifier.main:app", 4),
+    ("trainings", "trainings.main:app", 6),
 ]
 # Who reads the address of which service: the services' own settings, the end-to-end tests and
 # benchmarks (GATEWAY_URL), the operator's CLI (TREMPLIN_<SERVICE>_URL).
@@ -70,6 +71,7 @@ SERVICE_URL_VARIABLES: dict[str, tuple[str, ...]] = {
     "offers": ("GATEWAY_OFFERS_URL", "TREMPLIN_OFFERS_URL"),
     "recommender": ("GATEWAY_RECOMMENDER_URL", "TREMPLIN_RECOMMENDER_URL"),
     "notifier": ("GATEWAY_NOTIFIER_URL", "TREMPLIN_NOTIFIER_URL"),
+    "trainings": ("GATEWAY_TRAININGS_URL", "TREMPLIN_TRAININGS_URL"),
 }
 SERVICE_READY_PATH = "/health/ready"
 

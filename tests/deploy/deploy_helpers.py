@@ -17,6 +17,7 @@ SERVICES = {
     "offers": 8002,
     "recommender": 8003,
     "notifier": 8004,
+    "trainings": 8006,
 }
 
 KUBERNETES_VERSION = "1.33.0"

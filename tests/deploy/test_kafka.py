@@ -21,6 +21,8 @@ from contracts import (
     OFFER_PUBLISHED,
     PROFILE_DELETED,
     PROFILE_UPDATED,
+    TRAINING_CLOSED,
+    TRAINING_PUBLISHED,
 )
 from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings
@@ -35,6 +37,7 @@ WRITES = {
     "recommender": {MATCH_FOUND, MATCH_WITHDRAWN, FEEDBACK_RECORDED, DEAD_LETTER},
     "notifier": {INBOX_UPDATED, DEAD_LETTER},
     "gateway": set(),
+    "trainings": {TRAINING_PUBLISHED, TRAINING_CLOSED},
 }
 READS_WITHOUT_GROUP = {
     "recommender": {FEEDBACK_RECORDED},  # python -m recommender.rebuild

@@ -4,6 +4,7 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -62,5 +63,36 @@ def an_offer() -> OfferBuilder:
             "experience_required": "D",
             "working_time": "full_time",
         }
+
+    return build
+
+
+LheoBuilder = Callable[..., bytes]
+
+
+@pytest.fixture
+def an_lheo_document() -> LheoBuilder:
+    """One formation, one action, one session starting in a month (LHEO, as Carif-Orefs send)."""
+
+    def build(
+        formation: str,
+        title: str = "Conduite routière",
+        rome: str | None = "N4101",
+        commune: str = "57463",
+    ) -> bytes:
+        start = date.today() + timedelta(days=30)
+        codes = f"<code-ROME>{rome}</code-ROME>" if rome else "<code-NSF>311</code-NSF>"
+        return (
+            '<lheo xmlns="http://www.lheo.org/2.2"><offres>'
+            f'<formation numero="{formation}"><domaine-formation>{codes}</domaine-formation>'
+            f"<intitule-formation>{title}</intitule-formation>"
+            '<action numero="A1"><prise-en-charge-frais-possible>1</prise-en-charge-frais-possible>'
+            "<lieu-de-formation><coordonnees><adresse>"
+            f"<code-INSEE-commune>{commune}</code-INSEE-commune></adresse></coordonnees>"
+            f'</lieu-de-formation><session numero="S1"><periode><debut>{start:%Y%m%d}</debut>'
+            f"<fin>{start + timedelta(days=4):%Y%m%d}</fin></periode></session>"
+            "<organisme-financeur><code-financeur>4</code-financeur></organisme-financeur>"
+            "</action></formation></offres></lheo>"
+        ).encode()
 
     return build

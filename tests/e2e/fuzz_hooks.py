@@ -44,6 +44,9 @@ schemathesis.openapi.format("time-zone", st.sampled_from(sorted(available_timezo
 schemathesis.openapi.media_type(
     "application/x-ndjson", st.sampled_from([b'{"id": "FUZZ1"}\n', b"", b"[]\n"])
 )
+LHEO_BODIES = [b'<lheo xmlns="http://www.lheo.org/2.2"><offres/></lheo>', b"<lheo/>", b"<offres/>"]
+for _media in ("application/xml", "text/xml"):
+    schemathesis.openapi.media_type(_media, st.sampled_from(LHEO_BODIES))
 
 
 @cache
@@ -51,10 +54,19 @@ def body_models() -> dict[tuple[str, str], TypeAdapter[Any]]:
     """The gateway's own model of each request body, by (method, path)."""
     from fastapi.routing import APIRoute
 
-    from gateway.routes import counsellor, me, offers, ops
+    from gateway.routes import counsellor, me, offers, ops, trainings
 
     out: dict[tuple[str, str], TypeAdapter[Any]] = {}
-    for router in (me.router, counsellor.caseload, counsellor.counsellor, offers.router, ops.ops):
+    routers = (
+        me.router,
+        counsellor.caseload,
+        counsellor.counsellor,
+        offers.router,
+        trainings.router,
+        trainings.proposals,
+        ops.ops,
+    )
+    for router in routers:
         for route in router.routes:
             if isinstance(route, APIRoute) and route.body_field is not None:
                 for method in route.methods:

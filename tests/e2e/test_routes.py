@@ -24,7 +24,8 @@ PROFILE = {
     "contract_types": [{"contract_type": "CDI", "priority": 1}],
     "working_time": "full_time",
 }
-FRAMEWORK_404 = "Not Found"  # what a route or method the service does not have answers
+FRAMEWORK_404 = "Not Found"
+# what a route or method the service does not have answers
 
 
 async def suggestions(gateway: httpx.AsyncClient, seeker: dict[str, str]) -> list[Any]:
@@ -48,7 +49,7 @@ def service_not_found(response: httpx.Response) -> bool:
 
 @pytest.mark.timeout(180)
 async def test_every_route_answers_through_the_real_stack(
-    gateway: httpx.AsyncClient, login: Any, unique: str, an_offer: Any
+    gateway: httpx.AsyncClient, login: Any, unique: str, an_offer: Any, an_lheo_document: Any
 ) -> None:
     seeker_id, counsellor_id = f"rs-{unique}", f"rc-{unique}"
     seeker = await login(seeker_id, "seeker")
@@ -111,10 +112,26 @@ async def test_every_route_answers_through_the_real_stack(
     )
     assert imported.status_code == 200, imported.text
     assert imported.json()["rejected"][0]["index"] == 0
+    trainings = await call(
+        "POST",
+        "/v1/trainings/import",
+        {**operator, "Content-Type": "application/xml"},
+        content=an_lheo_document(f"RT{unique}"),
+    )
+    assert trainings.status_code == 200, trainings.text
+    assert (trainings.json()["accepted"], trainings.json()["rejected"]) == (1, 0)
 
     offers = await suggestions(gateway, seeker)
     called[("GET", "/v1/me/recommendations")] = 200
     assert any(s["offer_id"] == offer_id for s in offers)
+    assert (await call("GET", "/v1/me/trainings", seeker)).status_code == 200
+    their_trainings = await call(
+        "GET",
+        "/v1/caseload/{seeker_id}/trainings",
+        counsellor,
+        f"/v1/caseload/{seeker_id}/trainings",
+    )
+    assert their_trainings.status_code == 200, their_trainings.text
     feedback = await call(
         "POST",
         "/v1/me/recommendations/{offer_id}/feedback",

@@ -59,6 +59,15 @@ OFFER = {
     "origin": "employer",
 }
 OFFER_VIEW = {"offer": OFFER, "version": 1, "status": "open"}
+TRAINING_IMPORT = {
+    "accepted": 1,
+    "updated": 0,
+    "unchanged": 0,
+    "rejected": 0,
+    "closed": 0,
+    "rejections": [],
+    "notices": [],
+}
 
 
 def offers_answer(path: str, method: str) -> dict[str, Any]:
@@ -96,6 +105,10 @@ def fake_upstream() -> FastAPI:
                 return JSONResponse(PROFILE)
             if path.endswith("/stream"):
                 return Response(b"event: ping\ndata: {}\n\n", media_type="text/event-stream")
+            if path.endswith("/recommendations") and request.method == "GET":
+                return JSONResponse([])
+        if parts[0] == "trainings":
+            return JSONResponse(TRAINING_IMPORT if path == "trainings/import" else [])
         if parts[0] == "counsellors" and parts[1] != who.sub:
             return JSONResponse({"detail": "not yours"}, status_code=403)
         if parts[0] == "counsellors" and parts[-1] == "caseload":

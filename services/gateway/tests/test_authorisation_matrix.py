@@ -46,6 +46,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/v1/offers/{offer_id}"): {"title": "Agent d'entretien H/F"},
     ("POST", "/v1/offers/{offer_id}/close"): {"reason": "filled"},
     ("POST", "/v1/offers/import"): [{"id": "X"}],
+    ("POST", "/v1/trainings/import"): b"<lheo><offres/></lheo>",
     ("POST", "/v1/auth/dev-token"): {"sub": "s-1", "role": "seeker"},
 }
 
@@ -118,6 +119,10 @@ async def test_access(
     headers = token_for(SUBJECTS[role], role) if role else {}
     body = BODIES.get((method, path))
 
-    response = await client.request(method, url, headers=headers, json=body)
+    if isinstance(body, bytes):  # an XML document
+        headers = {**headers, "Content-Type": "application/xml"}
+        response = await client.request(method, url, headers=headers, content=body)
+    else:
+        response = await client.request(method, url, headers=headers, json=body)
 
     assert response.status_code in expected(method, path, role, ownership), response.text

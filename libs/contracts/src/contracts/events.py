@@ -29,6 +29,8 @@ MATCH_FOUND = "match-found"
 MATCH_WITHDRAWN = "match-withdrawn"
 FEEDBACK_RECORDED = "feedback-recorded"
 INBOX_UPDATED = "inbox-updated"
+TRAINING_PUBLISHED = "training-published"
+TRAINING_CLOSED = "training-closed"
 DEAD_LETTER = "dead-letter"
 
 
@@ -257,6 +259,63 @@ class InboxUpdated(EventPayload):
         return self.recipient
 
 
+class TrainingPublished(EventPayload):
+    """A training session was published, or its matching facts changed (then with a higher
+    version). One session of one action of one formation, as LHEO describes them."""
+
+    event_type: ClassVar[str] = TRAINING_PUBLISHED
+    topic: ClassVar[str] = TRAINING_PUBLISHED
+
+    session_id: str = Field(description="Session id: formation, action and session numbers.")
+    formation_id: str = Field(description="The formation's number in the LHEO export.")
+    action_id: str = Field(description="The action's number in the LHEO export.")
+    version: int = Field(ge=1, description="Session version; grows with every material change.")
+    title: str = Field(description="Title of the formation (intitulé).")
+    rome_codes: list[str] = Field(
+        default_factory=list, description="ROME occupations it leads to (none: match on codes)."
+    )
+    formacodes: list[str] = Field(
+        default_factory=list, description="FORMACODE subjects; the first is the main one."
+    )
+    nsf_codes: list[str] = Field(default_factory=list, description="NSF specialities.")
+    place: Place = Field(description="Where the training takes place.")
+    starts_on: date | None = Field(default=None, description="First day, when known.")
+    ends_on: date | None = Field(default=None, description="Last day, when known.")
+    recruiting: bool = Field(
+        description="False when the body says recruitment is closed or suspended (full)."
+    )
+    funding_possible: bool = Field(
+        description="The body says the costs can be covered (prise-en-charge-frais-possible)."
+    )
+    funders: list[str] = Field(
+        default_factory=list,
+        description="Funder codes of LHEO's dict-financeurs (4: France Travail).",
+    )
+    exit_level: str | None = Field(
+        default=None, description="Level reached, code of LHEO's dict-niveaux."
+    )
+    certifying: bool = Field(description="Leads to a certification.")
+    rncp_code: str | None = Field(default=None, description="RNCP code of the certification.")
+    hours: int | None = Field(default=None, ge=0, description="Total hours, when known.")
+
+    def aggregate_id(self) -> str:
+        return self.session_id
+
+
+class TrainingClosed(EventPayload):
+    """A training session no longer takes trainees: its dates are past."""
+
+    event_type: ClassVar[str] = TRAINING_CLOSED
+    topic: ClassVar[str] = TRAINING_CLOSED
+
+    session_id: str = Field(description="Id of the closed session.")
+    reason: str = Field(description="Why it closed: `ended` (its dates are past).")
+    closed_at: datetime = Field(description="When the session closed.")
+
+    def aggregate_id(self) -> str:
+        return self.session_id
+
+
 EVENT_TYPES: tuple[type[EventPayload], ...] = (
     ProfileUpdated,
     ProfileDeleted,
@@ -266,6 +325,8 @@ EVENT_TYPES: tuple[type[EventPayload], ...] = (
     MatchWithdrawn,
     FeedbackRecorded,
     InboxUpdated,
+    TrainingPublished,
+    TrainingClosed,
 )
 ALL_TOPICS: tuple[str, ...] = (*(event.topic for event in EVENT_TYPES), DEAD_LETTER)
 

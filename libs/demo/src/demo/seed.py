@@ -21,6 +21,7 @@ import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from demo.generate import offers, seekers
+from demo.trainings import lheo_document
 from refdata import get_referential
 from servicekit.auth import InternalAuthSettings, InternalBearer, Principal, Role
 
@@ -102,12 +103,26 @@ async def seed_offers(url: str, count: int, seed: int) -> int:
     return rejected
 
 
+async def seed_trainings(url: str, sessions: int, seed: int) -> int:
+    """Training sessions in LHEO, dated from today: seeding twice the same day changes nothing."""
+    document = "".join(lheo_document(sessions, get_referential(), seed)).encode()
+    async with httpx.AsyncClient(base_url=url, timeout=300, auth=operator()) as client:
+        response = await client.post(
+            "/trainings/import", content=document, headers={"Content-Type": "application/xml"}
+        )
+        response.raise_for_status()
+    return int(response.json()["rejected"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--seekers", type=int, default=200, help="how many seekers (up to 1,000,000)"
     )
     parser.add_argument("--offers", type=int, default=300, help="how many offers (up to 100,000)")
+    parser.add_argument(
+        "--trainings", type=int, default=100, help="how many training sessions (up to 20,000)"
+    )
     parser.add_argument("--seed", type=int, default=42, help="same seed, same data")
     parser.add_argument(
         "--profiles-url", default=os.environ.get("TREMPLIN_PROFILES_URL", "http://127.0.0.1:8001")
@@ -115,17 +130,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--offers-url", default=os.environ.get("TREMPLIN_OFFERS_URL", "http://127.0.0.1:8002")
     )
+    parser.add_argument(
+        "--trainings-url",
+        default=os.environ.get("TREMPLIN_TRAININGS_URL", "http://127.0.0.1:8006"),
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
         failed = asyncio.run(seed_seekers(args.profiles_url, args.seekers, args.seed))
         rejected = asyncio.run(seed_offers(args.offers_url, args.offers, args.seed))
+        if args.trainings:
+            rejected += asyncio.run(seed_trainings(args.trainings_url, args.trainings, args.seed))
     except httpx.HTTPError as error:
         print(f"demo: a service did not answer: {error!r}", file=sys.stderr)  # noqa: T201
         return 1
     print(  # noqa: T201
-        f"demo: {args.seekers - failed} seekers and {args.offers - rejected} offers seeded "
+        f"demo: {args.seekers - failed} seekers, {args.offers} offers and {args.trainings} "
+        "training sessions seeded "
         f"in {time.monotonic() - started:.1f} s "
-        f"({failed} seekers failed, {rejected} offers rejected)"
+        f"({failed} seekers failed, {rejected} offers or sessions rejected)"
     )
     return 1 if failed or rejected else 0

@@ -2,6 +2,7 @@
 
 from refdata.files import DATA_FILES, DataFile
 from refdata.geo import distance_km
+from refdata.lheo import LheoDictionaries, get_lheo_dictionaries, lheo_dir, lheo_sample
 from refdata.models import Commune, JobTitle
 from refdata.referential import (
     Referential,
@@ -17,11 +18,15 @@ __all__ = [
     "Commune",
     "DataFile",
     "JobTitle",
+    "LheoDictionaries",
     "RefdataSettings",
     "RefdataUnavailableError",
     "Referential",
     "distance_km",
+    "get_lheo_dictionaries",
     "get_referential",
+    "lheo_dir",
+    "lheo_sample",
     "load_referential",
     "locate_data_dir",
     "read_referential",

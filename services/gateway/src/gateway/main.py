@@ -9,7 +9,7 @@ from gateway import problems
 from gateway.access_log import AccessLog
 from gateway.config import Settings
 from gateway.limits import LimitsMiddleware, TokenBuckets
-from gateway.routes import counsellor, me, offers, ops
+from gateway.routes import counsellor, me, offers, ops, trainings
 from gateway.tokens import TokenVerifier
 from gateway.upstream import Upstreams
 from gateway.web import mount as mount_web_pages
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         counsellor.caseload,
         counsellor.counsellor,
         offers.router,
+        trainings.router,
+        trainings.proposals,
         ops.ops,
     ):
         app.include_router(problems.declare(router))

@@ -56,6 +56,9 @@ RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("PATCH", "/v1/offers/{offer_id}"): frozenset({EMPLOYER, OPERATOR}),
     ("POST", "/v1/offers/{offer_id}/close"): frozenset({EMPLOYER, OPERATOR}),
     ("POST", "/v1/offers/import"): frozenset({OPERATOR}),
+    ("POST", "/v1/trainings/import"): frozenset({OPERATOR}),
+    ("GET", "/v1/me/trainings"): frozenset({SEEKER}),
+    ("GET", "/v1/caseload/{seeker_id}/trainings"): frozenset({COUNSELLOR}),
     ("GET", "/v1/ops/status"): frozenset({OPERATOR}),
 }
 

@@ -33,6 +33,7 @@ LABELS = {
     "offers": "the offers service",
     "recommender": "the recommender (suggestions)",
     "notifier": "the notifier (notifications)",
+    "trainings": "the trainings service",
 }
 
 
@@ -86,6 +87,7 @@ class Upstreams:
             "offers": self.settings.offers_url,
             "recommender": self.settings.recommender_url,
             "notifier": self.settings.notifier_url,
+            "trainings": self.settings.trainings_url,
         }
         self.clients = {name: client(url, timeout, limits) for name, url in urls.items()}
         streams = httpx.Limits(
@@ -121,11 +123,15 @@ class Upstreams:
         principal: Principal,
         *,
         json: Any = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
         params: dict[str, Any] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - httpx per-request timeout
     ) -> httpx.Response:
         client = self.clients[service]
         headers = self._headers(principal)
+        if content_type is not None:
+            headers = {**headers, "Content-Type": content_type}
         query = {k: v for k, v in (params or {}).items() if v is not None} or None
         attempts = 1 + self.settings.upstream_retries
         for attempt in range(attempts):
@@ -134,6 +140,7 @@ class Upstreams:
                     method,
                     path,
                     json=json,
+                    content=content,
                     params=query,
                     headers=headers,
                     timeout=timeout or httpx.USE_CLIENT_DEFAULT,

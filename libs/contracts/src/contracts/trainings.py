@@ -1,0 +1,102 @@
+"""HTTP models of the trainings service, shared with the gateway."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.events import Place
+
+LHEO_MEDIA_TYPES = ("application/xml", "text/xml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TrainingIssue(_Strict):
+    element: str = Field(
+        description="Where in the document: formation[numero=…]/action[numero=…]/session[…]/…"
+    )
+    id: str | None = Field(description="Number of the formation, action or session at fault.")
+    reason: str = Field(description="What is wrong or missing, in plain words.")
+
+
+class TrainingImportResult(_Strict):
+    accepted: int = Field(ge=0, description="New sessions (those already ended are kept closed).")
+    updated: int = Field(ge=0, description="Known sessions whose facts changed.")
+    unchanged: int = Field(ge=0, description="Known sessions with the same facts.")
+    rejected: int = Field(ge=0, description="Sessions not imported (see `rejections`).")
+    closed: int = Field(ge=0, description="Of the new sessions, those already past their dates.")
+    rejections: list[TrainingIssue] = Field(
+        description="Why records were rejected (the first 1,000)."
+    )
+    notices: list[TrainingIssue] = Field(
+        description="Records imported with a remark, e.g. no ROME code (the first 1,000)."
+    )
+
+
+class TrainingSession(_Strict):
+    id: str = Field(description="formation:action:session numbers.")
+    formation_id: str
+    action_id: str
+    title: str
+    rome_codes: list[str] = Field(description="Occupations it leads to; empty when unknown.")
+    formacodes: list[str] = Field(description="FORMACODE subjects, the main one first.")
+    nsf_codes: list[str]
+    place: Place
+    city: str | None
+    starts_on: date | None
+    ends_on: date | None
+    recruiting: bool = Field(description="False when recruitment is closed or suspended.")
+    funding_possible: bool
+    funders: list[str] = Field(description="Funder codes of LHEO's dict-financeurs.")
+    exit_level: str | None
+    certifying: bool
+    rncp_code: str | None
+    hours: int | None
+    price_eur: float | None
+    body_name: str | None = Field(description="The training body.")
+    url: str | None = Field(description="The body's page for this training.")
+
+
+class TrainingSessionView(_Strict):
+    session: TrainingSession
+    version: int = Field(ge=1)
+    status: Literal["open", "closed"]
+    closed_at: datetime | None
+
+
+class NearMatchIn(_Strict):
+    score: float = Field(ge=0, le=1, description="The suggestion's score.")
+    missing: list[str] = Field(
+        max_length=50, description="Codes of what it lacks, e.g. licence_missing."
+    )
+
+
+class ProposalRequest(_Strict):
+    """What the proposals need of a seeker, gathered by the gateway: no name, no contact data."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    radius_km: int = Field(ge=0, le=200)
+    occupations: list[str] = Field(max_length=5, description="Target ROME codes.")
+    near_matches: list[NearMatchIn] = Field(max_length=500)
+
+
+class ProposalReason(_Strict):
+    code: str = Field(description="gap_<what is missing>, leads_to_target, session, funding…")
+    fr: str = Field(description="The reason in plain French.")
+    en: str = Field(description="The reason in plain English.")
+
+
+class TrainingProposal(_Strict):
+    session: TrainingSession
+    distance_km: float = Field(ge=0)
+    fills: str | None = Field(
+        description="What the near-matches miss that it gives (a reason code), or null when it "
+        "leads to the seeker's target occupation."
+    )
+    reasons: list[ProposalReason]

@@ -1,0 +1,123 @@
+"""Trainings: operators import their region's LHEO export."""
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+
+from contracts.trainings import (
+    LHEO_MEDIA_TYPES,
+    NearMatchIn,
+    ProposalRequest,
+    TrainingImportResult,
+    TrainingProposal,
+)
+from gateway.problems import responses
+from gateway.routes.deps import Accesses, Id, Services
+from gateway.security import Caller
+from gateway.upstream import Upstreams
+from servicekit.auth import Principal
+
+router = APIRouter(prefix="/v1/trainings", tags=["trainings"])
+
+IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {"schema": {"type": "string", "format": "binary"}} for media in LHEO_MEDIA_TYPES
+        },
+        "description": "An LHEO document, the Carif-Oref network's exchange format "
+        "(lheo > offres > formation > action > session), as your Carif-Oref exports it. "
+        "Larger exports go through the CLI (`python -m trainings.importer`).",
+    }
+}
+
+
+@router.post(
+    "/import",
+    openapi_extra=IMPORT_BODY,
+    responses=responses(
+        413,
+        415,
+        422,
+        s413="Over the import's size limit: import the file with the CLI.",
+        s415="Send the document as application/xml (or text/xml).",
+        s422="Not an LHEO document, or not well-formed XML: `detail` says where.",
+    ),
+)
+async def import_trainings(
+    request: Request, me: Caller, services: Services
+) -> TrainingImportResult:
+    """Import training sessions in LHEO: new, changed and unchanged sessions are counted, those
+    past their dates are kept closed, and each rejected record names its element and why.
+    Importing the same document again changes nothing."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in LHEO_MEDIA_TYPES:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"Send the LHEO document as {' or '.join(LHEO_MEDIA_TYPES)}, not {media_type!r}.",
+        )
+    body = await services.json(
+        "trainings",
+        "POST",
+        "/trainings/import",
+        me,
+        content=await request.body(),
+        content_type=media_type,
+        timeout=300,
+    )
+    return TrainingImportResult.model_validate(body)
+
+
+proposals = APIRouter(tags=["trainings"])
+
+
+async def proposals_for(
+    seeker_id: str, me: Principal, services: Upstreams
+) -> list[TrainingProposal]:
+    """The seeker's place and targets (profiles), their near-matches (recommender), then the
+    trainings service's proposals: each service checks again that the caller may see them."""
+    profile, suggestions = await asyncio.gather(
+        services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me),
+        services.json("recommender", "GET", f"/seekers/{seeker_id}/recommendations", me),
+    )
+    facts = profile["profile"]
+    request = ProposalRequest(
+        latitude=facts["place"]["latitude"],
+        longitude=facts["place"]["longitude"],
+        radius_km=facts["radius_km"],
+        occupations=[o["rome_code"] for o in facts["occupations"]][:5],
+        near_matches=[
+            NearMatchIn(score=s["score"], missing=[r["code"] for r in s["missing"]][:50])
+            for s in suggestions[:500]
+        ],
+    )
+    body = await services.json(
+        "trainings", "POST", "/trainings/proposals", me, json=request.model_dump(mode="json")
+    )
+    return [TrainingProposal.model_validate(item) for item in body]
+
+
+@proposals.get(
+    "/v1/me/trainings",
+    responses=responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile."),
+)
+async def my_trainings(me: Caller, services: Services) -> list[TrainingProposal]:
+    """Trainings near you that give what the offers near you keep asking for, or that lead to
+    the occupation you look for when you have few suggestions; with their sessions, place,
+    dates, cost, funding, the body's page, and why in plain words (French and English)."""
+    return await proposals_for(me.sub, me, services)
+
+
+@proposals.get(
+    "/v1/caseload/{seeker_id}/trainings",
+    responses=responses(404, s404="No such seeker in your caseload."),
+)
+async def seeker_trainings(
+    seeker_id: Id, me: Caller, services: Services, accesses: Accesses
+) -> list[TrainingProposal]:
+    """The trainings proposed to a seeker of your caseload, and why. The seeker can see that
+    you looked."""
+    found = await proposals_for(seeker_id, me, services)
+    await accesses.record(seeker_id, me.sub, me.name, "trainings")
+    return found

@@ -1,0 +1,60 @@
+"""Composition root of the trainings service."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from refdata import get_lheo_dictionaries, get_referential
+from servicekit.app import create_service_app, kafka_and_mongo
+from servicekit.broker import make_broker
+from servicekit.data import Database
+from servicekit.outbox import OutboxRelay
+from trainings import api
+from trainings.config import Settings
+from trainings.importing import vocabulary
+from trainings.store import SessionStore
+from trainings.sweep import sweep_forever
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    broker = make_broker(settings.kafka, "trainings")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.internal_auth = settings.internal_auth
+        reference, dictionaries = await asyncio.gather(
+            asyncio.to_thread(get_referential), asyncio.to_thread(get_lheo_dictionaries)
+        )
+        app.state.vocabulary = vocabulary(reference, dictionaries)
+        async with kafka_and_mongo(app, broker, settings.mongo) as client:
+            database = await Database.open(client[settings.database], settings.mongo.engine)
+            app.state.store = SessionStore(database)
+            if settings.mongo.indexes_at_start:
+                await app.state.store.create_indexes()
+            app.state.relay = OutboxRelay(
+                app.state.store.sessions,
+                broker,
+                settings.kafka.topic_suffix,
+                sweep_interval_s=settings.relay_sweep_interval_s,
+            )
+            app.state.relay.wake([])
+            yield
+
+    app = create_service_app(
+        name="trainings",
+        description="Training sessions imported from LHEO: training-published, training-closed.",
+        lifespan=lifespan,
+        background=lambda app: [
+            app.state.relay.run(),
+            sweep_forever(app.state.store, app.state.relay, settings.sweep_interval_s),
+        ],
+    )
+    app.include_router(api.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,100 @@
+"""Trainings at the right moment, through the gateway: a seeker whose near-matches keep asking for
+a driving licence is proposed a driving-licence training near them, with the reason; their
+counsellor sees the same proposal."""
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+# Shepherds near Gap: an occupation and a place the demo data and the other tests leave alone.
+PROFILE = {
+    "contact": {"first_name": "Permis", "last_name": "Test"},
+    "occupations": [{"rome_code": "A1410", "priority": 1}],
+    "place": {"commune_code": "05061"},
+    "radius_km": 30,
+    "contract_types": [{"contract_type": "CDI", "priority": 1}],
+    "working_time": "full_time",
+}
+
+
+def an_offer_asking_for_a_licence(offer_id: str) -> dict[str, Any]:
+    return {
+        "id": offer_id,
+        "title": "Berger / Bergère H/F",
+        "rome_code": "A1410",
+        "place": {"commune_code": "05061"},
+        "contract_type": "CDI",
+        "experience_required": "D",
+        "working_time": "full_time",
+        "driving_licences": [{"category": "B", "required": True}],
+    }
+
+
+async def eventually(
+    gateway: httpx.AsyncClient, path: str, headers: dict[str, str], enough: Any
+) -> list[Any]:
+    body: list[Any] = []
+    for _ in range(60):
+        response = await gateway.get(path, headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if enough(body):
+            return body
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"{path} never gave what was awaited: {body}")
+
+
+@pytest.mark.timeout(120)
+async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_them(
+    gateway: httpx.AsyncClient, login: Any, unique: str, an_lheo_document: Any
+) -> None:
+    seeker_id, counsellor_id = f"ts-{unique}", f"tc-{unique}"
+    seeker = await login(seeker_id, "seeker")
+    counsellor = await login(counsellor_id, "counsellor")
+    employer = await login(f"te-{unique}", "employer")
+    operator = await login(f"to-{unique}", "operator")
+    assert (await gateway.put("/v1/me/profile", json=PROFILE, headers=seeker)).status_code == 201
+    taken = await gateway.put(
+        f"/v1/caseload/{seeker_id}/counsellor",
+        json={"counsellor_id": counsellor_id, "reason": "Intake interview"},
+        headers=counsellor,
+    )
+    assert taken.status_code == 200, taken.text
+    for n in range(3):
+        offer = an_offer_asking_for_a_licence(f"TRAIN{unique.upper()}{n}")
+        published = await gateway.post("/v1/offers", json=offer, headers=employer)
+        assert published.status_code == 201, published.text
+    lheo = an_lheo_document(f"TJ{unique}", title="Permis de conduire B", rome=None, commune="05061")
+    imported = await gateway.post(
+        "/v1/trainings/import",
+        content=lheo,
+        headers={**operator, "Content-Type": "application/xml"},
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["accepted"] == 1
+    await eventually(
+        gateway,
+        "/v1/me/recommendations",
+        seeker,
+        lambda found: sum("TRAIN" in s["offer_id"] for s in found) == 3,
+    )
+
+    proposals = await eventually(gateway, "/v1/me/trainings", seeker, lambda found: found)
+
+    [proposal] = [p for p in proposals if p["session"]["formation_id"] == f"TJ{unique}"]
+    assert proposal["fills"] == "licence_missing"
+    codes = [r["code"] for r in proposal["reasons"]]
+    assert codes[0] == "gap_licence_missing"
+    assert "no_rome_code" in codes
+    assert proposal["reasons"][0]["en"].endswith("ask for a licence your profile does not mention.")
+    assert any("France Travail" in r["fr"] for r in proposal["reasons"])
+    theirs = await gateway.get(f"/v1/caseload/{seeker_id}/trainings", headers=counsellor)
+    assert theirs.status_code == 200, theirs.text
+    assert [p["session"]["id"] for p in theirs.json()] == [p["session"]["id"] for p in proposals]
+    stranger = await login(f"tx-{unique}", "counsellor")
+    refused = await gateway.get(f"/v1/caseload/{seeker_id}/trainings", headers=stranger)
+    assert refused.status_code in (403, 404)
