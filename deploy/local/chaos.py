@@ -16,7 +16,8 @@ two webhooks (push, SMS). Steps:
 3. offers imported through the offers service, paced over the fault plan, while faults are
    injected at seeded random moments: kill -9 of the recommender and the notifier (restarted
    by stack.py's own `up`, recovery timed until ready and moving again), an outbox relay crash
-   between publishing and clearing (servicekit's test-only hook), kill -9 of Kafka and of
+   between publishing and clearing (the harness's own composition of the recommender,
+   chaoslib/outbox_crash.py), kill -9 of Kafka and of
    FerretDB (with --faults), 10 % of the run's offer-published and match-found records published
    twice, and poison messages (invalid JSON, wrong schema version, invalid payload) produced
    straight to offer-published and match-found;
@@ -280,7 +281,7 @@ class Harness:
         elif step.kind == "outbox":
             await self.stack.kill("recommender")
             say("fault: recommender restarted with the outbox crash armed")
-            code, err = await self.stack.up({faults.CRASH_ENV: "1"})
+            code, err = await self.stack.up(faults.CRASHING_RECOMMENDER)
             if f"exit code {faults.CRASH_EXIT_CODE}" in err:
                 record.note = "crashed after publishing, before clearing (while starting)"
             elif code == 0 and await self.stack.wait_exit("recommender", 120):

@@ -24,7 +24,7 @@ DISCOVERY = "/.well-known/openid-configuration"
 
 def port() -> int:
     raw = os.environ.get("OIDC_PROVIDER_PORT", "").strip()
-    return int(raw) if raw.isdigit() else 8090
+    return int(raw) if raw.isdigit() else 8010
 
 
 def issuer() -> str:

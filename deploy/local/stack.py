@@ -18,7 +18,7 @@ Everything at run time lives under ``<repo>/.local`` (or ``$TREMPLIN_LOCAL_DIR``
 
 Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), FERRETDB_PORT (27017),
 SERVICE_PORT_BASE (8000: the gateway's port, the other services' follow; the services and CMD of
-``with-infra`` get the matching *_URL variables), OIDC_PROVIDER_PORT (8090: the local OpenID
+``with-infra`` get the matching *_URL variables), OIDC_PROVIDER_PORT (8010: the local OpenID
 provider, started with the services; see oidc_provider.py), TREMPLIN_LOCAL_DIR (.local),
 TOPIC_PARTITIONS (6, passed to the topics hook),
 KAFKA_LOG_LEVEL (WARN), FERRETDB_LOG_LEVEL (warn), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
@@ -131,7 +131,7 @@ KAFKA_CONTROLLER_PORT = env_port("KAFKA_CONTROLLER_PORT", 9093)
 FERRETDB_PORT = env_port("FERRETDB_PORT", 27017)
 # A second stack on the same machine (another working tree) moves every service with this.
 SERVICE_PORT_BASE = env_port("SERVICE_PORT_BASE", 8000)
-OIDC_PROVIDER_PORT = env_port("OIDC_PROVIDER_PORT", 8090)
+OIDC_PROVIDER_PORT = env_port("OIDC_PROVIDER_PORT", 8010)
 KAFKA_BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
 MONGO_URL = f"mongodb://127.0.0.1:{FERRETDB_PORT}/"
 
@@ -818,7 +818,13 @@ def provider_procs() -> list[Proc]:
 
 def service_procs() -> list[Proc]:
     return [
-        Proc(name, "service", SERVICE_PORT_BASE + offset, module)
+        # A harness may serve its own composition of a service (the chaos run's outbox fault).
+        Proc(
+            name,
+            "service",
+            SERVICE_PORT_BASE + offset,
+            os.environ.get(f"TREMPLIN_STACK_APP_{name.upper()}") or module,
+        )
         for name, module, offset in SERVICES
     ]
 

@@ -1,14 +1,16 @@
-"""servicekit's test-only outbox fault hook: armed, the process exits after the broker's ack and
-before the batch leaves the outbox; unarmed, nothing changes. In memory: no Kafka, no MongoDB."""
+"""The outbox fault as the chaos harness composes it (chaoslib/outbox_crash.py): the relay's
+`after_publish` hook runs after the broker's ack and before the batch leaves the outbox, so a crash
+there leaves the batch to be sent again; without the hook, nothing changes. In memory: no Kafka,
+no MongoDB."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from chaoslib import outbox_crash
 
-from servicekit import outbox
 from servicekit.data import FERRETDB, Documents
-from servicekit.outbox import CRASH_AFTER_PUBLISH_ENV, CRASH_EXIT_CODE, OUTBOX_FIELD, OutboxRelay
+from servicekit.outbox import OUTBOX_FIELD, OutboxRelay
 
 
 class Exited(Exception):
@@ -68,22 +70,23 @@ def exit_raises(code: int) -> None:
 async def test_armed_the_relay_exits_after_publishing_and_before_clearing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv(CRASH_AFTER_PUBLISH_ENV, "1")
-    monkeypatch.setattr(outbox.os, "_exit", exit_raises)
+    monkeypatch.setattr(outbox_crash.os, "_exit", exit_raises)
     collection, broker = Collection(), Broker()
-    relay = OutboxRelay(Documents(collection, FERRETDB), broker)  # type: ignore[arg-type]
+    relay = OutboxRelay(
+        Documents(collection, FERRETDB),  # type: ignore[arg-type]
+        broker,  # type: ignore[arg-type]
+        after_publish=outbox_crash.crash,
+    )
 
     with pytest.raises(Exited) as exited:
         await relay.relay_once()
 
-    assert exited.value.args == (CRASH_EXIT_CODE,)
+    assert exited.value.args == (outbox_crash.CRASH_EXIT_CODE,)
     assert broker.published == ["offer-published"]
     assert collection.writes == []
 
 
-async def test_unarmed_the_relay_clears_what_it_published(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(CRASH_AFTER_PUBLISH_ENV, raising=False)
-    monkeypatch.setattr(outbox.os, "_exit", exit_raises)
+async def test_unarmed_the_relay_clears_what_it_published() -> None:
     collection, broker = Collection(), Broker()
     relay = OutboxRelay(Documents(collection, FERRETDB), broker)  # type: ignore[arg-type]
 

@@ -20,7 +20,7 @@ from web_browser import GATEWAY, REPO, Audit, NewContext
 
 pytestmark = pytest.mark.e2e
 
-PROVIDER = f"http://127.0.0.1:{os.environ.get('OIDC_PROVIDER_PORT', '8090')}"
+PROVIDER = f"http://127.0.0.1:{os.environ.get('OIDC_PROVIDER_PORT', '8010')}"
 ACCOUNTS = json.loads((REPO / "deploy" / "local" / "oidc" / "accounts.json").read_text())
 AREAS = {"seeker": ("app", "console"), "counsellor": ("console", "app")}
 

@@ -27,8 +27,13 @@ SERVICE_PORTS = {
     "recommender": 8003,
     "notifier": 8004,
 }
-CRASH_ENV = "TREMPLIN_FAULT_OUTBOX_CRASH_AFTER_PUBLISH"  # servicekit.outbox.CRASH_AFTER_PUBLISH_ENV
-CRASH_EXIT_CODE = 86
+# The outbox fault: the recommender served by the harness's own composition (outbox_crash.py),
+# whose relay exits with CRASH_EXIT_CODE between publishing a batch and clearing it.
+CRASHING_RECOMMENDER = {
+    "TREMPLIN_STACK_APP_RECOMMENDER": "chaoslib.outbox_crash:app",
+    "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+}
+CRASH_EXIT_CODE = 86  # outbox_crash.CRASH_EXIT_CODE: read by the harness, which does not import it
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 // Certified), with the clients and people of accounts.json. Development only: its secrets and
 // passwords are public, its signing key and sessions live in memory and die with the process.
 //
-//   OIDC_PROVIDER_PORT (8090)   OIDC_GATEWAY_URL (http://127.0.0.1:8000)   OIDC_ACCOUNTS (accounts.json)
+//   OIDC_PROVIDER_PORT (8010)   OIDC_GATEWAY_URL (http://127.0.0.1:8000)   OIDC_ACCOUNTS (accounts.json)
 //
 // Started and stopped by deploy/local/stack.py, beside the services.
 import { createHash, generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 
 import Provider from 'oidc-provider';
 
-const port = Number(process.env.OIDC_PROVIDER_PORT || 8090);
+const port = Number(process.env.OIDC_PROVIDER_PORT || 8010);
 const gateway = (process.env.OIDC_GATEWAY_URL || 'http://127.0.0.1:8000').replace(/\/+$/, '');
 const issuer = `http://127.0.0.1:${port}`;
 const file = process.env.OIDC_ACCOUNTS || new URL('./accounts.json', import.meta.url);

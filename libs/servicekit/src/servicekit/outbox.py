@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -44,11 +43,6 @@ OUTBOX_FIELD = "outbox"
 # A document that only waits for its last event to go out (an erasure), then disappears.
 TOMBSTONE = "tombstone"
 PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
-# Test-only fault hook, armed by the chaos harness (deploy/local/chaos.py) for one run of a service:
-# set to "1", the process exits right after the broker acknowledged a batch and before the batch
-# leaves the outbox, as a crash at that point would. Never set in production.
-CRASH_AFTER_PUBLISH_ENV = "TREMPLIN_FAULT_OUTBOX_CRASH_AFTER_PUBLISH"
-CRASH_EXIT_CODE = 86
 
 
 def outbox_entry(envelope: Envelope[Any], topic: str) -> dict[str, Any]:
@@ -203,8 +197,6 @@ class OutboxRelay:
         sent_ids = [e["event_id"] for e in sent]
         if self.after_publish is not None:
             await self.after_publish(sent_ids)
-        if os.environ.get(CRASH_AFTER_PUBLISH_ENV) == "1":
-            os._exit(CRASH_EXIT_CODE)
         for document_id, entries in fresh.items():
             if entries:
                 self._sent.setdefault(document_id, []).extend(entries)

@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -35,7 +35,13 @@ def build_engine(settings: Settings, referential: Referential) -> MatchingEngine
     return MatchingEngine(graph, settings.min_score, labels=dict(referential.occupations))
 
 
-def create_app(settings: Settings | None = None, referential: Referential | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    referential: Referential | None = None,
+    after_publish: Callable[[list[str]], Awaitable[None]] | None = None,
+) -> FastAPI:
+    """The service; `after_publish` hears of each batch of events the outbox relay published,
+    before it leaves the outbox (where a harness injects a crash)."""
     settings = settings or Settings()
     broker = make_broker(settings.kafka, "recommender")
     logging.getLogger("recommender.kafka").addFilter(StopIsNoError())  # the broker's logger
@@ -53,6 +59,7 @@ def create_app(settings: Settings | None = None, referential: Referential | None
                 broker,
                 settings.kafka.topic_suffix,
                 scope=lambda: {"partition": {"$in": sorted(recommender.owned)}},
+                after_publish=after_publish,
             )
             recommender.on_published.append(relay.wake)
             recommender.settle_relay = relay.settle
