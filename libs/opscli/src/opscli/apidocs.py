@@ -47,7 +47,9 @@ def service_settings(service: str) -> Any:
             mode="production",
             oidc_issuer="https://id.example.org/realms/tremplin",
             oidc_jwks_url="https://id.example.org/realms/tremplin/protocol/openid-connect/certs",
-            internal_auth=InternalAuthSettings(token_secret="documentation-only-" + "x" * 16),
+            internal_auth=InternalAuthSettings(
+                token_secret="documentation-only-never-verifies-a-token"  # noqa: S106
+            ),
         )
     return config.Settings()
 

@@ -15,10 +15,11 @@ from gateway.upstream import Upstreams
 from gateway.web import mount as mount_web_pages
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
+from servicekit.settings import settings_or_exit
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or settings_or_exit("gateway", Settings)
     broker = make_broker(settings.kafka, "gateway")
 
     @asynccontextmanager

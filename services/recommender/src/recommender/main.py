@@ -23,6 +23,7 @@ from servicekit.broker import make_broker
 from servicekit.data import Database
 from servicekit.mongo import mongo_client
 from servicekit.outbox import OutboxRelay
+from servicekit.settings import settings_or_exit
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def build_engine(settings: Settings, referential: Referential) -> MatchingEngine
 
 
 def create_app(settings: Settings | None = None, referential: Referential | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or settings_or_exit("recommender", Settings)
     broker = make_broker(settings.kafka, "recommender")
     logging.getLogger("recommender.kafka").addFilter(StopIsNoError())  # the broker's logger
 
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, referential: Referential | None
         lifespan=lifespan,
         background=lambda app: [app.state.relay.run(), app.state.erasure_sweep.run()],
     )
+    app.state.internal_auth = settings.internal_auth
     app.include_router(api.router)
     return app
 
