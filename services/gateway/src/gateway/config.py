@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     burst_per_token: int = Field(default=100, ge=1)
     rate_per_address: float = Field(default=200.0, gt=0, description="Requests/s per address.")
     burst_per_address: int = Field(default=400, ge=1)
+    limits_sync_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="How often each replica shares its usage with the others (gateway."
+        "shared_limits): the limits hold across replicas give or take this much of their usage.",
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_import_body_bytes: int = Field(default=20_000_000, ge=1024)
 

@@ -5,6 +5,9 @@ import asyncio
 
 from gateway.access_log import AccessLog
 from gateway.config import Settings
+from gateway.shared_limits import COLLECTION as USAGE
+from gateway.shared_limits import SharedUsage
+from servicekit.data import Database
 from servicekit.mongo import mongo_client
 from servicekit.settings import MongoSettings
 
@@ -15,6 +18,8 @@ DATABASE = Settings.model_fields["database"].default
 async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
         await AccessLog(client[database]).ensure_indexes()
+        usage = (await Database.open(client[database], settings.engine)).documents(USAGE)
+        await SharedUsage(usage, {}).ensure_indexes()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Composition root of the gateway: the single public door of the platform."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,11 +11,14 @@ from gateway.access_log import AccessLog
 from gateway.config import Settings
 from gateway.limits import LimitsMiddleware, TokenBuckets
 from gateway.routes import counsellor, me, offers, ops
+from gateway.shared_limits import COLLECTION as USAGE
+from gateway.shared_limits import SharedUsage
 from gateway.tokens import TokenVerifier
 from gateway.upstream import Upstreams
 from gateway.web import mount as mount_web_pages
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
+from servicekit.data import Database
 from servicekit.settings import settings_or_exit
 
 
@@ -27,11 +31,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.upstreams = Upstreams(settings)
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             app.state.access_log = AccessLog(client[settings.database])
+            database = await Database.open(client[settings.database], settings.mongo.engine)
+            shared = SharedUsage(
+                database.documents(USAGE),
+                {"token": per_token, "address": per_address},
+                settings.limits_sync_s,
+            )
             if settings.mongo.indexes_at_start:
                 await app.state.access_log.ensure_indexes()
+                await shared.ensure_indexes()
+            sharing = asyncio.create_task(shared.run(), name="shared-limits")
             try:
                 yield
             finally:
+                sharing.cancel()
+                await asyncio.gather(sharing, return_exceptions=True)
                 await app.state.upstreams.close()
 
     app = create_service_app(
