@@ -100,11 +100,17 @@ def gate_check(gate: KafkaGate) -> Check:
 
 @asynccontextmanager
 async def kafka_and_mongo(
-    app: FastAPI, broker: KafkaBroker, mongo: MongoSettings
+    app: FastAPI,
+    broker: KafkaBroker,
+    mongo: MongoSettings,
+    subscribe: Callable[[MongoClient], None] | None = None,
 ) -> AsyncIterator[MongoClient]:
-    """Opens the Mongo client and starts the broker; readiness then checks MongoDB, and reports
-    Kafka as the gate watching it sees it (servicekit.kafka_gate)."""
+    """Opens the Mongo client and starts the broker, after `subscribe` (given the client) added
+    the service's subscriptions; readiness then checks MongoDB, and reports Kafka as the gate
+    watching it sees it (servicekit.kafka_gate)."""
     async with mongo_client(mongo) as client:
+        if subscribe is not None:
+            subscribe(client)
         await broker.start()
         async with watched(app, KafkaGate(kafka_check(broker))) as gate:
             app.state.health_checks = {"mongo": mongo_check(client)}

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from gateway import problems
 from gateway.access_log import AccessLog
 from gateway.config import Settings
+from gateway.handlers import subscribe
 from gateway.limits import LimitsMiddleware, TokenBuckets
 from gateway.routes import counsellor, me, offers, ops
 from gateway.shared_limits import COLLECTION as USAGE
@@ -19,6 +20,7 @@ from gateway.web import mount as mount_web_pages
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 from servicekit.data import Database
+from servicekit.mongo import MongoClient
 from servicekit.settings import settings_or_exit
 
 
@@ -29,8 +31,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.upstreams = Upstreams(settings)
-        async with kafka_and_mongo(app, broker, settings.mongo) as client:
+
+        def forget_erased_seekers(client: MongoClient) -> None:
             app.state.access_log = AccessLog(client[settings.database])
+            subscribe(broker, app.state.access_log, settings.kafka.topic_suffix)
+
+        async with kafka_and_mongo(app, broker, settings.mongo, forget_erased_seekers) as client:
             database = await Database.open(client[settings.database], settings.mongo.engine)
             shared = SharedUsage(
                 database.documents(USAGE),
