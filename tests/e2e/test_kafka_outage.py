@@ -114,7 +114,18 @@ async def test_reads_go_on_and_writes_wait_while_kafka_is_away(
         lambda r: r.status_code == 200,
     )
     assert accepted.json()["profile"]["radius_km"] == 30
+    # Events flow again: a seeker created now reaches the recommender (the next tests need it).
+    newcomer = await login(f"s-{unique}-after", "seeker")
+    joined = await gateway.put("/v1/me/profile", headers=newcomer, json=profile(20))
+    assert joined.status_code == 201, joined.text
+    _, flowing_s = await until(
+        "a seeker created after the outage known to the recommender",
+        lambda: gateway.get("/v1/me/recommendations", headers=newcomer),
+        lambda r: r.status_code == 200,
+    )
     record_property("refused_after_s", round(refused_after_s, 1))
     record_property("accepted_again_after_s", round(recovered_s, 1))
+    record_property("events_flowing_after_s", round(flowing_s, 1))
+    await gateway.delete("/v1/me", headers=newcomer)
     erased = await gateway.delete("/v1/me", headers=seeker)
     assert erased.status_code == 204, erased.text
