@@ -5,6 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := 3.11
+# Every run started from here is a development run: the services fall back to the public
+# development secret; anywhere else a service without its secrets refuses to start.
+export TREMPLIN_DEVELOPMENT := true
 UV := $(PYTHON) -m uv
 STACK := $(PYTHON) deploy/local/stack.py
 RUN := $(UV) run --frozen --no-sync

@@ -8,6 +8,8 @@ from pymongo import AsyncMongoClient
 
 # Services record no span without an exporter; the traces tests read spans from memory.
 os.environ.setdefault("OTEL_TRACES_SAMPLER", "always_on")
+# Tests are a development run (what production refuses is tested with explicit settings).
+os.environ.setdefault("TREMPLIN_DEVELOPMENT", "true")
 
 from servicekit.settings import KafkaSettings, MongoSettings
 from servicekit.testing import isolated_topics, mongo_settings, new_run_id

@@ -19,6 +19,9 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
+# A bench drives the local stack, a development run: it signs internal tokens as the services do.
+os.environ.setdefault("TREMPLIN_DEVELOPMENT", "true")
+
 
 def machine() -> str:
     cpu = "unknown CPU"

@@ -652,6 +652,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    # The local stack is a development run: the harness signs internal tokens as its services do.
+    os.environ.setdefault("TREMPLIN_DEVELOPMENT", "true")
     args = parse_args(argv)
     try:
         return asyncio.run(Harness(args).run())

@@ -126,6 +126,10 @@ def env_port(name: str, default: int) -> int:
     return port
 
 
+# The services' explicit development mode (servicekit.auth): without it, a service given no
+# secret refuses to start.
+DEVELOPMENT_VARIABLE = "TREMPLIN_DEVELOPMENT"
+
 KAFKA_PORT = env_port("KAFKA_PORT", 9092)
 KAFKA_CONTROLLER_PORT = env_port("KAFKA_CONTROLLER_PORT", 9093)
 FERRETDB_PORT = env_port("FERRETDB_PORT", 27017)
@@ -708,7 +712,9 @@ class Proc:
         env = dict(os.environ)
         env["KAFKA_BOOTSTRAP_SERVERS"] = KAFKA_BOOTSTRAP
         env["MONGO_URL"] = MONGO_URL
-        # A local run is a development run: the gateway mints tokens for the demo accounts.
+        # A local run is a development run: the public development secret signs internal tokens,
+        # and the gateway mints tokens for the demo accounts.
+        env.setdefault(DEVELOPMENT_VARIABLE, "true")
         env.setdefault("GATEWAY_DEV_ISSUER", "true")
         # ... and its pages sign people in through the local OpenID provider as well.
         for name, value in oidc_provider.gateway_settings().items():
@@ -1405,6 +1411,8 @@ def cmd_with_infra(args) -> int:
         env["MONGO_URL"] = addresses.get("ferretdb", MONGO_URL)
         env["OIDC_PROVIDER_PORT"] = str(OIDC_PROVIDER_PORT)
         env.update(service_urls())
+        # What runs beside the local stack (tests, benches, the chaos run) signs as it does.
+        env.setdefault(DEVELOPMENT_VARIABLE, "true")
         try:
             child = subprocess.Popen(cmd, env=env, preexec_fn=_default_signals)
         except OSError as e:

@@ -63,16 +63,33 @@ def test_no_secret_is_committed_and_secrets_are_referenced(
 ):
     manifests = built[overlay]
     assert of_kind(manifests, "Secret") == []
-    for name in ("gateway", "profiles", "offers", "notifier", "trainings"):
-        token = env_of(named(manifests, "Deployment", name))["INTERNAL_TOKEN_SECRET"]
-        assert token["valueFrom"]["secretKeyRef"] == {
-            "name": "tremplin-internal-auth",
-            "key": "token-secret",
-        }
     for deployment in of_kind(manifests, "Deployment"):
         for var in env_of(deployment).values():
             if any(word in var["name"] for word in ("PASSWORD", "SECRET", "TOKEN")):
                 assert "secretKeyRef" in var.get("valueFrom", {}), var["name"]
+
+
+def test_every_service_verifies_internal_tokens_with_the_shared_secret(
+    overlay: str, built: dict[str, list[Manifest]]
+):
+    manifests = built[overlay]
+    deployments = of_kind(manifests, "Deployment")
+    assert {d["metadata"]["name"] for d in deployments} == set(SERVICES)
+    for deployment in deployments:
+        env = env_of(deployment)
+        assert env["INTERNAL_TOKEN_SECRET"]["valueFrom"]["secretKeyRef"] == {
+            "name": "tremplin-internal-auth",
+            "key": "token-secret",
+        }
+        assert env["INTERNAL_TOKEN_ACCEPTED_SECRETS"]["valueFrom"]["secretKeyRef"] == {
+            "name": "tremplin-internal-auth",
+            "key": "accepted-secrets",
+            "optional": True,
+        }
+        # A cluster is never a development run: no service falls back to the public secret.
+        assert "TREMPLIN_DEVELOPMENT" not in env
+    for config in of_kind(manifests, "ConfigMap"):
+        assert "TREMPLIN_DEVELOPMENT" not in config.get("data", {}), config["metadata"]["name"]
 
 
 def test_pods_are_hardened(overlay: str, built: dict[str, list[Manifest]]):
@@ -178,6 +195,12 @@ def test_gateway_authentication_per_overlay(overlay: str, built: dict[str, list[
         assert config["GATEWAY_DEV_ISSUER"] == "true"
         assert config["GATEWAY_MODE"] == "development"
         assert reference.get("optional") is True
+        # Its seed is public unless set: required, the gateway refuses to start without it.
+        seed = env_of(named(built[overlay], "Deployment", "gateway"))["GATEWAY_DEV_ISSUER_SECRET"]
+        assert seed["valueFrom"]["secretKeyRef"] == {
+            "name": "tremplin-gateway-dev",
+            "key": "dev-issuer-secret",
+        }
 
 
 def test_a_broken_deployment_fails_validation(

@@ -6,9 +6,13 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
+
+from servicekit.testing import mongo_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # web_browser, under importlib mode
 
@@ -16,6 +20,7 @@ from web_browser import audit, browser, new_context, playwright  # noqa: F401 (f
 
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 Login = Callable[[str, str], Awaitable[dict[str, str]]]
+StoresNaming = Callable[[str], Awaitable[list[str]]]
 
 
 @pytest.fixture
@@ -96,3 +101,27 @@ def an_lheo_document() -> LheoBuilder:
         ).encode()
 
     return build
+
+
+async def documents_naming(seeker_id: str) -> list[str]:
+    """Every (database.collection) of the platform still holding something with this id."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url())
+    found = []
+    try:
+        for name in await client.list_database_names():
+            if not name.startswith("tremplin_"):
+                continue
+            database = client[name]
+            for collection in await database.list_collection_names():
+                async for document in database[collection].find({}):
+                    if seeker_id in repr(document):
+                        found.append(f"{name}.{collection}")
+                        break
+    finally:
+        await client.close()
+    return found
+
+
+@pytest.fixture
+def stores_naming() -> StoresNaming:
+    return documents_naming

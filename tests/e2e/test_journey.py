@@ -6,9 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pymongo import AsyncMongoClient
-
-from servicekit.testing import mongo_url
 
 pytestmark = pytest.mark.e2e
 
@@ -36,27 +33,8 @@ async def first_event(
     raise AssertionError("the stream ended before the alert came")
 
 
-async def documents_naming(seeker_id: str) -> list[str]:
-    """Every (database.collection) of the platform still holding something with this id."""
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url())
-    found = []
-    try:
-        for name in await client.list_database_names():
-            if not name.startswith("tremplin_"):
-                continue
-            database = client[name]
-            for collection in await database.list_collection_names():
-                async for document in database[collection].find({}):
-                    if seeker_id in repr(document):
-                        found.append(f"{name}.{collection}")
-                        break
-    finally:
-        await client.close()
-    return found
-
-
 async def test_a_seeker_journey_through_the_gateway(
-    gateway: httpx.AsyncClient, login: Any, unique: str, an_offer: Any
+    gateway: httpx.AsyncClient, login: Any, unique: str, an_offer: Any, stores_naming: Any
 ) -> None:
     seeker_id, counsellor_id, employer_id = f"s-{unique}", f"c-{unique}", f"e-{unique}"
     seeker = await login(seeker_id, "seeker")
@@ -119,7 +97,7 @@ async def test_a_seeker_journey_through_the_gateway(
     assert erased.status_code == 204
     assert (await gateway.get("/v1/me/profile", headers=seeker)).status_code == 404
     for _ in range(60):
-        remaining = await documents_naming(seeker_id)
+        remaining = await stores_naming(seeker_id)
         if not remaining:
             break
         await asyncio.sleep(0.5)

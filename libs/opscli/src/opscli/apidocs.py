@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
 from contracts import DEAD_LETTER, EVENT_TYPES, Envelope
+from servicekit.auth import DEVELOPMENT_VARIABLE
 
 SERVICES: tuple[str, ...] = (
     "profiles",
@@ -54,13 +56,18 @@ def service_settings(service: str) -> Any:
             mode="production",
             oidc_issuer="https://id.example.org/realms/tremplin",
             oidc_jwks_url="https://id.example.org/realms/tremplin/protocol/openid-connect/certs",
-            internal_auth=InternalAuthSettings(token_secret="documentation-only-" + "x" * 16),
+            internal_auth=InternalAuthSettings(
+                token_secret="documentation-only-never-verifies-a-token"  # noqa: S106
+            ),
         )
     return config.Settings()
 
 
 def openapi_document(service: str) -> dict[str, Any]:
     """The service's OpenAPI document; building the app starts nothing (no lifespan)."""
+    # Importing a service's main builds its default app from the environment, which needs secrets
+    # outside development mode; the document comes from the fixed settings below, never from it.
+    os.environ.setdefault(DEVELOPMENT_VARIABLE, "true")
     main = importlib.import_module(f"{service}.main")
     app = main.create_app(service_settings(service))
     document: dict[str, Any] = app.openapi()

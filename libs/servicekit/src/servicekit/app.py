@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from servicekit.health import Check, health_router
+from servicekit.kafka_gate import KafkaGate, KafkaUnavailableError, on_kafka_unavailable, watched
 from servicekit.logs import configure_logging
 from servicekit.metrics import ObservedRequests, metrics_router
 from servicekit.mongo import MongoClient, mongo_answers, mongo_client
@@ -82,6 +83,7 @@ def create_service_app(
         telemetry=FASTAPI_TELEMETRY,  # type: ignore[arg-type]
     )
     app.include_router(health_router())
+    app.add_exception_handler(KafkaUnavailableError, on_kafka_unavailable)
     # Scraped inside the cluster only: the gateway routes no other service's /metrics, and the
     # Ingress routes none (deploy/k8s/base/gateway).
     app.include_router(metrics_router())
@@ -89,15 +91,31 @@ def create_service_app(
     return app
 
 
+def gate_check(gate: KafkaGate) -> Check:
+    async def check() -> bool:
+        return gate.up
+
+    return check
+
+
 @asynccontextmanager
 async def kafka_and_mongo(
-    app: FastAPI, broker: KafkaBroker, mongo: MongoSettings
+    app: FastAPI,
+    broker: KafkaBroker,
+    mongo: MongoSettings,
+    subscribe: Callable[[MongoClient], None] | None = None,
 ) -> AsyncIterator[MongoClient]:
-    """Opens the Mongo client and starts the broker; readiness then checks both."""
+    """Opens the Mongo client and starts the broker, after `subscribe` (given the client) added
+    the service's subscriptions; readiness then checks MongoDB, and reports Kafka as the gate
+    watching it sees it (servicekit.kafka_gate)."""
     async with mongo_client(mongo) as client:
+        if subscribe is not None:
+            subscribe(client)
         await broker.start()
-        app.state.health_checks = {"kafka": kafka_check(broker), "mongo": mongo_check(client)}
-        try:
-            yield client
-        finally:
-            await broker.stop()
+        async with watched(app, KafkaGate(kafka_check(broker))) as gate:
+            app.state.health_checks = {"mongo": mongo_check(client)}
+            app.state.optional_checks = {"kafka": gate_check(gate)}
+            try:
+                yield client
+            finally:
+                await broker.stop()

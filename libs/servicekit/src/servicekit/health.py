@@ -1,4 +1,6 @@
-"""Liveness and readiness endpoints; ready means every dependency answers."""
+"""Liveness and readiness endpoints; ready means the replica can serve: the dependencies reads
+need answer (MongoDB). Kafka is reported, but its absence only degrades the replica: the writes
+that need it answer 503 meanwhile (servicekit.kafka_gate)."""
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,16 +26,20 @@ def health_router(timeout_s: float = 3.0) -> APIRouter:
         """The process is up and serving requests."""
         return {"status": "live"}
 
-    @router.get("/ready", responses={503: {"description": "A dependency does not answer."}})
+    @router.get("/ready", responses={503: {"description": "A dependency reads need is down."}})
     async def ready(request: Request) -> JSONResponse:
-        """Every dependency (Kafka, MongoDB, ...) answers."""
+        """Ready (200) while the dependencies reads need answer; `degraded` (200) when one
+        only some writes need does not (they answer 503 meanwhile); `not ready` (503)."""
         checks: Mapping[str, Check] = getattr(request.app.state, "health_checks", {})
-        results = await asyncio.gather(*(run(check) for check in checks.values()))
-        states = {name: "up" if ok else "down" for name, ok in zip(checks, results, strict=True)}
-        is_ready = all(results)
+        optional: Mapping[str, Check] = getattr(request.app.state, "optional_checks", {})
+        every = {**checks, **optional}
+        results = await asyncio.gather(*(run(check) for check in every.values()))
+        up = dict(zip(every, results, strict=True))
+        states = {name: "up" if up[name] else "down" for name in sorted(every)}
+        is_ready = all(up[name] for name in checks)
+        state = "not ready" if not is_ready else "ready" if all(results) else "degraded"
         return JSONResponse(
-            {"status": "ready" if is_ready else "not ready", "checks": states},
-            status_code=200 if is_ready else 503,
+            {"status": state, "checks": states}, status_code=200 if is_ready else 503
         )
 
     return router

@@ -1,12 +1,33 @@
 """Settings pieces every service shares; each service adds its own with its env prefix."""
 
-from typing import Any, Literal
+import sys
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from aiokafka.helpers import create_ssl_context
 from faststream.kafka.security import parse_security
 from faststream.security import BaseSecurity, SASLScram512
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+S = TypeVar("S", bound=BaseSettings)
+
+# A service that cannot start says why on one line, and exits with this status.
+EXIT_BAD_SETTINGS = 78
+
+
+def settings_or_exit(service: str, read: Callable[[], S]) -> S:
+    """The service's settings from the environment; when they are missing or wrong, the process
+    exits non-zero, naming what to set."""
+    try:
+        return read()
+    except ValidationError as error:
+        problems = "; ".join(
+            ".".join(str(part) for part in e["loc"]) + ": " + e["msg"] if e["loc"] else e["msg"]
+            for e in error.errors()
+        )
+        sys.stderr.write(f"{service} cannot start: {problems}\n")
+        raise SystemExit(EXIT_BAD_SETTINGS) from None
 
 
 class KafkaSettings(BaseSettings):

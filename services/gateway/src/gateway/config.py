@@ -4,10 +4,11 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from servicekit.auth import InternalAuthSettings
+from servicekit.auth import DEVELOPMENT_SECRET, InternalAuthSettings
 from servicekit.settings import KafkaSettings, MongoSettings
 
-DEVELOPMENT_SECRET = InternalAuthSettings.model_fields["token_secret"].default
+# Public: the gateway refuses it outside development mode.
+DEVELOPMENT_ISSUER_SECRET = "tremplin-development-issuer"  # noqa: S105
 
 
 class Mode(StrEnum):
@@ -75,9 +76,10 @@ class Settings(BaseSettings):
         default=False, description="Built-in issuer of development tokens (never in production)."
     )
     dev_issuer_secret: str = Field(
-        default="tremplin-development-issuer",
+        default=DEVELOPMENT_ISSUER_SECRET,
         min_length=16,
-        description="Seed of the development issuer's signing key.",
+        description="Seed of the development issuer's signing key; required when the issuer is "
+        "on outside development mode (the default is public).",
     )
     dev_token_ttl_s: int = Field(default=3600, ge=60)
     token_cache_size: int = Field(
@@ -111,6 +113,13 @@ class Settings(BaseSettings):
     burst_per_token: int = Field(default=100, ge=1)
     rate_per_address: float = Field(default=200.0, gt=0, description="Requests/s per address.")
     burst_per_address: int = Field(default=400, ge=1)
+    limits_sync_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="How often each replica shares its usage with the others (gateway."
+        "shared_limits): the limits hold across replicas give or take this much of their usage.",
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_import_body_bytes: int = Field(default=20_000_000, ge=1024)
 
@@ -141,10 +150,16 @@ class Settings(BaseSettings):
                 "GATEWAY_DEV_ISSUER is on while GATEWAY_MODE=production: the development issuer "
                 "mints tokens for anyone and must never run in production"
             )
+        public_seed = self.dev_issuer_secret == DEVELOPMENT_ISSUER_SECRET
+        if self.dev_issuer and public_seed and not self.internal_auth.development:
+            raise ValueError(
+                "GATEWAY_DEV_ISSUER_SECRET is not set while the development issuer is on outside "
+                "development mode: its default is public, set a seed of your own"
+            )
         production = self.mode is Mode.PRODUCTION
         if production and self.internal_auth.token_secret == DEVELOPMENT_SECRET:
             raise ValueError(
-                "INTERNAL_TOKEN_SECRET is the development default while GATEWAY_MODE=production: "
+                "INTERNAL_TOKEN_SECRET is the development secret while GATEWAY_MODE=production: "
                 "set it from a secret shared with the services only"
             )
         if production and not (self.oidc_issuer and self.oidc_jwks_url):

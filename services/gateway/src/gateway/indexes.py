@@ -6,6 +6,8 @@ import asyncio
 from gateway.access_log import AccessLog
 from gateway.config import Settings
 from gateway.web.sessions import WebSessions
+from gateway.shared_limits import COLLECTION as USAGE
+from gateway.shared_limits import SharedUsage
 from servicekit.data import Database
 from servicekit.mongo import mongo_client
 from servicekit.settings import MongoSettings
@@ -17,7 +19,9 @@ DATABASE = Settings.model_fields["database"].default
 async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
         await AccessLog(client[database]).ensure_indexes()
-        await WebSessions(await Database.open(client[database], settings.engine)).ensure_indexes()
+        store = await Database.open(client[database], settings.engine)
+        await WebSessions(store).ensure_indexes()
+        await SharedUsage(store.documents(USAGE), {}).ensure_indexes()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,23 +15,41 @@ from gateway.problems import MEDIA_TYPE, problem_bytes
 
 @dataclass
 class TokenBuckets:
-    """Token buckets in this replica's memory; with N replicas, the effective limit is N times."""
+    """Token buckets in this replica's memory. With several replicas, each charges the others'
+    usage to its own buckets (gateway.shared_limits): `used` counts what this one let through
+    since it last reported, when `recording`."""
 
     rate: float
     burst: int
     buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    recording: bool = False
+    used: Counter[str] = field(default_factory=Counter)
+
+    def _refilled(self, key: str, now: float) -> float:
+        tokens, last = self.buckets.get(key, (float(self.burst), now))
+        return min(float(self.burst), tokens + (now - last) * self.rate)
 
     def take(self, key: str, now: float) -> float:
         """Spend one token; return 0 if allowed, else the seconds to wait."""
-        tokens, last = self.buckets.get(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        tokens = self._refilled(key, now)
         if tokens >= 1:
             self.buckets[key] = (tokens - 1, now)
             if len(self.buckets) > 100_000:
                 self.buckets.clear()
+            if self.recording:
+                self.used[key] += 1
             return 0.0
         self.buckets[key] = (tokens, now)
         return (1 - tokens) / self.rate
+
+    def charge(self, key: str, spent: int, now: float) -> None:
+        """Tokens another replica spent: this one's bucket owes them (down to one burst)."""
+        self.buckets[key] = (max(-float(self.burst), self._refilled(key, now) - spent), now)
+
+    def drain(self) -> Counter[str]:
+        """What this replica let through since the last call."""
+        used, self.used = self.used, Counter()
+        return used
 
 
 class LimitsMiddleware:

@@ -1,5 +1,6 @@
 """Composition root of the gateway: the single public door of the platform."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,8 +9,11 @@ from fastapi import FastAPI
 from gateway import problems
 from gateway.access_log import AccessLog
 from gateway.config import Settings
+from gateway.handlers import subscribe
 from gateway.limits import LimitsMiddleware, TokenBuckets
 from gateway.routes import counsellor, me, offers, ops, trainings
+from gateway.shared_limits import COLLECTION as USAGE
+from gateway.shared_limits import SharedUsage
 from gateway.tokens import TokenVerifier
 from gateway.upstream import Upstreams
 from gateway.web import mount as mount_web_pages
@@ -18,25 +22,40 @@ from gateway.web.sessions import WebSessions, sweep_sessions
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 from servicekit.data import Database
+from servicekit.mongo import MongoClient
+from servicekit.settings import settings_or_exit
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or settings_or_exit("gateway", Settings)
     broker = make_broker(settings.kafka, "gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.upstreams = Upstreams(settings)
-        async with kafka_and_mongo(app, broker, settings.mongo) as client:
+
+        def forget_erased_seekers(client: MongoClient) -> None:
             app.state.access_log = AccessLog(client[settings.database])
+            subscribe(broker, app.state.access_log, settings.kafka.topic_suffix)
+
+        async with kafka_and_mongo(app, broker, settings.mongo, forget_erased_seekers) as client:
             database = await Database.open(client[settings.database], settings.mongo.engine)
             app.state.web_sessions = WebSessions(database)
+            shared = SharedUsage(
+                database.documents(USAGE),
+                {"token": per_token, "address": per_address},
+                settings.limits_sync_s,
+            )
             if settings.mongo.indexes_at_start:
                 await app.state.access_log.ensure_indexes()
+                await shared.ensure_indexes()
                 await app.state.web_sessions.ensure_indexes()
+            sharing = asyncio.create_task(shared.run(), name="shared-limits")
             try:
                 yield
             finally:
+                sharing.cancel()
+                await asyncio.gather(sharing, return_exceptions=True)
                 await app.state.upstreams.close()
 
     app = create_service_app(

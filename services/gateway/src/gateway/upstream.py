@@ -45,6 +45,13 @@ def unavailable(service: str) -> HTTPException:
     )
 
 
+def _detail(response: httpx.Response) -> Any:
+    try:
+        return response.json().get("detail", response.text)
+    except (ValueError, AttributeError):
+        return response.text
+
+
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """One TLS context for every pool: each costs tens of milliseconds to build."""
@@ -180,17 +187,21 @@ class Upstreams:
         return Response(response.content, media_type="application/json")
 
     def checked(self, service: str, response: httpx.Response) -> Any:
+        if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+            # The service is up but cannot do this now (a write while Kafka is away): say so,
+            # with its delay, rather than a failure.
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                _detail(response),
+                headers={"Retry-After": response.headers.get("retry-after", "5")},
+            )
         if response.status_code >= 500:
             raise HTTPException(
                 status.HTTP_502_BAD_GATEWAY,
                 f"{LABELS.get(service, service).capitalize()} failed to answer; we are on it.",
             )
         if response.status_code >= 400:
-            try:
-                detail = response.json().get("detail", response.text)
-            except ValueError:
-                detail = response.text
-            raise UpstreamError(response.status_code, detail)
+            raise UpstreamError(response.status_code, _detail(response))
         if response.status_code == status.HTTP_204_NO_CONTENT or not response.content:
             return None
         return response.json()

@@ -25,6 +25,7 @@ from refdata.sources import locate_data_dir
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 from servicekit.data import Database
+from servicekit.settings import settings_or_exit
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def create_app(
     tension: Mapping[str, float] | None = None,
 ) -> FastAPI:
     """`background=False` leaves delivery workers and sweeps to the caller (tests drive them)."""
-    settings = settings or Settings()
+    settings = settings or settings_or_exit("notifier", Settings)
     clock = clock or SystemClock()
     broker = make_broker(settings.kafka, "notifier")
     hub = LiveHub()

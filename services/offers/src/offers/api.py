@@ -25,6 +25,7 @@ from offers.domain.offer import ROME_PATTERN, InvalidOffer, Offer, OfferIn, Refe
 from offers.search import Around, OfferSearch, search_offers, title_words
 from offers.store import ConcurrentUpdateError, OfferExistsError, OfferStore, StoredOffer
 from servicekit.auth import Caller, Principal, Role, forbid
+from servicekit.kafka_gate import kafka_required
 from servicekit.outbox import OutboxRelay
 
 router = APIRouter(prefix="/offers", tags=["offers"])
@@ -37,6 +38,8 @@ def get_store(request: Request) -> OfferStore:
 
 
 def get_relay(request: Request) -> OutboxRelay:
+    """The outbox's relay, for writes that publish events: only while Kafka answers (else 503)."""
+    kafka_required(request)
     return request.app.state.relay  # type: ignore[no-any-return]
 
 

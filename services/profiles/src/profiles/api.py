@@ -29,6 +29,7 @@ from profiles.store import (
 )
 from refdata import Referential
 from servicekit.auth import Caller, Principal, Role, forbid
+from servicekit.kafka_gate import kafka_required
 from servicekit.outbox import OutboxRelay
 
 router = APIRouter(tags=["profiles"])
@@ -39,6 +40,8 @@ def get_store(request: Request) -> ProfileStore:
 
 
 def get_relay(request: Request) -> OutboxRelay:
+    """The outbox's relay, for writes that publish events: only while Kafka answers (else 503)."""
+    kafka_required(request)
     return request.app.state.relay  # type: ignore[no-any-return]
 
 

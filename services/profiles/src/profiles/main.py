@@ -13,10 +13,11 @@ from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 from servicekit.data import Database
 from servicekit.outbox import OutboxRelay
+from servicekit.settings import settings_or_exit
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or settings_or_exit("profiles", Settings)
     broker = make_broker(settings.kafka, "profiles")
 
     @asynccontextmanager

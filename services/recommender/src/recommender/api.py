@@ -17,6 +17,7 @@ from recommender import feedback as feedbacks
 from recommender import reads
 from recommender.service import Recommender, UnknownError
 from servicekit.auth import Caller, Principal, Role, forbid
+from servicekit.kafka_gate import kafka_required
 
 router = APIRouter(tags=["recommender"])
 
@@ -177,6 +178,7 @@ async def recommendations(
 @router.post(
     "/seekers/{seeker_id}/recommendations/{offer_id}/feedback",
     status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(kafka_required)],  # publishes feedback-recorded
 )
 async def record_feedback(
     seeker_id: str,

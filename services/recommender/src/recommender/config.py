@@ -1,6 +1,7 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit.auth import InternalAuthSettings
 from servicekit.settings import KafkaSettings, MongoSettings
 
 
@@ -36,6 +37,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECOMMENDER_", extra="ignore")
 
     database: str = Field(default="tremplin_recommender", description="MongoDB database name.")
+    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)
     group_id: str = Field(default="recommender", description="Kafka consumer group.")
     replica_id: str = Field(
         default="",

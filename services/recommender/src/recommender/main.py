@@ -18,11 +18,13 @@ from recommender.repositories import open_repositories
 from recommender.service import Recommender
 from recommender.slices import StopIsNoError
 from refdata import Referential, get_referential
-from servicekit.app import create_service_app, kafka_check, mongo_check
+from servicekit.app import create_service_app, gate_check, kafka_check, mongo_check
 from servicekit.broker import make_broker
 from servicekit.data import Database
+from servicekit.kafka_gate import KafkaGate, watched
 from servicekit.mongo import mongo_client
 from servicekit.outbox import OutboxRelay
+from servicekit.settings import settings_or_exit
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ def create_app(
 ) -> FastAPI:
     """The service; `after_publish` hears of each batch of events the outbox relay published,
     before it leaves the outbox (where a harness injects a crash)."""
-    settings = settings or Settings()
+    settings = settings or settings_or_exit("recommender", Settings)
     broker = make_broker(settings.kafka, "recommender")
     logging.getLogger("recommender.kafka").addFilter(StopIsNoError())  # the broker's logger
 
@@ -86,9 +88,11 @@ def create_app(
                 await asyncio.wait_for(recommender.assigned.wait(), settings.ready_timeout_s)
             except TimeoutError:
                 log.warning("no partition of profile-updated assigned yet; serving meanwhile")
-            app.state.health_checks = {"kafka": kafka_check(broker), "mongo": mongo_check(client)}
             try:
-                yield
+                async with watched(app, KafkaGate(kafka_check(broker))) as gate:
+                    app.state.health_checks = {"mongo": mongo_check(client)}
+                    app.state.optional_checks = {"kafka": gate_check(gate)}
+                    yield
             finally:
                 # Stops fetching, lets each subscriber finish and commit its batch, then leaves
                 # the groups. What the last batches queued is relayed by the partitions' next
@@ -102,6 +106,7 @@ def create_app(
         lifespan=lifespan,
         background=lambda app: [app.state.relay.run(), app.state.erasure_sweep.run()],
     )
+    app.state.internal_auth = settings.internal_auth
     app.include_router(api.router)
     return app
 

@@ -11,6 +11,7 @@ from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 from servicekit.data import Database
 from servicekit.outbox import OutboxRelay
+from servicekit.settings import settings_or_exit
 from trainings import api
 from trainings.config import Settings
 from trainings.importing import vocabulary
@@ -19,7 +20,7 @@ from trainings.sweep import sweep_forever
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or settings_or_exit("trainings", Settings)
     broker = make_broker(settings.kafka, "trainings")
 
     @asynccontextmanager

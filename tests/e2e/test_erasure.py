@@ -1,0 +1,86 @@
+"""An operator's erasure leaves no store of the platform holding the seeker, within 10 s.
+
+(`DELETE /v1/me`, the seeker's own erasure, is checked the same way by test_journey.py.) The
+operator erases on the profiles service with an operator's internal token, as the runbook says
+(docs/operations.md, "Answer an erasure request"): the gateway has no operator route for it.
+"""
+
+import asyncio
+import os
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+
+pytestmark = pytest.mark.e2e
+
+PORT_BASE = int(os.environ.get("SERVICE_PORT_BASE") or 8000)
+PROFILES = os.environ.get("TREMPLIN_PROFILES_URL", f"http://127.0.0.1:{PORT_BASE + 1}")
+STORES_CLEAN_WITHIN_S = 10.0
+
+
+async def test_an_operators_erasure_empties_every_store_within_ten_seconds(
+    gateway: httpx.AsyncClient,
+    login: Any,
+    unique: str,
+    stores_naming: Any,
+    record_property: Any,
+) -> None:
+    seeker_id, counsellor_id = f"s-{unique}", f"c-{unique}"
+    seeker = await login(seeker_id, "seeker")
+    counsellor = await login(counsellor_id, "counsellor")
+    created = await gateway.put(
+        "/v1/me/profile",
+        headers=seeker,
+        json={
+            "contact": {"first_name": "Nora", "last_name": "Petit", "email": "nora@example.org"},
+            "occupations": [{"rome_code": "K2204", "priority": 1}],
+            "place": {"commune_code": "69123"},
+            "radius_km": 20,
+            "contract_types": [{"contract_type": "CDI", "priority": 1}],
+            "working_time": "full_time",
+            "experience_years": 1,
+        },
+    )
+    assert created.status_code == 201, created.text
+    taken = await gateway.put(
+        f"/v1/caseload/{seeker_id}/counsellor",
+        headers=counsellor,
+        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
+    )
+    assert taken.status_code == 200, taken.text
+    looked = await gateway.get(f"/v1/caseload/{seeker_id}", headers=counsellor)
+    assert looked.status_code == 200, looked.text
+    # The seeker is known beyond profiles before the erasure: the recommender, the access log.
+    for _ in range(120):
+        holding = await stores_naming(seeker_id)
+        if {"tremplin_gateway.access_log", "tremplin_profiles.profiles"} <= set(holding) and any(
+            name.startswith("tremplin_recommender.") for name in holding
+        ):
+            break
+        await asyncio.sleep(0.5)
+    assert any(name.startswith("tremplin_recommender.") for name in holding), holding
+    assert "tremplin_gateway.access_log" in holding, holding
+
+    operator = issue_internal_token(
+        Principal(sub="op-erasure", role=Role.OPERATOR), InternalAuthSettings()
+    )
+    async with httpx.AsyncClient(base_url=PROFILES, timeout=30) as profiles:
+        erased = await profiles.delete(
+            f"/seekers/{seeker_id}", headers={"Authorization": f"Bearer {operator}"}
+        )
+    t0 = time.monotonic()
+    assert erased.status_code == 204, erased.text
+    remaining = holding
+    while time.monotonic() - t0 < 30 and remaining:
+        remaining = await stores_naming(seeker_id)
+        took = time.monotonic() - t0
+        await asyncio.sleep(0.25)
+
+    record_property("held_before", ",".join(holding))
+    record_property("clean_after_s", round(took, 1))
+    assert remaining == [], f"still holding {seeker_id} after 30 s: {remaining}"
+    assert took <= STORES_CLEAN_WITHIN_S, f"clean after {took:.1f} s"
