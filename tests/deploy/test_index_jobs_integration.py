@@ -9,7 +9,7 @@ from servicekit.testing import mongo_settings
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ("gateway", "profiles", "offers", "recommender", "notifier")
+SERVICES = ("gateway", "profiles", "offers", "recommender", "notifier", "companies")
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -35,6 +35,7 @@ WRITES = {
     "recommender": {MATCH_FOUND, MATCH_WITHDRAWN, FEEDBACK_RECORDED, DEAD_LETTER},
     "notifier": {INBOX_UPDATED, DEAD_LETTER},
     "gateway": set(),
+    "companies": set(),
 }
 READS_WITHOUT_GROUP = {
     "recommender": {FEEDBACK_RECORDED},  # python -m recommender.rebuild

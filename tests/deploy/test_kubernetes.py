@@ -63,7 +63,7 @@ def test_no_secret_is_committed_and_secrets_are_referenced(
 ):
     manifests = built[overlay]
     assert of_kind(manifests, "Secret") == []
-    for name in ("gateway", "profiles", "offers", "notifier"):
+    for name in ("gateway", "profiles", "offers", "notifier", "companies"):
         token = env_of(named(manifests, "Deployment", name))["INTERNAL_TOKEN_SECRET"]
         assert token["valueFrom"]["secretKeyRef"] == {
             "name": "tremplin-internal-auth",
@@ -137,7 +137,7 @@ def test_network_policies_deny_by_default_and_allow_only_the_callers(
         return names
 
     assert callers("profiles") == {"gateway", "notifier"}
-    for name in ("offers", "recommender", "notifier"):
+    for name in ("offers", "recommender", "notifier", "companies"):
         assert callers(name) == {"gateway"}
     assert callers("gateway") == {"?"}  # the Gateway API proxies' namespace, no pod of ours
 

@@ -175,6 +175,27 @@ async def test_every_route_answers_through_the_real_stack(
     assert service_not_found(read), read.text
     assert (await call("GET", "/v1/me/access-log", seeker)).json()
     assert (await call("GET", "/v1/ops/status", operator)).status_code == 200
+    mine = await call("GET", "/v1/me/companies", seeker, params={"limit": 5})
+    assert mine.status_code == 200, mine.text
+    theirs = await call(
+        "GET",
+        "/v1/caseload/{seeker_id}/companies",
+        counsellor,
+        f"/v1/caseload/{seeker_id}/companies",
+    )
+    assert theirs.status_code == 200, theirs.text
+    rows = (
+        "siret,raisonsociale,codenaf,codecommune,coordinates_x,coordinates_y\n"
+        "1234,A,4759A,57463,6.1,49.1\n"
+    )
+    companies_import = await call(
+        "POST",
+        "/v1/ops/companies/import",
+        {**operator, "Content-Type": "text/csv"},
+        content=rows.encode(),
+    )
+    assert companies_import.json()["rejected"][0]["column"] == "siret", companies_import.text
+    assert (await call("GET", "/v1/ops/companies/attention", operator)).status_code == 200
 
     closed = await call(
         "POST",

@@ -68,6 +68,28 @@ def offers_answer(path: str, method: str) -> dict[str, Any]:
     return OFFER_VIEW
 
 
+ATTENTION = {
+    "period": "p7-47",
+    "seekers": 1,
+    "companies_shown": 1,
+    "views": 1,
+    "over_capacity": 0,
+    "load_p50": 0.1,
+    "load_p90": 0.1,
+    "load_p99": 0.1,
+    "load_max": 0.1,
+    "busiest": [{"siret": "11111111100011", "seekers": 1, "capacity": 10}],
+}
+
+
+def companies_answer(path: str) -> dict[str, Any]:
+    if path == "companies/import":
+        return {"accepted": 1, "updated": 0, "unchanged": 0, "rejected": []}
+    if path == "companies/attention":
+        return ATTENTION
+    return {"items": [], "total_in_reach": 0}
+
+
 def fake_upstream() -> FastAPI:
     """Answers like the services would, after checking the internal token's principal."""
     upstream = FastAPI()
@@ -107,6 +129,8 @@ def fake_upstream() -> FastAPI:
                 return JSONResponse({"detail": "not your offer"}, status_code=403)
         if parts[0] == "offers":
             return JSONResponse(offers_answer(path, request.method))
+        if parts[0] == "companies":
+            return JSONResponse(companies_answer(path))
         return JSONResponse({"ok": True, "path": path, "by": who.sub})
 
     return upstream

@@ -17,7 +17,14 @@ from faststream.specification import AsyncAPI
 
 from contracts import DEAD_LETTER, EVENT_TYPES, Envelope
 
-SERVICES: tuple[str, ...] = ("profiles", "offers", "recommender", "notifier", "gateway")
+SERVICES: tuple[str, ...] = (
+    "profiles",
+    "offers",
+    "recommender",
+    "notifier",
+    "companies",
+    "gateway",
+)
 ASYNCAPI_FILE = "asyncapi.json"
 DOCS_VERSION = "1"
 BROKER_ADDRESS = "127.0.0.1:9092"

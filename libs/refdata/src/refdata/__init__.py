@@ -1,5 +1,6 @@
 """French reference data for Tremplin: occupations, job titles, communes, employment areas."""
 
+from refdata.companies import Sectors, company_data_dir, read_establishment_rows, read_sectors
 from refdata.files import DATA_FILES, DataFile
 from refdata.geo import distance_km
 from refdata.models import Commune, JobTitle
@@ -20,9 +21,13 @@ __all__ = [
     "RefdataSettings",
     "RefdataUnavailableError",
     "Referential",
+    "Sectors",
+    "company_data_dir",
     "distance_km",
     "get_referential",
     "load_referential",
     "locate_data_dir",
+    "read_establishment_rows",
     "read_referential",
+    "read_sectors",
 ]

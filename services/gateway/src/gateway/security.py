@@ -57,6 +57,10 @@ RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/offers/{offer_id}/close"): frozenset({EMPLOYER, OPERATOR}),
     ("POST", "/v1/offers/import"): frozenset({OPERATOR}),
     ("GET", "/v1/ops/status"): frozenset({OPERATOR}),
+    ("GET", "/v1/me/companies"): frozenset({SEEKER}),
+    ("GET", "/v1/caseload/{seeker_id}/companies"): frozenset({COUNSELLOR}),
+    ("POST", "/v1/ops/companies/import"): frozenset({OPERATOR}),
+    ("GET", "/v1/ops/companies/attention"): frozenset({OPERATOR}),
 }
 
 # The web app and the console: same roles as their /v1 twins; PUBLIC pages sign people in.

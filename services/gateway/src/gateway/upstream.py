@@ -33,6 +33,7 @@ LABELS = {
     "offers": "the offers service",
     "recommender": "the recommender (suggestions)",
     "notifier": "the notifier (notifications)",
+    "companies": "the companies service (companies likely to hire)",
 }
 
 
@@ -82,6 +83,7 @@ class Upstreams:
             "offers": self.settings.offers_url,
             "recommender": self.settings.recommender_url,
             "notifier": self.settings.notifier_url,
+            "companies": self.settings.companies_url,
         }
         self.clients = {
             name: traced(
@@ -118,11 +120,13 @@ class Upstreams:
         principal: Principal,
         *,
         json: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - httpx per-request timeout
     ) -> httpx.Response:
         client = self.clients[service]
-        headers = self._headers(principal)
+        headers = {**(headers or {}), **self._headers(principal)}
         query = {k: v for k, v in (params or {}).items() if v is not None} or None
         attempts = 1 + self.settings.upstream_retries
         for attempt in range(attempts):
@@ -131,6 +135,7 @@ class Upstreams:
                     method,
                     path,
                     json=json,
+                    content=content,
                     params=query,
                     headers=headers,
                     timeout=timeout or httpx.USE_CLIENT_DEFAULT,
