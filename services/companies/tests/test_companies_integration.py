@@ -10,6 +10,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from companies.config import Settings
+from companies.ledger import Ledger
 from companies.main import create_app
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.settings import KafkaSettings, MongoSettings
@@ -123,7 +124,7 @@ async def test_a_seeker_asks_for_themselves_only(client: httpx.AsyncClient) -> N
     assert other.status_code == 403
 
 
-async def test_attention_is_spread_and_reported(client: httpx.AsyncClient) -> None:
+async def test_attention_is_spread_and_reported(app: FastAPI, client: httpx.AsyncClient) -> None:
     # 0.05 seekers per hire: the furniture shop (40 hires) may be shown to 2 seekers a period,
     # the 1-2 person shop (2 hires) to 1. The third seeker is shown the small shop first.
     firsts = []
@@ -145,4 +146,9 @@ async def test_attention_is_spread_and_reported(client: httpx.AsyncClient) -> No
     report = (await client.get("/companies/attention", headers=OPERATOR)).json()
     assert (report["seekers"], report["views"], report["over_capacity"]) == (3, 3, 0)
     assert report["load_max"] == 1.0
+    # Each exposure was stored once: a replica starting now counts the same.
+    await app.state.ledger.settle()
+    restarted = Ledger(app.state.store, 7)
+    await restarted.load()
+    assert restarted.shown_to() == app.state.ledger.shown_to()
     assert (await client.get("/companies/attention", headers=SEEKER)).status_code == 403

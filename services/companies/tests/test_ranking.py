@@ -64,3 +64,20 @@ def test_reasons_in_plain_french_and_english(
     assert reasons[1].en.endswith("km from home")
     assert "," in reasons[1].fr  # French decimals
     assert [r.code for r in reasons[2:]] == ["flag_apprenticeship", "flag_junior"]
+
+
+def test_rankings_are_reused_until_the_catalogue_changes(
+    sectors: Sectors, establishments: list[Establishment]
+) -> None:
+    from companies.catalogue import Catalogue
+    from companies.suggestions import Rankings
+
+    catalogue = Catalogue()
+    catalogue.replace(establishments)
+    rankings = Rankings()
+    first = rankings.of(needs("D1212"), sectors, catalogue)
+    assert rankings.of(needs("D1212"), sectors, catalogue) is first
+    assert rankings.of(needs("D1212", radius_km=0.2), sectors, catalogue) is not first
+    catalogue.remove("11111111100011")
+    after = rankings.of(needs("D1212"), sectors, catalogue)
+    assert [c.establishment.siret for c in after.best] == ["22222222200022"]

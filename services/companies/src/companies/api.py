@@ -13,7 +13,7 @@ from companies.domain.attention import capacity, distribution
 from companies.importing import import_rows
 from companies.ledger import Ledger
 from companies.store import EstablishmentStore
-from companies.suggestions import companies_for
+from companies.suggestions import Rankings, companies_for
 from contracts.companies import (
     AttentionReport,
     CompaniesQuery,
@@ -43,6 +43,7 @@ class State:
         self.catalogue: Catalogue = state.catalogue
         self.ledger: Ledger = state.ledger
         self.sectors: Sectors = state.sectors
+        self.rankings: Rankings = state.rankings
 
 
 Service = Annotated[State, Depends(State)]
@@ -108,6 +109,7 @@ async def for_seeker(query: CompaniesQuery, caller: Caller, service: Service) ->
         catalogue=service.catalogue,
         ledger=service.ledger,
         seekers_per_hire=service.settings.seekers_per_hire,
+        rankings=service.rankings,
     )
 
 

@@ -17,6 +17,7 @@ class Catalogue:
     def __init__(self) -> None:
         self.by_siret: dict[str, Establishment] = {}
         self.by_sector: dict[str, list[Establishment]] = {}
+        self.version = 0  # grows with every change: rankings computed before are stale
 
     def __len__(self) -> int:
         return len(self.by_siret)
@@ -27,6 +28,7 @@ class Catalogue:
         for establishment in by_siret.values():
             by_sector[establishment.naf].append(establishment)
         self.by_siret, self.by_sector = by_siret, dict(by_sector)
+        self.version += 1
 
     def put(self, establishments: Iterable[Establishment]) -> None:
         merged = dict(self.by_siret)

@@ -6,12 +6,16 @@ may briefly be shown to a few more seekers than its capacity when replicas serve
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from companies.domain.attention import period_of
 from companies.store import EstablishmentStore
+
+log = logging.getLogger(__name__)
 
 
 class Ledger:
@@ -27,6 +31,7 @@ class Ledger:
         self.period = period_of(today(), period_days)
         self.seekers_of: dict[str, set[str]] = defaultdict(set)  # siret -> seekers shown it
         self.shown_to_seeker: dict[str, set[str]] = defaultdict(set)  # seeker -> sirets
+        self._writes: set[asyncio.Task[None]] = set()
 
     def current_period(self) -> str:
         period = period_of(self.today(), self.period_days)
@@ -53,7 +58,22 @@ class Ledger:
         for siret in new:
             self.seekers_of[siret].add(seeker_id)
             self.shown_to_seeker[seeker_id].add(siret)
-        await self.store.record_exposures(period, seeker_id, new)
+        # Stored off the request's path: the counts in memory are already right, the store is
+        # for the other replicas and the next start.
+        task = asyncio.create_task(self._store(period, seeker_id, new))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _store(self, period: str, seeker_id: str, sirets: list[str]) -> None:
+        try:
+            await self.store.record_exposures(period, seeker_id, sirets)
+        except Exception:
+            log.exception("companies: exposures not stored (they count in this replica only)")
+
+    async def settle(self) -> None:
+        """Wait for the exposures being stored (a stop, a test)."""
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
 
     async def load(self) -> None:
         period = self.current_period()

@@ -13,6 +13,7 @@ from companies.config import Settings
 from companies.ledger import Ledger
 from companies.reference import load_reference_establishments, load_sectors
 from companies.store import EstablishmentStore
+from companies.suggestions import Rankings
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 from servicekit.data import Database
@@ -45,12 +46,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.mongo.indexes_at_start:
                 await store.create_indexes()
             app.state.catalogue = catalogue = Catalogue()
+            app.state.rankings = Rankings()
             if settings.load_reference_at_start and await store.is_empty():
                 await load_reference_establishments(store, catalogue, settings.establishments_file)
             await catalogue.load(store)
             app.state.ledger = Ledger(store, settings.attention_period_days)
             await app.state.ledger.load()
-            yield
+            try:
+                yield
+            finally:
+                await app.state.ledger.settle()
 
     app = create_service_app(
         name="companies",

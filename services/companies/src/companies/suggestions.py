@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from companies.catalogue import Catalogue
 from companies.domain.attention import choose
-from companies.domain.ranking import Candidate, SeekerNeeds, candidates, explain, rounded_hires
+from companies.domain.ranking import Candidate, Ranked, SeekerNeeds, explain, rank, rounded_hires
 from companies.ledger import Ledger
 from contracts.companies import CompaniesQuery, CompanyList, CompanyOut, CompanyReason
 from refdata import Sectors
+
+# The best this many of a ranking are kept: enough for the longest list even when many of the
+# best are saturated.
+KEEP = 200
+Key = tuple[int, tuple[str, ...], float, float, float, frozenset[str]]
+
+
+class Rankings:
+    """Rankings by what they depend on: seekers of a town share their commune's coordinates,
+    so most requests reuse one computed for a neighbour. Stale once the catalogue changes."""
+
+    def __init__(self, capacity: int = 2048) -> None:
+        self.capacity = capacity
+        self.entries: OrderedDict[Key, Ranked] = OrderedDict()
+
+    def of(self, needs: SeekerNeeds, sectors: Sectors, catalogue: Catalogue) -> Ranked:
+        key = (
+            catalogue.version,
+            tuple(needs.occupations),
+            needs.latitude,
+            needs.longitude,
+            needs.radius_km,
+            needs.fitting_flags(),
+        )
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+            return found
+        found = rank(needs, sectors, catalogue.by_sector, KEEP)
+        self.entries[key] = found
+        if len(self.entries) > self.capacity:
+            self.entries.popitem(last=False)
+        return found
 
 
 async def companies_for(
@@ -17,6 +52,7 @@ async def companies_for(
     catalogue: Catalogue,
     ledger: Ledger,
     seekers_per_hire: float,
+    rankings: Rankings,
 ) -> CompanyList:
     needs = SeekerNeeds(
         seeker_id=query.seeker_id,
@@ -27,10 +63,10 @@ async def companies_for(
         experience_years=query.experience_years,
         accessibility_needs=query.accessibility_needs,
     )
-    ranked = candidates(needs, sectors, catalogue.by_sector)
+    ranked = rankings.of(needs, sectors, catalogue)
     period = ledger.current_period()
     chosen = choose(
-        ranked,
+        ranked.best,
         seeker_id=query.seeker_id,
         period=period,
         shown_to=ledger.seekers_shown,
@@ -44,7 +80,7 @@ async def companies_for(
             view(explain(c, sectors, sectors.occupation_labels.get(c.rome_code)), sectors)
             for c in chosen
         ],
-        total_in_reach=len(ranked),
+        total_in_reach=ranked.in_reach,
     )
 
 

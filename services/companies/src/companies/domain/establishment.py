@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 SIRET = re.compile(r"^[0-9]{14}$")
 NAF = re.compile(r"^[0-9]{4}[A-Z]$")
@@ -53,7 +54,7 @@ class Establishment:
     flags: tuple[str, ...]
     email: str | None
 
-    @property
+    @cached_property
     def hiring_potential(self) -> float:
         """The predicted hires, bounded by what the headcount band makes plausible."""
         bound = PLAUSIBLE_HIRES.get(self.headcount_band or "", UNKNOWN_BAND_HIRES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from math import floor, log1p
+from math import cos, floor, log1p, radians
 
 from companies.domain.establishment import Establishment
 from refdata import Sectors, distance_km
@@ -62,41 +62,80 @@ def score(expected_hires: float, distance: float, radius_km: float, fitting: int
     return log1p(expected_hires) * nearness * (1.0 + 0.1 * fitting)
 
 
+@dataclass(frozen=True)
+class Ranked:
+    best: tuple[Candidate, ...]  # the best `keep`, best first
+    in_reach: int  # every establishment within reach whose sector hires the occupations
+
+
 def candidates(
     needs: SeekerNeeds,
     sectors: Sectors,
     by_sector: dict[str, list[Establishment]],
+    keep: int | None = None,
 ) -> list[Candidate]:
-    """Every establishment within reach whose sector hires one of the seeker's occupations."""
+    """Establishments within reach whose sector hires one of the seeker's occupations, best
+    first (the best `keep` of them when given)."""
+    return list(rank(needs, sectors, by_sector, keep).best)
+
+
+def rank(
+    needs: SeekerNeeds,
+    sectors: Sectors,
+    by_sector: dict[str, list[Establishment]],
+    keep: int | None = None,
+) -> Ranked:
     fitting = needs.fitting_flags()
-    best: dict[str, Candidate] = {}
-    for rank, rome in enumerate(needs.occupations):
+    radius = needs.radius_km
+    # Scores only, in this loop (it sees thousands of establishments): candidates are built
+    # for the best ones alone.
+    best: dict[str, tuple[float, float, float, str, Establishment]] = {}
+    for order, rome in enumerate(needs.occupations):
         # A second choice weighs a little less than the first.
-        weight = 1.0 / (1 + 0.25 * rank)
+        weight = 1.0 / (1 + 0.25 * order)
         for naf in sectors.sectors_hiring(rome):
             share = sectors.share(rome, naf)
+            if share <= 0:
+                continue
             for place in _near(by_sector.get(naf, ()), needs):
                 distance = distance_km(
                     needs.latitude, needs.longitude, place.latitude, place.longitude
                 )
-                if distance > needs.radius_km:
+                if distance > radius:
                     continue
                 expected = place.hiring_potential * share
                 if expected <= 0:
                     continue
-                flags = tuple(f for f in place.flags if f in fitting)
-                value = weight * score(expected, distance, needs.radius_km, len(flags))
+                fits = sum(1 for f in place.flags if f in fitting) if fitting else 0
+                value = weight * score(expected, distance, radius, fits)
                 known = best.get(place.siret)
-                if known is None or value > known.score:
-                    best[place.siret] = Candidate(place, rome, distance, expected, flags, value)
-    return sorted(best.values(), key=lambda c: (-c.score, c.distance_km, c.establishment.siret))
+                if known is None or value > known[0]:
+                    best[place.siret] = (value, distance, expected, rome, place)
+    ordered = sorted(best.values(), key=lambda v: (-v[0], v[1], v[4].siret))
+    chosen = ordered if keep is None else ordered[:keep]
+    return Ranked(
+        best=tuple(
+            Candidate(
+                place,
+                rome,
+                distance,
+                expected,
+                tuple(f for f in place.flags if f in fitting),
+                value,
+            )
+            for value, distance, expected, rome, place in chosen
+        ),
+        in_reach=len(best),
+    )
 
 
 def _near(places: Iterable[Establishment], needs: SeekerNeeds) -> Iterable[Establishment]:
-    # A cheap latitude band first: most of a sector lies outside the radius in a national file.
+    # A cheap box first: most of a sector lies outside the radius in a national file.
     band = needs.radius_km / KM_PER_DEGREE_LATITUDE
     low, high = needs.latitude - band, needs.latitude + band
-    return (p for p in places if low <= p.latitude <= high)
+    wide = band / max(0.05, cos(radians(needs.latitude)))
+    west, east = needs.longitude - wide, needs.longitude + wide
+    return (p for p in places if low <= p.latitude <= high and west <= p.longitude <= east)
 
 
 def rounded_hires(expected: float) -> float:
