@@ -12,6 +12,7 @@ from deploy_helpers import OVERLAYS, REPO, Manifest, named, of_kind
 
 from contracts import (
     ALL_TOPICS,
+    APPLICATION_SUBMITTED,
     DEAD_LETTER,
     FEEDBACK_RECORDED,
     INBOX_UPDATED,
@@ -35,7 +36,7 @@ WRITES = {
     "recommender": {MATCH_FOUND, MATCH_WITHDRAWN, FEEDBACK_RECORDED, DEAD_LETTER},
     "notifier": {INBOX_UPDATED, DEAD_LETTER},
     "gateway": set(),
-    "companies": set(),
+    "companies": {APPLICATION_SUBMITTED},
 }
 READS_WITHOUT_GROUP = {
     "recommender": {FEEDBACK_RECORDED},  # python -m recommender.rebuild

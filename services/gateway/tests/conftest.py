@@ -82,11 +82,31 @@ ATTENTION = {
 }
 
 
+APPLICATION = {
+    "application_id": "a" * 32,
+    "seeker_id": "s-1",
+    "siret": "11111111100011",
+    "company_name": "MEUBLES CENTRE",
+    "naf_label": "Commerce de détail de meubles",
+    "message": "Bonjour",
+    "consent_to_share_contact": True,
+    "route": "kept_for_counsellor",
+    "created_at": "2026-12-03T10:00:00+00:00",
+    "notice": "Une candidature spontanée ne répond à aucune offre publiée.",
+}
+
+
 def companies_answer(path: str) -> dict[str, Any]:
     if path == "companies/import":
         return {"accepted": 1, "updated": 0, "unchanged": 0, "rejected": []}
     if path == "companies/attention":
         return ATTENTION
+    if path.endswith(("/opt-out", "/close")):
+        return {"siret": path.split("/")[1], "status": "closed", "reason": None}
+    if path.startswith("companies/applications/of/"):
+        return {"items": []}
+    if "/applications/" in path:
+        return APPLICATION
     return {"items": [], "total_in_reach": 0}
 
 

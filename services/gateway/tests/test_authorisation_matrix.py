@@ -20,6 +20,7 @@ IDS = {
     "offer_id": {"own": "o-1", "other": "o-2"},
     "alert_id": {"own": "a-1"},
     "notification_id": {"own": "n-1"},
+    "siret": {"own": "11111111100011"},
 }
 PROFILE_BODY = {
     "contact": {"first_name": "Amina", "last_name": "Diallo"},
@@ -47,6 +48,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/offers/{offer_id}/close"): {"reason": "filled"},
     ("POST", "/v1/offers/import"): [{"id": "X"}],
     ("POST", "/v1/auth/dev-token"): {"sub": "s-1", "role": "seeker"},
+    ("POST", "/v1/me/companies/{siret}/applications"): {
+        "message": "Bonjour, je suis vendeuse.",
+        "consent_to_share_contact": True,
+    },
+    ("POST", "/v1/ops/companies/{siret}/opt-out"): {"reason": "We hire through agencies"},
 }
 # Bodies that are not JSON: (media type, content).
 RAW_BODIES: dict[tuple[str, str], tuple[str, bytes]] = {

@@ -9,6 +9,7 @@ from contracts.envelope import (
 )
 from contracts.events import (
     ALL_TOPICS,
+    APPLICATION_SUBMITTED,
     DEAD_LETTER,
     EVENT_TYPES,
     FEEDBACK_RECORDED,
@@ -19,6 +20,7 @@ from contracts.events import (
     OFFER_PUBLISHED,
     PROFILE_DELETED,
     PROFILE_UPDATED,
+    ApplicationSubmitted,
     FeedbackRecorded,
     InboxUpdated,
     MatchFound,
@@ -38,6 +40,7 @@ from contracts.events import (
 
 __all__ = [
     "ALL_TOPICS",
+    "APPLICATION_SUBMITTED",
     "DEAD_LETTER",
     "EVENT_TYPES",
     "FEEDBACK_RECORDED",
@@ -48,6 +51,7 @@ __all__ = [
     "OFFER_PUBLISHED",
     "PROFILE_DELETED",
     "PROFILE_UPDATED",
+    "ApplicationSubmitted",
     "Envelope",
     "EventPayload",
     "FeedbackRecorded",

@@ -38,6 +38,15 @@ class Settings(BaseSettings):
         description="How often each replica rereads the establishments and the exposures stored "
         "by the others.",
     )
+    application_period_days: int = Field(
+        default=90,
+        ge=1,
+        le=366,
+        description="A seeker applies to a company once in this many days.",
+    )
+    applications_per_day: int = Field(
+        default=5, ge=1, le=100, description="Most spontaneous applications a seeker sends a day."
+    )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     mongo: MongoSettings = Field(default_factory=MongoSettings)
     internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)

@@ -3,6 +3,7 @@ runs it at each upgrade (deploy/k8s/base/ops/indexes-jobs.yaml), instead of the 
 
 import asyncio
 
+from companies.applications_store import ApplicationStore
 from companies.config import Settings
 from companies.store import EstablishmentStore
 from servicekit.data.database import Database
@@ -15,8 +16,9 @@ DATABASE = Settings.model_fields["database"].default
 
 async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
-        store = EstablishmentStore(await Database.open(client[database], settings.engine))
-        await store.create_indexes()
+        opened = await Database.open(client[database], settings.engine)
+        await EstablishmentStore(opened).create_indexes()
+        await ApplicationStore(opened).create_indexes()
 
 
 if __name__ == "__main__":

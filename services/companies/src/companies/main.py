@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from companies import api
+from companies import api, applications_api
+from companies.applications_store import ApplicationStore
 from companies.catalogue import Catalogue
 from companies.config import Settings
 from companies.ledger import Ledger
@@ -17,6 +18,7 @@ from companies.suggestions import Rankings
 from servicekit.app import create_service_app, kafka_and_mongo
 from servicekit.broker import make_broker
 from servicekit.data import Database
+from servicekit.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             database = await Database.open(client[settings.database], settings.mongo.engine)
             app.state.store = store = EstablishmentStore(database)
+            app.state.applications = applications = ApplicationStore(database)
             if settings.mongo.indexes_at_start:
                 await store.create_indexes()
+                await applications.create_indexes()
+            app.state.relay = OutboxRelay(
+                applications.applications, broker, settings.kafka.topic_suffix
+            )
+            app.state.relay.wake([])
             app.state.catalogue = catalogue = Catalogue()
             app.state.rankings = Rankings()
             if settings.load_reference_at_start and await store.is_empty():
@@ -61,9 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="companies",
         description="Companies likely to hire (La Bonne Boîte's establishments), for seekers.",
         lifespan=lifespan,
-        background=lambda app: [refresh_forever(app, settings.refresh_s)],
+        background=lambda app: [app.state.relay.run(), refresh_forever(app, settings.refresh_s)],
     )
     app.include_router(api.router)
+    app.include_router(applications_api.router)
     return app
 
 

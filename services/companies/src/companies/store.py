@@ -13,6 +13,8 @@ from companies.domain.establishment import Establishment
 from servicekit.data import Database, Update
 
 OPEN = "open"
+OPTED_OUT = "opted_out"
+CLOSED = "closed"
 FACTS = {"facts": 1, "fingerprint": 1, "status": 1}
 
 
@@ -67,6 +69,15 @@ class EstablishmentStore:
             for e in establishments
         ]
         return {str(siret) for siret in await self.establishments.update_each(updates)}
+
+    async def status_of(self, siret: str) -> str | None:
+        found = await self.establishments.get(siret, {"status": 1})
+        return None if found is None else str(found.get("status", OPEN))
+
+    async def set_status(self, siret: str, status: str, reason: str | None) -> bool:
+        """Opted out (its reason kept) or closed: shown to no one and applied to no more."""
+        change = {"status": status, "opt_out_reason": reason, "updated_at": datetime.now(UTC)}
+        return await self.establishments.update(siret, {"$set": change})
 
     async def open_establishments(self) -> AsyncIterator[Establishment]:
         async for document in self.establishments.raw.find({"status": OPEN}, FACTS):

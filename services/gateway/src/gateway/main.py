@@ -9,7 +9,7 @@ from gateway import problems
 from gateway.access_log import AccessLog
 from gateway.config import Settings
 from gateway.limits import LimitsMiddleware, TokenBuckets
-from gateway.routes import companies, counsellor, me, offers, ops
+from gateway.routes import applications, companies, counsellor, me, offers, ops
 from gateway.tokens import TokenVerifier
 from gateway.upstream import Upstreams
 from gateway.web import mount as mount_web_pages
@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         companies.me,
         companies.caseload,
         companies.ops,
+        applications.me,
+        applications.caseload,
+        applications.ops,
     ):
         app.include_router(problems.declare(router))
     problems.install(app)
