@@ -28,7 +28,9 @@ from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.parametrize("overlay", OVERLAYS)
 
-CONSUMERS = ("recommender", "notifier")
+CONSUMERS = ("recommender", "notifier")  # scaled on their consumer lag (KEDA)
+# Consumers of a trickle (erasures) whose replicas follow their HTTP load, not a lag.
+HTTP_SCALED_CONSUMERS = ("companies",)
 # What each service writes (outbox relays, dead letters), and reads outside consumer groups.
 WRITES = {
     "profiles": {PROFILE_UPDATED, PROFILE_DELETED},
@@ -36,7 +38,7 @@ WRITES = {
     "recommender": {MATCH_FOUND, MATCH_WITHDRAWN, FEEDBACK_RECORDED, DEAD_LETTER},
     "notifier": {INBOX_UPDATED, DEAD_LETTER},
     "gateway": set(),
-    "companies": {APPLICATION_SUBMITTED},
+    "companies": {APPLICATION_SUBMITTED, DEAD_LETTER},
 }
 READS_WITHOUT_GROUP = {
     "recommender": {FEEDBACK_RECORDED},  # python -m recommender.rebuild
@@ -173,7 +175,7 @@ def test_acls_give_each_service_exactly_its_topics_and_groups(
     for service, writes in WRITES.items():
         acls = acls_of(manifests, f"kafka-{service}")
         reads = READS_WITHOUT_GROUP.get(service, set())
-        if service in CONSUMERS:
+        if service in CONSUMERS + HTTP_SCALED_CONSUMERS:
             group_id = config_of(manifests, service).get("RECOMMENDER_GROUP_ID", service)
             for topic, group in subscriptions(service, group_id, f"{service}-7d9f8-abcde"):
                 assert allowed(acls, "group", group, "Read"), (service, group)

@@ -1,19 +1,30 @@
 """Spontaneous applications in the companies service, over the real Kafka and FerretDB."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from companies.config import Settings
 from companies.main import create_app
-from contracts import APPLICATION_SUBMITTED, ApplicationSubmitted, decode
+from contracts import (
+    APPLICATION_SUBMITTED,
+    PROFILE_DELETED,
+    ApplicationSubmitted,
+    ProfileDeleted,
+    decode,
+    encode,
+    new_envelope,
+    topic_name,
+)
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import read_records
+from servicekit.testing import eventually, read_records
 
 pytestmark = pytest.mark.integration
 
@@ -167,3 +178,44 @@ async def test_a_company_that_opts_out_is_shown_and_applied_to_no_more(
     assert unknown.status_code == 404
     stored = await app.state.store.establishments.get(REAL)
     assert stored["opt_out_reason"] == "We hire through agencies only"
+
+
+async def test_an_erased_seeker_leaves_no_application_behind(
+    client: httpx.AsyncClient, app: FastAPI, kafka: KafkaSettings
+) -> None:
+    sent = await client.post(
+        f"/companies/{PLACEHOLDER}/applications/seeker-1", json=APPLICATION, headers=SEEKER
+    )
+    assert sent.status_code == 201
+    shown = await client.post(
+        "/companies/for-seeker",
+        json={
+            "seeker_id": "seeker-1",
+            "occupations": ["D1212"],
+            "radius_km": 20,
+            "latitude": 49.1193,
+            "longitude": 6.1757,
+        },
+        headers=SEEKER,
+    )
+    assert shown.json()["items"]
+    await app.state.ledger.settle()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+    await producer.start()
+    try:
+        erased = ProfileDeleted(seeker_id="seeker-1", deleted_at=datetime.now(UTC))
+        await producer.send_and_wait(
+            topic_name(PROFILE_DELETED, kafka.topic_suffix),
+            encode(new_envelope(erased, producer="profiles")),
+            key=b"seeker-1",
+        )
+    finally:
+        await producer.stop()
+
+    async def left() -> int:
+        mine = await client.get("/companies/applications/of/seeker-1", headers=SEEKER)
+        exposures = await app.state.store.exposures.raw.count_documents({"seeker_id": "seeker-1"})
+        return len(mine.json()["items"]) + exposures
+
+    assert await eventually(left, 0) == 0
+    assert app.state.ledger.already_shown("seeker-1") == frozenset()

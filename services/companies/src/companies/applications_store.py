@@ -23,8 +23,12 @@ class ApplicationStore:
 
     async def take_daily_slot(self, slot: str, limit: int) -> bool:
         """One more application today, unless the seeker reached the day's limit."""
+        seeker_id = slot.rsplit("|", 1)[0]
         return await self.daily.update(
-            slot, {"$inc": {"count": 1}}, where={"count": {"$lt": limit}}, upsert=True
+            slot,
+            {"$inc": {"count": 1}, "$set": {"seeker_id": seeker_id}},
+            where={"count": {"$lt": limit}},
+            upsert=True,
         )
 
     async def give_back_daily_slot(self, slot: str) -> None:
@@ -45,4 +49,5 @@ class ApplicationStore:
 
     async def forget_seeker(self, seeker_id: str) -> int:
         result = await self.applications.raw.delete_many({"seeker_id": seeker_id})
+        await self.daily.raw.delete_many({"seeker_id": seeker_id})
         return int(result.deleted_count)

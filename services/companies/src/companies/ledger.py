@@ -75,6 +75,10 @@ class Ledger:
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
 
+    def forget(self, seeker_id: str) -> None:
+        for siret in self.shown_to_seeker.pop(seeker_id, set()):
+            self.seekers_of[siret].discard(seeker_id)
+
     async def load(self) -> None:
         period = self.current_period()
         async for siret, seeker_id in self.store.exposures_of(period):

@@ -11,6 +11,8 @@ from companies import api, applications_api
 from companies.applications_store import ApplicationStore
 from companies.catalogue import Catalogue
 from companies.config import Settings
+from companies.erasure import forget_seekers
+from companies.handlers import subscribe
 from companies.ledger import Ledger
 from companies.reference import load_reference_establishments, load_sectors
 from companies.store import EstablishmentStore
@@ -60,6 +62,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await catalogue.load(store)
             app.state.ledger = Ledger(store, settings.attention_period_days)
             await app.state.ledger.load()
+
+            async def forget(seeker_ids: list[str]) -> None:
+                await forget_seekers(
+                    seeker_ids,
+                    applications=applications,
+                    establishments=store,
+                    ledger=app.state.ledger,
+                )
+
+            subscribe(broker, forget, settings.kafka.topic_suffix)
+            await broker.start()
             try:
                 yield
             finally:

@@ -98,6 +98,9 @@ class EstablishmentStore:
             ]
         )
 
+    async def forget_seeker(self, seeker_id: str) -> None:
+        await self.exposures.raw.delete_many({"seeker_id": seeker_id})
+
     async def exposures_of(self, period: str) -> AsyncIterator[tuple[str, str]]:
         """(siret, seeker_id) of every exposure in the period."""
         async for document in self.exposures.raw.find(
