@@ -16,10 +16,10 @@ DEMO_OFFERS ?= 300
 BENCH := $(STACK) with-infra --services -- $(UV) run --frozen --no-sync --directory bench python
 # Extra arguments for a bench, e.g. `make bench-e2e BENCH_ARGS=--record` (a quiet machine only).
 BENCH_ARGS ?=
-PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway opscli trainings
+PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway companies opscli trainings
 
 .PHONY: help bootstrap run up down status clean seed lint format test test-unit bench-ingest \
-	bench-match bench-gateway bench-e2e bench-store bench-france-day bench-tools chaos \
+	bench-match bench-gateway bench-e2e bench-store bench-france-day bench-companies bench-tools chaos \
 	bench-trainings-import
 
 help: ## List the targets
@@ -88,6 +88,9 @@ bench-e2e: bootstrap ## The notifier's capacity under overload (100,000 seekers)
 
 bench-france-day: bootstrap ## 29,000 France Travail offers imported into 100,000 seekers: time until all alerted
 	@$(BENCH) bench_france_day.py $(BENCH_ARGS)
+
+bench-companies: bootstrap ## Companies for 200 seekers of Metz through the gateway: p99 against the profile read, attention spread
+	@$(BENCH) bench_companies.py $(BENCH_ARGS)
 
 chaos: bootstrap ## 10,000 offers through the stack under faults; nothing lost, nothing duplicated
 	@$(STACK) with-infra --services -- $(RUN) python deploy/local/chaos.py --faults recommender,notifier,outbox,kafka,ferretdb,poison $(CHAOS_ARGS)

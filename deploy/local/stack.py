@@ -61,6 +61,7 @@ SERVICES: list[tuple[str, str, int]] = [
     ("offers", "offers.main:app", 2),
     ("recommender", "recommender.main:app", 3),
     ("notifier", "notifier.main:app", 4),
+    ("companies", "companies.main:app", 5),
     ("trainings", "trainings.main:app", 6),
 ]
 # Who reads the address of which service: the services' own settings, the end-to-end tests and
@@ -71,6 +72,7 @@ SERVICE_URL_VARIABLES: dict[str, tuple[str, ...]] = {
     "offers": ("GATEWAY_OFFERS_URL", "TREMPLIN_OFFERS_URL"),
     "recommender": ("GATEWAY_RECOMMENDER_URL", "TREMPLIN_RECOMMENDER_URL"),
     "notifier": ("GATEWAY_NOTIFIER_URL", "TREMPLIN_NOTIFIER_URL"),
+    "companies": ("GATEWAY_COMPANIES_URL", "NOTIFIER_COMPANIES_URL", "TREMPLIN_COMPANIES_URL"),
     "trainings": ("GATEWAY_TRAININGS_URL", "TREMPLIN_TRAININGS_URL"),
 }
 SERVICE_READY_PATH = "/health/ready"

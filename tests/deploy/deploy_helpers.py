@@ -17,6 +17,7 @@ SERVICES = {
     "offers": 8002,
     "recommender": 8003,
     "notifier": 8004,
+    "companies": 8005,
     "trainings": 8006,
 }
 

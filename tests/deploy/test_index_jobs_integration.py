@@ -9,7 +9,7 @@ from servicekit.testing import mongo_settings
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ("gateway", "profiles", "offers", "recommender", "notifier", "trainings")
+SERVICES = ("gateway", "profiles", "offers", "recommender", "notifier", "companies", "trainings")
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -12,6 +12,7 @@ from deploy_helpers import OVERLAYS, REPO, Manifest, named, of_kind
 
 from contracts import (
     ALL_TOPICS,
+    APPLICATION_SUBMITTED,
     DEAD_LETTER,
     FEEDBACK_RECORDED,
     INBOX_UPDATED,
@@ -29,8 +30,9 @@ from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.parametrize("overlay", OVERLAYS)
 
-CONSUMERS = ("recommender", "notifier", "gateway")
-SCALED = ("recommender", "notifier")  # KEDA: the gateway scales by its replicas
+CONSUMERS = ("recommender", "notifier", "gateway", "companies")
+SCALED = ("recommender", "notifier")  # KEDA; the gateway and companies (a trickle of erasures)
+# scale by their HTTP load
 # What each service writes (outbox relays, dead letters), and reads outside consumer groups.
 WRITES = {
     "profiles": {PROFILE_UPDATED, PROFILE_DELETED},
@@ -38,6 +40,7 @@ WRITES = {
     "recommender": {MATCH_FOUND, MATCH_WITHDRAWN, FEEDBACK_RECORDED, DEAD_LETTER},
     "notifier": {INBOX_UPDATED, DEAD_LETTER},
     "gateway": {DEAD_LETTER},
+    "companies": {APPLICATION_SUBMITTED, DEAD_LETTER},
     "trainings": {TRAINING_PUBLISHED, TRAINING_CLOSED},
 }
 READS_WITHOUT_GROUP = {

@@ -192,6 +192,68 @@ async def test_every_route_answers_through_the_real_stack(
     assert service_not_found(read), read.text
     assert (await call("GET", "/v1/me/access-log", seeker)).json()
     assert (await call("GET", "/v1/ops/status", operator)).status_code == 200
+    mine = await call("GET", "/v1/me/companies", seeker, params={"limit": 5})
+    assert mine.status_code == 200, mine.text
+    theirs = await call(
+        "GET",
+        "/v1/caseload/{seeker_id}/companies",
+        counsellor,
+        f"/v1/caseload/{seeker_id}/companies",
+    )
+    assert theirs.status_code == 200, theirs.text
+    rows = (
+        "siret,raisonsociale,codenaf,codecommune,coordinates_x,coordinates_y\n"
+        "1234,A,4759A,57463,6.1,49.1\n"
+    )
+    companies_import = await call(
+        "POST",
+        "/v1/ops/companies/import",
+        {**operator, "Content-Type": "text/csv"},
+        content=rows.encode(),
+    )
+    assert companies_import.json()["rejected"][0]["column"] == "siret", companies_import.text
+    assert (await call("GET", "/v1/ops/companies/attention", operator)).status_code == 200
+    siret = str(int(unique, 16)).zfill(14)[-14:]
+    own_company = (
+        "siret,raisonsociale,codenaf,codecommune,coordinates_x,coordinates_y,email\n"
+        f"{siret},ROUTE TEST,4759A,57463,6.17,49.11,\n"
+    )
+    added = await gateway.post(
+        "/v1/ops/companies/import",
+        content=own_company.encode(),
+        headers={**operator, "Content-Type": "text/csv"},
+    )
+    assert added.json()["accepted"] == 1, added.text
+    applied = await call(
+        "POST",
+        "/v1/me/companies/{siret}/applications",
+        seeker,
+        f"/v1/me/companies/{siret}/applications",
+        json={"message": "Bonjour, je suis disponible.", "consent_to_share_contact": False},
+    )
+    assert applied.status_code == 201, applied.text
+    assert applied.json()["route"] == "kept_for_counsellor"
+    listed = await call("GET", "/v1/me/applications", seeker)
+    assert [a["siret"] for a in listed.json()["items"]] == [siret]
+    passed_on = await call(
+        "GET",
+        "/v1/caseload/{seeker_id}/applications",
+        counsellor,
+        f"/v1/caseload/{seeker_id}/applications",
+    )
+    assert [a["siret"] for a in passed_on.json()["items"]] == [siret]
+    out = await call(
+        "POST",
+        "/v1/ops/companies/{siret}/opt-out",
+        operator,
+        f"/v1/ops/companies/{siret}/opt-out",
+        json={"reason": "Route test"},
+    )
+    assert out.json()["status"] == "opted_out", out.text
+    shut = await call(
+        "POST", "/v1/ops/companies/{siret}/close", operator, f"/v1/ops/companies/{siret}/close"
+    )
+    assert shut.json()["status"] == "closed", shut.text
 
     closed = await call(
         "POST",

@@ -421,6 +421,25 @@ async def test_every_page_passes_axe_core(
     published = await gateway.post("/v1/offers", headers=employer, json=an_offer(offer_id))
     assert published.status_code == 201, published.text
     await suggestions_of(gateway, await login(seeker_id, "seeker"), offer_id)
+    # A spontaneous application, for the counsellor's view of the file.
+    siret = str(int(unique, 16)).zfill(14)[-14:]
+    company = (
+        "siret,raisonsociale,codenaf,codecommune,coordinates_x,coordinates_y\n"
+        f"{siret},MEUBLES {unique.upper()},4759A,57463,6.17,49.11\n"
+    )
+    operator = await login(f"o-{unique}", "operator")
+    imported = await gateway.post(
+        "/v1/ops/companies/import",
+        content=company.encode(),
+        headers={**operator, "Content-Type": "text/csv"},
+    )
+    assert imported.json()["accepted"] == 1, imported.text
+    applied = await gateway.post(
+        f"/v1/me/companies/{siret}/applications",
+        headers=await login(seeker_id, "seeker"),
+        json={"message": "Bonjour, je suis disponible.", "consent_to_share_contact": False},
+    )
+    assert applied.status_code == 201, applied.text
     locale = "fr-FR" if language == "fr" else "en-GB"
     titles: set[str] = set()
 
@@ -457,6 +476,9 @@ async def test_every_page_passes_axe_core(
         if path.startswith("/console/seekers/"):
             await expect(
                 page.locator(f'[data-testid="match-card"][data-offer-id="{offer_id}"]')
+            ).to_have_count(1)
+            await expect(
+                page.locator(f'[data-testid="application-item"][data-siret="{siret}"]')
             ).to_have_count(1)
         if shot and language == "fr":
             await screenshot(page, shot)

@@ -12,7 +12,7 @@ from servicekit.settings import KafkaSettings, MongoSettings
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ["profiles", "offers", "recommender", "notifier", "gateway"]
+SERVICES = ["profiles", "offers", "recommender", "notifier", "gateway", "companies"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -52,6 +52,7 @@ ROUTES = {
     "recommender": f"/seekers/{SEEKER}/recommendations",
     "notifier": f"/seekers/{SEEKER}/preferences",
     "trainings": "/trainings/sessions/t-forged-1",
+    "companies": f"/companies/applications/of/{SEEKER}",
 }
 OIDC_ISSUER = "https://id.example.org/realms/tremplin"
 CONCURRENCY = 64

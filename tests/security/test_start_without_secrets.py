@@ -11,7 +11,7 @@ import pytest
 
 from servicekit.settings import EXIT_BAD_SETTINGS
 
-SERVICES = ["profiles", "offers", "recommender", "notifier", "gateway", "trainings"]
+SERVICES = ["profiles", "offers", "recommender", "notifier", "gateway", "trainings", "companies"]
 UVICORN = Path(sys.executable).with_name("uvicorn")
 
 

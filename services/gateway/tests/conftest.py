@@ -78,6 +78,48 @@ def offers_answer(path: str, method: str) -> dict[str, Any]:
     return OFFER_VIEW
 
 
+ATTENTION = {
+    "period": "p7-47",
+    "seekers": 1,
+    "companies_shown": 1,
+    "views": 1,
+    "over_capacity": 0,
+    "load_p50": 0.1,
+    "load_p90": 0.1,
+    "load_p99": 0.1,
+    "load_max": 0.1,
+    "busiest": [{"siret": "11111111100011", "seekers": 1, "capacity": 10}],
+}
+
+
+APPLICATION = {
+    "application_id": "a" * 32,
+    "seeker_id": "s-1",
+    "siret": "11111111100011",
+    "company_name": "MEUBLES CENTRE",
+    "naf_label": "Commerce de détail de meubles",
+    "message": "Bonjour",
+    "consent_to_share_contact": True,
+    "route": "kept_for_counsellor",
+    "created_at": "2026-12-03T10:00:00+00:00",
+    "notice": "Une candidature spontanée ne répond à aucune offre publiée.",
+}
+
+
+def companies_answer(path: str) -> dict[str, Any]:
+    if path == "companies/import":
+        return {"accepted": 1, "updated": 0, "unchanged": 0, "rejected": []}
+    if path == "companies/attention":
+        return ATTENTION
+    if path.endswith(("/opt-out", "/close")):
+        return {"siret": path.split("/")[1], "status": "closed", "reason": None}
+    if path.startswith("companies/applications/of/"):
+        return {"items": []}
+    if "/applications/" in path:
+        return APPLICATION
+    return {"items": [], "total_in_reach": 0}
+
+
 def fake_upstream() -> FastAPI:
     """Answers like the services would, after checking the internal token's principal."""
     upstream = FastAPI()
@@ -121,6 +163,8 @@ def fake_upstream() -> FastAPI:
                 return JSONResponse({"detail": "not your offer"}, status_code=403)
         if parts[0] == "offers":
             return JSONResponse(offers_answer(path, request.method))
+        if parts[0] == "companies":
+            return JSONResponse(companies_answer(path))
         return JSONResponse({"ok": True, "path": path, "by": who.sub})
 
     return upstream

@@ -20,6 +20,7 @@ IDS = {
     "offer_id": {"own": "o-1", "other": "o-2"},
     "alert_id": {"own": "a-1"},
     "notification_id": {"own": "n-1"},
+    "siret": {"own": "11111111100011"},
 }
 PROFILE_BODY = {
     "contact": {"first_name": "Amina", "last_name": "Diallo"},
@@ -46,8 +47,21 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/v1/offers/{offer_id}"): {"title": "Agent d'entretien H/F"},
     ("POST", "/v1/offers/{offer_id}/close"): {"reason": "filled"},
     ("POST", "/v1/offers/import"): [{"id": "X"}],
-    ("POST", "/v1/trainings/import"): b"<lheo><offres/></lheo>",
     ("POST", "/v1/auth/dev-token"): {"sub": "s-1", "role": "seeker"},
+    ("POST", "/v1/me/companies/{siret}/applications"): {
+        "message": "Bonjour, je suis vendeuse.",
+        "consent_to_share_contact": True,
+    },
+    ("POST", "/v1/ops/companies/{siret}/opt-out"): {"reason": "We hire through agencies"},
+}
+# Bodies that are not JSON: (media type, content).
+RAW_BODIES: dict[tuple[str, str], tuple[str, bytes]] = {
+    ("POST", "/v1/trainings/import"): ("application/xml", b"<lheo><offres/></lheo>"),
+    ("POST", "/v1/ops/companies/import"): (
+        "text/csv",
+        b"siret,raisonsociale,codenaf,codecommune,coordinates_x,coordinates_y\n"
+        b"11111111100011,A,4759A,57463,6.17,49.11\n",
+    ),
 }
 
 
@@ -69,7 +83,9 @@ def test_every_route_has_a_rule_and_a_sample() -> None:
     for method, path, takes_body in ROUTES:
         assert (method, path) in RULES, f"no access rule for {method} {path}"
         if takes_body:
-            assert (method, path) in BODIES, f"no sample body for {method} {path}"
+            assert (method, path) in BODIES.keys() | RAW_BODIES.keys(), (
+                f"no sample body for {method} {path}"
+            )
     assert {(m, p) for m, p, _ in ROUTES} == set(RULES), "a rule names a route that is gone"
 
 
@@ -118,10 +134,10 @@ async def test_access(
         url = url.replace("{" + name + "}", values.get(ownership, values["own"]))
     headers = token_for(SUBJECTS[role], role) if role else {}
     body = BODIES.get((method, path))
-
-    if isinstance(body, bytes):  # an XML document
-        headers = {**headers, "Content-Type": "application/xml"}
-        response = await client.request(method, url, headers=headers, content=body)
+    if (method, path) in RAW_BODIES:
+        media, content = RAW_BODIES[(method, path)]
+        headers = {**headers, "Content-Type": media}
+        response = await client.request(method, url, headers=headers, content=content)
     else:
         response = await client.request(method, url, headers=headers, json=body)
 

@@ -98,6 +98,20 @@ PREFERENCES = {
 }
 
 
+APPLICATION = {
+    "application_id": "a" * 32,
+    "seeker_id": "s-1",
+    "siret": "11111111100011",
+    "company_name": "MEUBLES CENTRE",
+    "naf_label": "Commerce de détail de meubles",
+    "message": "Vendeuse depuis six ans, disponible tout de suite.",
+    "consent_to_share_contact": False,
+    "route": "kept_for_counsellor",
+    "created_at": "2026-12-03T10:00:00+00:00",
+    "notice": "Une candidature spontanée ne répond à aucune offre publiée.",
+}
+
+
 class Services:
     """One fake for the four services, telling them apart by host; it records every call."""
 
@@ -168,6 +182,8 @@ class Services:
         if service == "recommender" and last == "feedback":
             when = "2026-11-25T11:00:00Z"
             return JSONResponse([{"offer_id": "o-1", "reason": "too_far", "recorded_at": when}])
+        if service == "companies" and parts[:2] == ["companies", "applications"]:
+            return JSONResponse({"items": [APPLICATION]})
         if service == "offers":
             offer = {"contract_type": "CDI", "salary_text": "1 900 € brut par mois"}
             return JSONResponse({"offer": offer, "version": 1, "status": "open"})
@@ -376,6 +392,7 @@ async def test_a_counsellor_cannot_open_a_file_outside_their_caseload(
     assert [(r["seeker_id"], r["by"], r["what"]) for r in log] == [
         ("s-1", "c-1", "profile"),
         ("s-1", "c-1", "recommendations"),
+        ("s-1", "c-1", "applications"),
     ]
 
 
@@ -394,6 +411,9 @@ async def test_the_seeker_page_explains_matches_and_shows_feedback(
     assert 'data-testid="feedback-item"' in page
     assert "C&#39;est trop loin" in page
     assert 'id="review-on" name="enabled" value="true" checked' in page
+    assert 'data-testid="application-item" data-siret="11111111100011"' in page
+    assert "À transmettre par vous" in page
+    assert "Vendeuse depuis six ans" in page
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -664,7 +684,8 @@ async def test_the_seeker_sees_who_opened_their_file(
 
     page = (await browser.get("/app/access-log")).text
 
-    assert page.count('data-testid="access-entry"') == 2
+    assert page.count('data-testid="access-entry"') == 3  # profile, suggestions, applications
+    assert "Vos candidatures spontanées" in page
     assert "<caption>" in page
     assert 'scope="col"' in page
 

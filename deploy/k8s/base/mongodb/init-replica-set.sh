@@ -30,7 +30,7 @@ hosts=$(seq 0 $((MONGO_MEMBERS - 1)) | sed 's/.*/mongodb-&.mongodb:27017/' | pas
 # shellcheck disable=SC2086
 mongosh --quiet --norc $tls "mongodb://$hosts/admin?replicaSet=$MONGO_REPLICA_SET" $auth --eval '
 const name = process.env.APP_USERNAME;
-const roles = ["profiles", "offers", "recommender", "notifier", "gateway", "trainings"]
+const roles = ["profiles", "offers", "recommender", "notifier", "gateway", "companies", "trainings"]
   .map((service) => ({role: "readWrite", db: `tremplin_${service}`}));
 const users = [
   {user: name, pwd: process.env.APP_PASSWORD, roles},

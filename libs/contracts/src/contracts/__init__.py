@@ -9,6 +9,7 @@ from contracts.envelope import (
 )
 from contracts.events import (
     ALL_TOPICS,
+    APPLICATION_SUBMITTED,
     DEAD_LETTER,
     EVENT_TYPES,
     FEEDBACK_RECORDED,
@@ -19,6 +20,7 @@ from contracts.events import (
     OFFER_PUBLISHED,
     PROFILE_DELETED,
     PROFILE_UPDATED,
+    ApplicationSubmitted,
     TRAINING_CLOSED,
     TRAINING_PUBLISHED,
     FeedbackRecorded,
@@ -42,6 +44,7 @@ from contracts.events import (
 
 __all__ = [
     "ALL_TOPICS",
+    "APPLICATION_SUBMITTED",
     "DEAD_LETTER",
     "EVENT_TYPES",
     "FEEDBACK_RECORDED",
@@ -52,6 +55,7 @@ __all__ = [
     "OFFER_PUBLISHED",
     "PROFILE_DELETED",
     "PROFILE_UPDATED",
+    "ApplicationSubmitted",
     "TRAINING_CLOSED",
     "TRAINING_PUBLISHED",
     "Envelope",

@@ -31,6 +31,7 @@ FEEDBACK_RECORDED = "feedback-recorded"
 INBOX_UPDATED = "inbox-updated"
 TRAINING_PUBLISHED = "training-published"
 TRAINING_CLOSED = "training-closed"
+APPLICATION_SUBMITTED = "application-submitted"
 DEAD_LETTER = "dead-letter"
 
 
@@ -316,6 +317,23 @@ class TrainingClosed(EventPayload):
         return self.session_id
 
 
+class ApplicationSubmitted(EventPayload):
+    """A seeker sent a spontaneous application to a company that has an address for it: the
+    notifier emails it once. Ids only: the notifier asks the companies service for the address
+    and the message, and the profiles service for the seeker's contact when they consented."""
+
+    event_type: ClassVar[str] = APPLICATION_SUBMITTED
+    topic: ClassVar[str] = APPLICATION_SUBMITTED
+
+    application_id: str = Field(description="The application, in the companies service.")
+    seeker_id: str = Field(description="The seeker who applied.")
+    siret: str = Field(description="The establishment applied to.")
+    submitted_at: datetime = Field(description="When the seeker sent it.")
+
+    def aggregate_id(self) -> str:
+        return self.application_id
+
+
 EVENT_TYPES: tuple[type[EventPayload], ...] = (
     ProfileUpdated,
     ProfileDeleted,
@@ -327,6 +345,7 @@ EVENT_TYPES: tuple[type[EventPayload], ...] = (
     InboxUpdated,
     TrainingPublished,
     TrainingClosed,
+    ApplicationSubmitted,
 )
 ALL_TOPICS: tuple[str, ...] = (*(event.topic for event in EVENT_TYPES), DEAD_LETTER)
 

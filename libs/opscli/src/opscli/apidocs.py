@@ -24,6 +24,7 @@ SERVICES: tuple[str, ...] = (
     "offers",
     "recommender",
     "notifier",
+    "companies",
     "gateway",
     "trainings",
 )

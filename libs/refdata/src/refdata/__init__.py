@@ -1,5 +1,6 @@
 """French reference data for Tremplin: occupations, job titles, communes, employment areas."""
 
+from refdata.companies import Sectors, company_data_dir, read_establishment_rows, read_sectors
 from refdata.files import DATA_FILES, DataFile
 from refdata.geo import distance_km
 from refdata.lheo import LheoDictionaries, get_lheo_dictionaries, lheo_dir, lheo_sample
@@ -22,6 +23,8 @@ __all__ = [
     "RefdataSettings",
     "RefdataUnavailableError",
     "Referential",
+    "Sectors",
+    "company_data_dir",
     "distance_km",
     "get_lheo_dictionaries",
     "get_referential",
@@ -29,5 +32,7 @@ __all__ = [
     "lheo_sample",
     "load_referential",
     "locate_data_dir",
+    "read_establishment_rows",
     "read_referential",
+    "read_sectors",
 ]

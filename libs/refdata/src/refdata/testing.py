@@ -29,6 +29,29 @@ _LAPOSTE = (
     b"2B033;BASTIA;20200;BASTIA;;42.69, 9.43\r\n"
     b"55138;CULEY;55000;CULEY;;\r\n"
 )
+# La Bonne Boîte's company files: two sectors hiring sales staff (D1212), establishments of Metz.
+_COMPANY_FILES: dict[str, bytes] = {
+    "rome_naf_mapping.csv": "rome_id,rome_label,naf_id,naf_label,hirings\n"
+    "D1212,Vente en décoration,4759A,Commerce de détail de meubles,300\n"
+    "D1212,Vente en décoration,4778C,Autres commerces de détail spécialisés,100\n"
+    "K2204,Nettoyage de locaux,4759A,Commerce de détail de meubles,100\n"
+    "K2204,Nettoyage de locaux,8121Z,Nettoyage courant des bâtiments,900\n".encode(),
+    "naf_labels.csv": "naf_id|naf_label\n4759A|Commerce de détail de meubles\n"
+    "4778C|Autres commerces de détail spécialisés divers\n"
+    "8121Z|Nettoyage courant des bâtiments\n".encode(),
+    "effectif_labels.csv": b"code,label\n00,0-0\n01,1-2\n02,3-5\n03,6-9\n11,10-19\n12,20-49",
+    "lbb_etablissements_metz.csv": (
+        b"siret,raisonsociale,enseigne,codenaf,trancheeffectif,numerorue,libellerue,codepostal,"
+        b"tel,email,website,flag_alternance,flag_junior,flag_senior,flag_handicap,"
+        b"has_multi_geolocations,codecommune,coordinates_x,coordinates_y,departement,hiring\n"
+        b"11111111100011,MEUBLES DU CENTRE,MEUBLES CENTRE,4759A,12,1,RUE SERPENOISE,57000,,"
+        b"dummyemail@gmail.com,,1,1,0,1,0,57463,6.1750,49.1160,57,40\n"
+        b"22222222200022,DECO PLUS,,4778C,01,3,RUE DES CLERCS,57000,,,,0,0,0,0,0,57463,"
+        b"6.1770,49.1190,57,300\n"
+        b"33333333300033,PROPRE ET NET,,8121Z,11,8,RUE DU PONT,57000,,,,0,1,1,0,0,57463,"
+        b"6.2000,49.1000,57,12\n"
+    ),
+}
 SYNTHETIC_FILES: dict[str, bytes] = {**_LBB_FILES, "laposte_hexasmal.csv": _LAPOSTE}
 
 # La Poste's base as it is published today: Latin-1, a "#" before the first column name, other
@@ -46,7 +69,7 @@ LAPOSTE_CURRENT_LAYOUT = (
 def write_synthetic_files(folder: Path) -> Path:
     """Writes the synthetic files into `folder`, for a `Referential` without the real data."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, content in SYNTHETIC_FILES.items():
+    for name, content in {**SYNTHETIC_FILES, **_COMPANY_FILES}.items():
         (folder / name).write_bytes(content)
     return folder
 

@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     offers_url: str = "http://127.0.0.1:8002"
     recommender_url: str = "http://127.0.0.1:8003"
     notifier_url: str = "http://127.0.0.1:8004"
+    companies_url: str = "http://127.0.0.1:8005"
     trainings_url: str = "http://127.0.0.1:8006"
     upstream_timeout_s: float = Field(default=5.0, gt=0)
     upstream_retries: int = Field(default=2, ge=0, description="Retries of idempotent calls only.")

@@ -11,7 +11,7 @@ from gateway.access_log import AccessLog
 from gateway.config import Settings
 from gateway.handlers import subscribe
 from gateway.limits import LimitsMiddleware, TokenBuckets
-from gateway.routes import counsellor, me, offers, ops, trainings
+from gateway.routes import applications, companies, counsellor, me, offers, ops, trainings
 from gateway.shared_limits import COLLECTION as USAGE
 from gateway.shared_limits import SharedUsage
 from gateway.tokens import TokenVerifier
@@ -82,6 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         trainings.router,
         trainings.proposals,
         ops.ops,
+        companies.me,
+        companies.caseload,
+        companies.ops,
+        applications.me,
+        applications.caseload,
+        applications.ops,
     ):
         app.include_router(problems.declare(router))
     problems.install(app)

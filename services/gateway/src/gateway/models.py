@@ -420,7 +420,9 @@ class HeldAlertDecision(_In):
 class AccessEntry(_Out):
     by: str = Field(description="Id of the counsellor who looked.")
     name: str | None = Field(default=None, description="Their name, when known.")
-    what: str = Field(description="What they looked at: profile or recommendations.")
+    what: str = Field(
+        description="What they looked at: profile, recommendations, companies or applications."
+    )
     at: datetime
 
 

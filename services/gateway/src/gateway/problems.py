@@ -61,7 +61,7 @@ DESCRIPTIONS: dict[int, str] = {
     404: "Not found, or not yours to see.",
     409: "Conflicts with the current state (closed, changed meanwhile, already there).",
     413: "The request body is too large (see the limits in the description).",
-    415: "The body's media type is not one the operation accepts (see its request body).",
+    415: "The body is not of a media type this operation reads (see its request body).",
     422: "The request is invalid: `errors` lists each field to fix.",
     429: "Too many requests: wait for the delay in Retry-After.",
     502: "A service behind the gateway failed to answer properly.",

@@ -60,6 +60,15 @@ RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/me/trainings"): frozenset({SEEKER}),
     ("GET", "/v1/caseload/{seeker_id}/trainings"): frozenset({COUNSELLOR}),
     ("GET", "/v1/ops/status"): frozenset({OPERATOR}),
+    ("GET", "/v1/me/companies"): frozenset({SEEKER}),
+    ("GET", "/v1/caseload/{seeker_id}/companies"): frozenset({COUNSELLOR}),
+    ("POST", "/v1/ops/companies/import"): frozenset({OPERATOR}),
+    ("GET", "/v1/ops/companies/attention"): frozenset({OPERATOR}),
+    ("POST", "/v1/me/companies/{siret}/applications"): frozenset({SEEKER}),
+    ("GET", "/v1/me/applications"): frozenset({SEEKER}),
+    ("GET", "/v1/caseload/{seeker_id}/applications"): frozenset({COUNSELLOR}),
+    ("POST", "/v1/ops/companies/{siret}/opt-out"): frozenset({OPERATOR}),
+    ("POST", "/v1/ops/companies/{siret}/close"): frozenset({OPERATOR}),
 }
 
 # The web app and the console: same roles as their /v1 twins; PUBLIC pages sign people in.

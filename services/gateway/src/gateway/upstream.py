@@ -33,6 +33,7 @@ LABELS = {
     "offers": "the offers service",
     "recommender": "the recommender (suggestions)",
     "notifier": "the notifier (notifications)",
+    "companies": "the companies service (companies likely to hire)",
     "trainings": "the trainings service",
 }
 
@@ -94,6 +95,7 @@ class Upstreams:
             "offers": self.settings.offers_url,
             "recommender": self.settings.recommender_url,
             "notifier": self.settings.notifier_url,
+            "companies": self.settings.companies_url,
             "trainings": self.settings.trainings_url,
         }
         self.clients = {name: client(url, timeout, limits) for name, url in urls.items()}
@@ -131,14 +133,12 @@ class Upstreams:
         *,
         json: Any = None,
         content: bytes | None = None,
-        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - httpx per-request timeout
     ) -> httpx.Response:
         client = self.clients[service]
-        headers = self._headers(principal)
-        if content_type is not None:
-            headers = {**headers, "Content-Type": content_type}
+        headers = {**(headers or {}), **self._headers(principal)}
         query = {k: v for k, v in (params or {}).items() if v is not None} or None
         attempts = 1 + self.settings.upstream_retries
         for attempt in range(attempts):

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     profiles_url: str = Field(
         default="http://127.0.0.1:8001", description="Profiles service, asked for contact channels."
     )
+    companies_url: str = Field(
+        default="http://127.0.0.1:8005",
+        description="Companies service, asked for the address an application is emailed to.",
+    )
     contact_cache_s: float = Field(default=30.0, ge=0, description="How long contacts are cached.")
     push_webhook_url: str = Field(
         default="http://127.0.0.1:8090/push", description="Push gateway webhook."

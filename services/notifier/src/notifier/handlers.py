@@ -9,11 +9,13 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from contracts import (
+    APPLICATION_SUBMITTED,
     FEEDBACK_RECORDED,
     MATCH_FOUND,
     MATCH_WITHDRAWN,
     PROFILE_DELETED,
     PROFILE_UPDATED,
+    ApplicationSubmitted,
     Envelope,
     FeedbackRecorded,
     MatchFound,
@@ -23,10 +25,19 @@ from contracts import (
     decode,
     topic_name,
 )
+from notifier.company_mail import CompanyMail
 from notifier.service import Notifier
 from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber
 
-P = TypeVar("P", FeedbackRecorded, MatchFound, MatchWithdrawn, ProfileDeleted, ProfileUpdated)
+P = TypeVar(
+    "P",
+    ApplicationSubmitted,
+    FeedbackRecorded,
+    MatchFound,
+    MatchWithdrawn,
+    ProfileDeleted,
+    ProfileUpdated,
+)
 
 
 async def undecoded(message: Any) -> None:
@@ -34,7 +45,11 @@ async def undecoded(message: Any) -> None:
 
 
 def subscribe(
-    broker: KafkaBroker, notifier: Notifier, topic_suffix: str, batch_size: int = 100
+    broker: KafkaBroker,
+    notifier: Notifier,
+    topic_suffix: str,
+    batch_size: int = 100,
+    company_mail: CompanyMail | None = None,
 ) -> None:
     def topic(base: str) -> str:
         return topic_name(base, topic_suffix)
@@ -93,3 +108,11 @@ def subscribe(
         envelopes = await decoded(message, FeedbackRecorded)
         if envelopes:
             await notifier.tell_counsellors_on_feedback_recorded([e.payload for e in envelopes])
+
+    @batched(APPLICATION_SUBMITTED)
+    async def email_companies_on_applications_submitted(message: KafkaMessage) -> None:
+        envelopes = await decoded(message, ApplicationSubmitted)
+        if envelopes and company_mail is not None:
+            await company_mail.email_companies_on_applications_submitted(
+                [e.payload for e in envelopes]
+            )

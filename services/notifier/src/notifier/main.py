@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from notifier import api
 from notifier.channels import EmailSender, Sender, WebhookSender
+from notifier.company_mail import CompanyMail, HttpCompanies
 from notifier.config import Settings
 from notifier.contacts import ContactDirectory, HttpContactDirectory
 from notifier.domain.model import Channel, Clock, SystemClock
@@ -62,6 +63,7 @@ def create_app(
     sms = WebhookSender(
         settings.sms_webhook_url, settings.sms_webhook_token, settings.webhook_timeout_s, "phone"
     )
+    companies = HttpCompanies(settings.companies_url, settings.internal_auth)
     senders: dict[Channel, Sender] = {
         Channel.EMAIL: EmailSender(settings.smtp),
         Channel.PUSH: push,
@@ -104,14 +106,22 @@ def create_app(
             app.state.live = live
             app.state.stream_poll_s = settings.stream_poll_s
             app.state.internal_auth = settings.internal_auth
+            app.state.company_mail = CompanyMail(
+                database.documents("company_mail"), companies, directory, senders[Channel.EMAIL]
+            )
             subscribe(
-                broker, app.state.notifier, settings.kafka.topic_suffix, settings.match_batch_size
+                broker,
+                app.state.notifier,
+                settings.kafka.topic_suffix,
+                settings.match_batch_size,
+                company_mail=app.state.company_mail,
             )
             await broker.start()
             try:
                 yield
             finally:
                 await push.close()
+                await companies.close()
                 await sms.close()
                 close = getattr(directory, "close", None)
                 if close is not None:

@@ -63,7 +63,7 @@ async def import_trainings(
         "/trainings/import",
         me,
         content=await request.body(),
-        content_type=media_type,
+        headers={"Content-Type": media_type},
         timeout=300,
     )
     return TrainingImportResult.model_validate(body)

@@ -100,6 +100,11 @@ async def seeker_file(
     shown = zip(matches, offers, strict=False)  # details for the first OFFER_DETAILS only
     details = {m["offer_id"]: (o or {}).get("offer", {}) for m, o in shown}
     titles = {m["offer_id"]: m.get("offer_title") for m in matches}
+    applications = await or_none(
+        services.json("companies", "GET", f"/companies/applications/of/{seeker_id}", me)
+    )
+    if applications is not None:
+        await accesses.record(seeker_id, me.sub, me.name, "applications")
     return render(
         request,
         "console_seeker.html",
@@ -109,6 +114,7 @@ async def seeker_file(
         details=details,
         feedback=feedback or [],
         titles=titles,
+        applications=(applications or {}).get("items", []),
         saved=request.query_params.get("done") == "saved",
     )
 

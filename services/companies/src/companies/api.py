@@ -1,0 +1,144 @@
+"""Internal HTTP API of the companies service (the gateway exposes it to seekers, counsellors
+and operators)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+
+from companies.catalogue import Catalogue
+from companies.config import Settings
+from companies.domain.attention import capacity, distribution
+from companies.importing import import_rows
+from companies.ledger import Ledger
+from companies.store import EstablishmentStore
+from companies.suggestions import Rankings, companies_for
+from contracts.companies import (
+    AttentionReport,
+    CompaniesQuery,
+    CompanyImportResult,
+    CompanyList,
+    RejectedRow,
+)
+from refdata import Sectors, read_establishment_rows
+from servicekit.auth import Caller, Principal, Role, forbid
+
+router = APIRouter(prefix="/companies", tags=["companies"])
+
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "Establishments in La Bonne Boîte's format (a header line, then rows).",
+    }
+}
+
+
+class State:
+    def __init__(self, request: Request) -> None:
+        state = request.app.state
+        self.settings: Settings = state.settings
+        self.store: EstablishmentStore = state.store
+        self.catalogue: Catalogue = state.catalogue
+        self.ledger: Ledger = state.ledger
+        self.sectors: Sectors = state.sectors
+        self.rankings: Rankings = state.rankings
+
+
+Service = Annotated[State, Depends(State)]
+
+
+def is_staff(caller: Principal) -> bool:
+    return caller.role in (Role.OPERATOR, Role.SERVICE)
+
+
+@router.post(
+    "/import",
+    openapi_extra=CSV_BODY,
+    responses={
+        403: {"description": "Only operators import companies."},
+        413: {"description": "More rows than one request may carry."},
+        422: {"description": "Not a file in La Bonne Boîte's format."},
+    },
+)
+async def import_companies(
+    request: Request, caller: Caller, service: Service
+) -> CompanyImportResult:
+    """Import establishments; known ones are refreshed, the same ones again change nothing."""
+    if not is_staff(caller):
+        raise forbid("Only operators import companies.")
+    raw = await request.body()
+    try:
+        rows = list(read_establishment_rows(raw))
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    if len(rows) > service.settings.import_max_rows:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"{len(rows)} rows: send at most {service.settings.import_max_rows} per request.",
+        )
+    report = await import_rows(rows, service.store, service.catalogue)
+    return CompanyImportResult(
+        accepted=report.accepted,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        rejected=[
+            RejectedRow(line=r.line, siret=r.siret, column=r.column, reason=r.reason)
+            for r in report.rejected
+        ],
+    )
+
+
+@router.post(
+    "/for-seeker",
+    responses={403: {"description": "A seeker asks for themselves only."}},
+)
+async def for_seeker(query: CompaniesQuery, caller: Caller, service: Service) -> CompanyList:
+    """Companies likely to hire this seeker, best first, each with its reasons.
+
+    Counsellors reach this through the gateway, which checked the seeker is in their caseload.
+    """
+    if caller.role is Role.SEEKER and caller.sub != query.seeker_id:
+        raise forbid("You may ask for your own companies only.")
+    if caller.role is Role.EMPLOYER:
+        raise forbid("Employers do not see seekers' suggestions.")
+    return await companies_for(
+        query,
+        sectors=service.sectors,
+        catalogue=service.catalogue,
+        ledger=service.ledger,
+        seekers_per_hire=service.settings.seekers_per_hire,
+        rankings=service.rankings,
+    )
+
+
+@router.get("/attention", responses={403: {"description": "Operators only."}})
+async def attention(caller: Caller, service: Service) -> AttentionReport:
+    """How attention is spread this period: each company's seekers against its capacity."""
+    if not is_staff(caller):
+        raise forbid("Only operators see how attention is spread.")
+    ledger = service.ledger
+    period = ledger.current_period()
+    shown = ledger.shown_to()
+    capacities = {
+        siret: capacity(place.hiring_potential, service.settings.seekers_per_hire)
+        for siret in shown
+        if (place := service.catalogue.by_siret.get(siret)) is not None
+    }
+    spread = distribution(shown, capacities)
+    return AttentionReport(
+        period=period,
+        seekers=len(ledger.shown_to_seeker),
+        companies_shown=spread.companies_shown,
+        views=spread.views,
+        over_capacity=spread.over_capacity,
+        load_p50=spread.load_p50,
+        load_p90=spread.load_p90,
+        load_p99=spread.load_p99,
+        load_max=spread.load_max,
+        busiest=[
+            {"siret": siret, "seekers": seekers, "capacity": room}
+            for siret, seekers, room in spread.busiest
+        ],
+    )

@@ -1,0 +1,20 @@
+"""A seeker erased their account: their applications, daily counters and exposures go."""
+
+from __future__ import annotations
+
+from companies.applications_store import ApplicationStore
+from companies.ledger import Ledger
+from companies.store import EstablishmentStore
+
+
+async def forget_seekers(
+    seeker_ids: list[str],
+    *,
+    applications: ApplicationStore,
+    establishments: EstablishmentStore,
+    ledger: Ledger,
+) -> None:
+    for seeker_id in dict.fromkeys(seeker_ids):
+        await applications.forget_seeker(seeker_id)
+        await establishments.forget_seeker(seeker_id)
+        ledger.forget(seeker_id)

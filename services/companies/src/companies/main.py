@@ -1,0 +1,93 @@
+"""Composition root of the companies service."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from companies import api, applications_api
+from companies.applications_store import ApplicationStore
+from companies.catalogue import Catalogue
+from companies.config import Settings
+from companies.erasure import forget_seekers
+from companies.handlers import subscribe
+from companies.ledger import Ledger
+from companies.reference import load_reference_establishments, load_sectors
+from companies.store import EstablishmentStore
+from companies.suggestions import Rankings
+from servicekit.app import create_service_app, kafka_and_mongo
+from servicekit.broker import make_broker
+from servicekit.data import Database
+from servicekit.outbox import OutboxRelay
+from servicekit.settings import settings_or_exit
+
+log = logging.getLogger(__name__)
+
+
+async def refresh_forever(app: FastAPI, interval_s: float) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await app.state.catalogue.load(app.state.store)
+            await app.state.ledger.load()
+        except Exception:  # the next pass retries; the copy in memory keeps serving
+            log.exception("companies: refresh failed")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or settings_or_exit("companies", Settings)
+    broker = make_broker(settings.kafka, "companies")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.internal_auth = settings.internal_auth
+        app.state.sectors = await asyncio.to_thread(load_sectors)
+        async with kafka_and_mongo(app, broker, settings.mongo) as client:
+            database = await Database.open(client[settings.database], settings.mongo.engine)
+            app.state.store = store = EstablishmentStore(database)
+            app.state.applications = applications = ApplicationStore(database)
+            if settings.mongo.indexes_at_start:
+                await store.create_indexes()
+                await applications.create_indexes()
+            app.state.relay = OutboxRelay(
+                applications.applications, broker, settings.kafka.topic_suffix
+            )
+            app.state.relay.wake([])
+            app.state.catalogue = catalogue = Catalogue()
+            app.state.rankings = Rankings()
+            if settings.load_reference_at_start and await store.is_empty():
+                await load_reference_establishments(store, catalogue, settings.establishments_file)
+            await catalogue.load(store)
+            app.state.ledger = Ledger(store, settings.attention_period_days)
+            await app.state.ledger.load()
+
+            async def forget(seeker_ids: list[str]) -> None:
+                await forget_seekers(
+                    seeker_ids,
+                    applications=applications,
+                    establishments=store,
+                    ledger=app.state.ledger,
+                )
+
+            subscribe(broker, forget, settings.kafka.topic_suffix)
+            await broker.start()
+            try:
+                yield
+            finally:
+                await app.state.ledger.settle()
+
+    app = create_service_app(
+        name="companies",
+        description="Companies likely to hire (La Bonne Boîte's establishments), for seekers.",
+        lifespan=lifespan,
+        background=lambda app: [app.state.relay.run(), refresh_forever(app, settings.refresh_s)],
+    )
+    app.include_router(api.router)
+    app.include_router(applications_api.router)
+    return app
+
+
+app = create_app()

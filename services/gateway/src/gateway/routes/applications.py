@@ -1,0 +1,90 @@
+"""Spontaneous applications: a seeker applies and sees theirs; their counsellor sees them;
+operators record a company's opt-out or closure."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from contracts.companies import (
+    SIRET_PATTERN,
+    ApplicationIn,
+    ApplicationList,
+    ApplicationOut,
+    CompanyStatusOut,
+    OptOutIn,
+)
+from gateway.problems import responses
+from gateway.routes.deps import Accesses, Id, Services
+from gateway.security import Caller
+
+me = APIRouter(prefix="/v1/me", tags=["seeker"])
+caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
+ops = APIRouter(prefix="/v1/ops/companies", tags=["operations"])
+
+Siret = Annotated[str, Path(pattern=SIRET_PATTERN, description="SIRET of the establishment.")]
+
+
+@me.post(
+    "/companies/{siret}/applications",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        404,
+        409,
+        s404="No company with this SIRET.",
+        s409="You already applied to this company in the period, or it takes no more "
+        "spontaneous applications.",
+    ),
+)
+async def apply(
+    siret: Siret, application: ApplicationIn, me: Caller, services: Services
+) -> ApplicationOut:
+    """Send a spontaneous application. It answers no published offer: the company announced no
+    job. It is emailed once to the company when it has an address for it; otherwise your
+    counsellor passes it on. One application per company per period, a few a day."""
+    body = await services.json(
+        "companies",
+        "POST",
+        f"/companies/{siret}/applications/{me.sub}",
+        me,
+        json=application.model_dump(mode="json"),
+    )
+    return ApplicationOut.model_validate(body)
+
+
+@me.get("/applications")
+async def my_applications(me: Caller, services: Services) -> ApplicationList:
+    """Your spontaneous applications, newest first."""
+    body = await services.json("companies", "GET", f"/companies/applications/of/{me.sub}", me)
+    return ApplicationList.model_validate(body)
+
+
+@caseload.get(
+    "/{seeker_id}/applications", responses=responses(404, s404="No such seeker in your caseload.")
+)
+async def seeker_applications(
+    seeker_id: Id, me: Caller, services: Services, accesses: Accesses
+) -> ApplicationList:
+    """A seeker's spontaneous applications: those kept for you to pass on say so. The seeker
+    can see that you looked."""
+    await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)  # caseload check
+    body = await services.json("companies", "GET", f"/companies/applications/of/{seeker_id}", me)
+    await accesses.record(seeker_id, me.sub, me.name, "applications")
+    return ApplicationList.model_validate(body)
+
+
+@ops.post("/{siret}/opt-out", responses=responses(404, s404="No company with this SIRET."))
+async def opt_out(
+    siret: Siret, request: OptOutIn, me: Caller, services: Services
+) -> CompanyStatusOut:
+    """Record that a company wants no more spontaneous applications, with its reason."""
+    body = await services.json(
+        "companies", "POST", f"/companies/{siret}/opt-out", me, json=request.model_dump()
+    )
+    return CompanyStatusOut.model_validate(body)
+
+
+@ops.post("/{siret}/close", responses=responses(404, s404="No company with this SIRET."))
+async def close(siret: Siret, me: Caller, services: Services) -> CompanyStatusOut:
+    """Remove a closed establishment: it is shown to no one any more."""
+    body = await services.json("companies", "POST", f"/companies/{siret}/close", me)
+    return CompanyStatusOut.model_validate(body)

@@ -1,0 +1,108 @@
+"""Companies likely to hire: for a seeker, for their counsellor; imports and attention for
+operators. The seeker's occupations, home and radius are read from the profiles service."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+
+from contracts.companies import AttentionReport, CompanyImportResult, CompanyList
+from gateway.models import StoredProfileOut
+from gateway.problems import responses
+from gateway.routes.deps import Accesses, Id, Services
+from gateway.security import Caller
+from servicekit.auth import Principal
+
+me = APIRouter(prefix="/v1/me", tags=["seeker"])
+caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
+ops = APIRouter(prefix="/v1/ops/companies", tags=["operations"])
+
+Limit = Annotated[int, Query(ge=1, le=50, description="How many companies at most.")]
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "Establishments in La Bonne Boîte's format: a header line, then rows "
+        "(`siret`, `raisonsociale`, `codenaf`, `codecommune`, `coordinates_x`, "
+        "`coordinates_y`...).",
+    }
+}
+
+
+async def companies_of(
+    seeker_id: str, principal: Principal, services: Services, limit: int
+) -> CompanyList:
+    body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", principal)
+    profile = StoredProfileOut.model_validate(body).profile
+    query = {
+        "seeker_id": seeker_id,
+        "occupations": [o.rome_code for o in sorted(profile.occupations, key=lambda o: o.priority)][
+            :5
+        ],
+        "latitude": profile.place.latitude,
+        "longitude": profile.place.longitude,
+        "radius_km": profile.radius_km,
+        "experience_years": profile.experience_years,
+        "accessibility_needs": profile.accessibility_needs,
+        "limit": limit,
+    }
+    answer = await services.json(
+        "companies", "POST", "/companies/for-seeker", principal, json=query
+    )
+    return CompanyList.model_validate(answer)
+
+
+@me.get(
+    "/companies",
+    responses=responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile."),
+)
+async def my_companies(me: Caller, services: Services, limit: Limit = 20) -> CompanyList:
+    """Companies likely to hire you, for a spontaneous application: near you, in the sectors
+    that hire people of your occupations, best first, each with its reasons in plain words."""
+    return await companies_of(me.sub, me, services, limit)
+
+
+@caseload.get(
+    "/{seeker_id}/companies",
+    responses=responses(404, s404="No such seeker in your caseload."),
+)
+async def seeker_companies(
+    seeker_id: Id, me: Caller, services: Services, accesses: Accesses, limit: Limit = 20
+) -> CompanyList:
+    """Companies likely to hire a seeker of your caseload. The seeker can see that you looked."""
+    found = await companies_of(seeker_id, me, services, limit)
+    await accesses.record(seeker_id, me.sub, me.name, "companies")
+    return found
+
+
+@ops.post(
+    "/import",
+    openapi_extra=CSV_BODY,
+    responses=responses(413, 415, 422, s413="Over the import's size or row limits."),
+)
+async def import_companies(request: Request, me: Caller, services: Services) -> CompanyImportResult:
+    """Import establishments in La Bonne Boîte's format; each rejected row says why."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in ("text/csv", "text/plain"):
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            "Send the establishments as CSV (Content-Type: text/csv).",
+        )
+    body = await request.body()
+    upstream = await services.call(
+        "companies",
+        "POST",
+        "/companies/import",
+        me,
+        content=body,
+        headers={"Content-Type": "text/csv"},
+        timeout=120,
+    )
+    return CompanyImportResult.model_validate(services.checked("companies", upstream))
+
+
+@ops.get("/attention")
+async def attention(me: Caller, services: Services) -> AttentionReport:
+    """How attention is spread this period: no company shown to many more seekers than its
+    expected hires justify."""
+    body: Any = await services.json("companies", "GET", "/companies/attention", me)
+    return AttentionReport.model_validate(body)
