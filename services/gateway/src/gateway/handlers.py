@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from faststream.kafka import KafkaBroker
@@ -20,8 +21,9 @@ async def undecoded(message: Any) -> None:
 
 
 def subscribe(
-    broker: KafkaBroker, access_log: Forgets, topic_suffix: str, batch_size: int = 100
+    broker: KafkaBroker, stores: Sequence[Forgets], topic_suffix: str, batch_size: int = 100
 ) -> None:
+    """`stores`: what holds seekers (the access log, the web sessions), read at each erasure."""
     dead_letters = dead_letters_of(broker)
 
     @subscriber(
@@ -39,4 +41,5 @@ def subscribe(
             except POISON_ERRORS as error:
                 await dead_letters.send(record, poison_reason(record, error), "poison")
                 continue
-            await access_log.forget(erased.seeker_id)
+            for store in stores:
+                await store.forget(erased.seeker_id)

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from gateway import problems
 from gateway.access_log import AccessLog
 from gateway.config import Settings
-from gateway.handlers import subscribe
+from gateway.handlers import Forgets, subscribe
 from gateway.limits import LimitsMiddleware, TokenBuckets
 from gateway.routes import applications, companies, counsellor, me, offers, ops, trainings
 from gateway.shared_limits import COLLECTION as USAGE
@@ -34,13 +34,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.upstreams = Upstreams(settings)
 
+        # What holds seekers and forgets them on their erasure; the web sessions join once the
+        # database is open (the subscription is made before the broker starts).
+        erased_from: list[Forgets] = []
+
         def forget_erased_seekers(client: MongoClient) -> None:
             app.state.access_log = AccessLog(client[settings.database])
-            subscribe(broker, app.state.access_log, settings.kafka.topic_suffix)
+            erased_from.append(app.state.access_log)
+            subscribe(broker, erased_from, settings.kafka.topic_suffix)
 
         async with kafka_and_mongo(app, broker, settings.mongo, forget_erased_seekers) as client:
             database = await Database.open(client[settings.database], settings.mongo.engine)
             app.state.web_sessions = WebSessions(database)
+            erased_from.append(app.state.web_sessions)
             shared = SharedUsage(
                 database.documents(USAGE),
                 {"token": per_token, "address": per_address},
