@@ -57,6 +57,8 @@ def service_settings(service: str) -> Any:
             mode="production",
             oidc_issuer="https://id.example.org/realms/tremplin",
             oidc_jwks_url="https://id.example.org/realms/tremplin/protocol/openid-connect/certs",
+            oidc_client_id="tremplin-web",
+            oidc_client_secret="documentation-only-never-signs-in",  # noqa: S106
             internal_auth=InternalAuthSettings(
                 token_secret="documentation-only-never-verifies-a-token"  # noqa: S106
             ),

@@ -5,9 +5,9 @@ import asyncio
 
 from gateway.access_log import AccessLog
 from gateway.config import Settings
-from gateway.web.sessions import WebSessions
 from gateway.shared_limits import COLLECTION as USAGE
 from gateway.shared_limits import SharedUsage
+from gateway.web.sessions import WebSessions
 from servicekit.data import Database
 from servicekit.mongo import mongo_client
 from servicekit.settings import MongoSettings
