@@ -20,7 +20,16 @@ Limit = Annotated[int, Query(ge=1, le=50, description="How many companies at mos
 CSV_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "content": {
+            "text/csv": {
+                "schema": {
+                    "type": "string",
+                    # The header names these columns, in any order.
+                    "pattern": "^(?=[^\\n]*siret)(?=[^\\n]*raisonsociale)(?=[^\\n]*codenaf)"
+                    "(?=[^\\n]*codecommune)(?=[^\\n]*coordinates_x)(?=[^\\n]*coordinates_y)",
+                }
+            }
+        },
         "description": "Establishments in La Bonne Boîte's format: a header line, then rows "
         "(`siret`, `raisonsociale`, `codenaf`, `codecommune`, `coordinates_x`, "
         "`coordinates_y`...).",
