@@ -383,6 +383,7 @@ SEEKER_PAGES = [
     ("/app/profile", "app-profile"),
     ("/app/preferences", "app-preferences"),
     ("/app/access-log", "app-access-log"),
+    ("/app/companies", None),
     ("/app/erase", None),
 ]
 COUNSELLOR_PAGES = [

@@ -112,6 +112,25 @@ APPLICATION = {
 }
 
 
+COMPANY = {
+    "siret": "11111111100011",
+    "name": "MEUBLES CENTRE",
+    "naf": "4759A",
+    "naf_label": "Commerce de détail de meubles",
+    "headcount": "20-49",
+    "address": "1 RUE SERPENOISE",
+    "postcode": "57000",
+    "commune_code": "57463",
+    "distance_km": 0.4,
+    "rome_code": "D1212",
+    "expected_hires": 3.5,
+    "hiring_flags": [],
+    "reasons": [
+        {"code": "distance", "fr": "À 0,4 km de chez vous", "en": "0.4 km from home"},
+    ],
+}
+
+
 class Services:
     """One fake for the four services, telling them apart by host; it records every call."""
 
@@ -184,6 +203,8 @@ class Services:
             return JSONResponse([{"offer_id": "o-1", "reason": "too_far", "recorded_at": when}])
         if service == "companies" and parts[:2] == ["companies", "applications"]:
             return JSONResponse({"items": [APPLICATION]})
+        if service == "companies" and last == "for-seeker":
+            return JSONResponse({"items": [COMPANY], "total_in_reach": 1})
         if service == "offers":
             offer = {"contract_type": "CDI", "salary_text": "1 900 € brut par mois"}
             return JSONResponse({"offer": offer, "version": 1, "status": "open"})
@@ -249,6 +270,7 @@ SEEKER_PAGES = [
     "/app/notifications",
     "/app/preferences",
     "/app/access-log",
+    "/app/companies",
     "/app/erase",
 ]
 CONSOLE_PAGES = ["/console", "/console/seekers/s-1", "/console/notifications", "/console/review"]
@@ -894,3 +916,18 @@ def test_an_empty_or_wrong_design_system_folder_serves_nothing(tmp_path: Path) -
 
     assert empty.web_dsfr_dir is None
     assert not [r for r in elsewhere.routes if getattr(r, "path", "") == "/static/dsfr"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "reason"), [("fr", "À 0,4 km de chez vous"), ("en", "0.4 km from home")]
+)
+async def test_the_companies_page_lists_companies_with_their_reasons_and_my_applications(
+    web: FastAPI, browser: httpx.AsyncClient, lang: str, reason: str
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+
+    page = (await browser.get(f"/app/companies?lang={lang}")).text
+
+    assert 'data-testid="company-card" data-siret="11111111100011"' in page
+    assert reason in page
+    assert 'data-testid="application-item" data-siret="11111111100011"' in page

@@ -96,6 +96,7 @@ WEB_RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/app/preferences"): frozenset({SEEKER}),
     ("POST", "/app/preferences"): frozenset({SEEKER}),
     ("GET", "/app/access-log"): frozenset({SEEKER}),
+    ("GET", "/app/companies"): frozenset({SEEKER}),
     ("GET", "/app/erase"): frozenset({SEEKER}),
     ("POST", "/app/erase"): frozenset({SEEKER}),
     ("GET", "/console"): frozenset({COUNSELLOR}),

@@ -21,6 +21,15 @@ FR: dict[str, str] = {
     "nav_notifications": "Mes notifications",
     "nav_preferences": "Mes préférences",
     "nav_access_log": "Qui a consulté mon dossier",
+    "nav_companies": "Entreprises qui recrutent",
+    "companies_title": "Entreprises qui pourraient vous recruter",
+    "companies_intro": "Près de chez vous, dans les secteurs qui embauchent votre métier. "
+    "Une candidature spontanée ne répond à aucune offre publiée : l'entreprise n'a annoncé "
+    "aucun poste.",
+    "companies_none": "Aucune entreprise dans votre rayon pour le moment.",
+    "headcount": "{band} salariés",
+    "mine_route_sent_to_company": "envoyée à l'entreprise",
+    "mine_route_kept_for_counsellor": "votre conseiller la transmettra",
     "nav_erase": "Effacer mon compte",
     "nav_caseload": "Mes dossiers",
     "nav_feed": "Fil en direct",
