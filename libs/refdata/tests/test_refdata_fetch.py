@@ -2,7 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from refdata import RefdataSettings, RefdataUnavailableError, load_referential, locate_data_dir
+from refdata import (
+    DATA_FILES,
+    RefdataSettings,
+    RefdataUnavailableError,
+    load_referential,
+    locate_data_dir,
+)
 from refdata.sources import checkout_data_dir
 from refdata.testing import LAPOSTE_CURRENT_LAYOUT, FileServer
 
@@ -38,7 +44,7 @@ def test_fetches_the_files_into_the_cache_then_reads_the_cache_offline(
 
     referential = load_referential(settings)
 
-    assert len(file_server.requested) == 7
+    assert len(file_server.requested) == len(DATA_FILES)
     assert referential.source == cache
     assert sorted(p.name for p in cache.iterdir()) == sorted(synthetic_files)
     assert (cache / "laposte_hexasmal.csv").read_bytes() == synthetic_files["laposte_hexasmal.csv"]
@@ -91,7 +97,7 @@ def test_a_missing_source_raises_a_clear_error(
 def test_nothing_reachable_names_every_file_tried(tmp_path: Path, file_server: FileServer) -> None:
     with pytest.raises(RefdataUnavailableError) as raised:
         load_referential(fetching_settings(file_server.base_url, tmp_path / "cache"))
-    assert str(raised.value).count("HTTP 404") == 7
+    assert str(raised.value).count("HTTP 404") == len(DATA_FILES)
 
 
 def test_a_host_that_does_not_answer_is_tried_once(tmp_path: Path, file_server: FileServer) -> None:
@@ -102,7 +108,7 @@ def test_a_host_that_does_not_answer_is_tried_once(tmp_path: Path, file_server: 
 
     message = str(raised.value)
     assert message.count("ConnectError") == 1
-    assert message.count("not tried, 127.0.0.1 did not answer") == 6
+    assert message.count("not tried, 127.0.0.1 did not answer") == len(DATA_FILES) - 1
 
 
 def test_an_error_page_served_with_200_is_not_cached(

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from refdata.files import DataFile, Origin, decode, normalise_header, read_file
+from refdata.files import (
+    HEADCOUNT_LABELS,
+    NAF_LABELS,
+    ROME_NAF,
+    DataFile,
+    Origin,
+    decode,
+    normalise_header,
+    read_file,
+)
 from refdata.settings import RefdataSettings
 from refdata.sources import RefdataUnavailableError, locate_data_dir
 
@@ -42,9 +51,6 @@ ESTABLISHMENTS = DataFile(
     ("siret", "raisonsociale", "codenaf", "codecommune", "coordinates_x", "coordinates_y"),
     Origin.LBB,
 )
-ROME_NAF = DataFile("rome_naf_mapping.csv", ("rome_id", "naf_id", "hirings"), Origin.LBB)
-NAF_LABELS = DataFile("naf_labels.csv", ("naf_id", "naf_label"), Origin.LBB)
-HEADCOUNT_LABELS = DataFile("effectif_labels.csv", ("code", "label"), Origin.LBB)
 SECTOR_FILES = (ROME_NAF, NAF_LABELS, HEADCOUNT_LABELS)
 
 

@@ -37,6 +37,10 @@ POSTCODES = DataFile(
     "laposte_hexasmal.csv", ("code_commune_insee", "nom_commune", "code_postal"), Origin.LAPOSTE
 )
 TENSION = DataFile("metiers_tension.csv", ("tension_pct", "rome_code"), Origin.LBB)
+# The sectors that hire each occupation, and labels (the companies service).
+ROME_NAF = DataFile("rome_naf_mapping.csv", ("rome_id", "naf_id", "hirings"), Origin.LBB)
+NAF_LABELS = DataFile("naf_labels.csv", ("naf_id", "naf_label"), Origin.LBB)
+HEADCOUNT_LABELS = DataFile("effectif_labels.csv", ("code", "label"), Origin.LBB)
 
 DATA_FILES = (
     ROME_LABELS,
@@ -46,6 +50,9 @@ DATA_FILES = (
     EMPLOYMENT_AREAS,
     POSTCODES,
     TENSION,
+    ROME_NAF,
+    NAF_LABELS,
+    HEADCOUNT_LABELS,
 )
 
 # La Poste renamed columns between releases (older: Nom_commune; newer: #...;Nom_de_la_commune).

@@ -40,6 +40,9 @@ _COMPANY_FILES: dict[str, bytes] = {
     "4778C|Autres commerces de détail spécialisés divers\n"
     "8121Z|Nettoyage courant des bâtiments\n".encode(),
     "effectif_labels.csv": b"code,label\n00,0-0\n01,1-2\n02,3-5\n03,6-9\n11,10-19\n12,20-49",
+}
+# Not one of DATA_FILES: the companies service imports its establishments from such a file.
+_ESTABLISHMENTS: dict[str, bytes] = {
     "lbb_etablissements_metz.csv": (
         b"siret,raisonsociale,enseigne,codenaf,trancheeffectif,numerorue,libellerue,codepostal,"
         b"tel,email,website,flag_alternance,flag_junior,flag_senior,flag_handicap,"
@@ -52,7 +55,11 @@ _COMPANY_FILES: dict[str, bytes] = {
         b"6.2000,49.1000,57,12\n"
     ),
 }
-SYNTHETIC_FILES: dict[str, bytes] = {**_LBB_FILES, "laposte_hexasmal.csv": _LAPOSTE}
+SYNTHETIC_FILES: dict[str, bytes] = {
+    **_LBB_FILES,
+    **_COMPANY_FILES,
+    "laposte_hexasmal.csv": _LAPOSTE,
+}
 
 # La Poste's base as it is published today: Latin-1, a "#" before the first column name, other
 # column names, no coordinates.
@@ -69,7 +76,7 @@ LAPOSTE_CURRENT_LAYOUT = (
 def write_synthetic_files(folder: Path) -> Path:
     """Writes the synthetic files into `folder`, for a `Referential` without the real data."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, content in {**SYNTHETIC_FILES, **_COMPANY_FILES}.items():
+    for name, content in {**SYNTHETIC_FILES, **_ESTABLISHMENTS}.items():
         (folder / name).write_bytes(content)
     return folder
 
