@@ -201,6 +201,8 @@ async def test_the_gateway_refuses_tokens_signed_with_repository_values(
         mode="production",
         oidc_issuer=OIDC_ISSUER,
         oidc_jwks_url=jwks_url,
+        oidc_client_id="tremplin-web",
+        oidc_client_secret=secrets.token_hex(16),
         kafka=kafka,
         mongo=mongo,
         database=f"test_{run_id}",
