@@ -1,8 +1,8 @@
 """Offer search for apps and partners: occupation, place and radius (nearest first, with the
 distance), contract, minimum salary, words of the title, paging.
 
-Filters go to the database as plain conditions that MongoDB and FerretDB both evaluate (no text
-or geo index: FerretDB has neither). Around a place, a bounding box narrows the candidates in
+Filters go to the database as plain conditions that every store the data layer serves evaluates
+(no text or geo index: not every one has them). Around a place, a bounding box narrows the candidates in
 the database and the exact distance is computed here, then sorted.
 """
 
