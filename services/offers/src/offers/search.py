@@ -2,8 +2,8 @@
 distance), contract, minimum salary, words of the title, paging.
 
 Filters go to the database as plain conditions that every store the data layer serves evaluates
-(no text or geo index: not every one has them). Around a place, a bounding box narrows the candidates in
-the database and the exact distance is computed here, then sorted.
+(no text or geo index: not every one has them). Around a place, a bounding box narrows the
+candidates in the database and the exact distance is computed here, then sorted.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 The browser holds a random value only (a cookie); the store keeps its SHA-256, so that a copy of
 the database signs nobody in. Entries past their time are refused when read and swept
-periodically (no TTL index: not every store the data layer serves has one). Every read and write goes by `_id`.
+periodically (no TTL index: not every store the data layer serves has one). Every read and write
+goes by `_id`.
 """
 
 from __future__ import annotations
