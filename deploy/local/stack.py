@@ -1042,6 +1042,9 @@ def topics_hook() -> None:
     env = dict(os.environ)
     env["KAFKA_BOOTSTRAP_SERVERS"] = KAFKA_BOOTSTRAP
     env.setdefault("TOPIC_PARTITIONS", "6")
+    # An erasure leaves the compacted topics within seconds here (an hour by default), so that
+    # the end-to-end tests can see it happen.
+    env.setdefault("KAFKA_ERASURE_LAG_MS", "5000")
     t0 = time.monotonic()
     hook_log = LOG_DIR / "topics.log"
     with open(hook_log, "ab") as out:

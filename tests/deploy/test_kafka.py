@@ -27,15 +27,16 @@ from contracts import (
 )
 from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings
+from servicekit.topics import topic_configs
 
 pytestmark = pytest.mark.parametrize("overlay", OVERLAYS)
 
-CONSUMERS = ("recommender", "notifier", "gateway", "companies")
+CONSUMERS = ("recommender", "notifier", "gateway", "companies", "profiles")
 SCALED = ("recommender", "notifier")  # KEDA; the gateway and companies (a trickle of erasures)
 # scale by their HTTP load
 # What each service writes (outbox relays, dead letters), and reads outside consumer groups.
 WRITES = {
-    "profiles": {PROFILE_UPDATED, PROFILE_DELETED},
+    "profiles": {PROFILE_UPDATED, PROFILE_DELETED, DEAD_LETTER},
     "offers": {OFFER_PUBLISHED, OFFER_CLOSED},
     "recommender": {MATCH_FOUND, MATCH_WITHDRAWN, FEEDBACK_RECORDED, DEAD_LETTER},
     "notifier": {INBOX_UPDATED, DEAD_LETTER},
@@ -44,6 +45,7 @@ WRITES = {
     "trainings": {TRAINING_PUBLISHED, TRAINING_CLOSED},
 }
 READS_WITHOUT_GROUP = {
+    "profiles": {DEAD_LETTER},  # an erased seeker's dead letters, tombstoned
     "recommender": {FEEDBACK_RECORDED},  # python -m recommender.rebuild
     "notifier": {INBOX_UPDATED},  # live updates shared between replicas
 }
@@ -120,11 +122,15 @@ def test_topics_are_those_of_the_contracts(overlay: str, built: dict[str, list[M
     topics = {t["metadata"]["name"]: t["spec"] for t in of_kind(built[overlay], "KafkaTopic")}
     assert sorted(topics) == sorted(ALL_TOPICS)
     replicas = 3 if overlay == "prod" else 1
-    for spec in topics.values():
+    for name, spec in topics.items():
         assert spec["partitions"] == 6
         assert spec["replicas"] == replicas
         assert spec["config"]["retention.ms"] >= 24 * 3600 * 1000
         assert spec["config"]["min.insync.replicas"] <= spec["replicas"]
+        # The configuration servicekit.topics gives local topics, with the production defaults.
+        expected = topic_configs(name, KafkaSettings())
+        assert {k: str(v) for k, v in spec["config"].items() if k in expected} == expected, name
+        assert set(expected) <= set(spec["config"]), name
 
 
 def test_kafka_runs_the_pinned_version_with_authentication(

@@ -1,4 +1,5 @@
-"""An operator's erasure leaves no store of the platform holding the seeker, within 10 s.
+"""An operator's erasure leaves no store of the platform holding the seeker, within 10 s, and
+no compacted topic holding their facts (profile-updated, the dead letters) once compacted.
 
 (`DELETE /v1/me`, the seeker's own erasure, is checked the same way by test_journey.py.) The
 operator erases on the profiles service with an operator's internal token, as the runbook says
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from kafka_traces import poison_for, records_naming, roll_segments
 
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 
@@ -20,6 +22,9 @@ pytestmark = pytest.mark.e2e
 PORT_BASE = int(os.environ.get("SERVICE_PORT_BASE") or 8000)
 PROFILES = os.environ.get("TREMPLIN_PROFILES_URL", f"http://127.0.0.1:{PORT_BASE + 1}")
 STORES_CLEAN_WITHIN_S = 10.0
+# The local topics roll and compact within 5 s (stack.py sets KAFKA_ERASURE_LAG_MS; an hour in
+# production); the log cleaner then takes its turn.
+TOPICS_CLEAN_WITHIN_S = 90.0
 
 
 async def test_an_operators_erasure_empties_every_store_within_ten_seconds(
@@ -64,6 +69,16 @@ async def test_an_operators_erasure_empties_every_store_within_ten_seconds(
         await asyncio.sleep(0.5)
     assert any(name.startswith("tremplin_recommender.") for name in holding), holding
     assert "tremplin_gateway.access_log" in holding, holding
+    # And Kafka holds them: their facts on profile-updated, and a dead letter of theirs.
+    await poison_for(seeker_id)
+    for _ in range(120):
+        in_topics = await records_naming(seeker_id)
+        if any(trace.startswith("dead-letter@") for trace in in_topics):
+            break
+        await asyncio.sleep(0.5)
+    assert any(trace.startswith("profile-updated@") for trace in in_topics), in_topics
+    assert any(trace.startswith("dead-letter@") for trace in in_topics), in_topics
+    held_in_topics = in_topics
 
     operator = issue_internal_token(
         Principal(sub="op-erasure", role=Role.OPERATOR), InternalAuthSettings()
@@ -84,3 +99,16 @@ async def test_an_operators_erasure_empties_every_store_within_ten_seconds(
     record_property("clean_after_s", round(took, 1))
     assert remaining == [], f"still holding {seeker_id} after 30 s: {remaining}"
     assert took <= STORES_CLEAN_WITHIN_S, f"clean after {took:.1f} s"
+
+    # The compacted topics: tombstones from profiles (its outbox, and its erasure consumer for
+    # the dead letters), then Kafka's log cleaner.
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < TOPICS_CLEAN_WITHIN_S:
+        await roll_segments(f"roll-{unique}")
+        in_topics = await records_naming(seeker_id)
+        if not in_topics:
+            break
+        await asyncio.sleep(2)
+    record_property("topics_held_before", len(held_in_topics))
+    record_property("topics_clean_after_s", round(time.monotonic() - t0, 1))
+    assert in_topics == [], f"compacted topics still holding {seeker_id}: {in_topics}"

@@ -52,6 +52,9 @@ async def test_poison_is_dead_lettered_with_its_reason_and_the_partition_keeps_f
 
     assert handled == ["last"]
     records = await read_records(kafka, DEAD_LETTER, 3)
+    # Each letter has a key of its own, so they spread over the partitions: in the original order.
+    records.sort(key=lambda r: int(header(r, "x-original-offset") or 0))
+    assert {header(r, "x-original-key") for r in records} == {"same-partition"}
     reasons = [header(r, "x-dead-letter-reason") or "" for r in records]
     assert reasons[0].startswith("not valid JSON")
     assert "schema_version 2" in reasons[1]

@@ -1,5 +1,6 @@
 """An erasure, whoever started it, empties the gateway's access log of the seeker."""
 
+import asyncio
 import time
 from datetime import UTC, datetime
 
@@ -9,7 +10,9 @@ from asgi_lifespan import LifespanManager
 
 from contracts import PROFILE_DELETED, ProfileDeleted, encode, new_envelope, topic_name
 from gateway.config import Settings
+from gateway.handlers import subscribe
 from gateway.main import create_app
+from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings, MongoSettings
 from servicekit.testing import eventually
 
@@ -48,3 +51,40 @@ async def test_profile_deleted_purges_the_access_log_within_seconds(
     assert gone, "the erased seeker's access log is still there after 10 s"
     assert took < 10
     assert [row["by"] for row in left] == ["c-1"]
+
+
+class Remembers:
+    def __init__(self) -> None:
+        self.forgotten: list[str] = []
+
+    async def forget(self, seeker_id: str) -> int:
+        self.forgotten.append(seeker_id)
+        return 1
+
+
+async def test_an_erasure_consumed_at_start_up_waits_for_every_store(
+    kafka: KafkaSettings, run_id: str
+) -> None:
+    access_log, web_sessions = Remembers(), Remembers()
+    stores: list[Remembers] = [access_log]
+    complete = asyncio.Event()
+    broker = make_broker(kafka, "gateway")
+    subscribe(broker, stores, kafka.topic_suffix, complete=complete)
+    async with broker:
+        await broker.start()
+        event = ProfileDeleted(seeker_id=f"s-{run_id}", deleted_at=datetime.now(UTC))
+        await broker.publish(
+            encode(new_envelope(event, producer="profiles")),
+            topic_name(PROFILE_DELETED, kafka.topic_suffix),
+            key=event.seeker_id.encode(),
+        )
+        await asyncio.sleep(3)
+        assert access_log.forgotten == [], "handled before the web sessions joined"
+        stores.append(web_sessions)
+        complete.set()
+
+        async def both() -> list[list[str]]:
+            return [access_log.forgotten, web_sessions.forgotten]
+
+        done = await eventually(both, [[event.seeker_id]] * 2, timeout_s=20)
+    assert done == [[event.seeker_id]] * 2

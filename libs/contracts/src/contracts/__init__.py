@@ -10,6 +10,7 @@ from contracts.envelope import (
 from contracts.events import (
     ALL_TOPICS,
     APPLICATION_SUBMITTED,
+    COMPACTED_TOPICS,
     DEAD_LETTER,
     EVENT_TYPES,
     FEEDBACK_RECORDED,
@@ -45,6 +46,7 @@ from contracts.events import (
 __all__ = [
     "ALL_TOPICS",
     "APPLICATION_SUBMITTED",
+    "COMPACTED_TOPICS",
     "DEAD_LETTER",
     "EVENT_TYPES",
     "FEEDBACK_RECORDED",

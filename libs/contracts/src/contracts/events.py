@@ -348,6 +348,10 @@ EVENT_TYPES: tuple[type[EventPayload], ...] = (
     ApplicationSubmitted,
 )
 ALL_TOPICS: tuple[str, ...] = (*(event.topic for event in EVENT_TYPES), DEAD_LETTER)
+# Compacted topics: a record with the same key and no value (a tombstone) removes the earlier ones
+# from the log. profile-updated is keyed by the seeker, the dead letters by the original key
+# followed by `/` and where the letter came from: an erasure tombstones them (docs/reliability.md).
+COMPACTED_TOPICS: frozenset[str] = frozenset({PROFILE_UPDATED, DEAD_LETTER})
 
 
 def topic_name(base: str, suffix: str = "") -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
-from contracts import DEAD_LETTER, EVENT_TYPES, Envelope
+from contracts import COMPACTED_TOPICS, DEAD_LETTER, EVENT_TYPES, Envelope
 from servicekit.auth import DEVELOPMENT_VARIABLE
 
 SERVICES: tuple[str, ...] = (
@@ -34,6 +34,7 @@ BROKER_ADDRESS = "127.0.0.1:9092"
 DEAD_LETTER_HEADERS = (
     "x-dead-letter-reason",
     "x-dead-letter-kind",
+    "x-original-key",
     "x-original-topic",
     "x-original-partition",
     "x-original-offset",
@@ -84,6 +85,12 @@ def _describe_event(event: type[Any]) -> str:
         f"Envelope `event_type` = `{event.event_type}`, `schema_version` = {event.schema_version}; "
         "the Kafka key is the envelope's `key` (the aggregate id). Headers: `event_type`, "
         "`schema_version`, `event_id`, `content-type: application/json`."
+        + (
+            " The topic is compacted: on an erasure, a record with the seeker's key and no "
+            "value (a tombstone) follows `profile-deleted`; consumers skip it."
+            if event.topic in COMPACTED_TOPICS
+            else ""
+        )
     )
 
 
@@ -108,10 +115,12 @@ def asyncapi_document() -> dict[str, Any]:
         title=DEAD_LETTER,
         description=(
             "Messages no retry can fix, set aside by the consumer that failed on them: the "
-            "original value and key, unchanged, with the original headers plus "
+            "original value, unchanged, with the original headers plus "
             + ", ".join(f"`{name}`" for name in DEAD_LETTER_HEADERS)
-            + ". `tremplin dead-letters list` shows them; `tremplin dead-letters replay` "
-            "republishes them to their original topic."
+            + ". Each letter's key is its own, `<original key>/<topic>:<partition>:<offset>`, "
+            "on a compacted topic: an erasure tombstones the seeker's letters. "
+            "`tremplin dead-letters list` shows them; `tremplin dead-letters replay` "
+            "republishes them to their original topic with their original key."
         ),
     )
     specification = AsyncAPI(

@@ -269,13 +269,15 @@ async def dead_letter_depth(settings: KafkaSettings) -> int:
 
 
 def dead_letter_of(record: ConsumerRecord[bytes, bytes]) -> DeadLetter:
+    headers = headers_of(record)
+    key = original_key(record, headers)
     return DeadLetter(
         partition=record.partition,
         offset=record.offset,
         timestamp_ms=record.timestamp,
-        key=_text(record.key) if record.key is not None else None,
+        key=_text(key) if key is not None else None,
         size=len(record.value or b""),
-        headers=headers_of(record),
+        headers=headers,
     )
 
 
@@ -316,9 +318,16 @@ async def list_dead_letters(settings: KafkaSettings, limit: int) -> list[DeadLet
         ranges = {tp: (max(starts[tp], ends[tp] - limit), ends[tp]) for tp in tps}
         letters: list[DeadLetter] = []
         async for batch in _read_ranges(consumer, ranges, max_records=500):
-            letters.extend(dead_letter_of(record) for record in batch)
+            letters.extend(dead_letter_of(r) for r in batch if r.value is not None)
     letters.sort(key=lambda d: (d.timestamp_ms, d.partition, d.offset))
     return letters[-limit:] if limit > 0 else []
+
+
+def original_key(record: ConsumerRecord[bytes, bytes], headers: dict[str, str]) -> bytes | None:
+    """The key the record had on its topic (letters written before `x-original-key` kept theirs)."""
+    if "x-original-key" not in headers:
+        return bytes(record.key) if record.key is not None else None
+    return headers["x-original-key"].encode() or None
 
 
 def replay_headers(record: ConsumerRecord[bytes, bytes]) -> list[tuple[str, bytes]]:
@@ -404,8 +413,11 @@ async def replay_dead_letters(
                 for record in batch:
                     tp = TopicPartition(record.topic, record.partition)
                     reached[tp] = max(reached.get(tp, 0), record.offset + 1)
-                    original = headers_of(record).get("x-original-topic")
-                    if not original or record.value is None:
+                    if record.value is None:  # a tombstone: an erased seeker's letter
+                        continue
+                    headers = headers_of(record)
+                    original = headers.get("x-original-topic")
+                    if not original:
                         report.unreplayable += 1
                         continue
                     base = base_of(original, suffix)
@@ -422,7 +434,7 @@ async def replay_dead_letters(
                         await producer.send(
                             original,
                             value=record.value,
-                            key=record.key,
+                            key=original_key(record, headers),
                             headers=replay_headers(record),
                         )
                     )

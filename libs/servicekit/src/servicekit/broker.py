@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
@@ -21,7 +21,7 @@ from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, PyMongoError
 
-from contracts import DEAD_LETTER, PoisonMessage, topic_name
+from contracts import DEAD_LETTER, Envelope, EventPayload, PoisonMessage, decode, topic_name
 from servicekit import metrics, tracing
 from servicekit.settings import KafkaSettings
 
@@ -39,6 +39,34 @@ POISON_ERRORS: tuple[type[BaseException], ...] = (
     json.JSONDecodeError,
     UnicodeDecodeError,
 )
+
+
+P = TypeVar("P", bound=EventPayload)
+
+
+async def undecoded(message: Any) -> None:
+    """For batch subscribers: records are decoded one by one by the handler (`decode_batch`)."""
+
+
+def is_tombstone(record: Any) -> bool:
+    """A record without a value: on a compacted topic, its key was erased. Nothing to handle."""
+    return record.value is None
+
+
+async def decode_batch(
+    dead_letters: DeadLetters, records: Any, payload_type: type[P]
+) -> list[tuple[int, Any, Envelope[P]]]:
+    """A polled batch's records decoded one by one, with their place in the batch and the record:
+    tombstones are skipped, a poison record goes to the dead letters and the others are kept."""
+    found = []
+    for position, record in enumerate(records):
+        if is_tombstone(record):
+            continue
+        try:
+            found.append((position, record, decode(record.value, payload_type)))
+        except POISON_ERRORS as error:
+            await dead_letters.send(record, poison_reason(record, error), "poison")
+    return found
 
 
 def is_transient(error: BaseException) -> bool:
@@ -97,8 +125,10 @@ class DeadLetters:
 
     async def send(self, record: Any, reason: str, kind: str) -> None:
         headers = {key: value.decode(errors="replace") for key, value in record.headers or ()}
+        original_key = record.key.decode(errors="replace") if record.key is not None else ""
         headers.update(
             {
+                "x-original-key": original_key,
                 "x-dead-letter-reason": reason[:1000],
                 "x-dead-letter-kind": kind,
                 "x-original-topic": record.topic,
@@ -108,7 +138,10 @@ class DeadLetters:
                 "x-failed-at": datetime.now(UTC).isoformat(),
             }
         )
-        await self.broker.publish(record.value, self.topic, key=record.key, headers=headers)
+        # Each letter has a key of its own, led by the original one (the seeker's id for their
+        # events): the topic is compacted, and an erasure tombstones exactly the seeker's letters.
+        key = f"{original_key}/{record.topic}:{record.partition}:{record.offset}"
+        await self.broker.publish(record.value, self.topic, key=key.encode(), headers=headers)
         self.sent += 1
         metrics.DEAD_LETTERED.labels(self.base_topic(record.topic), kind).inc()
         metrics.note_dead_lettered()
@@ -171,6 +204,8 @@ class DeadLetterMiddleware(BaseMiddleware):
         # trace, the time the work started (for the outbox's delay) and the outcome counter.
         record = msg.raw_message
         service = self.dead_letters.service
+        if not isinstance(record, tuple | list) and is_tombstone(record):
+            return None  # the erasure of a key on a compacted topic: nothing to do
         if isinstance(record, tuple | list):  # a batch (a list in FastStream's test broker)
             topic = self.dead_letters.base_topic(record[0].topic) if record else "none"
             batch, batch_token = metrics.start_outcome()

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -60,6 +61,11 @@ def outbox_entry(envelope: Envelope[Any], topic: str) -> dict[str, Any]:
     if started_at is not None:
         entry["started_at"] = started_at
     return entry
+
+
+def tombstone_entry(topic: str, key: str) -> dict[str, Any]:
+    """A record without a value for `key` on a compacted topic: the log forgets what it held."""
+    return {"event_id": str(uuid.uuid4()), "topic": topic, "key": key, "value": None, "headers": {}}
 
 
 class OutboxRelay:
@@ -184,7 +190,7 @@ class OutboxRelay:
             for entry in fresh[document["_id"]]:
                 confirmations.append(
                     await self.broker.publish(
-                        entry["value"].encode(),
+                        None if entry["value"] is None else entry["value"].encode(),
                         topic_name(entry["topic"], self.topic_suffix),
                         key=entry["key"].encode(),
                         headers=entry["headers"],

@@ -41,6 +41,15 @@ class KafkaSettings(BaseSettings):
         validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS", "TOPIC_PARTITIONS"),
     )
     topic_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
+    dead_letter_retention_ms: int = Field(
+        default=30 * 24 * 3600 * 1000, ge=60_000, description="Dead letters kept for replay."
+    )
+    erasure_lag_ms: int = Field(
+        default=3600 * 1000,
+        ge=1000,
+        description="How long an erased seeker's facts may stay on a compacted topic: its "
+        "segment.ms, max.compaction.lag.ms and delete.retention.ms.",
+    )
     sasl_username: str = Field(
         default="",
         description="SCRAM-SHA-512 user (on Kubernetes, the service's KafkaUser); empty: none.",

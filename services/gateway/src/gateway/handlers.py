@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from contracts import PROFILE_DELETED, ProfileDeleted, decode, topic_name
-from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber
+from contracts import PROFILE_DELETED, ProfileDeleted, topic_name
+from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
 
 
 class Forgets(Protocol):
     async def forget(self, seeker_id: str) -> int: ...
 
 
-async def undecoded(message: Any) -> None:
-    """Batch records are decoded one by one by the handler, so that one bad record is set aside."""
-
-
 def subscribe(
-    broker: KafkaBroker, stores: Sequence[Forgets], topic_suffix: str, batch_size: int = 100
+    broker: KafkaBroker,
+    stores: Sequence[Forgets],
+    topic_suffix: str,
+    batch_size: int = 100,
+    complete: asyncio.Event | None = None,
 ) -> None:
-    """`stores`: what holds seekers (the access log, the web sessions), read at each erasure."""
+    """`stores`: what holds seekers (the access log, the web sessions), read at each erasure;
+    `complete`, when given, is set once every store has joined: erasures wait for it, so that
+    none consumed at start-up is committed with a store left out."""
     dead_letters = dead_letters_of(broker)
 
     @subscriber(
@@ -35,11 +38,9 @@ def subscribe(
         decoder=undecoded,
     )
     async def forget_access_log_on_profile_deleted(message: KafkaMessage) -> None:
-        for record in message.raw_message:
-            try:
-                erased = decode(record.value, ProfileDeleted).payload
-            except POISON_ERRORS as error:
-                await dead_letters.send(record, poison_reason(record, error), "poison")
-                continue
+        found = await decode_batch(dead_letters, message.raw_message, ProfileDeleted)
+        if found and complete is not None:
+            await complete.wait()
+        for _, _, envelope in found:
             for store in stores:
-                await store.forget(erased.seeker_id)
+                await store.forget(envelope.payload.seeker_id)

@@ -35,18 +35,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.upstreams = Upstreams(settings)
 
         # What holds seekers and forgets them on their erasure; the web sessions join once the
-        # database is open (the subscription is made before the broker starts).
+        # database is open (the subscription is made before the broker starts): erasures wait.
         erased_from: list[Forgets] = []
+        complete = asyncio.Event()
 
         def forget_erased_seekers(client: MongoClient) -> None:
             app.state.access_log = AccessLog(client[settings.database])
             erased_from.append(app.state.access_log)
-            subscribe(broker, erased_from, settings.kafka.topic_suffix)
+            subscribe(broker, erased_from, settings.kafka.topic_suffix, complete=complete)
 
         async with kafka_and_mongo(app, broker, settings.mongo, forget_erased_seekers) as client:
             database = await Database.open(client[settings.database], settings.mongo.engine)
             app.state.web_sessions = WebSessions(database)
             erased_from.append(app.state.web_sessions)
+            complete.set()
             shared = SharedUsage(
                 database.documents(USAGE),
                 {"token": per_token, "address": per_address},

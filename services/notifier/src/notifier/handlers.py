@@ -22,12 +22,11 @@ from contracts import (
     MatchWithdrawn,
     ProfileDeleted,
     ProfileUpdated,
-    decode,
     topic_name,
 )
 from notifier.company_mail import CompanyMail
 from notifier.service import Notifier
-from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber
+from servicekit.broker import dead_letters_of, decode_batch, subscriber
 
 P = TypeVar(
     "P",
@@ -69,13 +68,8 @@ def subscribe(
 
     async def decoded(message: KafkaMessage, payload_type: type[P]) -> list[Envelope[P]]:
         """A batch's records decoded one by one; a poison record goes to the dead letters."""
-        envelopes = []
-        for record in message.raw_message:
-            try:
-                envelopes.append(decode(record.value, payload_type))
-            except POISON_ERRORS as error:
-                await dead_letters.send(record, poison_reason(record, error), "poison")
-        return envelopes
+        found = await decode_batch(dead_letters, message.raw_message, payload_type)
+        return [envelope for _, _, envelope in found]
 
     @batched(MATCH_FOUND)
     async def alert_on_matches_found(message: KafkaMessage) -> None:

@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from profiles import api
+from profiles import api, handlers
 from profiles.config import Settings
 from profiles.store import ProfileStore
 from refdata import get_referential
@@ -19,6 +19,7 @@ from servicekit.settings import settings_or_exit
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or settings_or_exit("profiles", Settings)
     broker = make_broker(settings.kafka, "profiles")
+    handlers.subscribe(broker, settings.kafka, settings.kafka.topic_suffix)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

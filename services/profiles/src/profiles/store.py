@@ -24,7 +24,7 @@ from contracts import (
 )
 from profiles.domain.profile import SeekerProfile, facts_of, fingerprint
 from servicekit.data import Database
-from servicekit.outbox import TOMBSTONE, outbox_entry
+from servicekit.outbox import TOMBSTONE, outbox_entry, tombstone_entry
 
 PRODUCER = "profiles"
 
@@ -166,9 +166,11 @@ class ProfileStore:
             ),
             PROFILE_DELETED,
         )
+        # Then the seeker's facts leave the compacted profile-updated topic too.
+        forget = tombstone_entry(PROFILE_UPDATED, seeker_id)
         return await self.profiles.replace(
             seeker_id,
-            {"_id": seeker_id, TOMBSTONE: True, "outbox": [event]},
+            {"_id": seeker_id, TOMBSTONE: True, "outbox": [event, forget]},
             where={TOMBSTONE: {"$exists": False}},
         )
 

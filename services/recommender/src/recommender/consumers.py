@@ -25,14 +25,13 @@ from contracts import (
     OfferPublished,
     ProfileDeleted,
     ProfileUpdated,
-    decode,
     topic_name,
 )
 from recommender import erasure, matching, offers, ownership
 from recommender.config import Batches
 from recommender.service import Recommender
 from recommender.slices import Decoded, Pace, in_slices
-from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber
+from servicekit.broker import dead_letters_of, decode_batch, subscriber
 
 P = TypeVar("P", ProfileUpdated, ProfileDeleted, OfferPublished, OfferClosed)
 
@@ -98,13 +97,8 @@ def subscribe(
 
     async def decoded(message: KafkaMessage, payload_type: type[P]) -> list[Decoded[Envelope[P]]]:
         """A batch's records decoded one by one; poison goes to the dead letters."""
-        found = []
-        for position, record in enumerate(message.raw_message):
-            try:
-                found.append(Decoded(decode(record.value, payload_type), record, position))
-            except POISON_ERRORS as error:
-                await dead_letters.send(record, poison_reason(record, error), "poison")
-        return found
+        found = await decode_batch(dead_letters, message.raw_message, payload_type)
+        return [Decoded(envelope, record, position) for position, record, envelope in found]
 
     def stopping() -> bool:
         return recommender.stopping

@@ -82,7 +82,9 @@ class History:
     def add(self, base: str, record: ConsumerRecord[bytes, bytes]) -> None:
         self.read += 1
         try:
-            if base == PROFILE_UPDATED:
+            if base == PROFILE_UPDATED and record.value is None:  # erased: compaction's tombstone
+                self.deleted.add(record.key.decode())
+            elif base == PROFILE_UPDATED:
                 profile = decode(record.value, ProfileUpdated)
                 known = self.profiles.get(profile.payload.seeker_id)
                 if known is None or known[0].payload.version < profile.payload.version:
