@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -79,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         words = vocabulary(get_referential(), get_lheo_dictionaries())
         with arguments.file.open("rb") as source:
             size = arguments.file.stat().st_size
+            started = time.perf_counter()
             report = asyncio.run(import_source(source, size, words, settings, batch_size, console))
+            seconds = time.perf_counter() - started
     except (OSError, NotLheoError, RefdataUnavailableError) as error:
         console.print(f"[red]import failed:[/red] {error}")
         return 1
@@ -95,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         "closed": report.closed,
     }
     console.print(", ".join(f"{name} {count}" for name, count in counts.items()))
-    if arguments.json:
-        print(json.dumps(counts))  # noqa: T201
+    console.print(f"in {seconds:.1f} s ({report.sessions / max(seconds, 1e-9):,.0f} sessions/s)")
+    if arguments.json:  # with the import's own time, the program's start-up left out
+        print(json.dumps({**counts, "seconds": round(seconds, 3)}))  # noqa: T201
     return 0
 
 
