@@ -203,7 +203,7 @@ class Services:
             return JSONResponse([{"offer_id": "o-1", "reason": "too_far", "recorded_at": when}])
         if service == "companies" and parts[:2] == ["companies", "applications"]:
             return JSONResponse({"items": [APPLICATION]})
-        if service == "companies" and last == "for-seeker":
+        if service == "companies" and parts[:2] == ["companies", "for-seeker"]:
             return JSONResponse({"items": [COMPANY], "total_in_reach": 1})
         if service == "offers":
             offer = {"contract_type": "CDI", "salary_text": "1 900 € brut par mois"}

@@ -30,6 +30,7 @@ def test_the_cli_imports_then_finds_everything_unchanged(
     assert main([str(path), "--json"]) == 0
     second = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
-    assert first["accepted"] == 120 and first["rejected"] == 0
+    assert first["accepted"] == 120
+    assert first["rejected"] == 0
     assert first["seconds"] > 0
     assert (second["accepted"], second["updated"], second["unchanged"]) == (0, 0, 120)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from companies.catalogue import Catalogue
 from companies.config import Settings
 from companies.domain.attention import capacity, distribution
 from companies.importing import import_rows
 from companies.ledger import Ledger
+from companies.seekers import SeekerNeeds
 from companies.store import EstablishmentStore
 from companies.suggestions import Rankings, companies_for
 from contracts.companies import (
@@ -44,9 +45,17 @@ class State:
         self.ledger: Ledger = state.ledger
         self.sectors: Sectors = state.sectors
         self.rankings: Rankings = state.rankings
+        self.seekers: SeekerNeeds = state.seekers
 
 
 Service = Annotated[State, Depends(State)]
+
+
+def may_see(caller: Principal, seeker_id: str) -> None:
+    if caller.role is Role.SEEKER and caller.sub != seeker_id:
+        raise forbid("You may ask for your own companies only.")
+    if caller.role is Role.EMPLOYER:
+        raise forbid("Employers do not see seekers' suggestions.")
 
 
 def is_staff(caller: Principal) -> bool:
@@ -99,10 +108,7 @@ async def for_seeker(query: CompaniesQuery, caller: Caller, service: Service) ->
 
     Counsellors reach this through the gateway, which checked the seeker is in their caseload.
     """
-    if caller.role is Role.SEEKER and caller.sub != query.seeker_id:
-        raise forbid("You may ask for your own companies only.")
-    if caller.role is Role.EMPLOYER:
-        raise forbid("Employers do not see seekers' suggestions.")
+    may_see(caller, query.seeker_id)
     return await companies_for(
         query,
         sectors=service.sectors,
@@ -111,6 +117,28 @@ async def for_seeker(query: CompaniesQuery, caller: Caller, service: Service) ->
         seekers_per_hire=service.settings.seekers_per_hire,
         rankings=service.rankings,
     )
+
+
+@router.get(
+    "/for-seeker/{seeker_id}",
+    responses={
+        403: {"description": "A seeker asks for themselves only."},
+        404: {"description": "No profile of this seeker has reached the service yet."},
+    },
+)
+async def for_known_seeker(
+    seeker_id: str,
+    caller: Caller,
+    service: Service,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> CompanyList:
+    """The same, for a seeker whose needs the service holds from `profile-updated`: the
+    gateway then need not read the profile first. A 404 sends it the long way."""
+    may_see(caller, seeker_id)
+    query = await service.seekers.query_for(seeker_id, limit)
+    if query is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No profile of this seeker here yet.")
+    return await for_seeker(query, caller, service)
 
 
 @router.get("/attention", responses={403: {"description": "Operators only."}})

@@ -2,39 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from contracts import PROFILE_DELETED, ProfileDeleted, decode, topic_name
-from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber
+from contracts import PROFILE_DELETED, PROFILE_UPDATED, ProfileDeleted, ProfileUpdated, topic_name
+from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
 
 Forget = Callable[[list[str]], Awaitable[None]]
+Remember = Callable[[Sequence[ProfileUpdated]], Awaitable[object]]
 
 
-async def undecoded(message: Any) -> None:
-    """Batch records are decoded one by one by the handler, so that one bad record is set aside."""
-
-
-def subscribe(broker: KafkaBroker, forget: Forget, topic_suffix: str) -> None:
+def subscribe(
+    broker: KafkaBroker, forget: Forget, topic_suffix: str, remember: Remember | None = None
+) -> None:
     dead_letters = dead_letters_of(broker)
 
-    @subscriber(
-        broker,
-        topic_name(PROFILE_DELETED, topic_suffix),
-        group_id=f"companies.{PROFILE_DELETED}",
-        batch=True,
-        max_records=100,
-        decoder=undecoded,
-    )
+    def batched(base: str) -> Callable[[Callable[..., Awaitable[None]]], object]:
+        return subscriber(
+            broker,
+            topic_name(base, topic_suffix),
+            group_id=f"companies.{base}",
+            batch=True,
+            max_records=100,
+            decoder=undecoded,
+        )
+
+    @batched(PROFILE_DELETED)
     async def forget_seekers_on_profiles_deleted(message: KafkaMessage) -> None:
-        seekers = []
-        for record in message.raw_message:
-            try:
-                seekers.append(decode(record.value, ProfileDeleted).payload.seeker_id)
-            except POISON_ERRORS as error:
-                await dead_letters.send(record, poison_reason(record, error), "poison")
-        if seekers:
-            await forget(seekers)
+        found = await decode_batch(dead_letters, message.raw_message, ProfileDeleted)
+        if found:
+            await forget([envelope.payload.seeker_id for _, _, envelope in found])
+
+    @batched(PROFILE_UPDATED)
+    async def remember_needs_on_profiles_updated(message: KafkaMessage) -> None:
+        found = await decode_batch(dead_letters, message.raw_message, ProfileUpdated)
+        if found and remember is not None:
+            await remember([envelope.payload for _, _, envelope in found])

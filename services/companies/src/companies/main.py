@@ -15,6 +15,7 @@ from companies.erasure import forget_seekers
 from companies.handlers import subscribe
 from companies.ledger import Ledger
 from companies.reference import load_reference_establishments, load_sectors
+from companies.seekers import SeekerNeeds
 from companies.store import EstablishmentStore
 from companies.suggestions import Rankings
 from servicekit.app import create_service_app, kafka_and_mongo
@@ -64,15 +65,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.ledger = Ledger(store, settings.attention_period_days)
             await app.state.ledger.load()
 
+            app.state.seekers = seekers = SeekerNeeds(database)
+
             async def forget(seeker_ids: list[str]) -> None:
                 await forget_seekers(
                     seeker_ids,
                     applications=applications,
                     establishments=store,
                     ledger=app.state.ledger,
+                    seekers=seekers,
                 )
 
-            subscribe(broker, forget, settings.kafka.topic_suffix)
+            subscribe(broker, forget, settings.kafka.topic_suffix, seekers.remember)
             await broker.start()
             try:
                 yield

@@ -3,14 +3,14 @@ operators. The seeker's occupations, home and radius are read from the profiles 
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from contracts.companies import AttentionReport, CompanyImportResult, CompanyList
 from gateway.models import StoredProfileOut
 from gateway.problems import responses
 from gateway.routes.deps import Accesses, Id, Services
 from gateway.security import Caller
-from servicekit.auth import Principal
+from servicekit.auth import Principal, Role
 
 me = APIRouter(prefix="/v1/me", tags=["seeker"])
 caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
@@ -37,9 +37,25 @@ CSV_BODY = {
 }
 
 
-async def companies_of(
+async def companies_answer(
     seeker_id: str, principal: Principal, services: Services, limit: int
-) -> CompanyList:
+) -> Response:
+    """A seeker asking for themselves: the companies service holds the needs of the seekers
+    whose profile it has heard of, one hop, its JSON handed on as it is; for a profile so new
+    that its event has not reached it yet (a 404), the long way. Anyone else goes the long way:
+    the profile is read on the profiles service, which checks the caseload, and sent along."""
+    if principal.role is Role.SEEKER and principal.sub == seeker_id:
+        known = await services.call(
+            "companies",
+            "GET",
+            f"/companies/for-seeker/{seeker_id}",
+            principal,
+            params={"limit": limit},
+        )
+        if known.status_code == status.HTTP_200_OK:
+            return Response(known.content, media_type="application/json")
+        if known.status_code != status.HTTP_404_NOT_FOUND:
+            services.checked("companies", known)
     body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", principal)
     profile = StoredProfileOut.model_validate(body).profile
     query = {
@@ -54,31 +70,43 @@ async def companies_of(
         "accessibility_needs": profile.accessibility_needs,
         "limit": limit,
     }
-    answer = await services.json(
+    answer = await services.call(
         "companies", "POST", "/companies/for-seeker", principal, json=query
     )
-    return CompanyList.model_validate(answer)
+    if answer.status_code != status.HTTP_200_OK:
+        services.checked("companies", answer)
+    return Response(answer.content, media_type="application/json")
+
+
+async def companies_of(
+    seeker_id: str, principal: Principal, services: Services, limit: int
+) -> CompanyList:
+    """The same, read (for the web pages)."""
+    answer = await companies_answer(seeker_id, principal, services, limit)
+    return CompanyList.model_validate_json(bytes(answer.body))
 
 
 @me.get(
     "/companies",
+    response_model=CompanyList,
     responses=responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile."),
 )
-async def my_companies(me: Caller, services: Services, limit: Limit = 20) -> CompanyList:
+async def my_companies(me: Caller, services: Services, limit: Limit = 20) -> Response:
     """Companies likely to hire you, for a spontaneous application: near you, in the sectors
     that hire people of your occupations, best first, each with its reasons in plain words."""
-    return await companies_of(me.sub, me, services, limit)
+    return await companies_answer(me.sub, me, services, limit)
 
 
 @caseload.get(
     "/{seeker_id}/companies",
+    response_model=CompanyList,
     responses=responses(404, s404="No such seeker in your caseload."),
 )
 async def seeker_companies(
     seeker_id: Id, me: Caller, services: Services, accesses: Accesses, limit: Limit = 20
-) -> CompanyList:
+) -> Response:
     """Companies likely to hire a seeker of your caseload. The seeker can see that you looked."""
-    found = await companies_of(seeker_id, me, services, limit)
+    found = await companies_answer(seeker_id, me, services, limit)
     await accesses.record(seeker_id, me.sub, me.name, "companies")
     return found
 

@@ -22,11 +22,11 @@ from notifier.store.records import (
     as_utc,
     closed_notice_id,
     delivery_id,
-    erasure_key,
     notification_id,
     paced,
 )
 from notifier.store.seekers import SeekerRecords
+from servicekit.erasure import erasure_key
 
 
 class NotifierStore(SeekerRecords, CounsellorRecords, AlertRecords, DeliveryRecords, InboxRecords):

@@ -10,7 +10,6 @@ one write that stays atomic on every store the data layer supports.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -137,7 +136,3 @@ def wake_at(delivery: Doc) -> datetime:
     due = as_utc(delivery.get("due_at") or EPOCH)
     lease_until = as_utc(delivery.get("lease_until") or EPOCH)
     return max(due, lease_until)
-
-
-def erasure_key(seeker_id: str) -> str:
-    return hashlib.sha256(f"tremplin-erased-seeker:{seeker_id}".encode()).hexdigest()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from notifier.store.records import Collections, Doc, as_utc, erasure_key
+from notifier.store.records import Collections, Doc, as_utc
 from servicekit.data import Update
+from servicekit.erasure import erasure_key
 
 
 class SeekerRecords(Collections):
