@@ -20,7 +20,7 @@ from web_browser import audit, browser, new_context, playwright  # noqa: F401 (f
 
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 Login = Callable[[str, str], Awaitable[dict[str, str]]]
-StoresNaming = Callable[[str], Awaitable[list[str]]]
+StoresNaming = Callable[..., Awaitable[list[str]]]
 
 
 @pytest.fixture
@@ -103,8 +103,9 @@ def an_lheo_document() -> LheoBuilder:
     return build
 
 
-async def documents_naming(seeker_id: str) -> list[str]:
-    """Every (database.collection) of the platform still holding something with this id."""
+async def documents_naming(seeker_id: str, among: list[str] | None = None) -> list[str]:
+    """Every (database.collection) of the platform still holding something with this id; or,
+    quicker, those of `among` (a full look reads every document of every database)."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url())
     found = []
     try:
@@ -113,6 +114,8 @@ async def documents_naming(seeker_id: str) -> list[str]:
                 continue
             database = client[name]
             for collection in await database.list_collection_names():
+                if among is not None and f"{name}.{collection}" not in among:
+                    continue
                 async for document in database[collection].find({}):
                     if seeker_id in repr(document):
                         found.append(f"{name}.{collection}")
