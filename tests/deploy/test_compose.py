@@ -54,7 +54,8 @@ def test_every_service_is_wired_to_kafka_and_mongodb(compose):
         env = service["environment"]
         assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
         assert env["MONGO_URL"] == "mongodb://mongodb:27017/?replicaSet=rs0&w=majority"
-        assert service["build"]["dockerfile"] == f"services/{name}/Dockerfile"
+        assert service["build"]["dockerfile"] == "deploy/docker/Dockerfile"
+        assert service["build"]["args"]["SERVICE"] == name
         assert service["read_only"] is True
         assert service["depends_on"]["topics"]["condition"] == "service_completed_successfully"
     assert compose["services"]["gateway"]["environment"]["GATEWAY_DEV_ISSUER"] == "true"
