@@ -11,8 +11,9 @@ os.environ.setdefault("OTEL_TRACES_SAMPLER", "always_on")
 # Tests are a development run (what production refuses is tested with explicit settings).
 os.environ.setdefault("TREMPLIN_DEVELOPMENT", "true")
 
+from testkit.stack import isolated_topics, mongo_settings, new_run_id
+
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import isolated_topics, mongo_settings, new_run_id
 
 
 @pytest.fixture

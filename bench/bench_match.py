@@ -25,6 +25,7 @@ import gc
 import json
 import math
 import resource
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -206,13 +207,19 @@ def bench_matching(
     }
 
 
+TESTKIT = str(Path(__file__).resolve().parents[1] / "tests" / "kit")
+
+
 async def bench_profile_events(referential: Referential, count: int) -> dict[str, Any]:
     from asgi_lifespan import LifespanManager
     from pymongo import AsyncMongoClient
 
     from recommender.main import create_app
     from servicekit.broker import make_broker
-    from servicekit.testing import isolated_topics, mongo_settings, new_run_id
+
+    # Isolated topics and a database of its own, as the tests make them (tests/kit).
+    sys.path.insert(0, TESTKIT)
+    from testkit.stack import isolated_topics, mongo_settings, new_run_id
 
     run_id = new_run_id()
     world = World(referential, seed=SEED + 1)

@@ -4,8 +4,7 @@ import importlib
 
 import pytest
 from pymongo import AsyncMongoClient
-
-from servicekit.testing import mongo_settings
+from testkit.stack import mongo_settings
 
 pytestmark = pytest.mark.integration
 

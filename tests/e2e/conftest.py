@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
-
-from servicekit.testing import mongo_url
+from testkit.stack import mongo_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # web_browser, under importlib mode
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from testkit.stack import kafka_address
 
 from contracts import COMPACTED_TOPICS
-from servicekit.testing import kafka_address
 
 
 def names(seeker_id: str, key: bytes | None, value: bytes | None) -> bool:

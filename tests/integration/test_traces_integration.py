@@ -24,6 +24,7 @@ from faststream.kafka import KafkaBroker
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 from pymongo import AsyncMongoClient
+from testkit.stack import eventually, header, read_records, span_recorder
 
 from contracts import MATCH_FOUND, OFFER_PUBLISHED, ProfileUpdated, encode, new_envelope
 from contracts import topic_name as topic_of
@@ -39,7 +40,6 @@ from recommender.config import Settings as RecommenderSettings
 from recommender.main import create_app as create_recommender
 from servicekit.auth import Role
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually, header, read_records, span_recorder
 
 pytestmark = pytest.mark.integration
 

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from testkit.stack import header, read_records
 
 from contracts import DEAD_LETTER, OFFER_PUBLISHED, PROFILE_DELETED, topic_name
 from servicekit.broker import dead_letters_of, make_broker
 from servicekit.settings import KafkaSettings
-from servicekit.testing import header, read_records
 
 pytestmark = pytest.mark.integration
 

@@ -3,10 +3,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from testkit.reference import SYNTHETIC_FILES, FileServer, write_synthetic_files
 
 from refdata import Referential, read_referential
 from refdata.sources import checkout_data_dir
-from refdata.testing import SYNTHETIC_FILES, FileServer, write_synthetic_files
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from testkit.reference import LAPOSTE_CURRENT_LAYOUT, FileServer
 
 from refdata import (
     DATA_FILES,
@@ -10,7 +11,6 @@ from refdata import (
     locate_data_dir,
 )
 from refdata.sources import checkout_data_dir
-from refdata.testing import LAPOSTE_CURRENT_LAYOUT, FileServer
 
 LBB_PATH = "/labonneboite/common/data/"
 LAPOSTE_PATH = "/data-fair/api/v1/datasets/laposte-hexasmal/raw"

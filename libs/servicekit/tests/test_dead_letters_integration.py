@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from testkit.stack import header, read_records
 
 from contracts import (
     DEAD_LETTER,
@@ -15,7 +16,6 @@ from contracts import (
 )
 from servicekit.broker import make_broker, subscriber
 from servicekit.settings import KafkaSettings
-from servicekit.testing import header, read_records
 
 pytestmark = pytest.mark.integration
 

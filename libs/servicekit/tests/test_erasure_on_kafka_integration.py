@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from testkit.stack import eventually, header, read_records
 
 from contracts import DEAD_LETTER, PROFILE_DELETED, PROFILE_UPDATED, topic_name
 from servicekit.broker import dead_letters_of, make_broker, subscriber
 from servicekit.dead_letter_erasure import erase_dead_letters, letters_naming
 from servicekit.settings import KafkaSettings
-from servicekit.testing import eventually, header, read_records
 
 pytestmark = pytest.mark.integration
 

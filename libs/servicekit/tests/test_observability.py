@@ -17,6 +17,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY
 from pythonjsonlogger.json import JsonFormatter
+from testkit.stack import span_recorder
 
 from contracts import PROFILE_DELETED, PoisonMessage, ProfileDeleted, encode, new_envelope
 from contracts import topic_name as topic_of
@@ -26,7 +27,6 @@ from servicekit.broker import make_broker, subscriber
 from servicekit.logs import CorrelationFilter
 from servicekit.outbox import outbox_entry
 from servicekit.settings import KafkaSettings
-from servicekit.testing import span_recorder
 
 SUFFIX = ".tunit"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"

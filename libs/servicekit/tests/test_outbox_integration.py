@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
+from testkit.stack import eventually, read_records
 
 from contracts import PROFILE_DELETED, ProfileDeleted, decode, new_envelope
 from servicekit.broker import make_broker
 from servicekit.data import Database
 from servicekit.outbox import PENDING, OutboxRelay, outbox_entry
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually, read_records
 
 pytestmark = pytest.mark.integration
 

@@ -1,13 +1,13 @@
-"""Synthetic sectors and establishments (refdata.testing), read as the real ones are."""
+"""Synthetic sectors and establishments (testkit.reference), read as the real ones are."""
 
 from pathlib import Path
 
 import pytest
+from testkit.reference import write_synthetic_files
 
 from companies.domain.establishment import Establishment
 from companies.importing import parse_rows
 from refdata import Sectors, read_establishment_rows, read_sectors
-from refdata.testing import write_synthetic_files
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.stack import eventually, read_records
 
 from companies.config import Settings
 from companies.main import create_app
@@ -24,7 +25,6 @@ from contracts import (
 )
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually, read_records
 
 pytestmark = pytest.mark.integration
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.stack import eventually
 
 from companies.config import Settings
 from companies.main import create_app
@@ -29,7 +30,6 @@ from contracts.vocabulary import ContractType
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually
 
 pytestmark = pytest.mark.integration
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
+from testkit.stack import eventually
 
 from contracts import PROFILE_DELETED, ProfileDeleted, encode, new_envelope, topic_name
 from gateway.config import Settings
@@ -14,7 +15,6 @@ from gateway.handlers import subscribe
 from gateway.main import create_app
 from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually
 
 pytestmark = pytest.mark.integration
 

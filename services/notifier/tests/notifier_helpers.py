@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from testkit.stack import eventually
 
 from contracts import (
     Envelope,
@@ -40,7 +41,6 @@ from servicekit.auth import (
     issue_internal_token,
 )
 from servicekit.settings import KafkaSettings
-from servicekit.testing import eventually
 
 if TYPE_CHECKING:
     from notifier.service import Notifier

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 from notifier_helpers import Events, Make, Profiles, a_match, contact
+from testkit.stack import eventually, header, read_records
 
 from contracts import DEAD_LETTER, MATCH_FOUND, PROFILE_DELETED, ProfileDeleted, topic_name
 from servicekit.settings import KafkaSettings
-from servicekit.testing import eventually, header, read_records
 
 pytestmark = pytest.mark.integration
 

@@ -11,10 +11,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from testkit.stack import eventually
 
 from contracts import ApplicationSubmitted, new_envelope
 from servicekit.auth import InternalAuthSettings, read_internal_token
-from servicekit.testing import eventually
 
 pytestmark = pytest.mark.integration
 

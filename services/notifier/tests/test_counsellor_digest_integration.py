@@ -18,10 +18,10 @@ from notifier_helpers import (
     a_profile,
     token,
 )
+from testkit.stack import eventually
 
 from contracts import ProfileDeleted
 from servicekit.auth import Role
-from servicekit.testing import eventually
 
 pytestmark = pytest.mark.integration
 

@@ -21,12 +21,12 @@ from notifier_helpers import (
     serve,
     token,
 )
+from testkit.stack import eventually, header, read_records
 
 from contracts import DEAD_LETTER, FEEDBACK_RECORDED, ProfileDeleted, topic_name
 from contracts.vocabulary import FeedbackReason
 from servicekit.auth import Role
 from servicekit.settings import KafkaSettings
-from servicekit.testing import eventually, header, read_records
 
 pytestmark = pytest.mark.integration
 

@@ -21,11 +21,11 @@ from notifier_helpers import (
     contact,
     token,
 )
+from testkit.stack import eventually
 
 from contracts import MatchWithdrawn, ProfileDeleted, ProfileUpdated
 from notifier.due import DueIndex
 from servicekit.auth import Role
-from servicekit.testing import eventually
 
 pytestmark = pytest.mark.integration
 

@@ -20,12 +20,12 @@ from notifier_helpers import (
     contact,
     token,
 )
+from testkit.stack import eventually
 
 from contracts import MatchWithdrawn
 from contracts.vocabulary import WithdrawalReason
 from notifier.store import as_utc
 from servicekit.auth import Role
-from servicekit.testing import eventually
 
 pytestmark = pytest.mark.integration
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.stack import eventually, header, read_records
 
 from contracts import OFFER_CLOSED, OFFER_PUBLISHED, OfferClosed, OfferPublished, decode
 from offers.config import Settings
@@ -15,7 +16,6 @@ from offers.main import create_app
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually, header, read_records
 
 pytestmark = pytest.mark.integration
 

@@ -7,13 +7,13 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.stack import eventually, header, read_records
 
 from contracts import PROFILE_DELETED, PROFILE_UPDATED, ProfileDeleted, ProfileUpdated, decode
 from profiles.config import Settings
 from profiles.main import create_app
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually, header, read_records
 
 pytestmark = pytest.mark.integration
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testkit.reference import write_synthetic_files
 
 from contracts import OfferPublished, ProfileUpdated
 from recommender.domain.engine import MatchingEngine
 from recommender.domain.occupations import OccupationGraph
 from refdata import Referential, read_referential
-from refdata.testing import write_synthetic_files
 from servicekit.settings import KafkaSettings
 
 from .support import Publisher

@@ -6,13 +6,13 @@ import asyncio
 import time
 
 import pytest
+from testkit.stack import eventually, read_records
 
 from contracts import MATCH_FOUND, OFFER_PUBLISHED, PROFILE_UPDATED, MatchFound, decode
 from recommender.config import Batches, Settings
 from refdata import Referential
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually, read_records
 
 from .conftest import OfferBuilder, ProfileBuilder
 from .support import Publisher, recommender_of, running, settings_for

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from testkit.stack import eventually, read_records
 
 from contracts import (
     FEEDBACK_RECORDED,
@@ -27,7 +28,6 @@ from recommender.service import Recommender
 from refdata import Referential
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually, read_records
 
 from .conftest import GRENOBLE, OfferBuilder, ProfileBuilder
 from .support import Publisher, recommender_of, running, settings_for

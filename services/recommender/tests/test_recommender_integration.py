@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from testkit.stack import eventually, header, read_records
 
 from contracts import (
     DEAD_LETTER,
@@ -32,7 +33,6 @@ from refdata import Referential
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually, header, read_records
 
 from .conftest import OfferBuilder, ProfileBuilder
 from .support import Publisher, recommender_of, running, settings_for

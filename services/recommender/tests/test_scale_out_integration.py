@@ -13,6 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.stack import eventually
 
 from contracts import (
     MATCH_FOUND,
@@ -27,7 +28,6 @@ from recommender.main import create_app
 from recommender.service import Recommender
 from refdata import Referential
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually
 
 from .conftest import GRENOBLE, OfferBuilder, ProfileBuilder
 from .support import Publisher, settings_for

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.stack import eventually, read_records
 
 from contracts import TRAINING_CLOSED, TRAINING_PUBLISHED, TrainingClosed, TrainingPublished, decode
 from refdata import lheo_sample
@@ -16,7 +17,6 @@ from refdata.lheo import SAMPLES
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually, read_records
 from trainings.config import Settings
 from trainings.main import create_app
 
