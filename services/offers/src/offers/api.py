@@ -23,8 +23,9 @@ from offers.domain.employer import offer_from_input
 from offers.domain.france_travail import offer_from_france_travail
 from offers.domain.offer import ROME_PATTERN, InvalidOffer, Offer, OfferIn, ReferenceData
 from offers.search import Around, OfferSearch, search_offers, title_words
-from offers.store import ConcurrentUpdateError, OfferExistsError, OfferStore, StoredOffer
+from offers.store import OfferExistsError, OfferStore, StoredOffer
 from servicekit.auth import Caller, Principal, Role, forbid
+from servicekit.data import ConcurrentUpdateError
 from servicekit.kafka_gate import kafka_required
 from servicekit.outbox import OutboxRelay
 

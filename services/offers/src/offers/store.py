@@ -18,7 +18,7 @@ from contracts import OFFER_CLOSED, OFFER_PUBLISHED, OfferClosed, new_envelope
 from contracts.offers import OfferStatus as Status
 from contracts.vocabulary import ClosureReason
 from offers.domain.offer import Offer, content_hash, fingerprint, published_payload
-from servicekit.data import Database, Update
+from servicekit.data import ConcurrentUpdateError, Database, Update
 from servicekit.outbox import OUTBOX_FIELD, outbox_entry
 
 PRODUCER = "offers"
@@ -33,10 +33,6 @@ STATE = {
     "employer_id": 1,
     "offer.created_at": 1,
 }
-
-
-class ConcurrentUpdateError(Exception):
-    pass
 
 
 class OfferExistsError(Exception):

@@ -22,13 +22,13 @@ from profiles.domain.profile import (
 from profiles.domain.validation import ProfileIn, check_profile
 from profiles.store import (
     Assignment,
-    ConcurrentUpdateError,
     ProfileStore,
     Stored,
     VersionMismatchError,
 )
 from refdata import Referential
 from servicekit.auth import Caller, Principal, Role, forbid
+from servicekit.data import ConcurrentUpdateError
 from servicekit.kafka_gate import kafka_required
 from servicekit.outbox import OutboxRelay
 

@@ -23,14 +23,10 @@ from contracts import (
     new_envelope,
 )
 from profiles.domain.profile import SeekerProfile, facts_of, fingerprint
-from servicekit.data import Database
+from servicekit.data import ConcurrentUpdateError, Database
 from servicekit.outbox import TOMBSTONE, outbox_entry, tombstone_entry
 
 PRODUCER = "profiles"
-
-
-class ConcurrentUpdateError(Exception):
-    pass
 
 
 class VersionMismatchError(Exception):

@@ -14,8 +14,9 @@ from recommender.domain.grid import haversine_km
 from recommender.domain.model import Offer, seeker_from_event
 from recommender.events import feedback_recorded
 from recommender.repositories import Document, SeekerWrite, facts_of, feedback_of, offer_of
-from recommender.service import ATTEMPTS, ConcurrentUpdateError, Recommender, UnknownError
+from recommender.service import ATTEMPTS, Recommender, UnknownError
 from recommender.suggestions import Proposal, Suggestions
+from servicekit.data import ConcurrentUpdateError
 
 
 async def record_feedback(

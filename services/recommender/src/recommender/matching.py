@@ -23,7 +23,8 @@ from recommender.repositories import (
     matches_of,
     stored_matches,
 )
-from recommender.service import ATTEMPTS, ConcurrentUpdateError, Recommender
+from recommender.service import ATTEMPTS, Recommender
+from servicekit.data import ConcurrentUpdateError
 
 
 @dataclass(frozen=True, eq=False)

@@ -30,10 +30,6 @@ from recommender.repositories import (
 ATTEMPTS = 20
 
 
-class ConcurrentUpdateError(Exception):
-    pass
-
-
 class UnknownError(LookupError):
     pass
 

@@ -20,7 +20,8 @@ from recommender.domain.model import Offer, Seeker
 from recommender.domain.scoring import Scored
 from recommender.events import match_found, match_of, match_withdrawn
 from recommender.repositories import Document, SeekerWrite, matches_of, stored_matches
-from recommender.service import ATTEMPTS, ConcurrentUpdateError, Recommender
+from recommender.service import ATTEMPTS, Recommender
+from servicekit.data import ConcurrentUpdateError
 
 log = logging.getLogger(__name__)
 # A seeker the engine holds but the store does not yet: their profile is being written right

@@ -44,6 +44,11 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+class ConcurrentUpdateError(Exception):
+    """A conditional write found the document changed by another writer, more times than the
+    caller would retry: the work is to be done again from a fresh read."""
+
+
 def is_duplicate(error: BulkWriteError) -> bool:
     return all(e.get("code") == DUPLICATE_KEY for e in error.details.get("writeErrors", []))
 
