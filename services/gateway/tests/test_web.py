@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from gateway.config import Mode, Settings, WebTheme
 from gateway.main import create_app
 from gateway.security import PUBLIC, WEB_RULES
-from gateway.web import console, seeker, signin
+from gateway.web import companies, console, offers, seeker, signin
 from gateway.web.sessions import WebSession, digest, new_secret, now
 from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 
@@ -131,6 +131,27 @@ COMPANY = {
 }
 
 
+OFFER_VIEW = {
+    "offer": {
+        "id": "o-1",
+        "title": "Agent d'entretien H/F",
+        "description": "Entretien de bureaux, du lundi au vendredi.",
+        "rome_code": "K2204",
+        "contract_type": "CDI",
+        "salary": {"text": "1 900 € brut par mois"},
+        "skills": [{"label": "Utiliser une autolaveuse", "required": True}],
+        "employer_name": "PROPRE ET NET",
+        "place": {"commune_code": "69266", "latitude": 45.77, "longitude": 4.88},
+        "created_at": "2026-11-25T10:00:00Z",
+        "updated_at": "2026-11-30T10:00:00Z",
+        "valid_until": "2027-01-25T10:00:00Z",
+        "origin": "france-travail",
+    },
+    "version": 1,
+    "status": "open",
+}
+
+
 class Services:
     """One fake for the four services, telling them apart by host; it records every call."""
 
@@ -205,9 +226,10 @@ class Services:
             return JSONResponse({"items": [APPLICATION]})
         if service == "companies" and last == "for-seeker":
             return JSONResponse({"items": [COMPANY], "total_in_reach": 1})
+        if service == "offers" and parts == ["offers"]:
+            return JSONResponse({"total": 1, "page": 1, "page_size": 10, "items": [OFFER_VIEW]})
         if service == "offers":
-            offer = {"contract_type": "CDI", "salary_text": "1 900 € brut par mois"}
-            return JSONResponse({"offer": offer, "version": 1, "status": "open"})
+            return JSONResponse(OFFER_VIEW)
         if last == "stream":
             data = b'id: 8\nevent: notification\ndata: {"id": "n-2"}\n\n'
             return Response(data, media_type="text/event-stream")
@@ -795,7 +817,7 @@ async def test_without_the_design_system_pages_use_their_own_stylesheet(
     assert css.status_code == 200
 
 
-WEB_ROUTERS = (signin.router, seeker.router, console.router)
+WEB_ROUTERS = (signin.router, seeker.router, console.router, offers.router, companies.router)
 
 
 def web_routes() -> list[tuple[str, str]]:
@@ -820,6 +842,7 @@ SAMPLE_IDS = {
     "{seeker_id}": "s-1",
     "{alert_id}": "a-1",
     "{notification_id}": "n-1",
+    "{siret}": "11111111100011",
 }
 SUBJECTS = {"seeker": "s-1", "counsellor": "c-1", "employer": "e-1", "operator": "ops-1"}
 

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from contracts.vocabulary import ContractType, FeedbackReason, WorkingTime
 from gateway.models import MyProfileIn, StoredProfileOut
-from gateway.routes.companies import companies_of
 from gateway.routes.deps import Accesses, Id, LastEventId, Services
 from gateway.web.i18n import error_text, translate
 from gateway.web.pages import (
@@ -392,24 +391,6 @@ async def save_preferences(
             errors.setdefault(field, str(problem.get("msg", "")))
         return preferences_page(request, me, values, errors or {"_form": str(error.detail)})
     return redirect("/app/preferences?done=saved")
-
-
-@router.get("/companies")
-async def companies(request: Request, me: PageUser, services: Services) -> Response:
-    try:
-        found = await companies_of(me.sub, me, services, 20)
-    except HTTPException as error:
-        if error.status_code != status.HTTP_404_NOT_FOUND:
-            raise
-        return redirect("/app/profile")
-    mine = await services.json("companies", "GET", f"/companies/applications/of/{me.sub}", me)
-    return render(
-        request,
-        "app_companies.html",
-        principal=me,
-        companies=[c.model_dump() for c in found.items],
-        applications=mine.get("items", []),
-    )
 
 
 @router.get("/access-log")
