@@ -226,6 +226,14 @@ class Services:
             return JSONResponse({"items": [APPLICATION]})
         if service == "companies" and last == "for-seeker":
             return JSONResponse({"items": [COMPANY], "total_in_reach": 1})
+        if service == "companies" and method == "POST" and parts[2:3] == ["applications"]:
+            if body["message"] == "one too many":
+                refused = {"detail": "You sent 5 applications today, the most a day."}
+                return JSONResponse(refused, status_code=429)
+            return JSONResponse({**APPLICATION, "route": "sent_to_company"}, status_code=201)
+        if service == "offers" and parts == ["offers", "o-closed"]:
+            closed = {"status": "closed", "closed_reason": "filled"}
+            return JSONResponse({**OFFER_VIEW, **closed, "closed_at": "2026-12-01T10:00:00Z"})
         if service == "offers" and parts == ["offers"]:
             return JSONResponse({"total": 1, "page": 1, "page_size": 10, "items": [OFFER_VIEW]})
         if service == "offers":
@@ -438,6 +446,82 @@ async def test_a_counsellor_cannot_open_a_file_outside_their_caseload(
         ("s-1", "c-1", "recommendations"),
         ("s-1", "c-1", "applications"),
     ]
+
+
+async def test_the_offer_page_shows_the_description_how_to_apply_and_the_source(
+    web: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+
+    page = (await browser.get("/app/offers/o-1")).text
+    closed = await browser.get("/app/offers/o-closed")
+
+    assert "Entretien de bureaux, du lundi au vendredi." in page
+    assert 'href="https://candidat.francetravail.fr/offres/recherche/detail/o-1"' in page
+    assert "Source : France Travail" in page and "30/11/2026" in page
+    assert "Villeurbanne" in page and "69266" not in page
+    assert "votre profil ne le mentionne pas" in page  # the autolaveuse: not in the profile
+    assert closed.status_code == 200
+    assert 'data-testid="offer-closed"' in closed.text
+    assert "close depuis le 01/12/2026" in closed.text
+    assert "Le poste est pourvu." in closed.text
+    assert "candidat.francetravail.fr" not in closed.text  # no link to apply to a closed offer
+
+
+async def test_the_search_page_starts_from_the_seekers_occupation_and_home(
+    web: FastAPI, browser: httpx.AsyncClient, services: Services
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+
+    page = (await browser.get("/app/offers")).text
+    wrong = await browser.get("/app/offers?commune=Atlantis")
+
+    assert 'data-testid="offer-card" data-offer-id="o-1"' in page
+    assert 'href="/app/offers/o-1"' in page
+    assert 'value="Lyon"' in page
+    (asked,) = [c for c in services.calls if c[:3] == ("offers", "GET", "/offers")]
+    assert wrong.status_code == 422
+    assert 'aria-invalid="true"' in wrong.text and "Commune inconnue" in wrong.text
+
+
+async def test_the_console_shows_an_offer_with_what_a_seeker_of_the_caseload_lacks(
+    web: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    sign_in(web, browser, "c-1", "counsellor")
+
+    page = await browser.get("/console/offers/o-1?seeker=s-1")
+    other = await browser.get("/console/offers/o-1?seeker=s-2")
+
+    assert page.status_code == 200
+    assert "Code ROME K2204" in page.text
+    assert 'href="/console/seekers/s-1"' in page.text
+    assert other.status_code == 404
+    log = web.state.access_log.rows
+    assert [(r["seeker_id"], r["what"]) for r in log] == [("s-1", "profile")]
+
+
+async def test_applying_to_a_company_sends_the_form_and_tells_refusals_in_plain_words(
+    web: FastAPI, browser: httpx.AsyncClient, services: Services
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+    url = "/app/companies/22222222200022/apply"
+
+    sent = await browser.post(url, data=form(message="Bonjour", consent_to_share_contact="true"))
+    empty = await browser.post(url, data=form(message=" "))
+    refused = await browser.post(url, data=form(message="one too many"))
+
+    assert (sent.status_code, sent.headers["location"]) == (
+        303,
+        "/app/companies?done=applied_sent#applications",
+    )
+    first, _ = services.sent("companies", "POST", "/companies/22222222200022/applications/s-1")
+    assert first == {"message": "Bonjour", "consent_to_share_contact": True}
+    assert empty.status_code == 422 and "Écrivez un message" in empty.text
+    assert refused.status_code == 422
+    assert "nombre maximum de candidatures" in refused.text
+    assert 'data-testid="apply-error-summary"' in refused.text
+    page = (await browser.get("/app/companies")).text
+    assert 'action="/app/companies/11111111100011/apply"' not in page  # applied already
 
 
 async def test_the_seeker_page_explains_matches_and_shows_feedback(

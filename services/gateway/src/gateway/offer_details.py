@@ -26,14 +26,24 @@ def plain(text: str) -> str:
     return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
 
 
+def web_address(url: str | None) -> str | None:
+    """The feed's address when it is a web page: a link never runs a `javascript:` URL."""
+    return url if url and url.lower().startswith(("https://", "http://")) else None
+
+
 def how_to_apply(offer: Offer) -> HowToApply:
-    if offer.origin is Origin.FRANCE_TRAVAIL:
+    """Imported offers on their page at France Travail (or at the partner it took them from);
+    employers' offers through Tremplin."""
+    if offer.origin is Origin.EMPLOYER:
+        return HowToApply(channel=ApplyChannel.TREMPLIN)
+    own_page = FRANCE_TRAVAIL_OFFER_URL.format(id=offer.id)
+    if offer.origin is Origin.PARTNER:
         return HowToApply(
-            channel=ApplyChannel.FRANCE_TRAVAIL, url=FRANCE_TRAVAIL_OFFER_URL.format(id=offer.id)
+            channel=ApplyChannel.PARTNER, url=web_address(offer.origin_url) or own_page
         )
-    if offer.origin is Origin.PARTNER and offer.origin_url:
-        return HowToApply(channel=ApplyChannel.PARTNER, url=offer.origin_url)
-    return HowToApply(channel=ApplyChannel.TREMPLIN)
+    return HowToApply(
+        channel=ApplyChannel.FRANCE_TRAVAIL, url=web_address(offer.origin_url) or own_page
+    )
 
 
 def missing_for(offer: Offer, profile: ProfileOut) -> list[MissingItem]:
