@@ -458,8 +458,10 @@ async def test_the_offer_page_shows_the_description_how_to_apply_and_the_source(
 
     assert "Entretien de bureaux, du lundi au vendredi." in page
     assert 'href="https://candidat.francetravail.fr/offres/recherche/detail/o-1"' in page
-    assert "Source : France Travail" in page and "30/11/2026" in page
-    assert "Villeurbanne" in page and "69266" not in page
+    assert "Source : France Travail" in page
+    assert "30/11/2026" in page
+    assert "Villeurbanne" in page
+    assert "69266" not in page
     assert "votre profil ne le mentionne pas" in page  # the autolaveuse: not in the profile
     assert closed.status_code == 200
     assert 'data-testid="offer-closed"' in closed.text
@@ -479,9 +481,10 @@ async def test_the_search_page_starts_from_the_seekers_occupation_and_home(
     assert 'data-testid="offer-card" data-offer-id="o-1"' in page
     assert 'href="/app/offers/o-1"' in page
     assert 'value="Lyon"' in page
-    (asked,) = [c for c in services.calls if c[:3] == ("offers", "GET", "/offers")]
+    (_asked,) = [c for c in services.calls if c[:3] == ("offers", "GET", "/offers")]
     assert wrong.status_code == 422
-    assert 'aria-invalid="true"' in wrong.text and "Commune inconnue" in wrong.text
+    assert 'aria-invalid="true"' in wrong.text
+    assert "Commune inconnue" in wrong.text
 
 
 async def test_the_console_shows_an_offer_with_what_a_seeker_of_the_caseload_lacks(
@@ -516,7 +519,8 @@ async def test_applying_to_a_company_sends_the_form_and_tells_refusals_in_plain_
     )
     first, _ = services.sent("companies", "POST", "/companies/22222222200022/applications/s-1")
     assert first == {"message": "Bonjour", "consent_to_share_contact": True}
-    assert empty.status_code == 422 and "Écrivez un message" in empty.text
+    assert empty.status_code == 422
+    assert "Écrivez un message" in empty.text
     assert refused.status_code == 422
     assert "nombre maximum de candidatures" in refused.text
     assert 'data-testid="apply-error-summary"' in refused.text
