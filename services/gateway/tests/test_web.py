@@ -528,6 +528,29 @@ async def test_applying_to_a_company_sends_the_form_and_tells_refusals_in_plain_
     assert 'action="/app/companies/11111111100011/apply"' not in page  # applied already
 
 
+async def test_the_profile_form_names_the_occupation_and_the_commune(
+    web: FastAPI, browser: httpx.AsyncClient, services: Services
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+    fields = {
+        "exists": "1",
+        "first_name": "Amina",
+        "last_name": "Diallo",
+        "rome_code": "K2204",
+        "radius_km": "15",
+        "working_time": "any",
+    }
+
+    page = (await browser.get("/app/profile")).text
+    await browser.post("/app/profile", data=form(**fields, commune_code="Villeurbanne"))
+
+    assert '<option value="K2204" selected>Nettoyage de locaux</option>' in page
+    assert 'value="Lyon"' in page
+    assert 'value="69123"' not in page
+    (patch,) = services.sent("profiles", "PATCH", "/seekers/s-1/profile")
+    assert patch["place"] == {"commune_code": "69266"}
+
+
 async def test_the_seeker_page_explains_matches_and_shows_feedback(
     web: FastAPI, browser: httpx.AsyncClient
 ) -> None:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from contracts.vocabulary import ContractType, FeedbackReason, WorkingTime
 from gateway.models import MyProfileIn, StoredProfileOut
+from gateway.names import names_of
 from gateway.routes.deps import Accesses, Id, LastEventId, Services
 from gateway.web.i18n import error_text, translate
 from gateway.web.pages import (
@@ -237,6 +238,7 @@ def profile_page(
         exists=exists,
         errors=errors or {},
         contracts=[c.value for c in CONTRACTS],
+        occupations=sorted(names_of(request).occupations.items(), key=lambda item: item[1]),
         working_times=WORKING_TIMES,
         saved=request.query_params.get("done") == "saved",
     )
@@ -245,7 +247,10 @@ def profile_page(
 @router.get("/profile")
 async def profile(request: Request, me: PageUser, services: Services) -> Response:
     stored = await profile_of(services, me)
-    return profile_page(request, me, values_of(stored), stored is not None)
+    values = values_of(stored)
+    code = values.get("commune_code")
+    values["commune_code"] = (code and names_of(request).commune(code)) or code or ""
+    return profile_page(request, me, values, stored is not None)
 
 
 @router.post("/profile")
@@ -254,6 +259,9 @@ async def save_profile(request: Request, me: PageUser, form: Form, services: Ser
     values: dict[str, Any] = {name: first(form, name) for name in PROFILE_FIELDS}
     values["contract_types"] = [c for c in form.get("contract_types", []) if c]
     body = body_of(values)
+    # The commune by name ("Lyon", "Saint-Étienne") or by its INSEE code.
+    typed = values["commune_code"]
+    body["place"]["commune_code"] = names_of(request).commune_code(typed) or typed
     exists = first(form, "exists") == "1"
     try:
         if exists:
