@@ -10,7 +10,7 @@ from contracts.offers import Offer, OfferView
 from gateway.models import ProfileOut
 from gateway.offer_details import details_of, how_to_apply, missing_for
 from gateway.web.companies import refusal_key
-from gateway.web.offers import page_link, read_search
+from gateway.web.offers import page_link, read_search, salary_in
 from refdata import Names
 
 NAMES = Names(
@@ -174,3 +174,29 @@ def test_page_links_keep_the_search() -> None:
 )
 def test_a_refused_application_is_told_in_plain_words(status: int, detail: str, key: str) -> None:
     assert refusal_key(HTTPException(status, detail)) == key
+
+
+@pytest.mark.parametrize(
+    ("salary", "lang", "shown"),
+    [
+        ({"min_monthly_eur": 1850, "max_monthly_eur": 1850}, "fr", "1\u202f850 € brut par mois"),
+        (
+            {"min_monthly_eur": 1800, "max_monthly_eur": 2000},
+            "en",
+            "€1,800 to €2,000 gross a month",
+        ),
+        ({"min_monthly_eur": 1800}, "fr", "à partir de 1\u202f800 € brut par mois"),
+        (
+            {"text": "Mensuel de 1850.00 Euros", "min_monthly_eur": 1850, "max_monthly_eur": 1850},
+            "en",
+            "€1,850 gross a month (Mensuel de 1850.00 Euros)",
+        ),
+        ({"text": "Selon profil"}, "fr", "Selon profil"),
+        ({}, "fr", None),
+    ],
+)
+def test_the_salary_reads_in_the_pages_words_then_the_employers(
+    salary: dict[str, Any], lang: str, shown: str | None
+) -> None:
+    view = OfferView(offer=an_offer(salary=salary), version=1, status="open")
+    assert salary_in(lang, details_of(view, NAMES)) == shown

@@ -113,18 +113,28 @@ def date_in(lang: str, moment: datetime | None) -> str:
     return moment.strftime("%d/%m/%Y" if lang == "fr" else "%-d %B %Y")
 
 
+def euros(lang: str, amount: int) -> str:
+    return f"{amount:,}".replace(",", "\u202f" if lang == "fr" else ",")
+
+
 def salary_in(lang: str, details: OfferDetails) -> str | None:
+    """The monthly figures in the page's words, then the employer's own text."""
     salary = details.offer.salary
     low, high = salary.min_monthly_eur, salary.max_monthly_eur
-    if salary.text:
-        return salary.text
-    if low is not None and high is not None and high != low:
-        return translate(lang, "offer_salary_range", low=low, high=high)
-    if low is not None:
-        return translate(lang, "offer_salary_from", low=low)
-    if high is not None:
-        return translate(lang, "offer_salary_up_to", high=high)
-    return None
+    figures = None
+    if low is not None and high == low:
+        figures = translate(lang, "offer_salary_exact", amount=euros(lang, low))
+    elif low is not None and high is not None:
+        figures = translate(
+            lang, "offer_salary_range", low=euros(lang, low), high=euros(lang, high)
+        )
+    elif low is not None:
+        figures = translate(lang, "offer_salary_from", low=euros(lang, low))
+    elif high is not None:
+        figures = translate(lang, "offer_salary_up_to", high=euros(lang, high))
+    if figures and salary.text:
+        return f"{figures} ({salary.text})"
+    return figures or salary.text
 
 
 async def profile_of(services: Services, me: Any, seeker_id: str) -> StoredProfileOut | None:

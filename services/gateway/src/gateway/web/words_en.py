@@ -76,6 +76,7 @@ EN: dict[str, str] = {
     "offer_working_time": "Working time",
     "offer_hours": "Hours",
     "offer_salary": "Pay",
+    "offer_salary_exact": "€{amount} gross a month",
     "offer_salary_range": "€{low} to €{high} gross a month",
     "offer_salary_from": "from €{low} gross a month",
     "offer_salary_up_to": "up to €{high} gross a month",

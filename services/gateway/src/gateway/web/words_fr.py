@@ -81,6 +81,7 @@ FR: dict[str, str] = {
     "offer_working_time": "Temps de travail",
     "offer_hours": "Horaires",
     "offer_salary": "Salaire",
+    "offer_salary_exact": "{amount} € brut par mois",
     "offer_salary_range": "{low} à {high} € brut par mois",
     "offer_salary_from": "à partir de {low} € brut par mois",
     "offer_salary_up_to": "jusqu'à {high} € brut par mois",
