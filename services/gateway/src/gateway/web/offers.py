@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
-from contracts.offers import OfferDetails, OfferPage
+from contracts.offers import OfferDetails, OfferPage, OfferView
 from contracts.vocabulary import ContractType
 from gateway.models import StoredProfileOut
 from gateway.names import NamesOf
@@ -117,7 +117,7 @@ def euros(lang: str, amount: int) -> str:
     return f"{amount:,}".replace(",", "\u202f" if lang == "fr" else ",")
 
 
-def salary_in(lang: str, details: OfferDetails) -> str | None:
+def salary_in(lang: str, details: OfferView) -> str | None:
     """The monthly figures in the page's words, then the employer's own text."""
     salary = details.offer.salary
     low, high = salary.min_monthly_eur, salary.max_monthly_eur
@@ -187,6 +187,7 @@ async def search_page(
         occupations=sorted(names.occupations.items(), key=lambda item: item[1]),
         names=names,
         salary=lambda d: salary_in(lang, d),
+        day=lambda moment: date_in(lang, moment),
     )
 
 
