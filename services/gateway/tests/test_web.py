@@ -497,6 +497,7 @@ async def test_the_console_shows_an_offer_with_what_a_seeker_of_the_caseload_lac
 
     assert page.status_code == 200
     assert "Code ROME K2204" in page.text
+    assert "son profil ne le mentionne pas" in page.text  # the seeker's, not the counsellor's
     assert 'href="/console/seekers/s-1"' in page.text
     assert other.status_code == 404
     log = web.state.access_log.rows

@@ -126,6 +126,11 @@ EN: dict[str, str] = {
     "contract_CCE": "Commercial agent",
     "contract_DDI": "Fixed-term integration contract",
     "contract_DIN": "Permanent temporary-work contract",
+    "offer_km_from_their_home": "{km} km from the seeker's home",
+    "they_have_it": "in the seeker's profile",
+    "they_miss_it": "not in the seeker's profile",
+    "offer_they_miss_title": "What the seeker misses for this offer",
+    "offer_they_miss_none": "The seeker's profile mentions everything the offer requires.",
     # Applying to a company.
     "apply_legend": "Apply to {name} on your own initiative",
     "apply_notice": "A spontaneous application answers no published offer: the company announced "

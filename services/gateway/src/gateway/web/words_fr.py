@@ -131,6 +131,11 @@ FR: dict[str, str] = {
     "contract_CCE": "Agent commercial",
     "contract_DDI": "CDD d'insertion",
     "contract_DIN": "CDI intérimaire",
+    "offer_km_from_their_home": "à {km} km de chez la personne",
+    "they_have_it": "son profil le mentionne",
+    "they_miss_it": "son profil ne le mentionne pas",
+    "offer_they_miss_title": "Ce qui lui manque pour cette offre",
+    "offer_they_miss_none": "Son profil mentionne tout ce que l'offre exige.",
     # Applying to a company.
     "apply_legend": "Candidater spontanément à {name}",
     "apply_notice": "Une candidature spontanée ne répond à aucune offre publiée : l'entreprise "
