@@ -158,6 +158,7 @@ class Services:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str, Any]] = []
         self.caseload_total = 1
+        self.offers_total = 1
         self.app = FastAPI()
         self.app.add_api_route(
             "/{path:path}", self.answer, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -169,7 +170,8 @@ class Services:
     async def answer(self, path: str, request: Request) -> Response:
         service = request.url.hostname or ""
         body = await request.json() if await request.body() else None
-        self.calls.append((service, request.method, "/" + path, body))
+        query = [(name, value) for name, value in request.query_params.multi_items()]
+        self.calls.append((service, request.method, "/" + path, body if body else query or None))
         token = request.headers["authorization"].removeprefix("Bearer ")
         who = read_internal_token(token, InternalAuthSettings())
         parts = path.split("/")
@@ -235,7 +237,8 @@ class Services:
             closed = {"status": "closed", "closed_reason": "filled"}
             return JSONResponse({**OFFER_VIEW, **closed, "closed_at": "2026-12-01T10:00:00Z"})
         if service == "offers" and parts == ["offers"]:
-            return JSONResponse({"total": 1, "page": 1, "page_size": 10, "items": [OFFER_VIEW]})
+            page = {"total": self.offers_total, "page": 1, "page_size": 10}
+            return JSONResponse({**page, "items": [OFFER_VIEW]})
         if service == "offers":
             return JSONResponse(OFFER_VIEW)
         if last == "stream":
@@ -481,10 +484,21 @@ async def test_the_search_page_starts_from_the_seekers_occupation_and_home(
     assert 'data-testid="offer-card" data-offer-id="o-1"' in page
     assert 'href="/app/offers/o-1"' in page
     assert 'value="Lyon"' in page
-    (_asked,) = [c for c in services.calls if c[:3] == ("offers", "GET", "/offers")]
+    (asked,) = services.sent("offers", "GET", "/offers")  # not for the wrong commune
+    assert sorted(asked) == [
+        ("commune", "69123"),
+        ("page", "1"),
+        ("page_size", "10"),
+        ("radius_km", "15"),
+        ("rome", "K2204"),
+    ]
     assert wrong.status_code == 422
     assert 'aria-invalid="true"' in wrong.text
     assert "Commune inconnue" in wrong.text
+    services.offers_total = 25
+    second = (await browser.get("/app/offers?q=agent&commune=69123&page=2")).text
+    assert "Page 2 sur 3" in second
+    assert 'href="/app/offers?q=agent&amp;rome=&amp;commune=69123&amp;' in second
 
 
 async def test_the_console_shows_an_offer_with_what_a_seeker_of_the_caseload_lacks(
