@@ -175,6 +175,8 @@ class Services:
         token = request.headers["authorization"].removeprefix("Bearer ")
         who = read_internal_token(token, InternalAuthSettings())
         parts = path.split("/")
+        if parts[0] == "seekers" and who.sub == "s-unlucky":
+            return JSONResponse({"detail": "restarting"}, status_code=503)
         if parts[0] == "seekers":
             seeker_id = parts[1]
             own = (who.role is Role.SEEKER and who.sub == seeker_id) or (
@@ -471,6 +473,18 @@ async def test_the_offer_page_shows_the_description_how_to_apply_and_the_source(
     assert "close depuis le 01/12/2026" in closed.text
     assert "Le poste est pourvu." in closed.text
     assert "candidat.francetravail.fr" not in closed.text  # no link to apply to a closed offer
+
+
+async def test_the_offer_page_shows_the_offer_even_when_the_profile_cannot_be_read(
+    web: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    sign_in(web, browser, "s-unlucky", "seeker")
+
+    page = await browser.get("/app/offers/o-1")
+
+    assert page.status_code == 200
+    assert "Entretien de bureaux" in page.text
+    assert 'data-testid="offer-distance"' not in page.text
 
 
 async def test_the_search_page_starts_from_the_seekers_occupation_and_home(

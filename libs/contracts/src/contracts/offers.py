@@ -246,7 +246,8 @@ class OfferDetails(OfferView):
     missing: list[MissingItem] | None = Field(
         default=None,
         description="For a seeker with a profile: what the offer requires that their profile "
-        "does not mention (compared as matching does); none for other callers.",
+        "does not mention (compared as matching does); none for other callers, and when the "
+        "profile cannot be read just now.",
     )
 
 

@@ -133,7 +133,12 @@ async def offer_details(
         try:
             body = await services.json("profiles", "GET", f"/seekers/{me.sub}/profile", me)
         except HTTPException as error:
-            if error.status_code != status.HTTP_404_NOT_FOUND:
+            # No profile yet, or the profiles service cannot answer now: the offer all the same.
+            if error.status_code not in (
+                status.HTTP_404_NOT_FOUND,
+                status.HTTP_502_BAD_GATEWAY,
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+            ):
                 raise
         else:
             profile = StoredProfileOut.model_validate(body).profile
