@@ -5,7 +5,6 @@ navigated to a page it did not check. The main pages are saved to docs/screensho
 """
 
 import asyncio
-import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -15,114 +14,25 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.async_api import Page, expect
-from web_browser import REPO, Audit, NewContext, assert_accessible
+from web_browser import (
+    FOCUSED,
+    LIVE,
+    LIVE_S,
+    Audit,
+    NewContext,
+    assert_accessible,
+    assert_no_keyboard_trap,
+    h1,
+    screenshot,
+    sign_in,
+    tab_to,
+    visit,
+)
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = REPO / "docs" / "screenshots"
-# From an offer's publication to a line on a page, on a loaded machine (a larger budget for a stack
-# that still works through a backlog: WEB_LIVE_TIMEOUT_S).
-LIVE_S = float(os.environ.get("WEB_LIVE_TIMEOUT_S", "45"))
-LIVE = LIVE_S * 1000  # ms, for Playwright
 
 Login = Callable[[str, str], Awaitable[dict[str, str]]]
-
-
-# ----------------------------------------------------------------------------------------------
-# The keyboard checks, screenshots
-# ----------------------------------------------------------------------------------------------
-FOCUSED = """() => {
-    const el = document.activeElement;
-    if (!el || el === document.body || el === document.documentElement) return null;
-    const tagged = document.querySelectorAll('[data-tab]').length;
-    if (!el.dataset.tab) el.dataset.tab = String(tagged + 1);
-    return {
-        tab: el.dataset.tab, tag: el.tagName.toLowerCase(), type: el.type || null,
-        name: el.name || null, value: el.value || null,
-        text: (el.getAttribute('aria-label') || el.innerText || el.value || '').trim().slice(0, 60),
-    };
-}"""
-
-# The element's and its labels' (with ::before and ::after) outline and shadow, for comparison
-# of the focused and the unfocused states.
-RING = """(el) => {
-    const parts = [el, ...(el.labels ? Array.from(el.labels) : [])];
-    const looks = [];
-    for (const part of parts) {
-        for (const pseudo of [null, '::before', '::after']) {
-            const s = getComputedStyle(part, pseudo);
-            looks.push([s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow,
-                        s.borderColor, s.backgroundColor, s.textDecorationLine].join('|'));
-        }
-    }
-    return looks.join(';');
-}"""
-
-
-async def assert_focus_visible(page: Page) -> None:
-    """The focused element (or its label) looks different from when it is not focused."""
-    element = await page.evaluate_handle("document.activeElement")
-    focused = await page.evaluate(RING, element)
-    await page.evaluate("(el) => el.blur()", element)
-    unfocused = await page.evaluate(RING, element)
-    await page.evaluate("(el) => el.focus()", element)
-    described = await page.evaluate(FOCUSED)
-    assert focused != unfocused, f"no visible focus style on {described} at {page.url}"
-
-
-async def tab_to(page: Page, matches: Callable[[dict[str, Any]], bool], limit: int = 60) -> None:
-    """Press Tab until the focused element matches, checking the focus is visible each time."""
-    seen = []
-    for _ in range(limit):
-        await page.keyboard.press("Tab")
-        focused = await page.evaluate(FOCUSED)
-        if focused is None:
-            continue
-        await assert_focus_visible(page)
-        seen.append(focused)
-        if matches(focused):
-            return
-    raise AssertionError(f"Tab never reached the element on {page.url}; focus went: {seen}")
-
-
-async def assert_no_keyboard_trap(page: Page) -> None:
-    """Tab goes through every focusable element and out of the page, and Shift+Tab comes back."""
-    count = await page.evaluate(
-        """() => Array.from(document.querySelectorAll(
-            'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]'
-        )).filter((el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length).length"""
-    )
-    limit = count + 10
-    # Out of the page first (from wherever the focus is), then once through all of it.
-    for lap in ("out", "through"):
-        visited: list[str] = []
-        for _ in range(limit):
-            await page.keyboard.press("Tab")
-            focused = await page.evaluate(FOCUSED)
-            if focused is None:  # past the last element: focus left the page
-                break
-            visited.append(focused["tab"])
-        else:
-            raise AssertionError(
-                f"focus never left {page.url} after {limit} Tabs ({count} focusable elements, "
-                f"going {lap}): a keyboard trap? focus went {visited}"
-            )
-    assert visited, f"nothing on {page.url} takes the keyboard focus"
-    await page.keyboard.press("Shift+Tab")
-    back = await page.evaluate(FOCUSED)
-    assert back is not None, f"Shift+Tab from outside {page.url} does not come back into it"
-
-
-async def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.evaluate("document.activeElement && document.activeElement.blur()")
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-async def h1(page: Page) -> str:
-    headings = page.locator("h1")
-    await expect(headings).to_have_count(1)
-    return (await headings.inner_text()).strip()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -225,30 +135,6 @@ async def sign_in_with_the_keyboard(
         await page.keyboard.press("Enter")
     assert urlsplit(page.url).path != path, f"still on the login page: {await h1(page)}"
     await audit.check(page)
-
-
-async def sign_in(
-    page: Page, audit: Audit, path: str, field: str, who: str, shot: str | None = None
-) -> None:
-    await page.goto(path)
-    await audit.check(page)
-    if shot:
-        await screenshot(page, shot)
-    await page.locator(f'input[name="{field}"]').fill(who)
-    async with page.expect_navigation():
-        await page.locator(f'form:has(input[name="{field}"]) [type="submit"]').click()
-    assert urlsplit(page.url).path != path, f"still on the login page: {await h1(page)}"
-    await audit.check(page)
-
-
-async def visit(page: Page, audit: Audit, path: str) -> None:
-    """Open a page: it must pass axe-core (error pages too) and answer 200."""
-    response = await page.goto(path)
-    assert response is not None, path
-    await audit.check(page)
-    if response.status != 200:
-        said = await page.locator("main").inner_text() if await page.locator("main").count() else ""
-        raise AssertionError(f"{path} answered {response.status}: {said.strip()[:300]}")
 
 
 async def mark_page(page: Page) -> str:

@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from gateway.config import Mode, Settings, WebTheme
 from gateway.main import create_app
 from gateway.security import PUBLIC, WEB_RULES
-from gateway.web import console, seeker, signin
+from gateway.web import companies, console, offers, seeker, signin
 from gateway.web.sessions import WebSession, digest, new_secret, now
 from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 
@@ -131,12 +131,34 @@ COMPANY = {
 }
 
 
+OFFER_VIEW = {
+    "offer": {
+        "id": "o-1",
+        "title": "Agent d'entretien H/F",
+        "description": "Entretien de bureaux, du lundi au vendredi.",
+        "rome_code": "K2204",
+        "contract_type": "CDI",
+        "salary": {"text": "1 900 € brut par mois"},
+        "skills": [{"label": "Utiliser une autolaveuse", "required": True}],
+        "employer_name": "PROPRE ET NET",
+        "place": {"commune_code": "69266", "latitude": 45.77, "longitude": 4.88},
+        "created_at": "2026-11-25T10:00:00Z",
+        "updated_at": "2026-11-30T10:00:00Z",
+        "valid_until": "2027-01-25T10:00:00Z",
+        "origin": "france-travail",
+    },
+    "version": 1,
+    "status": "open",
+}
+
+
 class Services:
     """One fake for the four services, telling them apart by host; it records every call."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str, Any]] = []
         self.caseload_total = 1
+        self.offers_total = 1
         self.app = FastAPI()
         self.app.add_api_route(
             "/{path:path}", self.answer, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -148,10 +170,13 @@ class Services:
     async def answer(self, path: str, request: Request) -> Response:
         service = request.url.hostname or ""
         body = await request.json() if await request.body() else None
-        self.calls.append((service, request.method, "/" + path, body))
+        query = [(name, value) for name, value in request.query_params.multi_items()]
+        self.calls.append((service, request.method, "/" + path, body if body else query or None))
         token = request.headers["authorization"].removeprefix("Bearer ")
         who = read_internal_token(token, InternalAuthSettings())
         parts = path.split("/")
+        if parts[0] == "seekers" and who.sub == "s-unlucky":
+            return JSONResponse({"detail": "restarting"}, status_code=503)
         if parts[0] == "seekers":
             seeker_id = parts[1]
             own = (who.role is Role.SEEKER and who.sub == seeker_id) or (
@@ -205,9 +230,19 @@ class Services:
             return JSONResponse({"items": [APPLICATION]})
         if service == "companies" and parts[:2] == ["companies", "for-seeker"]:
             return JSONResponse({"items": [COMPANY], "total_in_reach": 1})
+        if service == "companies" and method == "POST" and parts[2:3] == ["applications"]:
+            if body["message"] == "one too many":
+                refused = {"detail": "You sent 5 applications today, the most a day."}
+                return JSONResponse(refused, status_code=429)
+            return JSONResponse({**APPLICATION, "route": "sent_to_company"}, status_code=201)
+        if service == "offers" and parts == ["offers", "o-closed"]:
+            closed = {"status": "closed", "closed_reason": "filled"}
+            return JSONResponse({**OFFER_VIEW, **closed, "closed_at": "2026-12-01T10:00:00Z"})
+        if service == "offers" and parts == ["offers"]:
+            page = {"total": self.offers_total, "page": 1, "page_size": 10}
+            return JSONResponse({**page, "items": [OFFER_VIEW]})
         if service == "offers":
-            offer = {"contract_type": "CDI", "salary_text": "1 900 € brut par mois"}
-            return JSONResponse({"offer": offer, "version": 1, "status": "open"})
+            return JSONResponse(OFFER_VIEW)
         if last == "stream":
             data = b'id: 8\nevent: notification\ndata: {"id": "n-2"}\n\n'
             return Response(data, media_type="text/event-stream")
@@ -416,6 +451,133 @@ async def test_a_counsellor_cannot_open_a_file_outside_their_caseload(
         ("s-1", "c-1", "recommendations"),
         ("s-1", "c-1", "applications"),
     ]
+
+
+async def test_the_offer_page_shows_the_description_how_to_apply_and_the_source(
+    web: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+
+    page = (await browser.get("/app/offers/o-1")).text
+    closed = await browser.get("/app/offers/o-closed")
+
+    assert "Entretien de bureaux, du lundi au vendredi." in page
+    assert 'href="https://candidat.francetravail.fr/offres/recherche/detail/o-1"' in page
+    assert "Source : France Travail" in page
+    assert "30/11/2026" in page
+    assert "Villeurbanne" in page
+    assert "69266" not in page
+    assert "votre profil ne le mentionne pas" in page  # the autolaveuse: not in the profile
+    assert closed.status_code == 200
+    assert 'data-testid="offer-closed"' in closed.text
+    assert "close depuis le 01/12/2026" in closed.text
+    assert "Le poste est pourvu." in closed.text
+    assert "candidat.francetravail.fr" not in closed.text  # no link to apply to a closed offer
+
+
+async def test_the_offer_page_shows_the_offer_even_when_the_profile_cannot_be_read(
+    web: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    sign_in(web, browser, "s-unlucky", "seeker")
+
+    page = await browser.get("/app/offers/o-1")
+
+    assert page.status_code == 200
+    assert "Entretien de bureaux" in page.text
+    assert 'data-testid="offer-distance"' not in page.text
+
+
+async def test_the_search_page_starts_from_the_seekers_occupation_and_home(
+    web: FastAPI, browser: httpx.AsyncClient, services: Services
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+
+    page = (await browser.get("/app/offers")).text
+    wrong = await browser.get("/app/offers?commune=Atlantis")
+
+    assert 'data-testid="offer-card" data-offer-id="o-1"' in page
+    assert 'href="/app/offers/o-1"' in page
+    assert 'value="Lyon"' in page
+    (asked,) = services.sent("offers", "GET", "/offers")  # not for the wrong commune
+    assert sorted(asked) == [
+        ("commune", "69123"),
+        ("page", "1"),
+        ("page_size", "10"),
+        ("radius_km", "15"),
+        ("rome", "K2204"),
+    ]
+    assert wrong.status_code == 422
+    assert 'aria-invalid="true"' in wrong.text
+    assert "Commune inconnue" in wrong.text
+    services.offers_total = 25
+    second = (await browser.get("/app/offers?q=agent&commune=69123&page=2")).text
+    assert "Page 2 sur 3" in second
+    assert 'href="/app/offers?q=agent&amp;rome=&amp;commune=69123&amp;' in second
+
+
+async def test_the_console_shows_an_offer_with_what_a_seeker_of_the_caseload_lacks(
+    web: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    sign_in(web, browser, "c-1", "counsellor")
+
+    page = await browser.get("/console/offers/o-1?seeker=s-1")
+    other = await browser.get("/console/offers/o-1?seeker=s-2")
+
+    assert page.status_code == 200
+    assert "Code ROME K2204" in page.text
+    assert "son profil ne le mentionne pas" in page.text  # the seeker's, not the counsellor's
+    assert 'href="/console/seekers/s-1"' in page.text
+    assert other.status_code == 404
+    log = web.state.access_log.rows
+    assert [(r["seeker_id"], r["what"]) for r in log] == [("s-1", "profile")]
+
+
+async def test_applying_to_a_company_sends_the_form_and_tells_refusals_in_plain_words(
+    web: FastAPI, browser: httpx.AsyncClient, services: Services
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+    url = "/app/companies/22222222200022/apply"
+
+    sent = await browser.post(url, data=form(message="Bonjour", consent_to_share_contact="true"))
+    empty = await browser.post(url, data=form(message=" "))
+    refused = await browser.post(url, data=form(message="one too many"))
+
+    assert (sent.status_code, sent.headers["location"]) == (
+        303,
+        "/app/companies?done=applied_sent#applications",
+    )
+    first, _ = services.sent("companies", "POST", "/companies/22222222200022/applications/s-1")
+    assert first == {"message": "Bonjour", "consent_to_share_contact": True}
+    assert empty.status_code == 422
+    assert "Écrivez un message" in empty.text
+    assert refused.status_code == 422
+    assert "nombre maximum de candidatures" in refused.text
+    assert 'data-testid="apply-error-summary"' in refused.text
+    page = (await browser.get("/app/companies")).text
+    assert 'action="/app/companies/11111111100011/apply"' not in page  # applied already
+
+
+async def test_the_profile_form_names_the_occupation_and_the_commune(
+    web: FastAPI, browser: httpx.AsyncClient, services: Services
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+    fields = {
+        "exists": "1",
+        "first_name": "Amina",
+        "last_name": "Diallo",
+        "rome_code": "K2204",
+        "radius_km": "15",
+        "working_time": "any",
+    }
+
+    page = (await browser.get("/app/profile")).text
+    await browser.post("/app/profile", data=form(**fields, commune_code="Villeurbanne"))
+
+    assert '<option value="K2204" selected>Nettoyage de locaux</option>' in page
+    assert 'value="Lyon"' in page
+    assert 'value="69123"' not in page
+    (patch,) = services.sent("profiles", "PATCH", "/seekers/s-1/profile")
+    assert patch["place"] == {"commune_code": "69266"}
 
 
 async def test_the_seeker_page_explains_matches_and_shows_feedback(
@@ -795,7 +957,7 @@ async def test_without_the_design_system_pages_use_their_own_stylesheet(
     assert css.status_code == 200
 
 
-WEB_ROUTERS = (signin.router, seeker.router, console.router)
+WEB_ROUTERS = (signin.router, seeker.router, console.router, offers.router, companies.router)
 
 
 def web_routes() -> list[tuple[str, str]]:
@@ -820,6 +982,7 @@ SAMPLE_IDS = {
     "{seeker_id}": "s-1",
     "{alert_id}": "a-1",
     "{notification_id}": "n-1",
+    "{siret}": "11111111100011",
 }
 SUBJECTS = {"seeker": "s-1", "counsellor": "c-1", "employer": "e-1", "operator": "ops-1"}
 

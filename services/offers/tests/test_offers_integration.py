@@ -202,7 +202,7 @@ async def test_closing_an_offer_publishes_offer_closed_once(
     await assert_no_more(kafka, OFFER_CLOSED, 1)
 
 
-async def test_a_closed_offer_is_seen_by_its_owner_and_operators_only(
+async def test_a_closed_offer_is_still_read_and_says_it_is_closed_but_is_no_longer_found(
     client: httpx.AsyncClient, an_offer_in: Builder
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
@@ -225,9 +225,11 @@ async def test_a_closed_offer_is_seen_by_its_owner_and_operators_only(
         "owner": 200,
         "operator": 200,
         "service": 200,
-        "seeker": 404,
-        "other employer": 404,
+        "seeker": 200,
+        "other employer": 200,
     }
+    read = await client.get("/offers/acme-0001", headers=SEEKER)
+    assert (read.json()["status"], read.json()["closed_reason"]) == ("closed", "withdrawn")
     assert update.status_code == 409
     assert search.json()["total"] == 0
 

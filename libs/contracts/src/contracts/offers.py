@@ -202,6 +202,55 @@ class OfferView(BaseModel):
     )
 
 
+FRANCE_TRAVAIL_OFFER_URL = "https://candidat.francetravail.fr/offres/recherche/detail/{id}"
+
+
+class ApplyChannel(StrEnum):
+    FRANCE_TRAVAIL = "france-travail"
+    PARTNER = "partner"
+    TREMPLIN = "tremplin"
+
+
+class HowToApply(BaseModel):
+    channel: ApplyChannel = Field(
+        description="`france-travail`: on France Travail's page of the offer (imported offers); "
+        "`partner`: on the partner's site the offer came from; `tremplin`: the employer "
+        "published it on Tremplin and receives applications through the seeker's counsellor."
+    )
+    url: str | None = Field(
+        default=None, description="The page to apply on; none for the `tremplin` channel."
+    )
+
+
+class MissingItem(BaseModel):
+    kind: Literal["skill", "language", "driving_licence", "experience"] = Field(
+        description="What the offer requires that the seeker's profile does not mention."
+    )
+    label: str = Field(
+        description="The skill in the offer's words, the language (ISO 639-1), the licence "
+        "category, or the months of experience asked for."
+    )
+
+
+class OfferDetails(OfferView):
+    """An offer as its page shows it: names rather than codes, how to apply and, for a seeker,
+    how far it is from home and what their profile lacks."""
+
+    commune_name: str | None = Field(
+        default=None, description="Name of the work place's commune (from its INSEE code)."
+    )
+    how_to_apply: HowToApply
+    distance_from_home_km: float | None = Field(
+        default=None, description="For a seeker with a profile: as the crow flies from home."
+    )
+    missing: list[MissingItem] | None = Field(
+        default=None,
+        description="For a seeker with a profile: what the offer requires that their profile "
+        "does not mention (compared as matching does); none for other callers, and when the "
+        "profile cannot be read just now.",
+    )
+
+
 class Closure(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -11,6 +11,7 @@ from gateway.access_log import AccessLog
 from gateway.config import Settings
 from gateway.handlers import Forgets, subscribe
 from gateway.limits import LimitsMiddleware, TokenBuckets
+from gateway.names import load_names
 from gateway.routes import applications, companies, counsellor, me, offers, ops, trainings
 from gateway.shared_limits import COLLECTION as USAGE
 from gateway.shared_limits import SharedUsage
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.upstreams = Upstreams(settings)
+        app.state.names = await asyncio.to_thread(load_names)
 
         # What holds seekers and forgets them on their erasure; the web sessions join once the
         # database is open (the subscription is made before the broker starts): erasures wait.

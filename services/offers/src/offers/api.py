@@ -243,13 +243,12 @@ async def close_offer(
     return view(saved.stored)
 
 
-@router.get("/{offer_id}", responses={404: {"description": "No such offer (or not yours)."}})
+@router.get("/{offer_id}", responses={404: {"description": "No such offer."}})
 async def get_offer(offer_id: str, caller: Caller, store: Store) -> OfferView:
-    """An offer; a closed one only for its employer, operators and services."""
+    """An offer, open or closed: a link a seeker kept says the offer closed instead of vanishing
+    (`status`, `closed_reason`, `closed_at`)."""
     stored = await store.get(offer_id)
-    if stored is None or (
-        stored.status is not OfferStatus.OPEN and not may_change(caller, stored.offer)
-    ):
+    if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
     return view(stored)
 

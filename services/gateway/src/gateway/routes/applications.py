@@ -30,9 +30,12 @@ Siret = Annotated[str, Path(pattern=SIRET_PATTERN, description="SIRET of the est
     responses=responses(
         404,
         409,
+        429,
         s404="No company with this SIRET.",
         s409="You already applied to this company in the period, or it takes no more "
         "spontaneous applications.",
+        s429="Too many requests (wait for the delay in Retry-After), or the day's spontaneous "
+        "applications are used up (go on tomorrow).",
     ),
 )
 async def apply(

@@ -3,7 +3,7 @@
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from contracts.offer_import import JSON_LINES, NotRecordsError, SearchResponse, parse_json_lines
@@ -13,19 +13,26 @@ from contracts.offers import (
     ROME_PATTERN,
     Closure,
     ImportResult,
+    OfferDetails,
     OfferIn,
     OfferPage,
     OfferPatch,
     OfferView,
 )
 from contracts.vocabulary import ContractType
+from gateway.models import StoredProfileOut
+from gateway.names import NamesOf
+from gateway.offer_details import details_of
 from gateway.problems import responses
 from gateway.routes.deps import Id, Page, PageSize, Services
 from gateway.security import Caller
+from gateway.upstream import Upstreams
+from refdata import Names
+from servicekit.auth import Principal, Role
 
 router = APIRouter(prefix="/v1/offers", tags=["offers"])
 NOT_YOURS = "Not your offer: only the employer who published it, or an operator, may change it."
-OFFER = responses(404, s404="No such offer (a closed one only for its employer and operators).")
+OFFER = responses(404, s404="No such offer.")
 CHANGE = responses(
     403,
     404,
@@ -115,10 +122,36 @@ async def publish_offer(
     return OfferView.model_validate(body)
 
 
+async def offer_details(
+    offer_id: str, me: Principal, services: Upstreams, names: Names
+) -> OfferDetails:
+    """The offer with names and how to apply; for a seeker with a profile, the distance from
+    home and what their profile lacks."""
+    view = OfferView.model_validate(await services.json("offers", "GET", f"/offers/{offer_id}", me))
+    profile = None
+    if me.role is Role.SEEKER:
+        try:
+            body = await services.json("profiles", "GET", f"/seekers/{me.sub}/profile", me)
+        except HTTPException as error:
+            # No profile yet, or the profiles service cannot answer now: the offer all the same.
+            if error.status_code not in (
+                status.HTTP_404_NOT_FOUND,
+                status.HTTP_502_BAD_GATEWAY,
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+            ):
+                raise
+        else:
+            profile = StoredProfileOut.model_validate(body).profile
+    return details_of(view, names, profile)
+
+
 @router.get("/{offer_id}", responses=OFFER)
-async def get_offer(offer_id: Id, me: Caller, services: Services) -> OfferView:
-    """An offer."""
-    return OfferView.model_validate(await services.json("offers", "GET", f"/offers/{offer_id}", me))
+async def get_offer(offer_id: Id, me: Caller, services: Services, names: NamesOf) -> OfferDetails:
+    """An offer, open or closed (`status`: a closed one says so, with `closed_reason` and
+    `closed_at`, rather than vanishing from a link): its description, employer, salary, place,
+    required skills and how to apply (France Travail's page for imported offers). For a seeker
+    with a profile, also the distance from home and what their profile does not mention."""
+    return await offer_details(offer_id, me, services, names)
 
 
 @router.patch("/{offer_id}", responses=CHANGE)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response, StreamingResponse
 
 from gateway.models import CaseloadOut, HeldAlertDecision, StoredProfileOut
+from gateway.names import NamesOf
 from gateway.routes.deps import Accesses, Id, LastEventId, Services
 from gateway.web.pages import Form, PageUser, first, redirect, render, resume_from
 from gateway.web.seeker import note_of
@@ -74,7 +75,12 @@ async def caseload(request: Request, me: PageUser, services: Services) -> Respon
 
 @router.get("/seekers/{seeker_id}")
 async def seeker_file(
-    request: Request, seeker_id: Id, me: PageUser, services: Services, accesses: Accesses
+    request: Request,
+    seeker_id: Id,
+    me: PageUser,
+    services: Services,
+    accesses: Accesses,
+    names: NamesOf,
 ) -> Response:
     body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
     await accesses.record(seeker_id, me.sub, me.name, "profile")
@@ -115,6 +121,7 @@ async def seeker_file(
         feedback=feedback or [],
         titles=titles,
         applications=(applications or {}).get("items", []),
+        names=names,
         saved=request.query_params.get("done") == "saved",
     )
 

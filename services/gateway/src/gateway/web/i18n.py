@@ -6,6 +6,7 @@ from typing import Any
 
 from gateway.web.words_en import EN, REASONS_EN
 from gateway.web.words_fr import FR
+from refdata import Names
 
 LANGUAGES = ("fr", "en")
 DEFAULT = "fr"
@@ -28,12 +29,21 @@ def error_text(language: str, problem: dict[str, Any]) -> str:
     return f"{translate(language, 'field_invalid')} {problem.get('msg', '')}".strip()
 
 
-def reason_text(language: str, reason: dict[str, Any]) -> str:
-    """A match reason in the page's language; the recommender's French text otherwise."""
+OCCUPATION_PARAMS = ("rome_code", "your_rome_code")
+
+
+def reason_text(language: str, reason: dict[str, Any], names: Names | None = None) -> str:
+    """A match reason in the page's language, occupations named rather than coded; the
+    recommender's French text otherwise."""
     template = REASONS_EN.get(str(reason.get("code"))) if language == "en" else None
     if template:
+        params = dict(reason.get("params", {}))
+        for name in OCCUPATION_PARAMS:
+            label = names.occupation(str(params[name])) if names and name in params else None
+            if label:
+                params[name] = label
         try:
-            return template.format(**reason.get("params", {}))
+            return template.format(**params)
         except (KeyError, IndexError, ValueError):
             pass
     return str(reason.get("text", ""))

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway import problems
 from gateway.config import Mode, Settings, WebTheme
 from gateway.limits import TokenBuckets
+from gateway.names import names_of
 from gateway.security import PUBLIC, WEB_RULES
 from gateway.web.i18n import language_of, reason_text, translate
 from gateway.web.sessions import SessionStore
@@ -113,7 +114,7 @@ def render(
     values: dict[str, Any] = {
         "t": t,
         "lang": lang,
-        "reason": lambda r: reason_text(lang, r),
+        "reason": lambda r: reason_text(lang, r, names_of(request)),
         "number": lambda x: number_in(lang, x),
         "area": area,
         "me": principal,

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from contracts.vocabulary import ContractType, FeedbackReason, WorkingTime
 from gateway.models import MyProfileIn, StoredProfileOut
-from gateway.routes.companies import companies_of
+from gateway.names import names_of
 from gateway.routes.deps import Accesses, Id, LastEventId, Services
 from gateway.web.i18n import error_text, translate
 from gateway.web.pages import (
@@ -238,6 +238,7 @@ def profile_page(
         exists=exists,
         errors=errors or {},
         contracts=[c.value for c in CONTRACTS],
+        occupations=sorted(names_of(request).occupations.items(), key=lambda item: item[1]),
         working_times=WORKING_TIMES,
         saved=request.query_params.get("done") == "saved",
     )
@@ -246,7 +247,10 @@ def profile_page(
 @router.get("/profile")
 async def profile(request: Request, me: PageUser, services: Services) -> Response:
     stored = await profile_of(services, me)
-    return profile_page(request, me, values_of(stored), stored is not None)
+    values = values_of(stored)
+    code = values.get("commune_code")
+    values["commune_code"] = (code and names_of(request).commune(code)) or code or ""
+    return profile_page(request, me, values, stored is not None)
 
 
 @router.post("/profile")
@@ -255,6 +259,9 @@ async def save_profile(request: Request, me: PageUser, form: Form, services: Ser
     values: dict[str, Any] = {name: first(form, name) for name in PROFILE_FIELDS}
     values["contract_types"] = [c for c in form.get("contract_types", []) if c]
     body = body_of(values)
+    # The commune by name ("Lyon", "Saint-Étienne") or by its INSEE code.
+    typed = values["commune_code"]
+    body["place"]["commune_code"] = names_of(request).commune_code(typed) or typed
     exists = first(form, "exists") == "1"
     try:
         if exists:
@@ -392,24 +399,6 @@ async def save_preferences(
             errors.setdefault(field, str(problem.get("msg", "")))
         return preferences_page(request, me, values, errors or {"_form": str(error.detail)})
     return redirect("/app/preferences?done=saved")
-
-
-@router.get("/companies")
-async def companies(request: Request, me: PageUser, services: Services) -> Response:
-    try:
-        found = await companies_of(me.sub, me, services, 20)
-    except HTTPException as error:
-        if error.status_code != status.HTTP_404_NOT_FOUND:
-            raise
-        return redirect("/app/profile")
-    mine = await services.json("companies", "GET", f"/companies/applications/of/{me.sub}", me)
-    return render(
-        request,
-        "app_companies.html",
-        principal=me,
-        companies=[c.model_dump() for c in found.items],
-        applications=mine.get("items", []),
-    )
 
 
 @router.get("/access-log")

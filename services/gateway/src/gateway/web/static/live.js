@@ -51,6 +51,17 @@
       callout.appendChild(text);
       content.appendChild(callout);
     }
+    if (n.offer_id) {
+      // A link to the offer's page, as the server renders it.
+      var link = element("a", "fr-link", feed.getAttribute("data-label-open"));
+      var query = n.seeker_id && feed.getAttribute("data-offer-base").indexOf("/console/") === 0
+        ? "?seeker=" + encodeURIComponent(n.seeker_id) : "";
+      link.href = feed.getAttribute("data-offer-base") + encodeURIComponent(n.offer_id) + query;
+      link.appendChild(element("span", "fr-sr-only", " – " + (n.title || "")));
+      var line = element("p");
+      line.appendChild(link);
+      content.appendChild(line);
+    }
     body.appendChild(content);
     item.appendChild(body);
     return item;

@@ -1,0 +1,340 @@
+"""Offers a seeker can open and answer, and spontaneous applications from the web app: through the
+gateway and the real services (API), then in headless Chromium (axe-core on every page shown, the
+keyboard for the search and the application form, screenshots in docs/screenshots/)."""
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+from web_browser import (
+    LIVE,
+    LIVE_S,
+    Audit,
+    NewContext,
+    assert_no_keyboard_trap,
+    h1,
+    screenshot,
+    sign_in,
+    tab_to,
+    visit,
+)
+
+pytestmark = pytest.mark.e2e
+
+Login = Callable[[str, str], Awaitable[dict[str, str]]]
+LYON_SEEKER: dict[str, Any] = {
+    "contact": {"first_name": "Amina", "last_name": "Diallo"},
+    "occupations": [{"rome_code": "K2204", "priority": 1}],
+    "place": {"commune_code": "69123"},
+    "radius_km": 20,
+    "contract_types": [{"contract_type": "CDI", "priority": 1}],
+    "working_time": "full_time",
+    "skills": ["Nettoyer des locaux"],
+    "experience_years": 3,
+}
+METZ_SEEKER: dict[str, Any] = {
+    "contact": {"first_name": "Léa", "last_name": "Muller"},
+    "occupations": [{"rome_code": "D1212", "priority": 1}],
+    "place": {"commune_code": "57463"},
+    "radius_km": 20,
+    "contract_types": [{"contract_type": "CDI", "priority": 1}],
+}
+
+
+def france_travail_record(offer_id: str, word: str) -> dict[str, Any]:
+    """A record as France Travail's "Offres d'emploi v2" gives it: cleaning work in Lyon 1er."""
+    now = datetime.now(UTC).isoformat()
+    return {
+        "id": offer_id,
+        "intitule": f"Agent d'entretien de locaux {word} (H/F)",
+        "description": f"Nettoyage de bureaux le matin, du lundi au vendredi ({word}).",
+        "dateCreation": now,
+        "dateActualisation": now,
+        "lieuTravail": {"libelle": "69 - LYON 01", "codePostal": "69001", "commune": "69381"},
+        "romeCode": "K2204",
+        "entreprise": {"nom": f"PROPRETE {word.upper()}"},
+        "typeContrat": "CDI",
+        "natureContrat": "Contrat travail",
+        "experienceExige": "D",
+        "competences": [
+            {"libelle": "Nettoyer des locaux", "exigence": "E"},
+            {"libelle": "Utiliser une autolaveuse", "exigence": "E"},
+        ],
+        "permis": [{"libelle": "B - Véhicule léger", "exigence": "E"}],
+        "salaire": {"libelle": "Mensuel de 1850.00 Euros sur 12 mois"},
+        "dureeTravailLibelleConverti": "Temps plein",
+    }
+
+
+async def a_seeker(gateway: httpx.AsyncClient, login: Login, seeker_id: str, profile: Any) -> None:
+    created = await gateway.put(
+        "/v1/me/profile", headers=await login(seeker_id, "seeker"), json=profile
+    )
+    assert created.status_code == 201, created.text
+
+
+async def known_to_the_recommender(gateway: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    for _ in range(int(LIVE_S * 2)):
+        if (await gateway.get("/v1/me/recommendations", headers=headers)).status_code == 200:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError("the recommender never learnt of the seeker")
+
+
+async def suggested(gateway: httpx.AsyncClient, headers: dict[str, str], offer_id: str) -> None:
+    for _ in range(int(LIVE_S * 2)):
+        found = await gateway.get("/v1/me/recommendations", headers=headers)
+        if found.status_code == 200 and offer_id in found.text:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"offer {offer_id} never reached the seeker's suggestions")
+
+
+async def import_offer(gateway: httpx.AsyncClient, login: Login, record: dict[str, Any]) -> None:
+    operator = await login("ops-offers", "operator")
+    imported = await gateway.post("/v1/offers/import", headers=operator, json=[record])
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["accepted"] == 1, imported.text
+
+
+async def test_an_imported_offer_answers_with_its_description_and_a_link_to_apply(
+    gateway: httpx.AsyncClient, login: Login, unique: str
+) -> None:
+    seeker_id, offer_id, word = f"os-{unique}", f"FT{unique.upper()}", f"api{unique}"
+    await a_seeker(gateway, login, seeker_id, LYON_SEEKER)
+    await import_offer(gateway, login, france_travail_record(offer_id, word))
+    seeker = await login(seeker_id, "seeker")
+
+    found = await gateway.get("/v1/offers", headers=seeker, params={"q": word, "commune": "69123"})
+    answer = await gateway.get(f"/v1/offers/{offer_id}", headers=seeker)
+    as_employer = await gateway.get(
+        f"/v1/offers/{offer_id}", headers=await login("e-x", "employer")
+    )
+
+    assert [item["offer"]["id"] for item in found.json()["items"]] == [offer_id], found.text
+    assert answer.status_code == 200, answer.text
+    offer = answer.json()
+    assert word in offer["offer"]["description"]
+    assert offer["status"] == "open"
+    assert offer["how_to_apply"]["channel"] == "france-travail"
+    assert offer["how_to_apply"]["url"].endswith(f"/offres/recherche/detail/{offer_id}")
+    assert offer["offer"]["origin"] == "france-travail"
+    assert offer["offer"]["updated_at"]
+    assert offer["commune_name"] == "Lyon 1er"
+    assert offer["offer"]["occupation_label"] == "Nettoyage de locaux"
+    assert 0 < offer["distance_from_home_km"] < 5
+    assert offer["missing"] == [
+        {"kind": "skill", "label": "Utiliser une autolaveuse"},
+        {"kind": "driving_licence", "label": "B"},
+    ]
+    assert as_employer.json()["missing"] is None  # what one lacks is for seekers only
+
+    closed = await gateway.post(
+        f"/v1/offers/{offer_id}/close",
+        headers=await login("ops-offers", "operator"),
+        json={"reason": "withdrawn"},
+    )
+    assert closed.status_code == 200, closed.text
+    after = await gateway.get(f"/v1/offers/{offer_id}", headers=seeker)
+    assert after.status_code == 200, "a closed offer says so rather than vanishing"
+    assert (after.json()["status"], after.json()["closed_reason"]) == ("closed", "withdrawn")
+    assert after.json()["closed_at"]
+    gone = await gateway.get("/v1/offers", headers=seeker, params={"q": word})
+    assert gone.json()["total"] == 0
+    nothing = await gateway.get("/v1/offers/NO-SUCH-OFFER", headers=seeker)
+    assert nothing.status_code == 404
+    assert nothing.headers["content-type"].startswith("application/problem+json")
+    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
+
+
+async def search_with_the_keyboard(page: Page, audit: Audit, word: str) -> None:
+    await visit(page, audit, "/app/offers")
+    await assert_no_keyboard_trap(page)
+    await page.evaluate("document.activeElement && document.activeElement.blur()")
+    await tab_to(page, lambda focused: focused["name"] == "q")
+    await page.keyboard.type(word)
+    await tab_to(page, lambda focused: focused["type"] == "submit")
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    await audit.check(page)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
+    language: str,
+    gateway: httpx.AsyncClient,
+    login: Login,
+    unique: str,
+    new_context: NewContext,
+    audit: Audit,
+) -> None:
+    seeker_id, counsellor_id = f"ws-{unique}", f"wc-{unique}"
+    offer_id, word = f"FT{unique.upper()}", f"web{unique}"
+    seeker = await login(seeker_id, "seeker")
+    await a_seeker(gateway, login, seeker_id, LYON_SEEKER)
+    taken = await gateway.put(
+        f"/v1/caseload/{seeker_id}/counsellor",
+        headers=await login(counsellor_id, "counsellor"),
+        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
+    )
+    assert taken.status_code == 200, taken.text
+    await known_to_the_recommender(gateway, seeker)
+    await import_offer(gateway, login, france_travail_record(offer_id, word))
+    await suggested(gateway, seeker, offer_id)
+    locale = "fr-FR" if language == "fr" else "en-GB"
+    shots = language == "fr"
+    offer_page = f"/app/offers/{offer_id}"
+
+    # From a suggestion to the offer's page.
+    app = await (await new_context("mobile", locale)).new_page()
+    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+    await visit(app, audit, "/app/recommendations")
+    card = app.locator(f'[data-testid="match-card"][data-offer-id="{offer_id}"]')
+    async with app.expect_navigation():
+        await card.locator(f'a[href="{offer_page}"]').click()
+    await audit.check(app)
+    assert urlsplit(app.url).path == offer_page
+    assert word in await h1(app)
+    assert await app.locator("html").get_attribute("lang") == language
+    await expect(app.get_by_test_id("offer-description")).to_contain_text(word)
+    await expect(app.get_by_test_id("offer-employer")).to_have_text(f"PROPRETE {word.upper()}")
+    await expect(app.get_by_test_id("offer-place")).to_contain_text("Lyon 1er")
+    await expect(app.get_by_test_id("offer-salary")).to_contain_text("1850")
+    apply = app.get_by_test_id("offer-apply")
+    await expect(apply).to_have_attribute(
+        "href", f"https://candidat.francetravail.fr/offres/recherche/detail/{offer_id}"
+    )
+    await expect(app.get_by_test_id("offer-source")).to_contain_text("France Travail")
+    await expect(app.get_by_test_id("offer-missing")).to_contain_text("Utiliser une autolaveuse")
+    await expect(app.get_by_test_id("offer-missing")).not_to_contain_text("Nettoyer des locaux")
+    await assert_no_keyboard_trap(app)
+    if shots:
+        await screenshot(app, "app-offer")
+
+    # The search, with the keyboard alone.
+    await search_with_the_keyboard(app, audit, word)
+    result = app.locator(f'[data-testid="offer-card"][data-offer-id="{offer_id}"]')
+    await expect(result).to_have_count(1)
+    await expect(result).to_contain_text("Lyon 1er")
+    assert "69381" not in await result.inner_text(), "names, not codes"
+    if shots:
+        await screenshot(app, "app-offers")
+    await result.locator("a").focus()
+    async with app.expect_navigation():
+        await app.keyboard.press("Enter")
+    await audit.check(app)
+    assert urlsplit(app.url).path == offer_page
+
+    # From the notification of the match.
+    await visit(app, audit, "/app/notifications")
+    told = app.locator(f'[data-testid="notification"][data-offer-id="{offer_id}"]').first
+    await expect(told).to_be_visible(timeout=LIVE)
+    async with app.expect_navigation():
+        await told.locator(f'a[href="{offer_page}"]').click()
+    await audit.check(app)
+
+    # The counsellor opens it from the seeker's file: what this seeker lacks, the code too.
+    console = await (await new_context("desktop", locale)).new_page()
+    await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id)
+    await visit(console, audit, f"/console/seekers/{seeker_id}")
+    match = console.locator(f'[data-testid="match-card"][data-offer-id="{offer_id}"]')
+    async with console.expect_navigation():
+        await match.locator(f'a[href^="/console/offers/{offer_id}"]').click()
+    await audit.check(console)
+    await expect(console.get_by_test_id("offer-missing")).to_contain_text(
+        "Utiliser une autolaveuse"
+    )
+    await expect(console.locator("main")).to_contain_text("K2204")
+    await expect(console.get_by_test_id("offer-distance")).to_be_visible()
+    if shots:
+        await screenshot(console, "console-offer")
+    await visit(console, audit, f"/console/seekers/{seeker_id}")
+    profile = console.locator("#profile-heading + dl")
+    await expect(profile).to_contain_text("Nettoyage de locaux")
+    await expect(profile).to_contain_text("Lyon")
+
+    # The offer closes: the seeker's link says so.
+    closed = await gateway.post(
+        f"/v1/offers/{offer_id}/close",
+        headers=await login("ops-offers", "operator"),
+        json={"reason": "filled"},
+    )
+    assert closed.status_code == 200, closed.text
+    await visit(app, audit, offer_page)
+    await expect(app.get_by_test_id("offer-closed")).to_be_visible()
+    await expect(app.get_by_test_id("offer")).to_have_attribute("data-status", "closed")
+    await expect(app.get_by_test_id("offer-apply")).to_have_count(0)
+    if shots:
+        await screenshot(app, "app-offer-closed")
+    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quota(
+    language: str,
+    gateway: httpx.AsyncClient,
+    login: Login,
+    unique: str,
+    new_context: NewContext,
+    audit: Audit,
+) -> None:
+    seeker_id = f"wa-{unique}"
+    seeker = await login(seeker_id, "seeker")
+    await a_seeker(gateway, login, seeker_id, METZ_SEEKER)
+    listed = await gateway.get("/v1/me/companies", headers=seeker, params={"limit": 20})
+    sirets = [c["siret"] for c in listed.json()["items"]]
+    assert len(sirets) >= 6, listed.text
+    locale = "fr-FR" if language == "fr" else "en-GB"
+
+    app = await (await new_context("mobile", locale)).new_page()
+    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+    await visit(app, audit, "/app/companies")
+    await expect(app.locator("main")).to_contain_text(
+        re.compile("ne répond à aucune offre" if language == "fr" else "answers no published offer")
+    )
+    first = app.locator(f'[data-testid="company-card"][data-siret="{sirets[0]}"]')
+    await first.locator("summary").focus()
+    await app.keyboard.press("Enter")  # opens the form
+    await tab_to(app, lambda focused: focused["name"] == "message")
+    await app.keyboard.type("Vendeuse depuis six ans, disponible tout de suite.")
+    await tab_to(app, lambda focused: focused["name"] == "consent_to_share_contact")
+    await app.keyboard.press("Space")
+    await audit.check(app)
+    if language == "fr":
+        await screenshot(app, "app-company-apply")
+    await tab_to(app, lambda focused: focused["type"] == "submit")
+    async with app.expect_navigation():
+        await app.keyboard.press("Enter")
+    await audit.check(app)
+    await expect(app.locator('[role="status"]')).to_be_visible()
+    mine = app.locator(f'[data-testid="application-item"][data-siret="{sirets[0]}"]')
+    await expect(mine).to_have_count(1)
+    await expect(first.locator("form")).to_have_count(0)  # applied: no second form
+
+    for siret in sirets[1:5]:  # the day's quota (5) used up through the API
+        sent = await gateway.post(
+            f"/v1/me/companies/{siret}/applications",
+            headers=seeker,
+            json={"message": "Bonjour.", "consent_to_share_contact": False},
+        )
+        assert sent.status_code == 201, sent.text
+    sixth = app.locator(f'[data-testid="company-card"][data-siret="{sirets[5]}"]')
+    await sixth.locator("summary").click()
+    await sixth.locator('textarea[name="message"]').fill("Bonjour, je suis disponible.")
+    async with app.expect_navigation():
+        await sixth.locator('[type="submit"]').click()
+    await audit.check(app)
+    summary = app.get_by_test_id("apply-error-summary")
+    await expect(summary).to_contain_text(
+        "nombre maximum" if language == "fr" else "the most spontaneous applications"
+    )
+    await expect(summary).not_to_contain_text("429")
+    if language == "fr":
+        await screenshot(app, "app-company-quota")
+    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
