@@ -48,6 +48,7 @@ async def test_the_proposals_get_the_seekers_place_targets_and_near_matches_only
     assert response.json() == []
     [asked] = [r for r in seen if r.url.path == "/trainings/proposals"]
     assert json.loads(asked.content) == {
+        "seeker_id": "s-1",
         "latitude": 44.58,
         "longitude": 6.06,
         "radius_km": 30,

@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from gateway.config import Mode, Settings, WebTheme
 from gateway.main import create_app
 from gateway.security import PUBLIC, WEB_RULES
-from gateway.web import console, seeker, signin
+from gateway.web import console, seeker, signin, trainings
 from gateway.web.sessions import WebSession, digest, new_secret, now
 from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 
@@ -205,6 +205,8 @@ class Services:
             return JSONResponse({"items": [APPLICATION]})
         if service == "companies" and last == "for-seeker":
             return JSONResponse({"items": [COMPANY], "total_in_reach": 1})
+        if service == "trainings" and last == "proposals":
+            return JSONResponse([])
         if service == "offers":
             offer = {"contract_type": "CDI", "salary_text": "1 900 € brut par mois"}
             return JSONResponse({"offer": offer, "version": 1, "status": "open"})
@@ -795,7 +797,7 @@ async def test_without_the_design_system_pages_use_their_own_stylesheet(
     assert css.status_code == 200
 
 
-WEB_ROUTERS = (signin.router, seeker.router, console.router)
+WEB_ROUTERS = (signin.router, seeker.router, console.router, trainings.app, trainings.console)
 
 
 def web_routes() -> list[tuple[str, str]]:
@@ -820,6 +822,7 @@ SAMPLE_IDS = {
     "{seeker_id}": "s-1",
     "{alert_id}": "a-1",
     "{notification_id}": "n-1",
+    "{session_id}": "F1:A1:S1",
 }
 SUBJECTS = {"seeker": "s-1", "counsellor": "c-1", "employer": "e-1", "operator": "ops-1"}
 
