@@ -24,15 +24,16 @@ from contracts import (
     PROFILE_UPDATED,
     TRAINING_CLOSED,
     TRAINING_PUBLISHED,
+    TRAINING_RECOMMENDED,
 )
 from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.parametrize("overlay", OVERLAYS)
 
-CONSUMERS = ("recommender", "notifier", "gateway", "companies")
-SCALED = ("recommender", "notifier")  # KEDA; the gateway and companies (a trickle of erasures)
-# scale by their HTTP load
+CONSUMERS = ("recommender", "notifier", "gateway", "companies", "trainings")
+SCALED = ("recommender", "notifier")  # KEDA; the gateway, companies and trainings (a trickle
+# of erasures) scale by their HTTP load
 # What each service writes (outbox relays, dead letters), and reads outside consumer groups.
 WRITES = {
     "profiles": {PROFILE_UPDATED, PROFILE_DELETED},
@@ -41,7 +42,7 @@ WRITES = {
     "notifier": {INBOX_UPDATED, DEAD_LETTER},
     "gateway": {DEAD_LETTER},
     "companies": {APPLICATION_SUBMITTED, DEAD_LETTER},
-    "trainings": {TRAINING_PUBLISHED, TRAINING_CLOSED},
+    "trainings": {TRAINING_PUBLISHED, TRAINING_CLOSED, TRAINING_RECOMMENDED, DEAD_LETTER},
 }
 READS_WITHOUT_GROUP = {
     "recommender": {FEEDBACK_RECORDED},  # python -m recommender.rebuild
