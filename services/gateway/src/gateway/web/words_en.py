@@ -251,6 +251,8 @@ REASONS_EN: dict[str, str] = {
 # Trainings: the seeker's page (/app/trainings) and a seeker's trainings in the console.
 EN.update(
     {
+        "trainings_why": "Why this training",
+        "trainings_km": "{km} km from home",
         "nav_trainings": "Trainings",
         "trainings_title": "Trainings for you",
         "trainings_intro": (

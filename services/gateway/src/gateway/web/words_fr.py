@@ -245,6 +245,8 @@ FR: dict[str, str] = {
 # Trainings: the seeker's page (/app/trainings) and a seeker's trainings in the console.
 FR.update(
     {
+        "trainings_why": "Pourquoi cette formation",
+        "trainings_km": "à {km} km du domicile",
         "nav_trainings": "Formations",
         "trainings_title": "Formations pour vous",
         "trainings_intro": (
