@@ -273,9 +273,16 @@ SEEKER_PAGES = [
     "/app/preferences",
     "/app/access-log",
     "/app/companies",
+    "/app/trainings",
     "/app/erase",
 ]
-CONSOLE_PAGES = ["/console", "/console/seekers/s-1", "/console/notifications", "/console/review"]
+CONSOLE_PAGES = [
+    "/console",
+    "/console/seekers/s-1",
+    "/console/seekers/s-1/trainings",
+    "/console/notifications",
+    "/console/review",
+]
 
 
 async def test_the_root_leads_to_the_app_and_signed_out_pages_to_their_login(
