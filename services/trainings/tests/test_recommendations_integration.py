@@ -118,6 +118,16 @@ async def test_a_recommendation_is_published_once_and_shown_first_with_the_note(
     after = await proposed(client)
     assert [p["session"]["id"] for p in after] == ["F1:A1:S2", "F1:A1:S1"]
     assert after[0]["recommendation"]["note"] == "Dès lundi."
+
+    # Dismissed first, then recommended after all: the seeker was never told, so now they are.
+    assert (await decide(client, "dismissal", "F1:A1:S1", {})).status_code == 200
+    assert [p["session"]["id"] for p in await proposed(client)] == ["F1:A1:S2"]
+    assert (await decide(client, "recommendation", "F1:A1:S1", {})).status_code == 200
+    records = await read_records(kafka, TRAINING_RECOMMENDED, 2)
+    told = [decode(r.value, TrainingRecommended).payload for r in records]
+    assert sorted(e.session_id for e in told) == ["F1:A1:S1", "F1:A1:S2"]
+    assert await eventually(lambda: relay.documents.raw.count_documents(PENDING)) == 0
+    assert [p["session"]["id"] for p in await proposed(client)] == ["F1:A1:S1", "F1:A1:S2"]
     anyone = await proposed(client, None)
     assert all(p["recommendation"] is None for p in anyone)
 

@@ -90,15 +90,16 @@ class RecommendationStore:
                 "decided_at": now,
                 "told": told or change.tell_seeker,
             }
-            events = [told_entry(seeker_id, session, wanted, now)] if change.tell_seeker else []
+            event = told_entry(seeker_id, session, wanted, now) if change.tell_seeker else None
             if current is None:
+                events = [event] if event else []
                 document = {"_id": key, **fields, "version": 1, OUTBOX_FIELD: events}
                 if await self.recommendations.insert(document):
                     return document, change
                 continue
             update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
-            if events:
-                update["$push"] = {OUTBOX_FIELD: {"$each": events}}
+            if event:
+                update["$push"] = {OUTBOX_FIELD: event}
             if await self.recommendations.update(
                 key, update, where={"version": current["version"]}
             ):

@@ -90,7 +90,7 @@ async def proposals_for(
     found = propose(seeker, near, [s for s in near_by if s.id not in dismissed], today)
     shown = {p.session.id for p in found}
     extra = []
-    for session_id in chosen.keys() - shown:
+    for session_id in sorted(chosen.keys() - shown):
         stored = await sessions.get(session_id)
         if stored is not None and stored.status == OPEN:
             proposal = recommended(seeker, stored.session, today)
