@@ -51,7 +51,11 @@ async def eventually(
 
 @pytest.mark.timeout(180)
 async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_them(
-    gateway: httpx.AsyncClient, login: Any, unique: str, an_lheo_document: Any
+    gateway: httpx.AsyncClient,
+    login: Any,
+    unique: str,
+    an_lheo_document: Any,
+    stores_naming: Any,
 ) -> None:
     seeker_id, counsellor_id = f"ts-{unique}", f"tc-{unique}"
     seeker = await login(seeker_id, "seeker")
@@ -85,7 +89,13 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
         lambda found: sum("TRAIN" in s["offer_id"] for s in found) == 3,
     )
 
-    proposals = await eventually(gateway, "/v1/me/trainings", seeker, lambda found: len(found) > 1)
+    ours = {f"TJ{unique}", f"TK{unique}"}
+    proposals = await eventually(
+        gateway,
+        "/v1/me/trainings",
+        seeker,
+        lambda found: ours <= {p["session"]["formation_id"] for p in found},
+    )
 
     [proposal] = [p for p in proposals if p["session"]["formation_id"] == f"TJ{unique}"]
     assert proposal["fills"] == "licence_missing"
@@ -141,3 +151,14 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
         shown = (await gateway.get(where, headers=who)).json()
         assert other["session"]["id"] not in [p["session"]["id"] for p in shown]
         assert session_id in [p["session"]["id"] for p in shown]
+
+    # The seeker erases their account: the counsellor's decisions and note go with it.
+    assert "tremplin_trainings.recommendations" in await stores_naming(seeker_id)
+    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
+    remaining = ["?"]
+    for _ in range(60):
+        remaining = await stores_naming(seeker_id)
+        if not remaining:
+            break
+        await asyncio.sleep(0.5)
+    assert remaining == [], f"still holding {seeker_id}: {remaining}"
