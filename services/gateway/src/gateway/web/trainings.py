@@ -13,6 +13,7 @@ from contracts.trainings import DISMISS_REASON_MAX, NOTE_MAX, TrainingProposal
 from gateway.models import StoredProfileOut
 from gateway.routes.deps import Accesses, Id, Services
 from gateway.routes.trainings import SessionId, proposals_for
+from gateway.web.i18n import translate
 from gateway.web.pages import Form, PageUser, first, language, redirect, render
 from servicekit.auth import Principal
 
@@ -152,12 +153,7 @@ async def decide(
 ) -> Response:
     text = first(form, field)
     if len(text) > limit:
-        lang = language(request)
-        message = (
-            f"{len(text)} caractères : {limit} au plus."
-            if lang == "fr"
-            else f"{len(text)} characters: {limit} at most."
-        )
+        message = translate(language(request), "trainings_too_long", count=len(text), max=limit)
         return await seeker_page(
             request,
             seeker_id,

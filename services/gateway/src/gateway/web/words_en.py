@@ -253,6 +253,7 @@ EN.update(
     {
         "trainings_why": "Why this training",
         "trainings_km": "{km} km from home",
+        "trainings_too_long": "{count} characters: {max} at most.",
         "nav_trainings": "Trainings",
         "trainings_title": "Trainings for you",
         "trainings_intro": (

@@ -247,6 +247,7 @@ FR.update(
     {
         "trainings_why": "Pourquoi cette formation",
         "trainings_km": "à {km} km du domicile",
+        "trainings_too_long": "{count} caractères : {max} au plus.",
         "nav_trainings": "Formations",
         "trainings_title": "Formations pour vous",
         "trainings_intro": (
