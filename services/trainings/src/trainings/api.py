@@ -21,7 +21,7 @@ from contracts.trainings import (
     TrainingSession,
     TrainingSessionView,
 )
-from servicekit.auth import Caller, Role, forbid
+from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.outbox import OutboxRelay
 from trainings.config import Settings
 from trainings.domain.formation import Issue, Vocabulary
@@ -224,10 +224,10 @@ DECIDED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def counsellor_of(caller: Any) -> str:
+def counsellor_of(caller: Principal) -> str:
     if caller.role not in (Role.COUNSELLOR, Role.SERVICE):
         raise forbid("Only a seeker's counsellor recommends or dismisses their trainings.")
-    return str(caller.sub)
+    return caller.sub
 
 
 @router.post("/seekers/{seeker_id}/sessions/{session_id}/recommendation", responses=DECIDED)
