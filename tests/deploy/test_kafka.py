@@ -24,6 +24,7 @@ from contracts import (
     PROFILE_UPDATED,
     TRAINING_CLOSED,
     TRAINING_PUBLISHED,
+    TRAINING_RECOMMENDED,
 )
 from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings
@@ -31,9 +32,9 @@ from servicekit.topics import topic_configs
 
 pytestmark = pytest.mark.parametrize("overlay", OVERLAYS)
 
-CONSUMERS = ("recommender", "notifier", "gateway", "companies", "profiles")
-SCALED = ("recommender", "notifier")  # KEDA; the gateway and companies (a trickle of erasures)
-# scale by their HTTP load
+CONSUMERS = ("recommender", "notifier", "gateway", "companies", "profiles", "trainings")
+SCALED = ("recommender", "notifier")  # KEDA; the gateway, companies, profiles and trainings (a
+# trickle of erasures and profile changes) scale by their HTTP load
 # What each service writes (outbox relays, dead letters), and reads outside consumer groups.
 WRITES = {
     "profiles": {PROFILE_UPDATED, PROFILE_DELETED, DEAD_LETTER},
@@ -42,7 +43,7 @@ WRITES = {
     "notifier": {INBOX_UPDATED, DEAD_LETTER},
     "gateway": {DEAD_LETTER},
     "companies": {APPLICATION_SUBMITTED, DEAD_LETTER},
-    "trainings": {TRAINING_PUBLISHED, TRAINING_CLOSED},
+    "trainings": {TRAINING_PUBLISHED, TRAINING_CLOSED, TRAINING_RECOMMENDED, DEAD_LETTER},
 }
 READS_WITHOUT_GROUP = {
     "profiles": {DEAD_LETTER},  # an erased seeker's dead letters, tombstoned

@@ -132,6 +132,16 @@ async def test_every_route_answers_through_the_real_stack(
         f"/v1/caseload/{seeker_id}/trainings",
     )
     assert their_trainings.status_code == 200, their_trainings.text
+    session_id = f"RT{unique}:A1:S1"
+    for decision, body in (("recommend", {"note": "Route test"}), ("dismiss", {"reason": "No"})):
+        decided = await call(
+            "POST",
+            f"/v1/caseload/{{seeker_id}}/trainings/{{session_id}}/{decision}",
+            counsellor,
+            f"/v1/caseload/{seeker_id}/trainings/{session_id}/{decision}",
+            json=body,
+        )
+        assert decided.status_code == 200, decided.text
     feedback = await call(
         "POST",
         "/v1/me/recommendations/{offer_id}/feedback",

@@ -1,6 +1,7 @@
 """Trainings at the right moment, through the gateway: a seeker whose near-matches keep asking for
 a driving licence is proposed a driving-licence training near them, with the reason; their
-counsellor sees the same proposal."""
+counsellor sees the same proposal, recommends it with a note, and the seeker receives it (gateway
+→ trainings → Kafka → notifier), once; a proposal the counsellor dismisses is shown to no one."""
 
 import asyncio
 from typing import Any
@@ -36,8 +37,8 @@ def an_offer_asking_for_a_licence(offer_id: str) -> dict[str, Any]:
 
 async def eventually(
     gateway: httpx.AsyncClient, path: str, headers: dict[str, str], enough: Any
-) -> list[Any]:
-    body: list[Any] = []
+) -> Any:
+    body: Any = []
     for _ in range(60):
         response = await gateway.get(path, headers=headers)
         assert response.status_code == 200, response.text
@@ -48,9 +49,13 @@ async def eventually(
     raise AssertionError(f"{path} never gave what was awaited: {body}")
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(180)
 async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_them(
-    gateway: httpx.AsyncClient, login: Any, unique: str, an_lheo_document: Any
+    gateway: httpx.AsyncClient,
+    login: Any,
+    unique: str,
+    an_lheo_document: Any,
+    stores_naming: Any,
 ) -> None:
     seeker_id, counsellor_id = f"ts-{unique}", f"tc-{unique}"
     seeker = await login(seeker_id, "seeker")
@@ -68,14 +73,15 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
         offer = an_offer_asking_for_a_licence(f"TRAIN{unique.upper()}{n}")
         published = await gateway.post("/v1/offers", json=offer, headers=employer)
         assert published.status_code == 201, published.text
-    lheo = an_lheo_document(f"TJ{unique}", title="Permis de conduire B", rome=None, commune="05061")
-    imported = await gateway.post(
-        "/v1/trainings/import",
-        content=lheo,
-        headers={**operator, "Content-Type": "application/xml"},
-    )
-    assert imported.status_code == 200, imported.text
-    assert imported.json()["accepted"] == 1
+    for formation, title in ((f"TJ{unique}", "Permis de conduire B"), (f"TK{unique}", "Permis C")):
+        lheo = an_lheo_document(formation, title=title, rome=None, commune="05061")
+        imported = await gateway.post(
+            "/v1/trainings/import",
+            content=lheo,
+            headers={**operator, "Content-Type": "application/xml"},
+        )
+        assert imported.status_code == 200, imported.text
+        assert imported.json()["accepted"] == 1
     await eventually(
         gateway,
         "/v1/me/recommendations",
@@ -83,7 +89,13 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
         lambda found: sum("TRAIN" in s["offer_id"] for s in found) == 3,
     )
 
-    proposals = await eventually(gateway, "/v1/me/trainings", seeker, lambda found: found)
+    ours = {f"TJ{unique}", f"TK{unique}"}
+    proposals = await eventually(
+        gateway,
+        "/v1/me/trainings",
+        seeker,
+        lambda found: ours <= {p["session"]["formation_id"] for p in found},
+    )
 
     [proposal] = [p for p in proposals if p["session"]["formation_id"] == f"TJ{unique}"]
     assert proposal["fills"] == "licence_missing"
@@ -98,3 +110,55 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
     stranger = await login(f"tx-{unique}", "counsellor")
     refused = await gateway.get(f"/v1/caseload/{seeker_id}/trainings", headers=stranger)
     assert refused.status_code in (403, 404)
+
+    # The counsellor recommends it, with a note; clicking twice alerts the seeker once.
+    session_id = proposal["session"]["id"]
+    note = "Le permis B vous ouvrira les offres de berger : inscrivez-vous vite."
+    path = f"/v1/caseload/{seeker_id}/trainings/{session_id}/recommend"
+    for _ in range(2):
+        done = await gateway.post(path, json={"note": note}, headers=counsellor)
+        assert done.status_code == 200, done.text
+        assert done.json()["state"] == "recommended"
+    assert (await gateway.post(path, json={"note": note}, headers=stranger)).status_code == 404
+    items = await eventually(
+        gateway,
+        "/v1/me/notifications",
+        seeker,
+        lambda page: any(i["kind"] == "training" for i in page["items"]),
+    )
+    [told] = [i for i in items["items"] if i["kind"] == "training"]
+    assert told["title"] == "Votre conseiller vous recommande une formation : Permis de conduire B"
+    assert note in told["body"]
+    await asyncio.sleep(3)  # a second alert, if any, would have come by now
+    again = await gateway.get("/v1/me/notifications", headers=seeker)
+    assert [i["kind"] for i in again.json()["items"]].count("training") == 1
+    mine = (await gateway.get("/v1/me/trainings", headers=seeker)).json()
+    assert mine[0]["session"]["id"] == session_id
+    assert mine[0]["recommendation"]["note"] == note
+
+    # The other one does not fit: dismissed, it shows to neither of them any more.
+    [other] = [p for p in mine if p["session"]["formation_id"] == f"TK{unique}"]
+    dismissed = await gateway.post(
+        f"/v1/caseload/{seeker_id}/trainings/{other['session']['id']}/dismiss",
+        json={"reason": "Le permis C demande le B d'abord."},
+        headers=counsellor,
+    )
+    assert dismissed.status_code == 200, dismissed.text
+    for who, where in (
+        (seeker, "/v1/me/trainings"),
+        (counsellor, f"/v1/caseload/{seeker_id}/trainings"),
+    ):
+        shown = (await gateway.get(where, headers=who)).json()
+        assert other["session"]["id"] not in [p["session"]["id"] for p in shown]
+        assert session_id in [p["session"]["id"] for p in shown]
+
+    # The seeker erases their account: the counsellor's decisions and note go with it.
+    assert "tremplin_trainings.recommendations" in await stores_naming(seeker_id)
+    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
+    remaining = ["?"]
+    for _ in range(60):
+        remaining = await stores_naming(seeker_id)
+        if not remaining:
+            break
+        await asyncio.sleep(0.5)
+    assert remaining == [], f"still holding {seeker_id}: {remaining}"

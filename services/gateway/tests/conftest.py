@@ -120,6 +120,20 @@ def companies_answer(path: str) -> dict[str, Any]:
     return {"items": [], "total_in_reach": 0}
 
 
+def training_decision(parts: list[str], counsellor_id: str) -> dict[str, Any]:
+    """trainings/seekers/{seeker}/sessions/{session}/recommendation (or dismissal)."""
+    recommended = parts[-1] == "recommendation"
+    return {
+        "seeker_id": parts[2],
+        "session_id": parts[4],
+        "state": "recommended" if recommended else "dismissed",
+        "counsellor_id": counsellor_id,
+        "note": None,
+        "reason": None,
+        "decided_at": "2026-12-03T10:00:00Z",
+    }
+
+
 def fake_upstream() -> FastAPI:
     """Answers like the services would, after checking the internal token's principal."""
     upstream = FastAPI()
@@ -149,6 +163,8 @@ def fake_upstream() -> FastAPI:
                 return Response(b"event: ping\ndata: {}\n\n", media_type="text/event-stream")
             if path.endswith("/recommendations") and request.method == "GET":
                 return JSONResponse([])
+        if parts[0] == "trainings" and parts[-1] in ("recommendation", "dismissal"):
+            return JSONResponse(training_decision(parts, who.sub))
         if parts[0] == "trainings":
             return JSONResponse(TRAINING_IMPORT if path == "trainings/import" else [])
         if parts[0] == "counsellors" and parts[1] != who.sub:

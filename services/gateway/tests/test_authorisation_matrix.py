@@ -21,6 +21,7 @@ IDS = {
     "alert_id": {"own": "a-1"},
     "notification_id": {"own": "n-1"},
     "siret": {"own": "11111111100011"},
+    "session_id": {"own": "F1:A1:S1"},
 }
 PROFILE_BODY = {
     "contact": {"first_name": "Amina", "last_name": "Diallo"},
@@ -53,6 +54,8 @@ BODIES: dict[tuple[str, str], Any] = {
         "consent_to_share_contact": True,
     },
     ("POST", "/v1/ops/companies/{siret}/opt-out"): {"reason": "We hire through agencies"},
+    ("POST", "/v1/caseload/{seeker_id}/trainings/{session_id}/recommend"): {"note": "Allez-y"},
+    ("POST", "/v1/caseload/{seeker_id}/trainings/{session_id}/dismiss"): {},
 }
 # Bodies that are not JSON: (media type, content).
 RAW_BODIES: dict[tuple[str, str], tuple[str, bytes]] = {

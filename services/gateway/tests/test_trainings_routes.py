@@ -48,6 +48,7 @@ async def test_the_proposals_get_the_seekers_place_targets_and_near_matches_only
     assert response.json() == []
     [asked] = [r for r in seen if r.url.path == "/trainings/proposals"]
     assert json.loads(asked.content) == {
+        "seeker_id": "s-1",
         "latitude": 44.58,
         "longitude": 6.06,
         "radius_km": 30,
@@ -73,3 +74,105 @@ async def test_an_import_in_another_media_type_gets_a_415_saying_which(
     assert response.status_code == 415
     assert response.headers["content-type"] == "application/problem+json"
     assert "application/xml" in response.json()["detail"]
+
+
+DECISION = {
+    "seeker_id": "s-1",
+    "session_id": "F1:A1:S1",
+    "state": "recommended",
+    "counsellor_id": "c-1",
+    "note": "Allez-y",
+    "reason": None,
+    "decided_at": "2026-12-03T10:00:00Z",
+}
+
+
+def answering(answers: dict[str, tuple[int, Any]]) -> tuple[Upstreams, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+    upstreams = Upstreams(Settings(upstream_retries=0))
+    for name, (code, answer) in answers.items():
+
+        def handle(
+            request: httpx.Request, code: int = code, answer: Any = answer
+        ) -> httpx.Response:
+            seen.append(request)
+            return httpx.Response(code, json=answer)
+
+        upstreams.clients[name] = httpx.AsyncClient(
+            transport=httpx.MockTransport(handle), base_url=f"http://{name}"
+        )
+    return upstreams, seen
+
+
+async def test_a_recommendation_checks_the_caseload_then_sends_the_note(
+    client: httpx.AsyncClient, gateway: Any, token_for: Any
+) -> None:
+    upstreams, seen = answering({"profiles": (200, PROFILE), "trainings": (200, DECISION)})
+    gateway.state.upstreams = upstreams
+
+    response = await client.post(
+        "/v1/caseload/s-1/trainings/F1:A1:S1/recommend",
+        json={"note": "Allez-y"},
+        headers=token_for("c-1", "counsellor"),
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["state"] == "recommended"
+    assert [r.url.path for r in seen] == [
+        "/seekers/s-1/profile",
+        "/trainings/seekers/s-1/sessions/F1:A1:S1/recommendation",
+    ]
+    assert json.loads(seen[1].content) == {"note": "Allez-y"}
+    await upstreams.close()
+
+
+async def test_outside_the_caseload_nothing_is_recommended(
+    client: httpx.AsyncClient, gateway: Any, token_for: Any
+) -> None:
+    upstreams, seen = answering(
+        {"profiles": (404, {"detail": "not yours"}), "trainings": (200, DECISION)}
+    )
+    gateway.state.upstreams = upstreams
+
+    response = await client.post(
+        "/v1/caseload/s-9/trainings/F1:A1:S1/dismiss",
+        json={"reason": "Non"},
+        headers=token_for("c-1", "counsellor"),
+    )
+
+    assert response.status_code == 404
+    assert [r.url.path for r in seen] == ["/seekers/s-9/profile"]
+    await upstreams.close()
+
+
+async def test_a_session_that_takes_no_more_trainees_is_a_409_saying_so(
+    client: httpx.AsyncClient, gateway: Any, token_for: Any
+) -> None:
+    closed = {"detail": "This session takes no more trainees (begun, full or closed)."}
+    upstreams, _ = answering({"profiles": (200, PROFILE), "trainings": (409, closed)})
+    gateway.state.upstreams = upstreams
+
+    response = await client.post(
+        "/v1/caseload/s-1/trainings/F1:A1:S1/recommend",
+        json={},
+        headers=token_for("c-1", "counsellor"),
+    )
+
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "no more trainees" in response.json()["detail"]
+    await upstreams.close()
+
+
+async def test_a_note_over_a_thousand_characters_is_refused_before_anything_is_sent(
+    client: httpx.AsyncClient, token_for: Any
+) -> None:
+    response = await client.post(
+        "/v1/caseload/s-1/trainings/F1:A1:S1/recommend",
+        json={"note": "x" * 1001},
+        headers=token_for("c-1", "counsellor"),
+    )
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["pointer"] == "/note"

@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from gateway.config import Mode, Settings, WebTheme
 from gateway.main import create_app
 from gateway.security import PUBLIC, WEB_RULES
-from gateway.web import companies, console, offers, seeker, signin
+from gateway.web import companies, console, offers, seeker, signin, trainings
 from gateway.web.sessions import WebSession, digest, new_secret, now
 from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 
@@ -241,6 +241,8 @@ class Services:
         if service == "offers" and parts == ["offers"]:
             page = {"total": self.offers_total, "page": 1, "page_size": 10}
             return JSONResponse({**page, "items": [OFFER_VIEW]})
+        if service == "trainings" and last == "proposals":
+            return JSONResponse([])
         if service == "offers":
             return JSONResponse(OFFER_VIEW)
         if last == "stream":
@@ -306,9 +308,16 @@ SEEKER_PAGES = [
     "/app/preferences",
     "/app/access-log",
     "/app/companies",
+    "/app/trainings",
     "/app/erase",
 ]
-CONSOLE_PAGES = ["/console", "/console/seekers/s-1", "/console/notifications", "/console/review"]
+CONSOLE_PAGES = [
+    "/console",
+    "/console/seekers/s-1",
+    "/console/seekers/s-1/trainings",
+    "/console/notifications",
+    "/console/review",
+]
 
 
 async def test_the_root_leads_to_the_app_and_signed_out_pages_to_their_login(
@@ -957,7 +966,15 @@ async def test_without_the_design_system_pages_use_their_own_stylesheet(
     assert css.status_code == 200
 
 
-WEB_ROUTERS = (signin.router, seeker.router, console.router, offers.router, companies.router)
+WEB_ROUTERS = (
+    signin.router,
+    seeker.router,
+    console.router,
+    offers.router,
+    companies.router,
+    trainings.app,
+    trainings.console,
+)
 
 
 def web_routes() -> list[tuple[str, str]]:
@@ -983,6 +1000,7 @@ SAMPLE_IDS = {
     "{alert_id}": "a-1",
     "{notification_id}": "n-1",
     "{siret}": "11111111100011",
+    "{session_id}": "F1:A1:S1",
 }
 SUBJECTS = {"seeker": "s-1", "counsellor": "c-1", "employer": "e-1", "operator": "ops-1"}
 

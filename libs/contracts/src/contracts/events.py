@@ -31,6 +31,7 @@ FEEDBACK_RECORDED = "feedback-recorded"
 INBOX_UPDATED = "inbox-updated"
 TRAINING_PUBLISHED = "training-published"
 TRAINING_CLOSED = "training-closed"
+TRAINING_RECOMMENDED = "training-recommended"
 APPLICATION_SUBMITTED = "application-submitted"
 DEAD_LETTER = "dead-letter"
 
@@ -317,6 +318,30 @@ class TrainingClosed(EventPayload):
         return self.session_id
 
 
+class TrainingRecommended(EventPayload):
+    """A counsellor recommended a training session to a seeker of their caseload: the notifier
+    tells the seeker. Ids, the session's public facts (its title, place and first day, so that
+    the alert needs no call back) and the counsellor's note; no contact data."""
+
+    event_type: ClassVar[str] = TRAINING_RECOMMENDED
+    topic: ClassVar[str] = TRAINING_RECOMMENDED
+
+    recommendation_id: str = Field(description="The recommendation: `{seeker_id}#{session_id}`.")
+    seeker_id: str = Field(description="The seeker it is recommended to.")
+    session_id: str = Field(description="The training session.")
+    counsellor_id: str = Field(description="The counsellor who recommends it.")
+    note: str | None = Field(
+        default=None, max_length=1000, description="The counsellor's words to the seeker."
+    )
+    title: str = Field(description="Title of the training.")
+    city: str | None = Field(default=None, description="Where it takes place.")
+    starts_on: date | None = Field(default=None, description="Its first day.")
+    recommended_at: datetime = Field(description="When the counsellor recommended it.")
+
+    def aggregate_id(self) -> str:
+        return self.seeker_id
+
+
 class ApplicationSubmitted(EventPayload):
     """A seeker sent a spontaneous application to a company that has an address for it: the
     notifier emails it once. Ids only: the notifier asks the companies service for the address
@@ -346,6 +371,7 @@ EVENT_TYPES: tuple[type[EventPayload], ...] = (
     TrainingPublished,
     TrainingClosed,
     ApplicationSubmitted,
+    TrainingRecommended,
 )
 ALL_TOPICS: tuple[str, ...] = (*(event.topic for event in EVENT_TYPES), DEAD_LETTER)
 # Compacted topics: a record with the same key and no value (a tombstone) removes the earlier ones

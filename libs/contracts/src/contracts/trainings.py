@@ -79,6 +79,12 @@ class NearMatchIn(_Strict):
 class ProposalRequest(_Strict):
     """What the proposals need of a seeker, gathered by the gateway: no name, no contact data."""
 
+    seeker_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Whose proposals: those their counsellor dismissed are left out, those "
+        "recommended say so. None: computed for anyone, nothing left out.",
+    )
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     radius_km: int = Field(ge=0, le=200)
@@ -100,3 +106,41 @@ class TrainingProposal(_Strict):
         "leads to the seeker's target occupation."
     )
     reasons: list[ProposalReason]
+    recommendation: TrainingRecommendationView | None = Field(
+        default=None, description="The counsellor's recommendation of this session, if any."
+    )
+
+
+NOTE_MAX = 1000
+DISMISS_REASON_MAX = 500
+
+
+class RecommendationIn(_Strict):
+    note: str | None = Field(
+        default=None,
+        max_length=NOTE_MAX,
+        description="Your words to the seeker, sent with the alert (at most 1,000 characters).",
+    )
+
+
+class DismissalIn(_Strict):
+    reason: str | None = Field(
+        default=None,
+        max_length=DISMISS_REASON_MAX,
+        description="Why it does not fit (kept for you; the seeker is not told).",
+    )
+
+
+class TrainingRecommendationView(_Strict):
+    seeker_id: str
+    session_id: str
+    state: Literal["recommended", "dismissed"] = Field(
+        description="recommended: the seeker was alerted once; dismissed: shown to no one."
+    )
+    counsellor_id: str = Field(description="Who decided.")
+    note: str | None = Field(description="The counsellor's note to the seeker (recommended).")
+    reason: str | None = Field(description="Why it was dismissed (dismissed).")
+    decided_at: datetime
+
+
+TrainingProposal.model_rebuild()

@@ -59,6 +59,8 @@ RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/trainings/import"): frozenset({OPERATOR}),
     ("GET", "/v1/me/trainings"): frozenset({SEEKER}),
     ("GET", "/v1/caseload/{seeker_id}/trainings"): frozenset({COUNSELLOR}),
+    ("POST", "/v1/caseload/{seeker_id}/trainings/{session_id}/recommend"): frozenset({COUNSELLOR}),
+    ("POST", "/v1/caseload/{seeker_id}/trainings/{session_id}/dismiss"): frozenset({COUNSELLOR}),
     ("GET", "/v1/ops/status"): frozenset({OPERATOR}),
     ("GET", "/v1/me/companies"): frozenset({SEEKER}),
     ("GET", "/v1/caseload/{seeker_id}/companies"): frozenset({COUNSELLOR}),
@@ -100,6 +102,7 @@ WEB_RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/app/companies/{siret}/apply"): frozenset({SEEKER}),
     ("GET", "/app/offers"): frozenset({SEEKER}),
     ("GET", "/app/offers/{offer_id}"): frozenset({SEEKER}),
+    ("GET", "/app/trainings"): frozenset({SEEKER}),
     ("GET", "/app/erase"): frozenset({SEEKER}),
     ("POST", "/app/erase"): frozenset({SEEKER}),
     ("GET", "/console"): frozenset({COUNSELLOR}),
@@ -111,6 +114,13 @@ WEB_RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/console/review"): frozenset({COUNSELLOR}),
     ("POST", "/console/review/{alert_id}/approve"): frozenset({COUNSELLOR}),
     ("POST", "/console/review/{alert_id}/reject"): frozenset({COUNSELLOR}),
+    ("GET", "/console/seekers/{seeker_id}/trainings"): frozenset({COUNSELLOR}),
+    ("POST", "/console/seekers/{seeker_id}/trainings/{session_id}/recommend"): frozenset(
+        {COUNSELLOR}
+    ),
+    ("POST", "/console/seekers/{seeker_id}/trainings/{session_id}/dismiss"): frozenset(
+        {COUNSELLOR}
+    ),
 }
 
 bearer = HTTPBearer(auto_error=False, description="An access token from the identity provider.")

@@ -8,13 +8,13 @@ from datetime import datetime
 
 from contracts import MatchFound
 from notifier.core import (
+    TRAINING,
     Locale,
     alert_id_of,
     facts_of,
     preferences_of,
     seeker_recipient,
 )
-from notifier.counsellor_digest import CounsellorDigests
 from notifier.domain.templates import (
     match_message,
 )
@@ -27,10 +27,11 @@ from notifier.store import (
     delivery_id,
     notification_id,
 )
+from notifier.training_alerts import TrainingAlerts
 from servicekit.metrics import mark_duplicate
 
 
-class Alerting(CounsellorDigests):
+class Alerting(TrainingAlerts):
     async def alert_on_match_found(self, match: MatchFound, event_id: str) -> None:
         await self.alert_on_matches_found([(match, event_id)])
 
@@ -101,6 +102,10 @@ class Alerting(CounsellorDigests):
 
     async def advance(self, alert: Doc) -> None:
         """Run the idempotent next step of an alert: safe to repeat after any crash."""
+        if alert.get("kind") == TRAINING:
+            if alert["status"] == RELEASED and not alert.get("planned"):
+                await self._plan_training(alert)
+            return
         if alert["status"] == HELD and alert.get("counsellor_id"):
             await self._notify_counsellor(alert, "review")
         elif alert["status"] == RELEASED and not alert.get("planned"):

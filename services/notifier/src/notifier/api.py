@@ -66,12 +66,16 @@ class Notification(BaseModel):
         description="Latest position in the recipient's stream (the SSE event id); 0 briefly.",
     )
     kind: str = Field(
-        description="match, relay, strong, review, digest (counsellors), or feedback (a seeker's"
-        ' "not for me", to their counsellor).'
+        description="match, relay, strong, review, digest (counsellors), feedback (a seeker's"
+        ' "not for me", to their counsellor), or training (a training their counsellor'
+        " recommends, to a seeker)."
     )
     seeker_id: str | None = Field(default=None, description="Null on a counsellor's digest.")
     offer_id: str | None = Field(default=None, description="Null on a counsellor's digest.")
     alert_id: str | None = Field(default=None, description="Null on a digest and on feedback.")
+    session_id: str | None = Field(
+        default=None, description="The training session, on a training item."
+    )
     title: str
     body: str
     reasons: list[str] = Field(description="Why the offer suits the seeker, in plain words.")

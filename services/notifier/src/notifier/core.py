@@ -78,6 +78,10 @@ class AlertNotHeld(Exception):
         self.status = status
 
 
+# An alert about a training a counsellor recommends (no `kind`: about an offer).
+TRAINING = "training"
+
+
 def seeker_recipient(seeker_id: str) -> str:
     return f"seeker:{seeker_id}"
 
@@ -97,6 +101,7 @@ def facts_of(alert: Doc) -> MatchFacts:
         distance_km=float(alert.get("distance_km", 0.0)),
         reasons=tuple(alert.get("reasons", ())),
         note=alert.get("note"),
+        training=alert.get("kind") == TRAINING,
     )
 
 
@@ -196,7 +201,12 @@ class NotifierBase:
         }
 
     def _seeker_deliveries(
-        self, alert: Doc, preferences: Preferences, now: datetime, zone: ZoneInfo | None
+        self,
+        alert: Doc,
+        preferences: Preferences,
+        now: datetime,
+        zone: ZoneInfo | None,
+        category: Category = Category.NEW_MATCH,
     ) -> list[Doc]:
         """The inbox (delivered at once) and the intrusive channels the seeker chose, planned in
         the seeker's own zone. Without it (the profiles service did not answer), an instant
@@ -204,7 +214,7 @@ class NotifierBase:
         digest slot falls in the service's default zone."""
         base = self._base_delivery(alert, now)
         deliveries: list[Doc] = []
-        for channel in preferences.channels_for(Category.NEW_MATCH):
+        for channel in preferences.channels_for(category):
             if channel not in INTRUSIVE:
                 continue
             delivery = {

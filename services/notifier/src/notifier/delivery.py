@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from notifier.channels import DeliveryFailed, Outgoing
 from notifier.contacts import ContactUnavailable
-from notifier.core import ALERTS, EPOCH, PUSH_WINDOW, facts_of, preferences_of
+from notifier.core import ALERTS, EPOCH, PUSH_WINDOW, TRAINING, facts_of, preferences_of
 from notifier.domain.model import Channel, Frequency, Preferences
 from notifier.domain.rules import next_digest_at, retry_delay, send_at, within_budget
 from notifier.domain.templates import closed_message, digest_message, match_message
@@ -26,6 +26,7 @@ from notifier.store import (
     Outcome,
     as_utc,
 )
+from notifier.training_alerts import training_text
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,10 @@ class Delivery(SeekerEvents):
             ):
                 slot = next_digest_at(now, Frequency.DAILY, contact.zone, self.digest_at)
                 return Outcome(delivery, {"status": WAITING_DIGEST, "due_at": slot})
-            message = match_message(facts_of(alive[0]), contact.language)
+            if alive[0].get("kind") == TRAINING:
+                message = training_text(alive[0], contact.language)
+            else:
+                message = match_message(facts_of(alive[0]), contact.language)
         await self.senders[channel].send(
             Outgoing(delivery["_id"], address, message, contact.language.value)
         )

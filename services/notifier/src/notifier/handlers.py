@@ -15,6 +15,7 @@ from contracts import (
     MATCH_WITHDRAWN,
     PROFILE_DELETED,
     PROFILE_UPDATED,
+    TRAINING_RECOMMENDED,
     ApplicationSubmitted,
     Envelope,
     FeedbackRecorded,
@@ -22,6 +23,7 @@ from contracts import (
     MatchWithdrawn,
     ProfileDeleted,
     ProfileUpdated,
+    TrainingRecommended,
     topic_name,
 )
 from notifier.company_mail import CompanyMail
@@ -36,6 +38,7 @@ P = TypeVar(
     MatchWithdrawn,
     ProfileDeleted,
     ProfileUpdated,
+    TrainingRecommended,
 )
 
 
@@ -110,3 +113,9 @@ def subscribe(
             await company_mail.email_companies_on_applications_submitted(
                 [e.payload for e in envelopes]
             )
+
+    @batched(TRAINING_RECOMMENDED)
+    async def alert_seekers_on_trainings_recommended(message: KafkaMessage) -> None:
+        envelopes = await decoded(message, TrainingRecommended)
+        if envelopes:
+            await notifier.alert_seekers_on_trainings_recommended([e.payload for e in envelopes])

@@ -10,21 +10,32 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from contracts.trainings import (
     LHEO_MEDIA_TYPES,
+    DismissalIn,
     ProposalReason,
     ProposalRequest,
+    RecommendationIn,
     TrainingImportResult,
     TrainingIssue,
     TrainingProposal,
+    TrainingRecommendationView,
     TrainingSession,
     TrainingSessionView,
 )
-from servicekit.auth import Caller, Role, forbid
+from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.outbox import OutboxRelay
 from trainings.config import Settings
 from trainings.domain.formation import Issue, Vocabulary
-from trainings.domain.proposals import NearMatch, Seeker, propose
+from trainings.domain.proposals import NearMatch, Seeker
 from trainings.importing import ImportReport, import_lheo
 from trainings.lheo_reader import NotLheoError
+from trainings.recommendations import Conflict, RecommendationStore
+from trainings.recommending import (
+    SessionNotJoinable,
+    SessionUnknown,
+    dismiss,
+    proposals_for,
+    recommend,
+)
 from trainings.store import SessionStore
 
 router = APIRouter(prefix="/trainings", tags=["trainings"])
@@ -38,6 +49,14 @@ def get_relay(request: Request) -> OutboxRelay:
     return request.app.state.relay  # type: ignore[no-any-return]
 
 
+def get_recommendations(request: Request) -> RecommendationStore:
+    return request.app.state.recommendations  # type: ignore[no-any-return]
+
+
+def get_recommendation_relay(request: Request) -> OutboxRelay:
+    return request.app.state.recommendation_relay  # type: ignore[no-any-return]
+
+
 def get_vocabulary(request: Request) -> Vocabulary:
     return request.app.state.vocabulary  # type: ignore[no-any-return]
 
@@ -48,6 +67,8 @@ def get_settings(request: Request) -> Settings:
 
 Store = Annotated[SessionStore, Depends(get_store)]
 Relay = Annotated[OutboxRelay, Depends(get_relay)]
+Decisions = Annotated[RecommendationStore, Depends(get_recommendations)]
+DecisionRelay = Annotated[OutboxRelay, Depends(get_recommendation_relay)]
 Words = Annotated[Vocabulary, Depends(get_vocabulary)]
 Config = Annotated[Settings, Depends(get_settings)]
 
@@ -139,14 +160,33 @@ async def get_session(session_id: str, caller: Caller, store: Store) -> Training
     )
 
 
-@router.post("/proposals")
+def recommendation_view(document: dict[str, Any]) -> TrainingRecommendationView:
+    return TrainingRecommendationView(
+        seeker_id=document["seeker_id"],
+        session_id=document["session_id"],
+        state=document["state"],
+        counsellor_id=document["counsellor_id"],
+        note=document.get("note"),
+        reason=document.get("reason"),
+        decided_at=document["decided_at"],
+    )
+
+
+@router.post(
+    "/proposals",
+    responses={403: {"description": "Employers, and seekers asking for someone else."}},
+)
 async def proposals(
-    request_in: ProposalRequest, caller: Caller, store: Store
+    request_in: ProposalRequest, caller: Caller, store: Store, decisions: Decisions
 ) -> list[TrainingProposal]:
     """Sessions near a seeker that fill what their near-matches miss, or lead to their target
-    occupations when their suggestions are thin; each with its reasons (FR/EN)."""
+    occupations when their suggestions are thin; each with its reasons (FR/EN). With the
+    seeker's id: those their counsellor dismissed are left out, those recommended come first
+    with the counsellor's note. (The gateway checks the counsellor's caseload.)"""
     if caller.role is Role.EMPLOYER:
         raise forbid("Employers do not see seekers' training proposals.")
+    if caller.role is Role.SEEKER and request_in.seeker_id not in (None, caller.sub):
+        raise forbid("A seeker sees their own proposals only.")
     today = datetime.now(UTC).date()
     seeker = Seeker(
         request_in.latitude,
@@ -155,13 +195,99 @@ async def proposals(
         tuple(request_in.occupations),
     )
     near = [NearMatch(m.score, tuple(m.missing)) for m in request_in.near_matches]
-    sessions = await store.joinable_near(seeker.latitude, seeker.longitude, seeker.radius_km, today)
+    found, chosen = await proposals_for(
+        seeker,
+        near,
+        request_in.seeker_id,
+        sessions=store,
+        recommendations=decisions,
+        today=today,
+    )
     return [
         TrainingProposal(
             session=TrainingSession.model_validate(p.session.model_dump()),
             distance_km=p.distance_km,
             fills=p.fills,
             reasons=[ProposalReason(code=r.code, fr=r.fr, en=r.en) for r in p.reasons],
+            recommendation=(
+                recommendation_view(chosen[p.session.id]) if p.session.id in chosen else None
+            ),
         )
-        for p in propose(seeker, near, sessions, today)
+        for p in found
     ]
+
+
+DECIDED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Counsellors (and services) only."},
+    404: {"description": "No such training session."},
+    409: {"description": "The session takes no more trainees, or a decision raced this one."},
+}
+
+
+def counsellor_of(caller: Principal) -> str:
+    if caller.role not in (Role.COUNSELLOR, Role.SERVICE):
+        raise forbid("Only a seeker's counsellor recommends or dismisses their trainings.")
+    return caller.sub
+
+
+@router.post("/seekers/{seeker_id}/sessions/{session_id}/recommendation", responses=DECIDED)
+async def recommend_session(
+    seeker_id: str,
+    session_id: str,
+    body: RecommendationIn,
+    caller: Caller,
+    store: Store,
+    decisions: Decisions,
+    relay: DecisionRelay,
+) -> TrainingRecommendationView:
+    """Recommend a session to a seeker (the gateway checks they are in the caller's caseload):
+    `training-recommended` goes out once per seeker and session, however often it is asked."""
+    counsellor_id = counsellor_of(caller)
+    try:
+        document = await recommend(
+            seeker_id,
+            session_id,
+            counsellor_id,
+            body.note,
+            sessions=store,
+            recommendations=decisions,
+            relay=relay,
+            now=datetime.now(UTC),
+        )
+    except SessionUnknown:
+        raise HTTPException(404, f"No training session {session_id!r}.") from None
+    except SessionNotJoinable:
+        raise HTTPException(
+            409, "This session takes no more trainees (begun, full or closed)."
+        ) from None
+    except Conflict:
+        raise HTTPException(409, "Another decision was being written: try again.") from None
+    return recommendation_view(document)
+
+
+@router.post("/seekers/{seeker_id}/sessions/{session_id}/dismissal", responses=DECIDED)
+async def dismiss_session(
+    seeker_id: str,
+    session_id: str,
+    body: DismissalIn,
+    caller: Caller,
+    store: Store,
+    decisions: Decisions,
+) -> TrainingRecommendationView:
+    """Dismiss a proposal: neither the counsellor nor the seeker sees it any more."""
+    counsellor_id = counsellor_of(caller)
+    try:
+        document = await dismiss(
+            seeker_id,
+            session_id,
+            counsellor_id,
+            body.reason,
+            sessions=store,
+            recommendations=decisions,
+            now=datetime.now(UTC),
+        )
+    except SessionUnknown:
+        raise HTTPException(404, f"No training session {session_id!r}.") from None
+    except Conflict:
+        raise HTTPException(409, "Another decision was being written: try again.") from None
+    return recommendation_view(document)

@@ -7,6 +7,7 @@ from servicekit.data.database import Database
 from servicekit.mongo import mongo_client
 from servicekit.settings import MongoSettings
 from trainings.config import Settings
+from trainings.recommendations import RecommendationStore
 from trainings.store import SessionStore
 
 # Fixed: the services' MongoDB user may write this database only (init-replica-set.sh).
@@ -15,7 +16,9 @@ DATABASE = Settings.model_fields["database"].default
 
 async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
-        await SessionStore(await Database.open(client[database], settings.engine)).create_indexes()
+        opened = await Database.open(client[database], settings.engine)
+        await SessionStore(opened).create_indexes()
+        await RecommendationStore(opened).create_indexes()
 
 
 if __name__ == "__main__":

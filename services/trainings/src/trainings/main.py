@@ -14,7 +14,9 @@ from servicekit.outbox import OutboxRelay
 from servicekit.settings import settings_or_exit
 from trainings import api
 from trainings.config import Settings
+from trainings.handlers import subscribe
 from trainings.importing import vocabulary
+from trainings.recommendations import RecommendationStore
 from trainings.store import SessionStore
 from trainings.sweep import sweep_forever
 
@@ -34,8 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             database = await Database.open(client[settings.database], settings.mongo.engine)
             app.state.store = SessionStore(database)
+            app.state.recommendations = RecommendationStore(database)
             if settings.mongo.indexes_at_start:
                 await app.state.store.create_indexes()
+                await app.state.recommendations.create_indexes()
             app.state.relay = OutboxRelay(
                 app.state.store.sessions,
                 broker,
@@ -43,14 +47,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 sweep_interval_s=settings.relay_sweep_interval_s,
             )
             app.state.relay.wake([])
+            app.state.recommendation_relay = OutboxRelay(
+                app.state.recommendations.recommendations,
+                broker,
+                settings.kafka.topic_suffix,
+                sweep_interval_s=settings.relay_sweep_interval_s,
+            )
+            app.state.recommendation_relay.wake([])
+            subscribe(broker, app.state.recommendations, settings.kafka.topic_suffix)
+            await broker.start()
             yield
 
     app = create_service_app(
         name="trainings",
-        description="Training sessions imported from LHEO: training-published, training-closed.",
+        description="Training sessions imported from LHEO, proposed to seekers and recommended by "
+        "their counsellors: training-published, training-closed, training-recommended.",
         lifespan=lifespan,
         background=lambda app: [
             app.state.relay.run(),
+            app.state.recommendation_relay.run(),
             sweep_forever(app.state.store, app.state.relay, settings.sweep_interval_s),
         ],
     )

@@ -1,16 +1,20 @@
-"""Trainings: operators import their region's LHEO export."""
+"""Trainings: operators import their region's LHEO export; seekers see the trainings proposed
+to them; counsellors recommend them (the seeker is alerted) or dismiss them."""
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Path, Request, status
 
 from contracts.trainings import (
     LHEO_MEDIA_TYPES,
+    DismissalIn,
     NearMatchIn,
     ProposalRequest,
+    RecommendationIn,
     TrainingImportResult,
     TrainingProposal,
+    TrainingRecommendationView,
 )
 from gateway.problems import responses
 from gateway.routes.deps import Accesses, Id, Services
@@ -83,6 +87,7 @@ async def proposals_for(
     )
     facts = profile["profile"]
     request = ProposalRequest(
+        seeker_id=seeker_id,
         latitude=facts["place"]["latitude"],
         longitude=facts["place"]["longitude"],
         radius_km=facts["radius_km"],
@@ -105,7 +110,8 @@ async def proposals_for(
 async def my_trainings(me: Caller, services: Services) -> list[TrainingProposal]:
     """Trainings near you that give what the offers near you keep asking for, or that lead to
     the occupation you look for when you have few suggestions; with their sessions, place,
-    dates, cost, funding, the body's page, and why in plain words (French and English)."""
+    dates, cost, funding, the body's page, and why in plain words (French and English). Those
+    your counsellor recommends come first, with their note."""
     return await proposals_for(me.sub, me, services)
 
 
@@ -116,8 +122,64 @@ async def my_trainings(me: Caller, services: Services) -> list[TrainingProposal]
 async def seeker_trainings(
     seeker_id: Id, me: Caller, services: Services, accesses: Accesses
 ) -> list[TrainingProposal]:
-    """The trainings proposed to a seeker of your caseload, and why. The seeker can see that
-    you looked."""
+    """The trainings proposed to a seeker of your caseload, and why; those you recommended come
+    first with your note, those you dismissed are left out. The seeker can see that you looked."""
     found = await proposals_for(seeker_id, me, services)
     await accesses.record(seeker_id, me.sub, me.name, "trainings")
     return found
+
+
+DECIDED = responses(
+    404,
+    409,
+    s404="No such seeker in your caseload, or no such training session.",
+    s409="The session takes no more trainees (begun, full or closed), or another decision on "
+    "it was being written at the same time: read the proposals again.",
+)
+SessionId = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,299}$",
+        description="The training session's id (formation:action:session).",
+    ),
+]
+
+
+async def in_caseload(seeker_id: str, me: Principal, services: Upstreams) -> None:
+    """The profiles service answers 404 to a counsellor outside the seeker's caseload."""
+    await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
+
+
+@proposals.post("/v1/caseload/{seeker_id}/trainings/{session_id}/recommend", responses=DECIDED)
+async def recommend_training(
+    seeker_id: Id, session_id: SessionId, body: RecommendationIn, me: Caller, services: Services
+) -> TrainingRecommendationView:
+    """Recommend a training to a seeker of your caseload, with a note for them (at most 1,000
+    characters): they get an alert on the channels they chose for their counsellor's messages.
+    Recommending it again sends nothing more (a changed note is kept for their trainings page)."""
+    await in_caseload(seeker_id, me, services)
+    answer = await services.json(
+        "trainings",
+        "POST",
+        f"/trainings/seekers/{seeker_id}/sessions/{session_id}/recommendation",
+        me,
+        json=body.model_dump(mode="json"),
+    )
+    return TrainingRecommendationView.model_validate(answer)
+
+
+@proposals.post("/v1/caseload/{seeker_id}/trainings/{session_id}/dismiss", responses=DECIDED)
+async def dismiss_training(
+    seeker_id: Id, session_id: SessionId, body: DismissalIn, me: Caller, services: Services
+) -> TrainingRecommendationView:
+    """Dismiss a proposal that does not fit this seeker, with your reason if you like (the
+    seeker is not told): neither you nor they see it any more."""
+    await in_caseload(seeker_id, me, services)
+    answer = await services.json(
+        "trainings",
+        "POST",
+        f"/trainings/seekers/{seeker_id}/sessions/{session_id}/dismissal",
+        me,
+        json=body.model_dump(mode="json"),
+    )
+    return TrainingRecommendationView.model_validate(answer)

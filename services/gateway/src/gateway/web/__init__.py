@@ -11,7 +11,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from gateway.config import Settings, WebTheme
-from gateway.web import companies, console, offers, seeker, signin
+from gateway.web import companies, console, offers, seeker, signin, trainings
 from gateway.web.pages import (
     SignInRequired,
     WebForbidden,
@@ -38,7 +38,15 @@ class DesignSystemFiles(StaticFiles):
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
-    for router in (signin.router, seeker.router, console.router, offers.router, companies.router):
+    for router in (
+        signin.router,
+        seeker.router,
+        console.router,
+        offers.router,
+        companies.router,
+        trainings.app,
+        trainings.console,
+    ):
         app.include_router(router)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     if design_system(settings):

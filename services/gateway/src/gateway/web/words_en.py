@@ -372,3 +372,59 @@ REASONS_EN: dict[str, str] = {
     "languages_missing": "{count} languages asked for are not in your profile.",
     "licence_missing": "{count} driving licences asked for are not in your profile.",
 }
+
+# Trainings: the seeker's page (/app/trainings) and a seeker's trainings in the console.
+EN.update(
+    {
+        "trainings_why": "Why this training",
+        "trainings_km": "{km} km from home",
+        "trainings_too_long": "{count} characters: {max} at most.",
+        "nav_trainings": "Trainings",
+        "trainings_title": "Trainings for you",
+        "trainings_intro": (
+            "Trainings near you that give what the offers near you often ask for, or that lead "
+            "to the occupation you look for. Your counsellor can recommend one to you."
+        ),
+        "trainings_none": "No training to propose to you yet. Talk to your counsellor about it.",
+        "trainings_recommended_by": "Your counsellor recommends this training",
+        "trainings_body": "Training body",
+        "trainings_the_body": "the training body",
+        "trainings_place": "Place",
+        "trainings_dates": "Dates",
+        "trainings_from_to": "from {start} to {end}",
+        "trainings_from": "from {start}",
+        "trainings_hours": "{hours} hours",
+        "trainings_cost": "Cost",
+        "trainings_price": "€{price}",
+        "trainings_price_unknown": "The training body gives no price.",
+        "trainings_funding": "Funding",
+        "trainings_funding_unknown": "The training body gives no funding.",
+        "trainings_certification": "Certification",
+        "trainings_certifying": "It leads to a certification",
+        "trainings_body_page": "See {body}'s page about “{title}”",
+        "trainings_link": "See the trainings proposed",
+        "trainings_seeker_title": "Trainings for {name}",
+        "trainings_back_to_file": "Back to {name}'s file",
+        "trainings_console_intro": (
+            "The trainings proposed to this person, and why. Recommend one: they get an alert "
+            "with your note. Dismiss those that do not fit: neither you nor they will see them "
+            "again."
+        ),
+        "trainings_none_console": "No training to propose to this person yet.",
+        "trainings_badge_recommended": "Recommended on {day}",
+        "trainings_your_note": "Your note:",
+        "trainings_recommend_form": "Recommend “{title}”",
+        "trainings_note_label": "A word for the person (optional)",
+        "trainings_note_hint": "It goes with the alert. {max} characters at most.",
+        "trainings_recommend": "Recommend this training",
+        "trainings_dismiss_form": "Dismiss “{title}”",
+        "trainings_reason_label": "Why dismiss it (optional)",
+        "trainings_reason_hint": "For you: the person is not told. {max} characters at most.",
+        "trainings_dismiss": "Dismiss this training",
+        "trainings_done_recommended": "Done: the person gets an alert with your note.",
+        "trainings_done_dismissed": "Done: this training will not be proposed again.",
+        "trainings_done_not_joinable": (
+            "This session takes no more trainees (begun, full or closed)."
+        ),
+    }
+)

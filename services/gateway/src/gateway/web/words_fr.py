@@ -368,3 +368,64 @@ FR: dict[str, str] = {
     "page_of": "Page {page} sur {pages}",
     "km": "{km} km",
 }
+
+# Trainings: the seeker's page (/app/trainings) and a seeker's trainings in the console.
+FR.update(
+    {
+        "trainings_why": "Pourquoi cette formation",
+        "trainings_km": "à {km} km du domicile",
+        "trainings_too_long": "{count} caractères : {max} au plus.",
+        "nav_trainings": "Formations",
+        "trainings_title": "Formations pour vous",
+        "trainings_intro": (
+            "Des formations près de chez vous qui donnent ce que les offres proches de vous "
+            "demandent souvent, ou qui mènent au métier que vous visez. Votre conseiller peut "
+            "vous en recommander une."
+        ),
+        "trainings_none": (
+            "Pas de formation à vous proposer pour le moment. Parlez-en à votre conseiller."
+        ),
+        "trainings_recommended_by": "Votre conseiller vous recommande cette formation",
+        "trainings_body": "Organisme",
+        "trainings_the_body": "l'organisme",
+        "trainings_place": "Lieu",
+        "trainings_dates": "Dates",
+        "trainings_from_to": "du {start} au {end}",
+        "trainings_from": "à partir du {start}",
+        "trainings_hours": "{hours} heures",
+        "trainings_cost": "Coût",
+        "trainings_price": "{price} €",
+        "trainings_price_unknown": "L'organisme n'indique pas de prix.",
+        "trainings_funding": "Financement",
+        "trainings_funding_unknown": "L'organisme n'indique pas de financement.",
+        "trainings_certification": "Certification",
+        "trainings_certifying": "Elle mène à une certification",
+        "trainings_body_page": "Voir la page de {body} sur « {title} »",
+        "trainings_link": "Voir les formations proposées",
+        "trainings_seeker_title": "Formations pour {name}",
+        "trainings_back_to_file": "Retour au dossier de {name}",
+        "trainings_console_intro": (
+            "Les formations proposées à cette personne, et pourquoi. Recommandez-en une : elle "
+            "reçoit une alerte avec votre mot. Écartez celles qui ne conviennent pas : ni vous "
+            "ni elle ne les verrez plus."
+        ),
+        "trainings_none_console": "Aucune formation à proposer à cette personne pour le moment.",
+        "trainings_badge_recommended": "Recommandée le {day}",
+        "trainings_your_note": "Votre mot :",
+        "trainings_recommend_form": "Recommander « {title} »",
+        "trainings_note_label": "Un mot pour la personne (facultatif)",
+        "trainings_note_hint": "Il accompagne l'alerte. {max} caractères au plus.",
+        "trainings_recommend": "Recommander cette formation",
+        "trainings_dismiss_form": "Écarter « {title} »",
+        "trainings_reason_label": "Pourquoi l'écarter (facultatif)",
+        "trainings_reason_hint": (
+            "Pour vous : la personne n'est pas prévenue. {max} caractères au plus."
+        ),
+        "trainings_dismiss": "Écarter cette formation",
+        "trainings_done_recommended": "C'est fait : la personne reçoit une alerte avec votre mot.",
+        "trainings_done_dismissed": "C'est fait : cette formation ne sera plus proposée.",
+        "trainings_done_not_joinable": (
+            "Cette session ne prend plus de stagiaires (commencée, complète ou fermée)."
+        ),
+    }
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from notifier.domain.model import Language
 from notifier.domain.urgency import FEEDBACK, MATCH, DigestLine
@@ -16,6 +17,8 @@ class MatchFacts:
     distance_km: float
     reasons: Sequence[str] = field(default_factory=tuple)
     note: str | None = None
+    # A training the counsellor recommends, not an offer: `offer_title` is its title.
+    training: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "digest_title": "Vos {count} nouvelles offres",
         "digest_intro": "Voici les offres qui vous correspondent :",
         "digest_line": "- {title} ({km} km) : {reason}",
+        "digest_training": "- Formation recommandée par votre conseiller : {title}",
         "digest_short": "{count} nouvelles offres pour vous. Ouvrez Tremplin pour les voir.",
         "closed_title": "Offre retirée : {title}",
         "closed_intro": (
@@ -91,6 +95,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "digest_title": "Your {count} new job offers",
         "digest_intro": "Here are the offers that suit you:",
         "digest_line": "- {title} ({km} km): {reason}",
+        "digest_training": "- Training your counsellor recommends: {title}",
         "digest_short": "{count} new job offers for you. Open Tremplin to see them.",
         "closed_title": "Offer closed: {title}",
         "closed_intro": (
@@ -205,6 +210,9 @@ def digest_message(items: Sequence[MatchFacts], language: Language = Language.FR
     text = _TEXT[language]
     lines = [text["digest_intro"]]
     for item in items:
+        if item.training:
+            lines.append(text["digest_training"].format(title=item.offer_title))
+            continue
         reason = item.reasons[0] if item.reasons else ""
         lines.append(
             text["digest_line"]
@@ -249,3 +257,47 @@ def counsellor_digest_message(
         body.append(text["briefing_more"].format(count=len(lines) - max_lines))
     title = text["briefing_title_one" if len(lines) == 1 else "briefing_title"]
     return Message(title=title.format(count=len(lines)), body="\n".join(body))
+
+
+TRAINING_TEXT: dict[Language, dict[str, str]] = {
+    Language.FR: {
+        "title": "Votre conseiller vous recommande une formation : {title}",
+        "intro": "Votre conseiller vous recommande la formation « {title} »{where}{when}.",
+        "where": " à {city}",
+        "when": ", qui commence le {day:%d/%m/%Y}",
+        "more": "Ses dates, son coût, son financement et la page de l'organisme sont dans "
+        "Tremplin, rubrique « Formations ».",
+        "short": "Votre conseiller vous recommande une formation : {title}. Ouvrez Tremplin.",
+    },
+    Language.EN: {
+        "title": "Your counsellor recommends a training: {title}",
+        "intro": "Your counsellor recommends the training “{title}”{where}{when}.",
+        "where": " in {city}",
+        "when": ", starting on {day:%d %B %Y}",
+        "more": "Its dates, cost, funding and the training body's page are in Tremplin, "
+        "under “Trainings”.",
+        "short": "Your counsellor recommends a training: {title}. Open Tremplin.",
+    },
+}
+
+
+def training_message(
+    title: str,
+    city: str | None,
+    starts_on: date | None,
+    note: str | None,
+    language: Language = Language.FR,
+) -> Message:
+    """A training the seeker's counsellor recommends, with their note."""
+    text = TRAINING_TEXT[language]
+    where = text["where"].format(city=city) if city else ""
+    when = text["when"].format(day=starts_on) if starts_on else ""
+    lines = [text["intro"].format(title=title, where=where, when=when)]
+    if note:
+        lines.append(_TEXT[language]["note"].format(note=note))
+    lines.append(text["more"])
+    return Message(
+        title=text["title"].format(title=title),
+        body="\n".join(lines),
+        short=text["short"].format(title=title),
+    )

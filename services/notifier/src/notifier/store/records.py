@@ -93,7 +93,7 @@ class Collections:
 # What an alert can have, by natural key: notifications `{kind}:{alert_id}` and deliveries
 # `{alert_id}:{channel}` (the "offer closed" notices `{alert_id}:closed:{channel}`). Finding them
 # goes by `_id`, never by a query on `alert_id` (a scan where secondary indexes are missing).
-ALERT_NOTIFICATIONS = ("match", "strong", "review", "relay")
+ALERT_NOTIFICATIONS = ("match", "strong", "review", "relay", "training")
 ALERT_CHANNELS = ("inbox", "email", "push", "sms", "counsellor")
 CLOSED_NOTICE_CHANNELS = ("email", "push", "sms")
 

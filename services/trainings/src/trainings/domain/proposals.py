@@ -233,3 +233,37 @@ def _funding(session: Session) -> Words | None:
         "Elle peut être financée par " + " ou ".join(FUNDERS_FR[c] for c in named) + ".",
         "It can be funded by " + " or ".join(FUNDERS_EN[c] for c in named) + ".",
     )
+
+
+def recommended(seeker: Seeker, session: Session, today: date) -> Proposal | None:
+    """A session the counsellor recommended that the proposals no longer bring up (the seeker's
+    profile changed since): still shown while it can be joined, with the counsellor's word."""
+    if not available(session, today):
+        return None
+    km = distance_km(
+        seeker.latitude, seeker.longitude, session.place.latitude, session.place.longitude
+    )
+    reasons = [
+        Words(
+            "recommended",
+            "Votre conseiller vous recommande cette formation.",
+            "Your counsellor recommends this training to you.",
+        ),
+        _when_and_where(session, km),
+    ]
+    funding = _funding(session)
+    if funding is not None:
+        reasons.append(funding)
+    return Proposal(session, round(km, 1), None, tuple(reasons))
+
+
+def with_decisions(
+    proposals: Sequence[Proposal],
+    recommended_ids: Iterable[str],
+    also_recommended: Iterable[Proposal],
+) -> list[Proposal]:
+    """The counsellor's recommendations first (in the proposals' order), then the others."""
+    chosen = set(recommended_ids)
+    extra = [p for p in also_recommended if p.session.id not in {q.session.id for q in proposals}]
+    first = [p for p in proposals if p.session.id in chosen] + extra
+    return first + [p for p in proposals if p.session.id not in chosen]
