@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from notifier_helpers import Events, Harness, Profiles, Smtp, Webhooks, contact, token
+from testkit.stack import eventually, header, read_records
 
 from contracts import (
     DEAD_LETTER,
@@ -19,7 +20,6 @@ from contracts import (
 )
 from servicekit.auth import Role
 from servicekit.settings import KafkaSettings
-from servicekit.testing import eventually, header, read_records
 
 pytestmark = pytest.mark.integration
 

@@ -12,6 +12,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.stack import eventually, read_records
 
 from contracts import (
     PROFILE_DELETED,
@@ -26,7 +27,6 @@ from contracts import (
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
-from servicekit.testing import eventually, read_records
 from trainings.config import Settings
 from trainings.main import create_app
 
