@@ -186,6 +186,8 @@ async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seek
     await expect(first).to_have_attribute("data-session-id", f"WB{unique}:A1:S1")
     await expect(first.get_by_test_id("training-recommendation")).to_contain_text(NOTE)
     await expect(first).to_contain_text("France Travail")
+    await expect(first).to_contain_text("Gap")  # the town by its name, not its INSEE code
+    await expect(first).not_to_contain_text("05061")
     await expect(app.locator(f'[data-session-id^="WC{unique}:"]')).to_have_count(0)
     await screenshot(app, "app-trainings")
     await visit(app, audit, "/app/trainings?lang=en")

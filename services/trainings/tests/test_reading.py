@@ -190,3 +190,23 @@ def test_formations_already_read_leave_the_tree(xml: SimpleNamespace) -> None:
     # Each formation is complete when handed over, and emptied once the next is asked for.
     assert min(sizes) > 0
     assert all(len(element) == 0 for element in parents)
+
+
+def test_a_place_without_its_town_is_named_from_the_reference_data(
+    xml: SimpleNamespace, vocabulary: Vocabulary
+) -> None:
+    """Pages and reasons name the town: an INSEE code is no place for people."""
+    nameless = xml.action(insee="37261").replace("<ville>Metz</ville>", "")
+    named = Vocabulary(
+        is_rome=vocabulary.is_rome,
+        locate=vocabulary.locate,
+        funders=vocabulary.funders,
+        commune_name={"37261": "Tours"}.get,
+    )
+
+    [session] = read(xml.lheo(xml.formation(actions=nameless)), named).sessions
+    [without_names] = read(xml.lheo(xml.formation(actions=nameless)), vocabulary).sessions
+
+    assert session.place.commune_code == "37261"
+    assert session.city == "Tours"
+    assert without_names.city is None

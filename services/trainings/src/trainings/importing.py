@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO
 
-from refdata import Referential
+from refdata import Referential, commune_display_name
 from refdata.lheo import LheoDictionaries
 from trainings.domain.formation import Issue, Located, Vocabulary, read_formation
 from trainings.domain.session import Session
@@ -53,7 +53,16 @@ def vocabulary(reference: Referential, dictionaries: LheoDictionaries) -> Vocabu
         known_postcode = commune.postcodes[0] if commune.postcodes else None
         return commune.insee_code, known_postcode, commune.latitude, commune.longitude
 
-    return Vocabulary(is_rome=reference.is_rome, locate=locate, funders=dictionaries.funders)
+    def name_of(insee: str) -> str | None:
+        commune = reference.commune(insee)
+        return commune_display_name(commune.name) if commune is not None else None
+
+    return Vocabulary(
+        is_rome=reference.is_rome,
+        locate=locate,
+        funders=dictionaries.funders,
+        commune_name=name_of,
+    )
 
 
 async def import_lheo(

@@ -47,6 +47,9 @@ class Vocabulary:
     is_rome: Callable[[str], bool]
     locate: Locate
     funders: Mapping[str, str]
+    # The commune's name for people, when the record gives no `ville`: pages and reasons name
+    # places, they do not show INSEE codes.
+    commune_name: Callable[[str], str | None] = lambda code: None
 
 
 class Tags:
@@ -288,7 +291,7 @@ def _place(
         latitude=latitude,
         longitude=longitude,
     )
-    return place, city
+    return place, city or vocabulary.commune_name(commune_code)
 
 
 def _coordinate(value: str | None, limit: float) -> float | None:
