@@ -92,18 +92,30 @@ async def test_an_operators_erasure_empties_every_store_within_ten_seconds(
     remaining = holding
     clean_at: dict[str, float] = {}
     while time.monotonic() - t0 < 30 and remaining:
-        remaining = await stores_naming(seeker_id, holding)  # those that held them
+        remaining = await stores_naming(seeker_id, holding)  # those that held them: quick
         took = time.monotonic() - t0
         clean_at.update({name: took for name in holding if name not in remaining})
         await asyncio.sleep(0.25)
+    # Then every store (a service may note the erasure itself for a while, e.g. the recommender's
+    # pending sweep): the time is taken when a full look comes back empty.
+    anywhere = remaining
+    while time.monotonic() - t0 < 30:
+        anywhere = await stores_naming(seeker_id)
+        if not anywhere:
+            break
+        await asyncio.sleep(0.25)
+    clean_everywhere = time.monotonic() - t0
 
     record_property("held_before", ",".join(holding))
-    record_property("clean_after_s", round(took, 1))
+    record_property("holders_clean_after_s", round(took, 1))
+    record_property("clean_after_s", round(clean_everywhere, 1))
     by_store = ", ".join(f"{name} {at:.1f} s" for name, at in sorted(clean_at.items()))
     record_property("clean_by_store", by_store)
     assert remaining == [], f"still holding {seeker_id} after 30 s: {remaining}"
-    assert took <= STORES_CLEAN_WITHIN_S, f"clean after {took:.1f} s ({by_store})"
-    assert await stores_naming(seeker_id) == [], "and no other store of the platform"
+    assert anywhere == [], f"still naming {seeker_id} after 30 s: {anywhere}"
+    assert clean_everywhere <= STORES_CLEAN_WITHIN_S, (
+        f"clean after {clean_everywhere:.1f} s ({by_store}; then every store)"
+    )
 
     # The compacted topics: tombstones from profiles (its outbox, and its erasure consumer for
     # the dead letters), then Kafka's log cleaner.
