@@ -28,7 +28,7 @@ from contracts import (
 )
 from notifier.company_mail import CompanyMail
 from notifier.service import Notifier
-from servicekit.broker import dead_letters_of, decode_batch, subscriber
+from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
 
 P = TypeVar(
     "P",
@@ -40,10 +40,6 @@ P = TypeVar(
     ProfileUpdated,
     TrainingRecommended,
 )
-
-
-async def undecoded(message: Any) -> None:
-    """Batch records are decoded one by one by the handler, so that one bad record is set aside."""
 
 
 def subscribe(

@@ -31,13 +31,9 @@ from recommender import erasure, matching, offers, ownership
 from recommender.config import Batches
 from recommender.service import Recommender
 from recommender.slices import Decoded, Pace, in_slices
-from servicekit.broker import dead_letters_of, decode_batch, subscriber
+from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
 
 P = TypeVar("P", ProfileUpdated, ProfileDeleted, OfferPublished, OfferClosed)
-
-
-async def undecoded(message: Any) -> None:
-    """Batch records are decoded one by one by the handler, so that one bad record is set aside."""
 
 
 class SeekerOwnership(ConsumerRebalanceListener):  # type: ignore[misc]

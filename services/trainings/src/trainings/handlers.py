@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from contracts import PROFILE_DELETED, ProfileDeleted, decode, topic_name
-from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber
+from servicekit.broker import POISON_ERRORS, dead_letters_of, poison_reason, subscriber, undecoded
 from trainings.recommendations import RecommendationStore
-
-
-async def undecoded(message: Any) -> None:
-    """Batch records are decoded one by one by the handler, so that one bad record is set aside."""
 
 
 def subscribe(broker: KafkaBroker, recommendations: RecommendationStore, topic_suffix: str) -> None:
