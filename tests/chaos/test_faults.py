@@ -34,14 +34,14 @@ def test_recovery_is_the_longer_of_ready_and_moving() -> None:
 
 
 def test_the_harness_serves_its_own_crashing_recommender(monkeypatch: pytest.MonkeyPatch) -> None:
-    import stack
     from chaoslib import faults, outbox_crash
+    from stacklib import procs
 
     module, _, name = faults.CRASHING_RECOMMENDER["TREMPLIN_STACK_APP_RECOMMENDER"].partition(":")
     assert module == outbox_crash.__name__
     assert hasattr(outbox_crash, name)
     assert faults.CRASH_EXIT_CODE == outbox_crash.CRASH_EXIT_CODE
     monkeypatch.setenv("TREMPLIN_STACK_APP_RECOMMENDER", "chaoslib.outbox_crash:app")
-    served = {proc.name: proc.module for proc in stack.service_procs()}
+    served = {proc.name: proc.module for proc in procs.service_procs()}
     assert served["recommender"] == "chaoslib.outbox_crash:app"
     assert served["profiles"] == "profiles.main:app"

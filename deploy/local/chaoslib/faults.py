@@ -81,16 +81,16 @@ class Stack:
 
     def __post_init__(self) -> None:
         sys.path.insert(0, str(self.repo / "deploy" / "local"))
-        import stack
+        from stacklib import probes, procs, settings, supervise
 
-        self.stack = stack
+        self.procs, self.probes, self.supervise, self.settings = procs, probes, supervise, settings
         # A service restarted under load may need more than stack.py's minute to be ready (the
         # recommender reloads and re-matches its seekers first): wait, rather than stop it.
-        stack.SERVICE_READY_TIMEOUT = self.ready_timeout_s
+        settings.SERVICE_READY_TIMEOUT = self.ready_timeout_s
         self._up_lock = asyncio.Lock()
 
     def proc(self, name: str) -> object:
-        for p in self.stack.all_procs():
+        for p in self.procs.all_procs():
             if p.name == name:
                 return p
         raise KeyError(name)
@@ -100,13 +100,13 @@ class Stack:
         return pid
 
     def alive(self, pid: int) -> bool:
-        return bool(self.stack.proc_alive(pid))
+        return bool(self.probes.proc_alive(pid))
 
     def ready(self, name: str) -> bool:
         return bool(self.proc(name).ready())  # type: ignore[attr-defined]
 
     def all_ready(self) -> bool:
-        return all(p.ready() for p in self.stack.all_procs())
+        return all(p.ready() for p in self.procs.all_procs())
 
     async def up(self, extra_env: dict[str, str] | None = None) -> tuple[int, str]:
         """stack.py's `up` (start what is not running, wait until ready), run here so that a
@@ -117,9 +117,9 @@ class Stack:
             saved = {name: os.environ.get(name) for name in extra}
             os.environ.update(extra)  # read by stack.py when it starts a process
             try:
-                self.stack.up(infra_only=False)  # prints what it starts, and when it is ready
+                self.supervise.up(infra_only=False)  # prints what it starts, and when it is ready
                 return 0, ""
-            except self.stack.StackError as error:
+            except self.settings.StackError as error:
                 return 1, str(error)
             finally:
                 for name, value in saved.items():

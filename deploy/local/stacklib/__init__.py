@@ -1,0 +1,1 @@
+"""The local stack, by concern: stack.py is its command line."""
