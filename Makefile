@@ -18,7 +18,7 @@ BENCH := $(STACK) with-infra --services -- $(UV) run --frozen --no-sync --direct
 BENCH_ARGS ?=
 PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway companies opscli trainings
 
-.PHONY: help bootstrap run up down status clean seed lint format test test-unit bench-ingest \
+.PHONY: help bootstrap run up down status clean seed lint docs format test test-unit bench-ingest \
 	bench-match bench-gateway bench-e2e bench-store bench-france-day bench-companies bench-tools chaos \
 	bench-trainings-import
 
@@ -54,6 +54,10 @@ lint: ## Ruff (lint and format check) and mypy
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check .
 	@$(RUN) mypy $(addprefix -p ,$(PACKAGES))
+	@$(RUN) mypy tools
+
+docs: ## Generate the API documents (docs/api: OpenAPI of every service, AsyncAPI of the events)
+	@$(RUN) python tools/apidocs.py
 
 format: ## Apply ruff's fixes and formatting
 	@$(RUN) ruff check --fix .
@@ -66,7 +70,7 @@ test-unit: bootstrap ## Unit tests only (no Kafka, no FerretDB)
 	@$(RUN) pytest -m "not integration and not e2e"
 
 bench-tools: ## Install the benches' native tools when missing (Debian's wrk, as root)
-	@$(PYTHON) bench/tools.py
+	@$(PYTHON) bench/native_tools.py
 
 bench-ingest: bootstrap bench-tools ## Profile updates and offer imports per second, end to end, against the store's ceiling
 	@$(BENCH) bench_ingest.py $(BENCH_ARGS)

@@ -45,7 +45,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer
 from common import add_record_option, command_line, ratio, record, store_ceilings
-from tools import ToolMissing, ensure_wrk
+from native_tools import ToolMissing, ensure_wrk
 
 from demo.generate import offers as demo_offers
 from demo.generate import seekers as demo_seekers

@@ -76,3 +76,17 @@ def test_no_production_package_ships_test_helpers() -> None:
         for path in (REPO / folder).glob("*/src/*/testing.py")
     ]
     assert shipped == [], "helpers of the tests go to tests/kit"
+
+
+def test_no_library_loads_a_module_by_name() -> None:
+    """A library that needs a service's code would reach up by name: the tools above do that."""
+    by_name = [
+        str(path.relative_to(REPO))
+        for path in sources(REPO / "libs")
+        if "/tests/" not in str(path) and "importlib" in imported(path)
+    ]
+    assert by_name == []
+
+
+def test_the_tools_import_the_services_from_the_top() -> None:
+    assert set(SERVICES) <= imported(REPO / "tools" / "apidocs.py")

@@ -3,10 +3,10 @@
 import json
 from pathlib import Path
 
+import apidocs
 import pytest
 
 from contracts import ALL_TOPICS, EVENT_TYPES
-from opscli import apidocs
 
 DOCS_API = Path(__file__).resolve().parents[2] / "docs" / "api"
 
@@ -20,7 +20,7 @@ def test_committed_documents_match_the_code(generated: dict[str, str]) -> None:
     stale = apidocs.stale(DOCS_API, generated)
     assert not stale, (
         f"API documents out of date in docs/api: {', '.join(stale)}; "
-        "run `uv run python -m opscli docs` and commit the result"
+        "run `make docs` and commit the result"
     )
 
 
@@ -28,7 +28,7 @@ def test_no_document_is_left_over_from_a_removed_service(generated: dict[str, st
     committed = {path.name for path in DOCS_API.glob("*.json")}
     assert committed == set(generated), (
         f"docs/api holds {sorted(committed - set(generated))} that nothing generates; "
-        "run `uv run python -m opscli docs` and delete what is left over"
+        "run `make docs` and delete what is left over"
     )
 
 

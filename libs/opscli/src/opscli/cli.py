@@ -26,7 +26,7 @@ from contracts import (
     PROFILE_DELETED,
     PROFILE_UPDATED,
 )
-from opscli import apidocs, kafka_ops
+from opscli import kafka_ops
 from opscli.health import DEFAULT_URLS, services_health
 from opscli.importer import ImportFileError, import_records, read_records
 from servicekit.auth import InternalAuthSettings
@@ -438,38 +438,6 @@ def rebuild_recommender(
     total = sum(r.events_to_replay for r in resets)
     console.print(
         f"[green]Done.[/] Offsets reset; the recommender re-reads {total} events when it starts."
-    )
-
-
-# API documents
-
-
-@app.command()
-def docs(
-    check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 1 if a document is stale.")
-    ] = False,
-    out: Annotated[
-        Path | None, typer.Option(help="Where the documents go (default: docs/api).")
-    ] = None,
-) -> None:
-    """Generate the OpenAPI document of every service and the AsyncAPI document of the events."""
-    directory = out or apidocs.default_directory()
-    files = apidocs.generate()
-    if check:
-        outdated = apidocs.stale(directory, files)
-        if outdated:
-            errors.print(
-                f"[red]stale in {directory}:[/] {', '.join(outdated)}; "
-                "run `uv run python -m opscli docs`"
-            )
-            raise typer.Exit(1)
-        console.print(f"{len(files)} documents up to date in {directory}")
-        return
-    changed = apidocs.write(directory, files)
-    console.print(
-        f"{len(files)} documents in {directory}; "
-        + (f"changed: {', '.join(changed)}" if changed else "none changed")
     )
 
 

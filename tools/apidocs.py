@@ -2,14 +2,20 @@
 
 Both are generated from the code (FastAPI for the HTTP APIs, FastStream for the events), with
 sorted keys, so that a change of contract shows up as a diff and a stale document fails a test.
+A tool above the services: it imports each of them, as no library may.
+
+    uv run python tools/apidocs.py            # write the documents that changed (make docs)
+    uv run python tools/apidocs.py --check    # write nothing; exit 1 if one is stale
 """
 
 from __future__ import annotations
 
-import importlib
+import argparse
 import inspect
 import json
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +25,53 @@ from faststream.specification import AsyncAPI
 from contracts import COMPACTED_TOPICS, DEAD_LETTER, EVENT_TYPES, Envelope
 from servicekit.auth import DEVELOPMENT_VARIABLE
 
-SERVICES: tuple[str, ...] = (
-    "profiles",
-    "offers",
-    "recommender",
-    "notifier",
-    "companies",
-    "gateway",
-    "trainings",
-)
+# Importing a service's main builds its default app from the environment, which needs secrets
+# outside development mode; the documents come from the fixed settings below, never from it.
+os.environ.setdefault(DEVELOPMENT_VARIABLE, "true")
+
+import companies.config
+import companies.main
+import gateway.config
+import gateway.main
+import notifier.config
+import notifier.main
+import offers.config
+import offers.main
+import profiles.config
+import profiles.main
+import recommender.config
+import recommender.main
+import trainings.config
+import trainings.main
+from servicekit.auth import InternalAuthSettings
+
+
+def gateway_settings() -> gateway.config.Settings:
+    """The document clients are generated from: production's, without development routes."""
+    return gateway.config.Settings(
+        mode="production",
+        oidc_issuer="https://id.example.org/realms/tremplin",
+        oidc_jwks_url="https://id.example.org/realms/tremplin/protocol/openid-connect/certs",
+        oidc_client_id="tremplin-web",
+        oidc_client_secret="documentation-only-never-signs-in",  # noqa: S106
+        internal_auth=InternalAuthSettings(
+            token_secret="documentation-only-never-verifies-a-token"  # noqa: S106
+        ),
+    )
+
+
+# Each service's app, built from fixed settings so that the environment never changes a document
+# (building an app starts nothing: no lifespan runs).
+APPS: dict[str, Callable[[], Any]] = {
+    "profiles": lambda: profiles.main.create_app(profiles.config.Settings()),
+    "offers": lambda: offers.main.create_app(offers.config.Settings()),
+    "recommender": lambda: recommender.main.create_app(recommender.config.Settings()),
+    "notifier": lambda: notifier.main.create_app(notifier.config.Settings()),
+    "companies": lambda: companies.main.create_app(companies.config.Settings()),
+    "gateway": lambda: gateway.main.create_app(gateway_settings()),
+    "trainings": lambda: trainings.main.create_app(trainings.config.Settings()),
+}
+SERVICES: tuple[str, ...] = tuple(APPS)
 ASYNCAPI_FILE = "asyncapi.json"
 DOCS_VERSION = "1"
 BROKER_ADDRESS = "127.0.0.1:9092"
@@ -47,34 +91,8 @@ def openapi_file(service: str) -> str:
     return f"openapi-{service}.json"
 
 
-def service_settings(service: str) -> Any:
-    """Fixed settings, so that the environment never changes a document."""
-    config = importlib.import_module(f"{service}.config")
-    if service == "gateway":
-        # The document clients are generated from: production's, without development routes.
-        from servicekit.auth import InternalAuthSettings
-
-        return config.Settings(
-            mode="production",
-            oidc_issuer="https://id.example.org/realms/tremplin",
-            oidc_jwks_url="https://id.example.org/realms/tremplin/protocol/openid-connect/certs",
-            oidc_client_id="tremplin-web",
-            oidc_client_secret="documentation-only-never-signs-in",  # noqa: S106
-            internal_auth=InternalAuthSettings(
-                token_secret="documentation-only-never-verifies-a-token"  # noqa: S106
-            ),
-        )
-    return config.Settings()
-
-
 def openapi_document(service: str) -> dict[str, Any]:
-    """The service's OpenAPI document; building the app starts nothing (no lifespan)."""
-    # Importing a service's main builds its default app from the environment, which needs secrets
-    # outside development mode; the document comes from the fixed settings below, never from it.
-    os.environ.setdefault(DEVELOPMENT_VARIABLE, "true")
-    main = importlib.import_module(f"{service}.main")
-    app = main.create_app(service_settings(service))
-    document: dict[str, Any] = app.openapi()
+    document: dict[str, Any] = APPS[service]().openapi()
     return document
 
 
@@ -171,9 +189,29 @@ def stale(directory: Path, files: dict[str, str]) -> list[str]:
     ]
 
 
-def default_directory() -> Path:
-    """docs/api of the repository holding this package (the working tree, not an install)."""
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "libs").is_dir() and (parent / "pyproject.toml").is_file():
-            return parent / "docs" / "api"
-    return Path.cwd() / "docs" / "api"
+DOCS_API = Path(__file__).resolve().parents[1] / "docs" / "api"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if stale")
+    parser.add_argument("--out", type=Path, default=DOCS_API, help="default: docs/api")
+    args = parser.parse_args(argv)
+    files = generate()
+    if args.check:
+        outdated = stale(args.out, files)
+        if outdated:
+            print(f"stale in {args.out}: {', '.join(outdated)}; run `make docs`", file=sys.stderr)
+            return 1
+        print(f"{len(files)} documents up to date in {args.out}")
+        return 0
+    changed = write(args.out, files)
+    print(
+        f"{len(files)} documents in {args.out}; "
+        + (f"changed: {', '.join(changed)}" if changed else "none changed")
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
