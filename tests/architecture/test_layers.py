@@ -90,3 +90,24 @@ def test_no_library_loads_a_module_by_name() -> None:
 
 def test_the_tools_import_the_services_from_the_top() -> None:
     assert set(SERVICES) <= imported(REPO / "tools" / "apidocs.py")
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in tests/kit/testkit or a conftest, never in another test module."""
+    tests = [
+        p for p in REPO.glob("**/test_*.py") if ".venv" not in p.parts and ".local" not in p.parts
+    ]
+    crossing = []
+    for path in tests:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module.split(".")[-1]]
+            elif isinstance(node, ast.Import):
+                names = [alias.name.split(".")[-1] for alias in node.names]
+            crossing += [
+                f"{path.relative_to(REPO)} imports {n}" for n in names if n.startswith("test_")
+            ]
+    assert tests
+    assert crossing == []

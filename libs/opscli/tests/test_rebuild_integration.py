@@ -3,11 +3,10 @@
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from testkit.stack import commit, publish
 
 from contracts import OFFER_CLOSED, OFFER_PUBLISHED, PROFILE_DELETED, PROFILE_UPDATED, topic_name
 from servicekit.settings import KafkaSettings
-
-from .test_status_integration import commit, publish
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from testkit.stack import commit, publish
 
 from contracts import DEAD_LETTER, OFFER_PUBLISHED, topic_name
 from servicekit.settings import KafkaSettings
@@ -16,32 +16,6 @@ SERVICE_URLS = [
     for service in ("gateway", "profiles", "offers", "recommender", "notifier")
     for option in (f"--{service}-url", NOBODY)
 ]
-
-
-async def publish(kafka: KafkaSettings, base: str, count: int) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-    await producer.start()
-    try:
-        for number in range(count):
-            await producer.send_and_wait(
-                topic_name(base, kafka.topic_suffix), b"{}", key=b"k", partition=0
-            )
-            del number
-    finally:
-        await producer.stop()
-
-
-async def commit(kafka: KafkaSettings, group: str, base: str, offset: int) -> None:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        tp = TopicPartition(topic_name(base, kafka.topic_suffix), 0)
-        consumer.assign([tp])
-        await consumer.commit({tp: offset})
-    finally:
-        await consumer.stop()
 
 
 async def test_status_reports_lag_per_group_and_dead_letter_depth(

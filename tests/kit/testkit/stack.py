@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts import ALL_TOPICS, topic_name
@@ -87,6 +87,34 @@ async def read_records(
     if len(records) < count:
         raise AssertionError(f"expected {count} records on {base}, got {len(records)}")
     return records
+
+
+async def publish(kafka: KafkaSettings, base: str, count: int) -> None:
+    """`count` empty records on partition 0 of the run's `base` topic."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+    await producer.start()
+    try:
+        for number in range(count):
+            await producer.send_and_wait(
+                topic_name(base, kafka.topic_suffix), b"{}", key=b"k", partition=0
+            )
+            del number
+    finally:
+        await producer.stop()
+
+
+async def commit(kafka: KafkaSettings, group: str, base: str, offset: int) -> None:
+    """The group's committed offset on partition 0 of the run's `base` topic."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka.bootstrap_servers, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        tp = TopicPartition(topic_name(base, kafka.topic_suffix), 0)
+        consumer.assign([tp])
+        await consumer.commit({tp: offset})
+    finally:
+        await consumer.stop()
 
 
 async def eventually(
