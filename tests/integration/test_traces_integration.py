@@ -24,6 +24,7 @@ from faststream.kafka import KafkaBroker
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 from pymongo import AsyncMongoClient
+from testkit.builders import profile_updated
 from testkit.stack import eventually, header, read_records, span_recorder
 
 from contracts import MATCH_FOUND, OFFER_PUBLISHED, ProfileUpdated, encode, new_envelope
@@ -60,19 +61,14 @@ OFFER = {
 
 
 def a_profile() -> ProfileUpdated:
-    return ProfileUpdated.model_validate(
-        {
-            "seeker_id": SEEKER,
-            "version": 1,
-            "occupations": [{"rome_code": "M1607", "priority": 1}],
-            "skills": ["Gérer un agenda"],
-            "experience_years": 3,
-            "languages": ["fr"],
-            "place": {"commune_code": "69382", "latitude": 45.7485, "longitude": 4.8262},
-            "radius_km": 15,
-            "contract_types": [{"contract_type": "CDD", "priority": 1}],
-            "working_time": "full_time",
-        }
+    return profile_updated(
+        SEEKER,
+        counsellor_id=None,
+        occupations=[{"rome_code": "M1607", "priority": 1}],
+        skills=["Gérer un agenda"],
+        experience_years=3,
+        place={"commune_code": "69382", "latitude": 45.7485, "longitude": 4.8262},
+        contract_types=[{"contract_type": "CDD", "priority": 1}],
     )
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.builders import METZ, profile_updated
 from testkit.stack import eventually
 
 from companies.config import Settings
@@ -17,34 +18,22 @@ from contracts import (
     PROFILE_DELETED,
     PROFILE_UPDATED,
     EventPayload,
-    Place,
     ProfileDeleted,
     ProfileUpdated,
-    TargetOccupation,
-    WantedContract,
     encode,
     new_envelope,
     topic_name,
 )
-from contracts.vocabulary import ContractType
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings, MongoSettings
 
 pytestmark = pytest.mark.integration
 
-METZ = Place(commune_code="57463", latitude=49.1193, longitude=6.1757)
-
 
 def profile(seeker_id: str, version: int, rome_code: str = "D1212") -> ProfileUpdated:
-    return ProfileUpdated(
-        seeker_id=seeker_id,
-        version=version,
-        occupations=[TargetOccupation(rome_code=rome_code, priority=1)],
-        place=METZ,
-        radius_km=20,
-        contract_types=[WantedContract(contract_type=ContractType.CDI, priority=1)],
-    )
+    occupations = [{"rome_code": rome_code, "priority": 1}]
+    return profile_updated(seeker_id, version, occupations=occupations, place=METZ, radius_km=20)
 
 
 @pytest.fixture
@@ -95,8 +84,8 @@ async def test_needs_from_events_serve_the_seeker_and_an_erasure_is_final(
         asked = {
             "seeker_id": "s-1",
             "occupations": ["D1212"],
-            "latitude": METZ.latitude,
-            "longitude": METZ.longitude,
+            "latitude": METZ["latitude"],
+            "longitude": METZ["longitude"],
             "radius_km": 20,
             "limit": 5,
         }

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from testkit.builders import profile_updated
 from testkit.stack import eventually
 
 from contracts import (
@@ -224,15 +225,7 @@ def a_match(seeker_id: str = "s-1", offer_id: str = "o-1", **changes: Any) -> Ma
 
 
 def a_profile(seeker_id: str, counsellor_id: str | None = "c-1") -> ProfileUpdated:
-    return ProfileUpdated(
-        seeker_id=seeker_id,
-        version=1,
-        counsellor_id=counsellor_id,
-        occupations=[],
-        place={"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
-        radius_km=10,
-        contract_types=[],
-    )
+    return profile_updated(seeker_id, counsellor_id=counsellor_id, radius_km=10)
 
 
 def not_for_me(

@@ -21,9 +21,10 @@ from notifier_helpers import (
     contact,
     token,
 )
+from testkit.builders import profile_updated
 from testkit.stack import eventually
 
-from contracts import MatchWithdrawn, ProfileDeleted, ProfileUpdated
+from contracts import MatchWithdrawn, ProfileDeleted
 from notifier.due import DueIndex
 from servicekit.auth import Role
 
@@ -378,16 +379,7 @@ async def test_a_strong_match_alerts_the_counsellor_too(harness: Harness, events
 async def test_profile_facts_ask_for_review_even_without_the_flag(
     harness: Harness, events: Events
 ) -> None:
-    profile = ProfileUpdated(
-        seeker_id="s-1",
-        version=1,
-        counsellor_id="c-7",
-        occupations=[],
-        place={"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
-        radius_km=10,
-        contract_types=[],
-        review_before_send=True,
-    )
+    profile = profile_updated("s-1", counsellor_id="c-7", review_before_send=True)
     await events.publish(profile)
     await eventually(lambda: _seeker_known(harness), True)
     await events.publish(a_match(counsellor_id=None))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import pytest
+from testkit.builders import GRENOBLE, OfferBuilder, ProfileBuilder
 
 from contracts import (
     MATCH_FOUND,
@@ -23,7 +24,6 @@ from recommender.offers import match_seekers_on_offers_published, withdraw_match
 from recommender.repositories import SeekerWrite
 from recommender.service import Recommender
 
-from .conftest import GRENOBLE, OfferBuilder, ProfileBuilder
 from .fakes import offers_of, recommender_on_fakes, seekers_of
 
 SEEKERS = ["s-1", "s-2", "s-3"]

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import pytest
+from testkit.builders import OfferBuilder, ProfileBuilder
 from testkit.stack import eventually, read_records
 
 from contracts import MATCH_FOUND, OFFER_PUBLISHED, PROFILE_UPDATED, MatchFound, decode
@@ -14,7 +15,6 @@ from refdata import Referential
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
 
-from .conftest import OfferBuilder, ProfileBuilder
 from .support import Publisher, recommender_of, running, settings_for
 
 pytestmark = pytest.mark.integration

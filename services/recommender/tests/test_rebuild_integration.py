@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from testkit.builders import GRENOBLE, OfferBuilder, ProfileBuilder
 from testkit.stack import eventually, read_records
 
 from contracts import (
@@ -29,7 +30,6 @@ from refdata import Referential
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
 
-from .conftest import GRENOBLE, OfferBuilder, ProfileBuilder
 from .support import Publisher, recommender_of, running, settings_for
 
 pytestmark = pytest.mark.integration

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from testkit.builders import OfferBuilder, ProfileBuilder
 from testkit.stack import eventually, header, read_records
 
 from contracts import (
@@ -34,7 +35,6 @@ from servicekit.auth import InternalAuthSettings, Principal, Role, issue_interna
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
 
-from .conftest import OfferBuilder, ProfileBuilder
 from .support import Publisher, recommender_of, running, settings_for
 
 pytestmark = pytest.mark.integration

@@ -13,6 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.builders import GRENOBLE, OfferBuilder, ProfileBuilder
 from testkit.stack import eventually
 
 from contracts import (
@@ -29,7 +30,6 @@ from recommender.service import Recommender
 from refdata import Referential
 from servicekit.settings import KafkaSettings, MongoSettings
 
-from .conftest import GRENOBLE, OfferBuilder, ProfileBuilder
 from .support import Publisher, settings_for
 
 pytestmark = pytest.mark.integration
@@ -171,8 +171,12 @@ async def test_two_replicas_share_the_seekers_and_announce_every_match_once(
             assert held == await replica.stored_seekers_of_owned_partitions()
             assert set(replica.recommender.engine.shards().values()) <= replica.recommender.owned
         assert len(first.recommender.engine) + len(second.recommender.engine) == 18
-        # Every replica holds every open offer.
-        assert set(first.recommender.engine.offers) == set(second.recommender.engine.offers)
+        # Every replica holds every open offer (each reads them in a group of its own: in time).
+        async def same_offers() -> bool:
+            assert second is not None
+            return set(first.recommender.engine.offers) == set(second.recommender.engine.offers)
+
+        assert await eventually(same_offers, True, timeout_s=30)
 
         # The first replica leaves while more offers and profiles come.
         streaming = asyncio.create_task(stream(range(18, 21), range(7, 10)))

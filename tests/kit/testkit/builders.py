@@ -1,0 +1,54 @@
+"""Valid events for every package's tests, changed field by field where a test cares: one seeker
+of Lyon looking for cleaning work (K2204), one employer's offer for it 4 km away."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from contracts import OfferPublished, ProfileUpdated
+
+LYON = {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83}
+VILLEURBANNE = {"commune_code": "69266", "latitude": 45.77, "longitude": 4.88}  # ~4 km from Lyon
+GRENOBLE = {"commune_code": "38185", "latitude": 45.19, "longitude": 5.72}  # ~95 km from Lyon
+METZ = {"commune_code": "57463", "latitude": 49.1193, "longitude": 6.1757}
+
+
+def profile_updated(seeker_id: str = "s-1", version: int = 1, **changes: Any) -> ProfileUpdated:
+    facts: dict[str, Any] = {
+        "seeker_id": seeker_id,
+        "version": version,
+        "counsellor_id": "c-1",
+        "occupations": [{"rome_code": "K2204", "priority": 1}],
+        "skills": ["Nettoyage de locaux"],
+        "experience_years": 2,
+        "languages": ["fr"],
+        "place": LYON,
+        "radius_km": 15,
+        "contract_types": [{"contract_type": "CDI", "priority": 1}],
+        "working_time": "full_time",
+    }
+    facts.update(changes)
+    return ProfileUpdated.model_validate(facts)
+
+
+def offer_published(offer_id: str = "o-1", version: int = 1, **changes: Any) -> OfferPublished:
+    facts: dict[str, Any] = {
+        "offer_id": offer_id,
+        "version": version,
+        "title": "Agent d'entretien (H/F)",
+        "rome_code": "K2204",
+        "place": VILLEURBANNE,
+        "contract_type": "CDI",
+        "working_time": "full_time",
+        "experience_required": "D",
+        "published_at": datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+        "origin": "employer",
+    }
+    facts.update(changes)
+    return OfferPublished.model_validate(facts)
+
+
+ProfileBuilder = Callable[..., ProfileUpdated]
+OfferBuilder = Callable[..., OfferPublished]
