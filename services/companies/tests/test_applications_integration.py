@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.apps import client_of, running
 from testkit.stack import eventually, read_records
 
 from companies.config import Settings
@@ -64,15 +64,13 @@ async def app(
         establishments_file=establishments,
         applications_per_day=2,
     )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
+    async with running(create_app(settings)) as app:
         yield app
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://companies") as client:
+    async with client_of(app, "http://companies") as client:
         yield client
 
 

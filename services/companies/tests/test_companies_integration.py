@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.apps import client_of, running
 
 from companies.config import Settings
 from companies.ledger import Ledger
@@ -52,15 +52,13 @@ async def app(
         establishments_file=data_folder / "lbb_etablissements_metz.csv",
         seekers_per_hire=0.05,
     )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
+    async with running(create_app(settings)) as app:
         yield app
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://companies") as client:
+    async with client_of(app, "http://companies") as client:
         yield client
 
 

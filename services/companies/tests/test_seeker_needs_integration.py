@@ -7,8 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.apps import running
 from testkit.builders import METZ, profile_updated
 from testkit.stack import eventually
 
@@ -46,8 +46,7 @@ async def app(
         database=f"test_{run_id}",
         establishments_file=data_folder / "lbb_etablissements_metz.csv",
     )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
+    async with running(create_app(settings)) as app:
         yield app
 
 

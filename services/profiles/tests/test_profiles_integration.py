@@ -5,8 +5,8 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.apps import client_of, running
 from testkit.stack import eventually, header, read_records
 
 from contracts import PROFILE_DELETED, PROFILE_UPDATED, ProfileDeleted, ProfileUpdated, decode
@@ -23,15 +23,15 @@ AuthHeaders = Callable[..., dict[str, str]]
 
 @pytest.fixture
 async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
-    app = create_app(Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}"))
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
+    async with running(
+        create_app(Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}"))
+    ) as app:
         yield app
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://profiles") as client:
+    async with client_of(app, "http://profiles") as client:
         yield client
 
 

@@ -171,6 +171,7 @@ async def test_two_replicas_share_the_seekers_and_announce_every_match_once(
             assert held == await replica.stored_seekers_of_owned_partitions()
             assert set(replica.recommender.engine.shards().values()) <= replica.recommender.owned
         assert len(first.recommender.engine) + len(second.recommender.engine) == 18
+
         # Every replica holds every open offer (each reads them in a group of its own: in time).
         async def same_offers() -> bool:
             assert second is not None

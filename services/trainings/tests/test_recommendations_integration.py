@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.apps import client_of, running
 from testkit.stack import eventually, read_records
 
 from contracts import (
@@ -62,15 +62,13 @@ def asking(seeker_id: str | None = "s-1") -> dict[str, Any]:
 @pytest.fixture
 async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
     settings = Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}")
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
+    async with running(create_app(settings)) as app:
         yield app
 
 
 @pytest.fixture
 async def client(app: FastAPI, xml: SimpleNamespace) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://trainings") as client:
+    async with client_of(app, "http://trainings") as client:
         sessions = xml.session("S1") + xml.session("S2") + xml.session("S3", state="2")
         document = xml.lheo(xml.formation(rome=(), actions=xml.action(sessions=sessions)))
         imported = await client.post("/trainings/import", content=document, headers=OPERATOR)

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.apps import client_of, running
 from testkit.stack import eventually, read_records
 
 from contracts import TRAINING_CLOSED, TRAINING_PUBLISHED, TrainingClosed, TrainingPublished, decode
@@ -43,15 +43,13 @@ async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncI
         sweep_interval_s=3600,
         import_batch_size=2,
     )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
+    async with running(create_app(settings)) as app:
         yield app
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://trainings") as client:
+    async with client_of(app, "http://trainings") as client:
         yield client
 
 
