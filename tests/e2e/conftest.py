@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
+from testkit.builders import offer_in
 from testkit.stack import mongo_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # web_browser, under importlib mode
@@ -50,25 +51,13 @@ def login(gateway: httpx.AsyncClient) -> Login:
     return sign_in
 
 
-OfferBuilder = Callable[[str], dict[str, object]]
+OfferBuilder = Callable[[str], dict[str, Any]]
 
 
 @pytest.fixture
 def an_offer() -> OfferBuilder:
     """An offer the seekers of these tests match: cleaning work near Lyon, CDI, full time."""
-
-    def build(offer_id: str) -> dict[str, object]:
-        return {
-            "id": offer_id,
-            "title": "Agent d'entretien H/F",
-            "rome_code": "K2204",
-            "place": {"commune_code": "69266"},
-            "contract_type": "CDI",
-            "experience_required": "D",
-            "working_time": "full_time",
-        }
-
-    return build
+    return offer_in
 
 
 LheoBuilder = Callable[..., bytes]

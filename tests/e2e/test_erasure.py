@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from kafka_traces import poison_for, records_naming, roll_segments
+from testkit.builders import profile_in
 
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 
@@ -40,15 +41,12 @@ async def test_an_operators_erasure_empties_every_store_within_ten_seconds(
     created = await gateway.put(
         "/v1/me/profile",
         headers=seeker,
-        json={
-            "contact": {"first_name": "Nora", "last_name": "Petit", "email": "nora@example.org"},
-            "occupations": [{"rome_code": "K2204", "priority": 1}],
-            "place": {"commune_code": "69123"},
-            "radius_km": 20,
-            "contract_types": [{"contract_type": "CDI", "priority": 1}],
-            "working_time": "full_time",
-            "experience_years": 1,
-        },
+        json=profile_in(
+            contact={"first_name": "Nora", "last_name": "Petit", "email": "nora@example.org"},
+            place={"commune_code": "69123"},
+            radius_km=20,
+            experience_years=1,
+        ),
     )
     assert created.status_code == 201, created.text
     taken = await gateway.put(

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from testkit.builders import profile_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.chaos]
 
@@ -29,15 +30,8 @@ SERVICES = {
 
 
 def profile(radius_km: int) -> dict[str, Any]:
-    return {
-        "contact": {"first_name": "Lina", "last_name": "Martin", "email": "lina@example.org"},
-        "occupations": [{"rome_code": "K2204", "priority": 1}],
-        "place": {"commune_code": "69123"},
-        "radius_km": radius_km,
-        "contract_types": [{"contract_type": "CDI", "priority": 1}],
-        "working_time": "full_time",
-        "experience_years": 2,
-    }
+    contact = {"first_name": "Lina", "last_name": "Martin", "email": "lina@example.org"}
+    return profile_in(contact=contact, place={"commune_code": "69123"}, radius_km=radius_km)
 
 
 async def until(

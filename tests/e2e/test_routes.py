@@ -11,19 +11,17 @@ from typing import Any
 
 import httpx
 import pytest
+from testkit.builders import profile_in
 
 from gateway.security import RULES
 
 pytestmark = pytest.mark.e2e
 
-PROFILE = {
-    "contact": {"first_name": "Route", "last_name": "Test"},
-    "occupations": [{"rome_code": "K2204", "priority": 1}],
-    "place": {"commune_code": "69123"},
-    "radius_km": 20,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-    "working_time": "full_time",
-}
+PROFILE = profile_in(
+    contact={"first_name": "Route", "last_name": "Test"},
+    place={"commune_code": "69123"},
+    radius_km=20,
+)
 FRAMEWORK_404 = "Not Found"
 # what a route or method the service does not have answers
 

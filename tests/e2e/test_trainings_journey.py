@@ -8,18 +8,17 @@ from typing import Any
 
 import httpx
 import pytest
+from testkit.builders import profile_in
 
 pytestmark = pytest.mark.e2e
 
 # Shepherds near Gap: an occupation and a place the demo data and the other tests leave alone.
-PROFILE = {
-    "contact": {"first_name": "Permis", "last_name": "Test"},
-    "occupations": [{"rome_code": "A1410", "priority": 1}],
-    "place": {"commune_code": "05061"},
-    "radius_km": 30,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-    "working_time": "full_time",
-}
+PROFILE = profile_in(
+    contact={"first_name": "Permis", "last_name": "Test"},
+    occupations=[{"rome_code": "A1410", "priority": 1}],
+    place={"commune_code": "05061"},
+    radius_km=30,
+)
 
 
 def an_offer_asking_for_a_licence(offer_id: str) -> dict[str, Any]:

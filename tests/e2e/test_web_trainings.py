@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.async_api import Page, expect
+from testkit.builders import profile_in
 from web_browser import REPO, Audit, NewContext
 
 pytestmark = pytest.mark.e2e
@@ -19,14 +20,12 @@ pytestmark = pytest.mark.e2e
 SCREENSHOTS = REPO / "docs" / "screenshots"
 Login = Callable[[str, str], Awaitable[dict[str, str]]]
 NOTE = "Le permis B vous ouvrira les offres de berger : inscrivez-vous vite."
-PROFILE = {
-    "contact": {"first_name": "Louise", "last_name": "Martin"},
-    "occupations": [{"rome_code": "A1410", "priority": 1}],
-    "place": {"commune_code": "05061"},
-    "radius_km": 30,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-    "working_time": "full_time",
-}
+PROFILE = profile_in(
+    contact={"first_name": "Louise", "last_name": "Martin"},
+    occupations=[{"rome_code": "A1410", "priority": 1}],
+    place={"commune_code": "05061"},
+    radius_km=30,
+)
 # Which element has the focus, and how it looks (with its labels) focused and not.
 FOCUSED = """() => {
     const el = document.activeElement;

@@ -1,47 +1,23 @@
-"""Builders of valid profile documents, changed field by field in each test."""
+"""The profile builder (testkit.builders) as a fixture, and internal tokens."""
 
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from testkit.builders import BodyBuilder, profile_in
 
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 
-
-def a_profile(**changes: Any) -> dict[str, Any]:
-    profile: dict[str, Any] = {
-        "contact": {
-            "first_name": "Amina",
-            "last_name": "Diallo",
-            "email": "amina.diallo@example.org",
-            "phone": "+33 6 12 34 56 78",
-        },
-        "counsellor_id": "c-1",
-        "occupations": [{"rome_code": "K2204", "priority": 1}],
-        "skills": ["Nettoyage de locaux"],
-        "experience_years": 2,
-        "languages": ["fr"],
-        "place": {
-            "commune_code": "69123",
-            "postcode": "69001",
-            "latitude": 45.76,
-            "longitude": 4.83,
-        },
-        "radius_km": 15,
-        "contract_types": [{"contract_type": "CDI", "priority": 1}],
-        "working_time": "full_time",
-    }
-    profile.update(changes)
-    return profile
-
-
-ProfileBuilder = Callable[..., dict[str, Any]]
+ProfileBuilder = BodyBuilder
 AuthHeaders = Callable[..., dict[str, str]]
 
 
 @pytest.fixture(name="a_profile")
 def a_profile_builder() -> ProfileBuilder:
-    return a_profile
+    def with_counsellor(**changes: Any) -> dict[str, Any]:
+        return profile_in(**{"counsellor_id": "c-1", **changes})
+
+    return with_counsellor
 
 
 def headers_for(sub: str, role: str = "seeker") -> dict[str, str]:

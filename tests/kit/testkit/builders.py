@@ -1,5 +1,5 @@
-"""Valid events for every package's tests, changed field by field where a test cares: one seeker
-of Lyon looking for cleaning work (K2204), one employer's offer for it 4 km away."""
+"""Valid events and API bodies for every package's tests, changed field by field where a test
+cares: a seeker of Lyon looking for cleaning work (K2204), an offer for it 4 km away."""
 
 from __future__ import annotations
 
@@ -50,5 +50,45 @@ def offer_published(offer_id: str = "o-1", version: int = 1, **changes: Any) -> 
     return OfferPublished.model_validate(facts)
 
 
+def profile_in(**changes: Any) -> dict[str, Any]:
+    """The profile a seeker sends (`PUT /v1/me/profile`, the profiles service's `PUT`)."""
+    profile: dict[str, Any] = {
+        "contact": {
+            "first_name": "Amina",
+            "last_name": "Diallo",
+            "email": "amina.diallo@example.org",
+            "phone": "+33 6 12 34 56 78",
+        },
+        "occupations": [{"rome_code": "K2204", "priority": 1}],
+        "skills": ["Nettoyage de locaux"],
+        "experience_years": 2,
+        "languages": ["fr"],
+        "place": {"commune_code": "69123", "postcode": "69001", **_COORDINATES_OF_LYON},
+        "radius_km": 15,
+        "contract_types": [{"contract_type": "CDI", "priority": 1}],
+        "working_time": "full_time",
+    }
+    profile.update(changes)
+    return profile
+
+
+def offer_in(offer_id: str = "o-1", **changes: Any) -> dict[str, Any]:
+    """The offer an employer publishes through the gateway (its place by commune only)."""
+    offer: dict[str, Any] = {
+        "id": offer_id,
+        "title": "Agent d'entretien H/F",
+        "rome_code": "K2204",
+        "place": {"commune_code": "69266"},
+        "contract_type": "CDI",
+        "experience_required": "D",
+        "working_time": "full_time",
+    }
+    offer.update(changes)
+    return offer
+
+
+_COORDINATES_OF_LYON = {"latitude": 45.76, "longitude": 4.83}
+
 ProfileBuilder = Callable[..., ProfileUpdated]
 OfferBuilder = Callable[..., OfferPublished]
+BodyBuilder = Callable[..., dict[str, Any]]
