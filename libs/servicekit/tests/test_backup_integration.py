@@ -86,7 +86,10 @@ async def test_a_dump_restores_every_document_and_index_into_a_wiped_database(
     assert await content(client, name) == before
     assert dumped.documents == restored.documents == 1500
     assert dumped.bytes == restored.bytes > 0
-    assert {(c.collection, c.indexes) for c in restored.collections} == {("seekers", 2), ("empty", 0)}
+    assert {(c.collection, c.indexes) for c in restored.collections} == {
+        ("seekers", 2),
+        ("empty", 0),
+    }
     assert dumped_collections(tmp_path) == [
         (name, "empty", compressed),
         (name, "seekers", compressed),

@@ -197,9 +197,7 @@ async def restore_collection(
             await collection.insert_many(batch, ordered=False)
             count += len(batch)
             size += sum(len(d.raw) for d in batch)
-    indexes = [
-        _index_definition(i) for i in metadata.get("indexes", []) if i.get("name") != "_id_"
-    ]
+    indexes = [_index_definition(i) for i in metadata.get("indexes", []) if i.get("name") != "_id_"]
     if indexes:
         await database.command("createIndexes", name, indexes=indexes)
     return CollectionCopy(database.name, name, count, size, len(indexes))
