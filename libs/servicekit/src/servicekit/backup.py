@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal, cast
 
 from bson import decode_file_iter, json_util
 from bson.codec_options import CodecOptions
@@ -71,8 +71,8 @@ class Report:
         return counts
 
 
-def _open(path: Path, mode: str, compressed: bool) -> IO[Any]:
-    return gzip.open(path, mode) if compressed else path.open(mode)
+def _open(path: Path, mode: Literal["rb", "wb"], compressed: bool) -> IO[bytes]:
+    return cast(IO[bytes], gzip.open(path, mode)) if compressed else path.open(mode)
 
 
 def _suffix(compressed: bool) -> str:
@@ -85,7 +85,7 @@ async def database_names(client: AsyncMongoClient[Any], prefix: str) -> list[str
 
 async def _collections(database: AsyncDatabase[Any]) -> list[dict[str, Any]]:
     return [
-        info
+        dict(info)
         async for info in await database.list_collections()
         if info.get("type", "collection") == "collection"
         and not str(info["name"]).startswith("system.")
