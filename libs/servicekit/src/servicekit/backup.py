@@ -15,9 +15,10 @@ ones already applied), which is why the start is the dump's moment T.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 RAW = CodecOptions(document_class=RawBSONDocument)
+# Collections copied at once, as mongodump and mongorestore do by default.
+PARALLEL_COLLECTIONS = 4
 BATCH_DOCUMENTS = 1000
 BATCH_BYTES = 8 * 1024 * 1024
 # Fields of an index description that describe the index on one server, not its definition.
@@ -92,6 +95,19 @@ async def _collections(database: AsyncDatabase[Any]) -> list[dict[str, Any]]:
     ]
 
 
+async def _each(parallel: int, jobs: list[Awaitable[CollectionCopy]]) -> list[CollectionCopy]:
+    """The jobs (not started yet), `parallel` at a time; their copies in the order of
+    (database, collection)."""
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(job: Awaitable[CollectionCopy]) -> CollectionCopy:
+        async with gate:
+            return await job
+
+    copies = await asyncio.gather(*(one(job) for job in jobs))
+    return sorted(copies, key=lambda c: (c.database, c.collection))
+
+
 def _index_definition(index: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in index.items() if k not in SERVER_FIELDS}
 
@@ -127,16 +143,20 @@ async def dump(
     databases: list[str] | None = None,
     prefix: str = "tremplin_",
     compressed: bool = False,
+    parallel: int = PARALLEL_COLLECTIONS,
 ) -> Report:
     """Every collection of `databases` (default: those named `prefix`*) into `directory`."""
     report = Report(started_at=datetime.now(UTC))
     t0 = time.monotonic()
+    work = []
     for name in databases if databases is not None else await database_names(client, prefix):
         database = client[name]
         folder = directory / name
         folder.mkdir(parents=True, exist_ok=True)
-        for info in await _collections(database):
-            report.collections.append(await dump_collection(database, info, folder, compressed))
+        work += [(database, info, folder) for info in await _collections(database)]
+    report.collections = await _each(
+        parallel, [dump_collection(d, info, folder, compressed) for d, info, folder in work]
+    )
     report.seconds = time.monotonic() - t0
     report.finished_at = datetime.now(UTC)
     return report
@@ -204,18 +224,23 @@ async def restore_collection(
 
 
 async def restore(
-    client: AsyncMongoClient[Any], directory: Path, databases: list[str] | None = None
+    client: AsyncMongoClient[Any],
+    directory: Path,
+    databases: list[str] | None = None,
+    parallel: int = PARALLEL_COLLECTIONS,
 ) -> Report:
     """Every collection of the dump in `directory` (or of its `databases`), as `mongorestore
     --drop` does: a collection of the dump replaces the one of that name; the others stay."""
     report = Report(started_at=datetime.now(UTC))
     t0 = time.monotonic()
-    for database, name, compressed in dumped_collections(directory):
-        if databases is not None and database not in databases:
-            continue
-        report.collections.append(
-            await restore_collection(client[database], name, directory / database, compressed)
-        )
+    report.collections = await _each(
+        parallel,
+        [
+            restore_collection(client[database], name, directory / database, compressed)
+            for database, name, compressed in dumped_collections(directory)
+            if databases is None or database in databases
+        ],
+    )
     report.seconds = time.monotonic() - t0
     report.finished_at = datetime.now(UTC)
     return report
