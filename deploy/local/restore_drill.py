@@ -63,6 +63,10 @@ def say(message: str) -> None:
     print(f"[{time.monotonic() - STARTED:7.1f}s] {message}", flush=True)
 
 
+def began(directory: Path) -> bool:
+    return any(p.is_dir() for p in directory.iterdir())
+
+
 class TimedInboxes(sinks.Inboxes):
     """The sinks' inboxes, with when each delivery id was first received."""
 
@@ -129,6 +133,8 @@ class Drill:
         self.acknowledged: dict[str, float] = {}  # offer -> when the gateway accepted it
         self.published: list[str] = []
         self.failures: list[str] = []
+        self.directory = Path(args.directory or tempfile.mkdtemp(prefix="tremplin-drill-"))
+        self.directory.mkdir(parents=True, exist_ok=True)
 
     # the workload ------------------------------------------------------------------------------
 
@@ -223,7 +229,8 @@ class Drill:
         dump: asyncio.Task[dict[str, Any]],
     ) -> None:
         """From the dump's first database on, one offer every 1/rate s until it has ended."""
-        while not dump.done() and not any(p.is_dir() for p in directory.iterdir()):
+        # The dump runs in its own process: its first database folder says it has begun.
+        while not dump.done() and not began(directory):  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         for offer_id in pool:
             if dump.done():
@@ -420,8 +427,7 @@ class Drill:
         )
         say(f"drill {self.run_id}: {len(layout.seekers)} seekers, {len(offers)} offers")
         stoppers = await self.start_sinks()
-        directory = Path(args.directory or tempfile.mkdtemp(prefix="tremplin-drill-"))
-        directory.mkdir(parents=True, exist_ok=True)
+        directory = self.directory
         figures: dict[str, Any] = {"run_id": self.run_id, "directory": str(directory)}
         try:
             async with httpx.AsyncClient(base_url=self.gateway_url, timeout=60) as gateway:
