@@ -60,7 +60,7 @@ format: ## Apply ruff's fixes and formatting
 	@$(RUN) ruff format .
 
 test: bootstrap lint ## Lint, then unit, integration and end-to-end tests against the real Kafka and FerretDB
-	@$(STACK) with-infra --services -- $(RUN) pytest
+	@$(STACK) with-infra --services -- $(RUN) pytest -m "not drill"
 
 test-unit: bootstrap ## Unit tests only (no Kafka, no FerretDB)
 	@$(RUN) pytest -m "not integration and not e2e"
@@ -93,7 +93,7 @@ bench-companies: bootstrap ## Companies for 200 seekers of Metz through the gate
 	@$(BENCH) bench_companies.py $(BENCH_ARGS)
 
 drill-restore: bootstrap ## Backup and restore drill: dump under load, wipe, restore, rewind, carry on; nothing alerted twice
-	@$(STACK) with-infra --services -- $(RUN) python deploy/local/restore_drill.py $(DRILL_ARGS)
+	@$(STACK) with-infra --services -- $(RUN) pytest -m drill -s -p no:cacheprovider tests/e2e/test_restore_drill.py
 
 chaos: bootstrap ## 10,000 offers through the stack under faults; nothing lost, nothing duplicated
 	@$(STACK) with-infra --services -- $(RUN) python deploy/local/chaos.py --faults recommender,notifier,outbox,kafka,ferretdb,poison $(CHAOS_ARGS)

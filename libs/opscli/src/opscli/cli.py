@@ -26,7 +26,7 @@ from contracts import (
     PROFILE_DELETED,
     PROFILE_UPDATED,
 )
-from opscli import apidocs, kafka_ops
+from opscli import kafka_ops
 from opscli.backup_cli import backup_app
 from opscli.health import DEFAULT_URLS, services_health
 from opscli.importer import ImportFileError, import_records, read_records
@@ -456,6 +456,9 @@ def docs(
     ] = None,
 ) -> None:
     """Generate the OpenAPI document of every service and the AsyncAPI document of the events."""
+    # Imported here: it builds every service's app, seconds that the other commands need not pay.
+    from opscli import apidocs
+
     directory = out or apidocs.default_directory()
     files = apidocs.generate()
     if check:
