@@ -20,7 +20,7 @@ PACKAGES := contracts servicekit refdata demo profiles offers recommender notifi
 
 .PHONY: help bootstrap run up down status clean seed lint docs format test test-unit bench-ingest \
 	bench-match bench-gateway bench-e2e bench-store bench-france-day bench-companies bench-tools chaos \
-	bench-trainings-import
+	bench-trainings-import drill-restore
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -64,7 +64,7 @@ format: ## Apply ruff's fixes and formatting
 	@$(RUN) ruff format .
 
 test: bootstrap lint ## Lint, then unit, integration and end-to-end tests against the real Kafka and FerretDB
-	@$(STACK) with-infra --services -- $(RUN) pytest
+	@$(STACK) with-infra --services -- $(RUN) pytest -m "not drill"
 
 test-unit: bootstrap ## Unit tests only (no Kafka, no FerretDB)
 	@$(RUN) pytest -m "not integration and not e2e"
@@ -95,6 +95,9 @@ bench-france-day: bootstrap ## 29,000 France Travail offers imported into 100,00
 
 bench-companies: bootstrap ## Companies for 200 seekers of Metz through the gateway: p99 against the profile read, attention spread
 	@$(BENCH) bench_companies.py $(BENCH_ARGS)
+
+drill-restore: bootstrap ## Backup and restore drill: dump under load, wipe, restore, rewind, carry on; nothing alerted twice
+	@$(STACK) with-infra --services -- $(RUN) pytest -m drill -s -p no:cacheprovider tests/e2e/test_restore_drill.py
 
 chaos: bootstrap ## 10,000 offers through the stack under faults; nothing lost, nothing duplicated
 	@$(STACK) with-infra --services -- $(RUN) python deploy/local/chaos.py --faults recommender,notifier,outbox,kafka,ferretdb,poison $(CHAOS_ARGS)

@@ -1,6 +1,6 @@
 """Native tools the benchmarks drive: Debian's `wrk`, installed when missing (as root).
 
-    python bench/native_tools.py        # `make bench-tools`; the benches that need wrk call ensure_wrk()
+    python bench/native_tools.py   # `make bench-tools`; the benches needing wrk call ensure_wrk()
 
 As `deploy/local/stack.py` does for Chromium: `apt-get install` as root, once more after
 `apt-get update` if the first try fails; otherwise say how to install it and stop.

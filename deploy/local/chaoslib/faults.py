@@ -81,9 +81,10 @@ class Stack:
 
     def __post_init__(self) -> None:
         sys.path.insert(0, str(self.repo / "deploy" / "local"))
-        from stacklib import probes, procs, settings, supervise
+        from stacklib import console, probes, procs, settings, supervise
 
         self.procs, self.probes, self.supervise, self.settings = procs, probes, supervise, settings
+        self.console = console
         # A service restarted under load may need more than stack.py's minute to be ready (the
         # recommender reloads and re-matches its seekers first): wait, rather than stop it.
         settings.SERVICE_READY_TIMEOUT = self.ready_timeout_s
@@ -104,6 +105,11 @@ class Stack:
 
     def ready(self, name: str) -> bool:
         return bool(self.proc(name).ready())  # type: ignore[attr-defined]
+
+    def stop_services(self) -> None:
+        """stack.py's own stop of every service (not Kafka, FerretDB or the OpenID provider)."""
+        with self.console.stack_lock():
+            self.supervise.stop(self.procs.service_procs(), quiet=True)
 
     def all_ready(self) -> bool:
         return all(p.ready() for p in self.procs.all_procs())

@@ -27,6 +27,7 @@ from contracts import (
     PROFILE_UPDATED,
 )
 from opscli import kafka_ops
+from opscli.backup_cli import backup_app
 from opscli.health import DEFAULT_URLS, services_health
 from opscli.importer import ImportFileError, import_records, read_records
 from servicekit.auth import InternalAuthSettings
@@ -36,7 +37,7 @@ T = TypeVar("T")
 
 app = typer.Typer(
     name="tremplin",
-    help="Operate Tremplin: status, demo data, imports, dead letters, replays, API documents.",
+    help="Operate Tremplin: status, demo data, imports, dead letters, replays, backups.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -46,6 +47,7 @@ dead_letters_app = typer.Typer(
 rebuild_app = typer.Typer(help="Rebuild a service's state from the events.", no_args_is_help=True)
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(rebuild_app, name="rebuild")
+app.add_typer(backup_app, name="backup")
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
