@@ -39,9 +39,11 @@ COMPANIES = {
                         "share_pct": 75,
                         "expected_hires": 3.5,
                     },
+                    "fr": "",
+                    "en": "",
                 },
-                {"code": "distance", "params": {"distance_km": 0.4}},
-                {"code": "flag_junior", "params": {}},
+                {"code": "distance", "params": {"distance_km": 0.4}, "fr": "", "en": ""},
+                {"code": "flag_junior", "params": {}, "fr": "", "en": ""},
             ],
         }
     ],
@@ -79,8 +81,10 @@ PROPOSALS = [
             {
                 "code": "session",
                 "params": {"commune_code": "05061", "distance_km": 2, "starts_on": "2027-02-01"},
+                "fr": "",
+                "en": "",
             },
-            {"code": "no_rome_code", "params": {"formacodes": "31812"}},
+            {"code": "no_rome_code", "params": {"formacodes": "31812"}, "fr": "", "en": ""},
         ],
     }
 ]
@@ -96,7 +100,9 @@ SUGGESTIONS = [
         "offer_id": "o-1",
         "score": 0.8,
         "reasons": [{"code": "occupation_exact", "params": {"rome_code": "A1410"}, "text": "…"}],
-        "missing": [{"code": "licence_missing", "params": {"count": 1, "licences": "B"}}],
+        "missing": [
+            {"code": "licence_missing", "params": {"count": 1, "licences": "B"}, "fr": "", "en": ""}
+        ],
     }
 ]
 

@@ -128,7 +128,7 @@ COMPANY = {
     "expected_hires": 3.5,
     "hiring_flags": [],
     "reasons": [
-        {"code": "distance", "params": {"distance_km": 0.4}},
+        {"code": "distance", "params": {"distance_km": 0.4}, "fr": "", "en": ""},
     ],
 }
 

@@ -64,8 +64,8 @@ SESSION = {
     "url": "https://formation.example/permis-b",
 }
 REASONS = [
-    {"code": "gap_licence_missing", "params": {"count": 3, "near": 3}},
-    {"code": "funding", "params": {"funders": "4"}},
+    {"code": "gap_licence_missing", "params": {"count": 3, "near": 3}, "fr": "", "en": ""},
+    {"code": "funding", "params": {"funders": "4"}, "fr": "", "en": ""},
 ]
 
 

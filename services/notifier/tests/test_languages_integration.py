@@ -75,3 +75,23 @@ async def test_a_counsellor_reviews_in_their_language_whatever_the_seekers(
 
 async def _count(harness: Harness) -> int:
     return len(await harness.counsellor_inbox())
+
+
+async def test_a_strong_match_reaches_the_counsellor_in_their_language(
+    harness: Harness, events: Events
+) -> None:
+    response = await harness.client.put(
+        "/counsellors/c-1/preferences",
+        json={"language": "en"},
+        headers=token("c-1", Role.COUNSELLOR),
+    )
+    assert response.status_code == 200, response.text
+    await events.publish(a_match(strong=True))
+    assert await eventually(lambda: _count(harness), 1) == 1
+
+    [strong] = await harness.counsellor_inbox()
+    assert strong["title"] == "Strong lead for s-1: Agent d'entretien o-1"
+    assert strong["reasons"] == [ENGLISH]
+    assert await eventually(harness.inbox_size, 1) == 1
+    [item] = await harness.inbox()
+    assert item["reasons"] == [FRENCH]

@@ -56,13 +56,12 @@ class CompanyReason(_Strict):
         description="The figures and codes the reason names (rome_code, naf, share_pct, "
         "expected_hires, distance_km).",
     )
+    # Empty from the service itself: the gateway renders both from code and params.
     fr: str = Field(
-        default="",
-        description="The reason in plain French, rendered by the gateway from code and params.",
+        description="The reason in plain French, rendered by the gateway from code and params."
     )
     en: str = Field(
-        default="",
-        description="The reason in plain English, rendered by the gateway from code and params.",
+        description="The reason in plain English, rendered by the gateway from code and params."
     )
 
 

@@ -102,13 +102,12 @@ class ProposalReason(_Strict):
         description="The figures and codes the reason names (count, near, city, distance_km, "
         "starts_on, days, funders...).",
     )
+    # Empty from the service itself: the gateway renders both from code and params.
     fr: str = Field(
-        default="",
-        description="The reason in plain French, rendered by the gateway from code and params.",
+        description="The reason in plain French, rendered by the gateway from code and params."
     )
     en: str = Field(
-        default="",
-        description="The reason in plain English, rendered by the gateway from code and params.",
+        description="The reason in plain English, rendered by the gateway from code and params."
     )
 
 

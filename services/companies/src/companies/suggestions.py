@@ -96,5 +96,7 @@ def view(candidate: Candidate, sectors: Sectors) -> CompanyOut:
         rome_code=candidate.rome_code,
         expected_hires=rounded_hires(candidate.expected_hires),
         hiring_flags=list(candidate.flags),
-        reasons=[CompanyReason(code=r.code, params=r.params) for r in candidate.reasons],
+        reasons=[
+            CompanyReason(code=r.code, params=r.params, fr="", en="") for r in candidate.reasons
+        ],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Request
 
 LANGUAGES = ("fr", "en")
 DEFAULT = "fr"
@@ -30,17 +30,10 @@ def language_of(query: str | None, cookie: str | None, accept_language: str | No
     return DEFAULT
 
 
-def reader_language(
-    accept_language: Annotated[
-        str | None,
-        Header(
-            max_length=200,
-            description="The reasons are said in English when you prefer it (`en`), in French "
-            "otherwise.",
-        ),
-    ] = None,
-) -> str:
-    return language_of(None, None, accept_language)
+def reader_language(request: Request) -> str:
+    """The caller's language by `Accept-Language` alone (an app keeps no cookie): English when
+    preferred, French otherwise. Read as it comes, never refused."""
+    return language_of(None, None, request.headers.get("accept-language"))
 
 
 ReaderLanguage = Annotated[str, Depends(reader_language)]

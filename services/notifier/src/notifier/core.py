@@ -279,10 +279,10 @@ class NotifierBase:
 
     async def counsellor_languages(self, counsellor_ids: Iterable[str]) -> dict[str, Language]:
         """Each counsellor's language, as their preferences say (the default before they set it)."""
-        found = await self.store.counsellors_by_id(sorted(set(counsellor_ids)))
+        ids = sorted(set(counsellor_ids))
+        found = await self.store.counsellors_by_id(ids)
         return {
-            c: counsellor_preferences_of(found.get(c), self.default_zone.key).language
-            for c in counsellor_ids
+            c: counsellor_preferences_of(found.get(c), self.default_zone.key).language for c in ids
         }
 
     async def _notify_counsellor(self, alert: Doc, kind: str) -> None:
