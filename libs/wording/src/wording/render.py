@@ -53,7 +53,7 @@ def render(
         code, params = _parts(reason)
         entry = CATALOGUE.get(code)
         if entry is not None:
-            values = said_all(params, lang, names)
+            values = said_all(params, lang, names, entry.fields)
             for sentence in entry.sentences(lang):
                 try:
                     return sentence.format_map(values)

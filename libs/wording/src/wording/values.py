@@ -186,17 +186,17 @@ DERIVED: dict[str, Callable[[Mapping[str, Value], str], str]] = {
 }
 
 
-def said_all(params: Mapping[str, Value], language: str, names: Namer | None) -> dict[str, str]:
-    """Every figure that can be said; those that cannot are left out."""
+def said_all(
+    params: Mapping[str, Value], language: str, names: Namer | None, wanted: frozenset[str]
+) -> dict[str, str]:
+    """The figures in `wanted` that can be said; those that cannot are left out."""
     values: dict[str, str] = {}
-    for name, value in params.items():
+    for name in wanted:
         try:
-            values[name] = said(name, value, language, names)
-        except (KeyError, ValueError, TypeError):
-            continue
-    for name, derive in DERIVED.items():
-        try:
-            values[name] = derive(params, language)
+            derive = DERIVED.get(name)
+            values[name] = (
+                derive(params, language) if derive else said(name, params[name], language, names)
+            )
         except (KeyError, ValueError, TypeError):
             continue
     return values
