@@ -5,11 +5,12 @@ from collections.abc import Callable
 import pytest
 
 from contracts import OfferPublished, ProfileUpdated
+from contracts.reasons import MatchReasonCode
 from recommender.domain.model import offer_from_event, seeker_from_event
 from recommender.domain.occupations import OccupationGraph
 from recommender.domain.scoring import WEIGHTS, Scored, explain
 from refdata import Names, distance_km
-from wording import render
+from wording import GENERIC, render
 
 ProfileBuilder = Callable[..., ProfileUpdated]
 OfferBuilder = Callable[..., OfferPublished]
@@ -252,3 +253,33 @@ def test_scoring_is_deterministic_and_bounded(
     assert first == again
     assert first is not None
     assert 0.0 <= first.score < 0.5
+
+
+def test_every_reason_is_a_code_of_the_contract_said_in_both_languages(
+    graph: OccupationGraph, a_profile: ProfileBuilder, an_offer: OfferBuilder
+) -> None:
+    offers = [
+        an_offer(),
+        an_offer(
+            contract_type="SAI",
+            working_time="part_time",
+            salary_min_monthly_eur=100,
+            experience_required="E",
+            experience_months=240,
+            skills=[{"label": "Soudure", "required": True}, {"label": "Tri", "required": False}],
+            languages=["de", "fr"],
+            driving_licences=["C"],
+        ),
+        an_offer(salary_min_monthly_eur=2500, experience_required="S", experience_months=12),
+    ]
+    seeker = a_profile(min_monthly_salary_eur=2000, languages=["fr"], skills=["tri"])
+    said = [
+        r for offer in offers if (s := score(graph, seeker, offer)) for r in s.reasons + s.missing
+    ]
+
+    assert {r.code for r in said} <= set(MatchReasonCode)
+    assert len({r.code for r in said}) >= 12
+    for reason in said:
+        for language in ("fr", "en"):
+            text = render(reason, language, LABELS)
+            assert text != GENERIC[language], (reason.code, reason.params)
