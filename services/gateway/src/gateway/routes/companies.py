@@ -44,9 +44,9 @@ async def companies_answer(
     seeker_id: str, principal: Principal, services: Services, limit: int
 ) -> Response:
     """A seeker asking for themselves: the companies service holds the needs of the seekers
-    whose profile it has heard of, one hop, its JSON handed on as it is; for a profile so new
-    that its event has not reached it yet (a 404), the long way. Anyone else goes the long way:
-    the profile is read on the profiles service, which checks the caseload, and sent along."""
+    whose profile it has heard of, one hop; for a profile so new that its event has not reached
+    it yet (a 404), the long way. Anyone else goes the long way: the profile is read on the
+    profiles service, which checks the caseload, and sent along."""
     if principal.role is Role.SEEKER and principal.sub == seeker_id:
         known = await services.call(
             "companies",
