@@ -165,7 +165,7 @@ def matches(run: str, offer_id: str, group: int, group_size: int) -> list[MatchF
             offer_version=1,
             profile_version=1,
             score=0.9 - member / (10 * group_size),
-            reasons=[{"code": "occupation_exact", "text": "C'est le métier que vous cherchez."}],
+            reasons=[{"code": "occupation_exact", "params": {"rome_code": "K2204"}}],
             offer_title=f"Offre de test {offer_id}",
             rome_code="K2204",
             distance_km=3.0,

@@ -83,6 +83,21 @@ async def test_a_seeker_journey_through_the_gateway(
     suggestions = await gateway.get(f"/v1/caseload/{seeker_id}/recommendations", headers=counsellor)
     assert suggestions.status_code == 200, suggestions.text
     assert offer_id in suggestions.text
+    # The reasons, from codes and figures, in the reader's language.
+    english = await gateway.get(
+        f"/v1/caseload/{seeker_id}/recommendations",
+        headers={**counsellor, "Accept-Language": "en-GB,en;q=0.9"},
+    )
+    [theirs] = [s for s in english.json() if s["offer_id"] == offer_id]
+    said_in_english = {r["code"]: r["text"] for r in theirs["reasons"]}
+    assert said_in_english["distance_within_radius"].startswith("The job is ")
+    [mine] = [
+        s
+        for s in (await gateway.get("/v1/me/recommendations", headers=seeker)).json()
+        if s["offer_id"] == offer_id
+    ]
+    said_in_french = {r["code"]: r["text"] for r in mine["reasons"]}
+    assert said_in_french["distance_within_radius"].startswith("Le poste est à ")
 
     said = await gateway.post(
         f"/v1/me/recommendations/{offer_id}/feedback", headers=seeker, json={"reason": "too_far"}

@@ -51,19 +51,22 @@ def test_flags_that_fit_the_seeker_are_kept(
     assert experienced.flags == ()
 
 
-def test_reasons_in_plain_french_and_english(
+def test_reasons_are_codes_with_their_figures(
     sectors: Sectors, establishments: list[Establishment]
 ) -> None:
     best = candidates(needs("D1212"), sectors, by_sector(establishments))[0]
-    reasons = explain(best, sectors, "Vente en décoration").reasons
+    reasons = explain(best, sectors).reasons
     assert reasons[0].code == "sector_hires"
-    assert "Commerce de détail de meubles" in reasons[0].fr
-    assert "environ 30 embauche" in reasons[0].fr
-    assert "about 30 hire" in reasons[0].en
+    assert reasons[0].params == {
+        "rome_code": "D1212",
+        "naf": "4759A",
+        "share_pct": 75,
+        "expected_hires": 30.0,
+    }
     assert reasons[1].code == "distance"
-    assert reasons[1].en.endswith("km from home")
-    assert "," in reasons[1].fr  # French decimals
+    assert reasons[1].params == {"distance_km": round(best.distance_km, 1)}
     assert [r.code for r in reasons[2:]] == ["flag_apprenticeship", "flag_junior"]
+    assert [r.params for r in reasons[2:]] == [{}, {}]
 
 
 def test_rankings_are_reused_until_the_catalogue_changes(

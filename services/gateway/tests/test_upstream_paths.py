@@ -1,4 +1,4 @@
-"""The fast paths to the services: relayed bytes, reused internal tokens."""
+"""The paths to the services: suggestions said in the reader's language, reused internal tokens."""
 
 from typing import Any
 
@@ -9,7 +9,15 @@ from gateway.config import Settings
 from gateway.upstream import Upstreams
 from servicekit.auth import InternalAuthSettings, Principal, Role, read_internal_token
 
-SUGGESTIONS = b'[{"offer_id":"o-1","score":0.9,"reasons":[{"code":"x","text":"\\u00e9t\\u00e9"}]}]'
+SUGGESTIONS = {
+    "offer_id": "o-1",
+    "score": 0.9,
+    "reasons": [
+        {"code": "distance_within_radius", "params": {"distance_km": 3.5, "radius_km": 10}},
+        {"code": "a_code_of_tomorrow", "params": {}, "text": "Une raison de demain."},
+    ],
+    "missing": [{"code": "contract_not_wished", "params": {"contract_type": "CDD"}, "text": ""}],
+}
 
 
 def upstreams_answering(answer: Any) -> tuple[Upstreams, list[httpx.Request]]:
@@ -26,17 +34,52 @@ def upstreams_answering(answer: Any) -> tuple[Upstreams, list[httpx.Request]]:
     return upstreams, seen
 
 
-async def test_suggestions_reach_the_seeker_byte_for_byte(
-    client: httpx.AsyncClient, gateway: Any, token_for: Any
+@pytest.mark.parametrize(
+    ("accept_language", "said"),
+    [
+        (
+            "en-GB,en;q=0.9",
+            [
+                "The job is 3.5 km from home, within the 10 km you accept.",
+                "Another part of your profile was taken into account.",
+                "It is a fixed-term contract, which you did not ask for.",
+            ],
+        ),
+        (
+            None,
+            [
+                "Le poste est à 3,5 km de chez vous, dans les 10 km que vous acceptez.",
+                "Un autre élément de votre profil a été pris en compte.",
+                "C'est un CDD, que vous n'avez pas demandé.",
+            ],
+        ),
+    ],
+)
+async def test_suggestions_reach_the_seeker_with_their_reasons_in_their_language(
+    client: httpx.AsyncClient,
+    gateway: Any,
+    token_for: Any,
+    accept_language: str | None,
+    said: list[str],
 ) -> None:
-    upstreams, seen = upstreams_answering(lambda r: httpx.Response(200, content=SUGGESTIONS))
+    upstreams, seen = upstreams_answering(lambda r: httpx.Response(200, json=[SUGGESTIONS]))
     gateway.state.upstreams = upstreams
+    headers = token_for("s-1", "seeker")
+    if accept_language:
+        headers["Accept-Language"] = accept_language
 
-    response = await client.get("/v1/me/recommendations", headers=token_for("s-1", "seeker"))
+    response = await client.get("/v1/me/recommendations", headers=headers)
 
     assert response.status_code == 200
-    assert response.content == SUGGESTIONS
-    assert response.headers["content-type"] == "application/json"
+    [suggestion] = response.json()
+    reasons = suggestion["reasons"] + suggestion["missing"]
+    assert [r["text"] for r in reasons] == said
+    assert [r["code"] for r in reasons] == [
+        "distance_within_radius",
+        "a_code_of_tomorrow",
+        "contract_not_wished",
+    ]
+    assert reasons[0]["params"] == {"distance_km": 3.5, "radius_km": 10}
     assert seen[0].url.path == "/seekers/s-1/recommendations"
     await upstreams.close()
 

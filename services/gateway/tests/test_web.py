@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from markupsafe import escape
 
 from gateway.config import Mode, Settings, WebTheme
 from gateway.main import create_app
@@ -23,6 +24,7 @@ from gateway.security import PUBLIC, WEB_RULES
 from gateway.web import companies, console, offers, seeker, signin, trainings
 from gateway.web.sessions import WebSession, digest, new_secret, now
 from servicekit.auth import InternalAuthSettings, Role, read_internal_token
+from wording import render
 
 CSRF = "test-csrf-token-0123456789"
 CASELOAD = {"c-1": {"s-1"}}
@@ -126,7 +128,7 @@ COMPANY = {
     "expected_hires": 3.5,
     "hiring_flags": [],
     "reasons": [
-        {"code": "distance", "fr": "À 0,4 km de chez vous", "en": "0.4 km from home"},
+        {"code": "distance", "params": {"distance_km": 0.4}, "fr": "", "en": ""},
     ],
 }
 
@@ -667,14 +669,16 @@ async def test_the_language_follows_accept_language_then_the_cookie(
     assert '<html lang="en"' in kept.text
 
 
-async def test_english_pages_rebuild_the_reasons_in_english(
+async def test_pages_say_the_reasons_in_their_language(
     web: FastAPI, browser: httpx.AsyncClient
 ) -> None:
     sign_in(web, browser, "s-1", "seeker")
 
     page = (await browser.get("/app/recommendations?lang=en")).text
+    french = (await browser.get("/app/recommendations?lang=fr")).text
 
-    assert "The job is 4 km from home, within your 15 km." in page
+    assert "The job is 4 km from home, within the 15 km you accept." in page
+    assert "Le poste est à 4 km de chez vous, dans les 15 km que vous acceptez." in french
     assert 'data-testid="match-card" data-offer-id="o-1"' in page
 
 
@@ -688,6 +692,7 @@ async def test_not_for_me_forwards_the_reason_the_seeker_chose(
     sign_in(web, browser, "s-1", "seeker")
     page = (await browser.get("/app/recommendations/o-1/not-for-me")).text
     assert f'name="reason" value="{reason}"' in page
+    assert f'<label class="fr-label" for="reason-{reason}">{escape(render(reason))}</label>' in page
 
     sent = await browser.post("/app/recommendations/o-1/not-for-me", data=form(reason=reason))
 

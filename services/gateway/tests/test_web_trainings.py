@@ -64,16 +64,8 @@ SESSION = {
     "url": "https://formation.example/permis-b",
 }
 REASONS = [
-    {
-        "code": "gap_licence_missing",
-        "fr": "3 des 3 offres proches demandent un permis que votre profil ne mentionne pas.",
-        "en": "3 of the 3 offers near you ask for a licence your profile does not mention.",
-    },
-    {
-        "code": "funding",
-        "fr": "Elle peut être financée par France Travail.",
-        "en": "It can be funded by France Travail.",
-    },
+    {"code": "gap_licence_missing", "params": {"count": 3, "near": 3}, "fr": "", "en": ""},
+    {"code": "funding", "params": {"funders": "4"}, "fr": "", "en": ""},
 ]
 
 
@@ -162,7 +154,7 @@ def one_h1(page: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("lang", "h1", "dates", "cost", "note"),
+    ("lang", "h1", "dates", "cost", "note", "why"),
     [
         (
             "fr",
@@ -170,6 +162,7 @@ def one_h1(page: str) -> str:
             "du 1er février 2027 au 26 février 2027",
             "1450 €",
             "Votre conseiller vous recommande",
+            "3 des 3 offres proches de vous demandent un permis que votre profil ne mentionne pas.",
         ),
         (
             "en",
@@ -177,6 +170,7 @@ def one_h1(page: str) -> str:
             "from 1 February 2027 to 26 February 2027",
             "€1450",
             "Your counsellor recommends",
+            "3 of the 3 offers near you ask for a licence your profile does not mention.",
         ),
     ],
 )
@@ -188,6 +182,7 @@ async def test_the_seeker_sees_each_training_with_its_facts_reasons_and_counsell
     dates: str,
     cost: str,
     note: str,
+    why: str,
 ) -> None:
     services.recommended = True
     sign_in(browser, "s-1", "seeker")
@@ -208,6 +203,7 @@ async def test_the_seeker_sees_each_training_with_its_facts_reasons_and_counsell
     assert 'data-testid="training-recommendation"' in page.text
     assert note in page.text
     assert "Le permis vous ouvrira les offres de berger." in page.text
+    assert why in page.text
     [asked] = services.sent("trainings", "/trainings/proposals")
     assert asked["seeker_id"] == "s-1"
 

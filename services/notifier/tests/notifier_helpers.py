@@ -208,11 +208,7 @@ def a_match(seeker_id: str = "s-1", offer_id: str = "o-1", **changes: Any) -> Ma
         "profile_version": 1,
         "score": 0.8,
         "reasons": [
-            Reason(
-                code="distance_within_radius",
-                text="Ce poste est à 12 km de chez vous, dans les 15 km que vous acceptez.",
-                params={"distance_km": 12, "radius_km": 15},
-            )
+            Reason(code="distance_within_radius", params={"distance_km": 12, "radius_km": 15})
         ],
         "offer_title": f"Agent d'entretien {offer_id}",
         "rome_code": "K2204",

@@ -49,7 +49,13 @@ async def test_a_batch_with_poison_and_repeats_alerts_each_match_once(
             assert sorted(entry["seq"] for entry in feed) == wanted, seeker_id
         english = (await harness.inbox("s-3"))[0]
         assert english["title"].startswith("A job for you")
-        assert (await harness.inbox("s-4"))[0]["title"].startswith("Une offre pour vous")
+        assert english["reasons"] == ["The job is 12 km from home, within the 15 km you accept."]
+        assert "- The job is 12 km from home, within the 15 km you accept." in english["body"]
+        french = (await harness.inbox("s-4"))[0]
+        assert french["title"].startswith("Une offre pour vous")
+        assert french["reasons"] == [
+            "Le poste est à 12 km de chez vous, dans les 15 km que vous acceptez."
+        ]
 
         records = await read_records(kafka, DEAD_LETTER, 2)
         reasons = sorted(header(record, "x-dead-letter-reason") or "" for record in records)

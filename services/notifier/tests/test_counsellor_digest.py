@@ -225,8 +225,8 @@ def test_a_not_for_me_is_a_line_of_the_digest_with_its_reason() -> None:
     assert DigestLine.of(lines[2].as_doc()) == lines[2]
     assert lines[2].reason == "too_far"
     assert counsellor_digest_message(lines[2:]).body.splitlines()[1:] == [
-        "- s-3 a écarté l'offre « Plongeur » : trop loin."
+        "- s-3 a écarté l'offre « Plongeur » : « C'est trop loin »."
     ]
     assert counsellor_digest_message(lines[2:], Language.EN).body.splitlines()[1:] == [
-        "- s-3 turned down “Plongeur”: too far."
+        "- s-3 turned down “Plongeur”: “It is too far”."
     ]

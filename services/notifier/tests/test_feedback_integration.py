@@ -64,7 +64,7 @@ async def test_not_for_me_reaches_the_counsellors_live_feed_once(
     ]
     first = live[0]["data"]
     assert first["title"] == "s-1 a écarté une offre : Agent d'entretien o-1"
-    assert "Raison : trop loin." in first["body"]
+    assert "Raison : « C'est trop loin »." in first["body"]
     assert first["feedback_reason"] == "too_far"
     assert first["seeker_id"] == "s-1"
     assert live[1]["data"]["title"] == "s-1 a écarté une offre : o-2"  # never alerted: its id
@@ -96,7 +96,7 @@ async def test_the_counsellor_of_the_seekers_record_hears_it_in_their_language(
     assert await eventually(lambda: _count(harness, "c-2"), 1) == 1
     [item] = await feedback_items(harness, "c-2")
     assert item["title"] == "s-2 turned down an offer: o-5"
-    assert "Reason: the pay does not suit." in item["body"]
+    assert "Reason: “The pay does not suit me”." in item["body"]
     assert await feedback_items(harness, "c-1") == []
     store = harness.notifier.store
     assert await store.inbox.raw.count_documents({"seeker_id": "s-3"}) == 0
@@ -119,7 +119,7 @@ async def test_the_next_digest_lists_each_not_for_me_with_its_reason(
         ("feedback", "s-1", "too_far")
     ]
     assert digest["body"].splitlines()[1:] == [
-        "- s-1 a écarté l'offre « Agent d'entretien o-1 » : trop loin."
+        "- s-1 a écarté l'offre « Agent d'entretien o-1 » : « C'est trop loin »."
     ]
     clock.current = paris(2026, 1, 15, 9, 0)
     await harness.notifier.sweep()

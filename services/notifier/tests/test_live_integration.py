@@ -32,7 +32,7 @@ def a_match(offer_id: str) -> MatchFound:
         offer_version=1,
         profile_version=1,
         score=0.8,
-        reasons=[Reason(code="occupation_exact", text="C'est le métier que vous cherchez.")],
+        reasons=[Reason(code="contract_wished", params={"contract_type": "CDI"})],
         offer_title=f"Offre {offer_id}",
         rome_code="K2204",
         distance_km=3.0,
@@ -87,7 +87,7 @@ async def test_the_stream_brings_alerts_live_and_resumes_without_duplicates(
         [first] = await reading
         assert first["id"] == "1"
         assert first["data"]["title"] == "Une offre pour vous : Offre o-1"
-        assert first["data"]["reasons"] == ["C'est le métier que vous cherchez."]
+        assert first["data"]["reasons"] == ["C'est un CDI, un contrat que vous acceptez."]
 
         await events.publish(a_match("o-2"))
         resumed = await read_sse(

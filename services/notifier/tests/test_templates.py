@@ -6,7 +6,6 @@ from pydantic import ValidationError
 from contracts.vocabulary import FeedbackReason
 from notifier.domain.model import Category, Channel, Contact, Frequency, Language, Preferences
 from notifier.domain.templates import (
-    FEEDBACK_REASONS,
     MatchFacts,
     closed_message,
     counsellor_message,
@@ -14,6 +13,7 @@ from notifier.domain.templates import (
     feedback_message,
     match_message,
 )
+from wording import GENERIC, render
 
 FACTS = MatchFacts(
     offer_id="o-1",
@@ -43,6 +43,15 @@ def test_a_match_in_english_with_the_counsellors_note() -> None:
 def test_counsellor_texts_name_the_seeker() -> None:
     assert "s-9" in counsellor_message("relay", FACTS, "s-9").title
     assert counsellor_message("review", FACTS, "s-9").title.startswith("Alerte à valider")
+
+
+def test_a_message_carries_the_reasons_it_quotes() -> None:
+    english = MatchFacts("o-1", "Cleaner", 3, ("The job is 3 km from home.",))
+    assert match_message(english, Language.EN).reasons == ("The job is 3 km from home.",)
+    review = counsellor_message("review", english, "s-9", Language.EN)
+    assert review.title.startswith("Alert to review for s-9")
+    assert review.reasons == ("The job is 3 km from home.",)
+    assert "- The job is 3 km from home." in review.body
 
 
 def test_digest_lists_each_offer_with_its_first_reason() -> None:
@@ -79,10 +88,11 @@ def test_a_closed_offer_in_both_languages() -> None:
 
 @pytest.mark.parametrize("language", list(Language))
 def test_every_not_for_me_reason_has_words_for_the_counsellor(language: Language) -> None:
-    assert set(FEEDBACK_REASONS[language]) == {reason.value for reason in FeedbackReason}
     for reason in FeedbackReason:
         message = feedback_message("s-1", "Plongeur", reason.value, language)
-        assert f" {FEEDBACK_REASONS[language][reason.value]}. " in message.body
+        words = render(reason.value, language)
+        assert words != GENERIC[language]
+        assert words in message.body
 
 
 def test_a_not_for_me_tells_the_counsellor_who_which_offer_and_why() -> None:
@@ -90,8 +100,8 @@ def test_a_not_for_me_tells_the_counsellor_who_which_offer_and_why() -> None:
     assert french.title == "s-1 a écarté une offre : Plongeur"
     assert french.body.startswith(
         "s-1 a indiqué que l'offre « Plongeur » n'est pas pour lui ou elle. "
-        "Raison : le contrat ne convient pas."
+        "Raison : « Le contrat ne me convient pas »."
     )
     english = feedback_message("s-1", "Plongeur", "salary", Language.EN)
     assert english.title == "s-1 turned down an offer: Plongeur"
-    assert "Reason: the pay does not suit." in english.body
+    assert "Reason: “The pay does not suit me”." in english.body

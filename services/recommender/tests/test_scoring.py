@@ -5,15 +5,19 @@ from collections.abc import Callable
 import pytest
 
 from contracts import OfferPublished, ProfileUpdated
+from contracts.reasons import MatchReasonCode
 from recommender.domain.model import offer_from_event, seeker_from_event
 from recommender.domain.occupations import OccupationGraph
 from recommender.domain.scoring import WEIGHTS, Scored, explain
-from refdata import distance_km
+from refdata import Names, distance_km
+from wording import GENERIC, render
 
 ProfileBuilder = Callable[..., ProfileUpdated]
 OfferBuilder = Callable[..., OfferPublished]
 LYON = {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83}
 GRENOBLE = {"commune_code": "38185", "latitude": 45.19, "longitude": 5.72}  # ~95 km from Lyon
+OCCUPATIONS = {"K2204": "Nettoyage de locaux", "K1304": "Services domestiques"}
+LABELS = Names(occupations=OCCUPATIONS, communes={}, sectors={})
 
 
 def score(graph: OccupationGraph, profile: ProfileUpdated, offer: OfferPublished) -> Scored | None:
@@ -25,7 +29,7 @@ def score(graph: OccupationGraph, profile: ProfileUpdated, offer: OfferPublished
         offer_from_event(offer),
         graph.neighbours_of_offer(offer.rome_code),
         km,
-        {"K2204": "Nettoyage de locaux", "K1304": "Services domestiques"},
+        OCCUPATIONS,
     )
 
 
@@ -52,8 +56,21 @@ def test_a_perfect_fit_scores_high_and_says_why_in_plain_words(
     distance = next(r for r in scored.reasons if r.code == "distance_within_radius")
     assert distance.params["radius_km"] == 15
     assert 3 < float(distance.params["distance_km"]) < 6
-    assert "km de chez vous, dans les 15 km" in distance.text
-    assert "Nettoyage de locaux" in scored.reasons[0].text
+    assert scored.reasons[0].params == {"rome_code": "K2204"}
+
+
+def test_the_deprecated_text_is_the_catalogues_french_for_the_previous_consumers(
+    graph: OccupationGraph, a_profile: ProfileBuilder, an_offer: OfferBuilder
+) -> None:
+    scored = score(graph, a_profile(), an_offer())
+
+    assert scored is not None
+    with pytest.warns(DeprecationWarning, match="wording catalogue"):
+        first = scored.reasons[0].text
+    assert first == "C'est le métier que vous recherchez : Nettoyage de locaux."
+    for reason in scored.reasons:
+        with pytest.warns(DeprecationWarning, match="wording catalogue"):
+            assert reason.text == render(reason, "fr", LABELS)
 
 
 def test_a_neighbouring_occupation_matches_for_less_than_the_exact_one(
@@ -68,7 +85,7 @@ def test_a_neighbouring_occupation_matches_for_less_than_the_exact_one(
     assert neighbour is not None
     assert neighbour.score < exact.score
     assert "occupation_neighbour" in codes(neighbour)[0]
-    assert "proche de celui que vous recherchez (Services domestiques)" in neighbour.reasons[0].text
+    assert neighbour.reasons[0].params == {"rome_code": "K2204", "your_rome_code": "K1304"}
 
 
 def test_an_unrelated_occupation_or_a_weak_neighbour_is_no_match(
@@ -115,7 +132,7 @@ def test_a_contract_not_wished_is_missing_and_costs_its_weight(
     assert not_wished is not None
     assert "contract_not_wished" in codes(not_wished)[1]
     assert wished.score - not_wished.score == pytest.approx(WEIGHTS["contract"], abs=1e-3)
-    assert "une mission d'intérim" in not_wished.missing[0].text
+    assert not_wished.missing[0].params == {"contract_type": "MIS"}
 
 
 def test_a_second_choice_contract_counts_less_than_the_first(
@@ -182,8 +199,7 @@ def test_required_skills_met_and_missing(
     assert "skills_missing" in missing
     assert scored is not None
     lacking = next(r for r in scored.missing if r.code == "skills_missing")
-    assert "autolaveuse" in lacking.text
-    assert lacking.params == {"count": 1, "required": 2}
+    assert lacking.params == {"count": 1, "required": 2, "skills": "autolaveuse"}
 
 
 def test_experience_required_wished_or_not(
@@ -200,7 +216,8 @@ def test_experience_required_wished_or_not(
     assert wished is not None
     assert met is not None
     assert met.score > wished.score > required.score
-    assert "exige 5 ans" in required.missing[0].text
+    assert required.missing[0].params == {"years": 2, "asked_years": 5, "experience": "E"}
+    assert wished.missing[0].params["experience"] == "S"
 
 
 def test_languages_and_licences(
@@ -236,3 +253,33 @@ def test_scoring_is_deterministic_and_bounded(
     assert first == again
     assert first is not None
     assert 0.0 <= first.score < 0.5
+
+
+def test_every_reason_is_a_code_of_the_contract_said_in_both_languages(
+    graph: OccupationGraph, a_profile: ProfileBuilder, an_offer: OfferBuilder
+) -> None:
+    offers = [
+        an_offer(),
+        an_offer(
+            contract_type="SAI",
+            working_time="part_time",
+            salary_min_monthly_eur=100,
+            experience_required="E",
+            experience_months=240,
+            skills=[{"label": "Soudure", "required": True}, {"label": "Tri", "required": False}],
+            languages=["de", "fr"],
+            driving_licences=["C"],
+        ),
+        an_offer(salary_min_monthly_eur=2500, experience_required="S", experience_months=12),
+    ]
+    seeker = a_profile(min_monthly_salary_eur=2000, languages=["fr"], skills=["tri"])
+    said = [
+        r for offer in offers if (s := score(graph, seeker, offer)) for r in s.reasons + s.missing
+    ]
+
+    assert {r.code for r in said} <= set(MatchReasonCode)
+    assert len({r.code for r in said}) >= 12
+    for reason in said:
+        for language in ("fr", "en"):
+            text = render(reason, language, LABELS)
+            assert text != GENERIC[language], (reason.code, reason.params)

@@ -45,17 +45,18 @@ def test_a_seeker_missing_a_licence_on_most_near_matches_gets_a_licence_training
         "funding",
         "no_rome_code",
     ]
-    texts = [r.en for r in proposal.reasons]
-    assert texts[0] == "3 of the 4 offers near you ask for a licence your profile does not mention."
-    assert texts[1] == "This 5-day training in Metz (2 km) starts on 12 January 2027."
-    assert texts[2] == "It can be funded by France Travail."
-    assert (
-        texts[3]
-        == "The body gives no occupation (ROME code): proposed from its title and codes (NSF 311)."
-    )
-    assert (
-        proposal.reasons[1].fr == "Cette formation de 5 jours à Metz (2 km) commence le 12/01/2027."
-    )
+    assert [r.params for r in proposal.reasons] == [
+        {"count": 3, "near": 4},
+        {
+            "commune_code": "57463",
+            "city": "Metz",
+            "distance_km": 2,
+            "starts_on": "2027-01-12",
+            "days": 5,
+        },
+        {"funders": "4"},
+        {"nsf_codes": "311"},
+    ]
 
 
 def test_sessions_begun_full_or_beyond_the_radius_are_not_proposed() -> None:

@@ -82,7 +82,7 @@ def test_recommended_sessions_come_first_and_one_no_longer_proposed_says_who_rec
 
     assert [p.session.id for p in ordered] == ["F1:A1:S2", "F2:A1:S1", "F1:A1:S1"]
     assert [r.code for r in kept.reasons] == ["recommended", "session", "funding"]
-    assert kept.reasons[0].en == "Your counsellor recommends this training to you."
+    assert kept.reasons[0].params == {}
 
 
 def test_a_recommended_session_that_began_or_is_full_is_not_shown() -> None:

@@ -47,9 +47,22 @@ class CompaniesQuery(_Strict):
 
 
 class CompanyReason(_Strict):
-    code: str = Field(description="Kind of reason: `sector_hires`, `distance`, `flag_...`.")
-    fr: str = Field(description="The reason in plain French.")
-    en: str = Field(description="The reason in plain English.")
+    code: str = Field(
+        description="Kind of reason (`contracts.reasons.CompanyReasonCode`): `sector_hires`, "
+        "`distance`, `flag_...`."
+    )
+    params: dict[str, str | int | float] = Field(
+        default_factory=dict,
+        description="The figures and codes the reason names (rome_code, naf, share_pct, "
+        "expected_hires, distance_km).",
+    )
+    # Empty from the service itself: the gateway renders both from code and params.
+    fr: str = Field(
+        description="The reason in plain French, rendered by the gateway from code and params."
+    )
+    en: str = Field(
+        description="The reason in plain English, rendered by the gateway from code and params."
+    )
 
 
 class CompanyOut(_Strict):

@@ -176,12 +176,24 @@ class OfferClosed(EventPayload):
 
 
 class Reason(_Part):
-    """One reason for (or against) a match, as a code with its figures and a plain-words text."""
+    """One reason for (or against) a match: a code and the figures that say it. The wording
+    catalogue (`libs/wording`) renders it in the reader's language."""
 
-    code: str = Field(description="Stable code, e.g. occupation_exact, distance_within_radius.")
-    text: str = Field(description="The reason in plain French, ready to show a seeker.")
+    code: str = Field(
+        description="Stable code (`contracts.reasons.MatchReasonCode`), e.g. occupation_exact, "
+        "distance_within_radius."
+    )
     params: dict[str, str | int | float] = Field(
-        default_factory=dict, description="Figures the text uses (distance_km, radius_km, ...)."
+        default_factory=dict,
+        description="The figures and codes the reason names (distance_km, radius_km, rome_code, "
+        "contract_type, ...).",
+    )
+    text: str = Field(
+        default="",
+        deprecated="Render code and params through the wording catalogue.",
+        description="Deprecated: the reason in French, rendered by the producer from code and "
+        "params, for consumers of the previous version only; readers render code and params in "
+        "their own language. Producers fill it for one more release, then stop.",
     )
 
 

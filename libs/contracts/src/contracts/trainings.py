@@ -93,9 +93,22 @@ class ProposalRequest(_Strict):
 
 
 class ProposalReason(_Strict):
-    code: str = Field(description="gap_<what is missing>, leads_to_target, session, funding…")
-    fr: str = Field(description="The reason in plain French.")
-    en: str = Field(description="The reason in plain English.")
+    code: str = Field(
+        description="Kind of reason (`contracts.reasons.ProposalReasonCode`): gap_<what is "
+        "missing>, leads_to_target, session, funding…"
+    )
+    params: dict[str, str | int | float] = Field(
+        default_factory=dict,
+        description="The figures and codes the reason names (count, near, city, distance_km, "
+        "starts_on, days, funders...).",
+    )
+    # Empty from the service itself: the gateway renders both from code and params.
+    fr: str = Field(
+        description="The reason in plain French, rendered by the gateway from code and params."
+    )
+    en: str = Field(
+        description="The reason in plain English, rendered by the gateway from code and params."
+    )
 
 
 class TrainingProposal(_Strict):

@@ -1,4 +1,4 @@
-"""Companies likely to hire a seeker, best first, attention spread, reasons in plain words."""
+"""Companies likely to hire a seeker, best first, attention spread, reasons as codes and figures."""
 
 from __future__ import annotations
 
@@ -76,10 +76,7 @@ async def companies_for(
     )
     await ledger.record(period, query.seeker_id, [c.establishment.siret for c in chosen])
     return CompanyList(
-        items=[
-            view(explain(c, sectors, sectors.occupation_labels.get(c.rome_code)), sectors)
-            for c in chosen
-        ],
+        items=[view(explain(c, sectors), sectors) for c in chosen],
         total_in_reach=ranked.in_reach,
     )
 
@@ -99,5 +96,7 @@ def view(candidate: Candidate, sectors: Sectors) -> CompanyOut:
         rome_code=candidate.rome_code,
         expected_hires=rounded_hires(candidate.expected_hires),
         hiring_flags=list(candidate.flags),
-        reasons=[CompanyReason(code=r.code, fr=r.fr, en=r.en) for r in candidate.reasons],
+        reasons=[
+            CompanyReason(code=r.code, params=r.params, fr="", en="") for r in candidate.reasons
+        ],
     )

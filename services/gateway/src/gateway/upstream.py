@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import httpx
 from fastapi import HTTPException, status
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import StreamingResponse
 from httpx_aiohttp import AiohttpTransport
 
 from gateway.config import Settings
@@ -178,13 +178,6 @@ class Upstreams:
     ) -> Any:
         """Call and return the JSON body; a 4xx passes through with the service's own message."""
         return self.checked(service, await self.call(service, method, path, principal, **options))
-
-    async def relayed(self, service: str, path: str, principal: Principal) -> Response:
-        """GET a JSON document and hand its bytes on as they are, without decoding them here."""
-        response = await self.call(service, "GET", path, principal)
-        if response.status_code != status.HTTP_200_OK:
-            self.checked(service, response)
-        return Response(response.content, media_type="application/json")
 
     def checked(self, service: str, response: httpx.Response) -> Any:
         if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:

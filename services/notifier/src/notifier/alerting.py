@@ -88,7 +88,8 @@ class Alerting(TrainingAlerts):
             "offer_title": match.offer_title,
             "rome_code": match.rome_code,
             "distance_km": match.distance_km,
-            "reasons": [reason.text for reason in match.reasons],
+            # Codes and figures: each message says them in its reader's language.
+            "reasons": [{"code": r.code, "params": dict(r.params)} for r in match.reasons],
             "reason_codes": [reason.code for reason in match.reasons],
             "created_at": now,
             "event_id": event_id,
@@ -141,7 +142,7 @@ class Alerting(TrainingAlerts):
             locale = await self._locale(alert["seeker_id"])
             # First: the live stream is the latency that counts.
             await self._notify_seeker(alert, locale.language)
-            if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
+            if self._strong_for_counsellor(alert):
                 await self._notify_counsellor(alert, "strong")
             deliveries += self._seeker_deliveries(alert, preferences, now, locale.zone)
         await self.store.add_deliveries(deliveries)
@@ -154,6 +155,12 @@ class Alerting(TrainingAlerts):
         if any(d["status"] == QUEUED for d in deliveries):
             self.work_available.set()
 
+    @staticmethod
+    def _strong_for_counsellor(alert: Doc) -> bool:
+        return bool(
+            alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review")
+        )
+
     async def _plan_many(
         self, alerts: list[Doc], seekers: Mapping[str, Doc], locales: Mapping[str, Locale]
     ) -> None:
@@ -161,17 +168,25 @@ class Alerting(TrainingAlerts):
         now = self.clock.now()
         notifications = []
         deliveries: list[Doc] = []
+        strong = [a for a in alerts if self._strong_for_counsellor(a)]
+        languages = (
+            await self.counsellor_languages(a["counsellor_id"] for a in strong) if strong else {}
+        )
         for alert in alerts:
             locale = locales[alert["seeker_id"]]
-            message = match_message(facts_of(alert), locale.language)
+            message = match_message(facts_of(alert, locale.language, self.names), locale.language)
             recipient = seeker_recipient(alert["seeker_id"])
             notifications.append(
                 self._notification(
                     notification_id("match", alert["_id"]), recipient, "match", alert, message
                 )
             )
-            if alert.get("strong") and alert.get("counsellor_id") and not alert.get("needs_review"):
-                notifications.append(self._counsellor_notification(alert, "strong"))
+            if self._strong_for_counsellor(alert):
+                notifications.append(
+                    self._counsellor_notification(
+                        alert, "strong", languages[alert["counsellor_id"]]
+                    )
+                )
             preferences = preferences_of(seekers.get(alert["seeker_id"]))
             deliveries += self._seeker_deliveries(alert, preferences, now, locale.zone)
         for item in await self.store.add_to_inboxes(notifications):

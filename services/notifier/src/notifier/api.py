@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from contracts.vocabulary import FeedbackReason
-from notifier.domain.model import CounsellorPreferences, Preferences
+from notifier.domain.model import CounsellorPreferences, Language, Preferences
 from notifier.live import LiveHub
 from notifier.service import (
     ALERTS,
@@ -23,6 +23,7 @@ from notifier.service import (
     counsellor_preferences_of,
     counsellor_recipient,
     preferences_of,
+    said_reasons,
     seeker_recipient,
     status_view,
 )
@@ -78,7 +79,9 @@ class Notification(BaseModel):
     )
     title: str
     body: str
-    reasons: list[str] = Field(description="Why the offer suits the seeker, in plain words.")
+    reasons: list[str] = Field(
+        description="Why the offer suits the seeker, in plain words, in the recipient's language."
+    )
     read: bool
     offer_closed: bool = Field(description="The offer no longer takes candidates.")
     review: str | None = Field(default=None, description="approved or rejected, on review items.")
@@ -112,7 +115,7 @@ class HeldAlert(BaseModel):
     offer_title: str
     score: float
     strong: bool
-    reasons: list[str]
+    reasons: list[str] = Field(description="Why the offer suits the seeker, in plain words.")
     created_at: datetime
     release_at: datetime | None = Field(default=None, description="Automatic release, if set.")
 
@@ -323,12 +326,23 @@ async def held_alerts(
     notifier: Service,
     page: Page = 1,
     page_size: PageSize = 20,
+    language: Annotated[
+        Language | None,
+        Query(description="The reasons' language; the counsellor's own by default."),
+    ] = None,
 ) -> list[HeldAlert]:
     """Alerts of the counsellor's caseload that wait for their approval, oldest first."""
     require_counsellor(caller, counsellor_id)
     alerts = await notifier.store.held_alerts(counsellor_id, (page - 1) * page_size, page_size)
+    if language is None:
+        language = (await notifier.counsellor_languages([counsellor_id]))[counsellor_id]
     return [
-        HeldAlert(alert_id=a["_id"], **{k: v for k, v in a.items() if k != "_id"}) for a in alerts
+        HeldAlert(
+            alert_id=a["_id"],
+            **{k: v for k, v in a.items() if k not in ("_id", "reasons")},
+            reasons=said_reasons(a.get("reasons", ()), language, notifier.names),
+        )
+        for a in alerts
     ]
 
 

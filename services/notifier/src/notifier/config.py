@@ -96,3 +96,8 @@ class Settings(BaseSettings):
     load_tension: bool = Field(
         default=True, description="Read hiring difficulty from the reference data at start."
     )
+    load_names: bool = Field(
+        default=True,
+        description="Read occupation names from the reference data at start, so that the reasons "
+        "of alerts name occupations (their ROME codes otherwise).",
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -54,6 +54,7 @@ from notifier.store import (
 )
 from servicekit.metrics import counter
 from servicekit.tracing import current_traceparent
+from wording import Namer, render
 
 log = logging.getLogger(__name__)
 ALERTS = counter(
@@ -94,12 +95,20 @@ def alert_id_of(seeker_id: str, offer_id: str) -> str:
     return f"{seeker_id}:{offer_id}"
 
 
-def facts_of(alert: Doc) -> MatchFacts:
+def said_reasons(reasons: Iterable[Any], language: Language, names: Namer | None) -> list[str]:
+    """An alert's reasons in `language`: codes and figures said by the wording catalogue (alerts
+    stored before kept French sentences, said as they are)."""
+    return [r if isinstance(r, str) else render(r, language, names) for r in reasons]
+
+
+def facts_of(
+    alert: Doc, language: Language = Language.FR, names: Namer | None = None
+) -> MatchFacts:
     return MatchFacts(
         offer_id=alert["offer_id"],
         offer_title=alert.get("offer_title", ""),
         distance_km=float(alert.get("distance_km", 0.0)),
-        reasons=tuple(alert.get("reasons", ())),
+        reasons=tuple(said_reasons(alert.get("reasons", ()), language, names)),
         note=alert.get("note"),
         training=alert.get("kind") == TRAINING,
     )
@@ -165,6 +174,7 @@ class NotifierBase:
         min_tension_pct: float = 60.0,
         inactive_days: int = 14,
         counsellor_digest_max_lines: int = 30,
+        names: Namer | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -186,6 +196,8 @@ class NotifierBase:
         self.min_tension_pct = min_tension_pct
         self.inactive_days = inactive_days
         self.counsellor_digest_max_lines = counsellor_digest_max_lines
+        # Occupations named in the reasons (without: their ROME codes).
+        self.names = names
         self._known_counsellors: set[str] = set()
 
     def _base_delivery(self, alert: Doc, now: datetime) -> Doc:
@@ -256,7 +268,7 @@ class NotifierBase:
         return {s: locale_of(contacts.get(s)) for s in seeker_ids}
 
     async def _notify_seeker(self, alert: Doc, language: Language) -> None:
-        message = match_message(facts_of(alert), language)
+        message = match_message(facts_of(alert, language, self.names), language)
         await self._add_notification(
             notification_id("match", alert["_id"]),
             seeker_recipient(alert["seeker_id"]),
@@ -265,14 +277,24 @@ class NotifierBase:
             message,
         )
 
+    async def counsellor_languages(self, counsellor_ids: Iterable[str]) -> dict[str, Language]:
+        """Each counsellor's language, as their preferences say (the default before they set it)."""
+        ids = sorted(set(counsellor_ids))
+        found = await self.store.counsellors_by_id(ids)
+        return {
+            c: counsellor_preferences_of(found.get(c), self.default_zone.key).language for c in ids
+        }
+
     async def _notify_counsellor(self, alert: Doc, kind: str) -> None:
-        notification = self._counsellor_notification(alert, kind)
+        languages = await self.counsellor_languages([alert["counsellor_id"]])
+        notification = self._counsellor_notification(alert, kind, languages[alert["counsellor_id"]])
         added = await self.store.add_to_inbox(notification)
         if added is not None:
             await self.live.announce(added["recipient"], added["_id"], added["seq"])
 
-    def _counsellor_notification(self, alert: Doc, kind: str) -> Doc:
-        message = counsellor_message(kind, facts_of(alert), alert["seeker_id"])
+    def _counsellor_notification(self, alert: Doc, kind: str, language: Language) -> Doc:
+        facts = facts_of(alert, language, self.names)
+        message = counsellor_message(kind, facts, alert["seeker_id"], language)
         recipient = counsellor_recipient(alert["counsellor_id"])
         return self._notification(
             notification_id(kind, alert["_id"]), recipient, kind, alert, message
@@ -290,7 +312,7 @@ class NotifierBase:
             "offer_id": alert["offer_id"],
             "title": message.title,
             "body": message.body,
-            "reasons": alert.get("reasons", []),
+            "reasons": list(message.reasons),
             "score": alert.get("score"),
             "strong": alert.get("strong", False),
             "read": False,

@@ -147,9 +147,11 @@ class Delivery(SeekerEvents):
             return Outcome(delivery, {"due_at": due, "lease_until": EPOCH})
         if delivery.get("kind") == "digest":
             alive.sort(key=lambda a: -float(a.get("score", 0.0)))
-            message = digest_message([facts_of(a) for a in alive], contact.language)
+            message = digest_message(
+                [facts_of(a, contact.language, self.names) for a in alive], contact.language
+            )
         elif delivery.get("kind") == "closed":
-            message = closed_message(facts_of(alive[0]), contact.language)
+            message = closed_message(facts_of(alive[0], contact.language), contact.language)
         else:
             if channel is Channel.PUSH and not await self._push_budget_left(
                 delivery, seeker, preferences, now, pushed
@@ -159,7 +161,9 @@ class Delivery(SeekerEvents):
             if alive[0].get("kind") == TRAINING:
                 message = training_text(alive[0], contact.language)
             else:
-                message = match_message(facts_of(alive[0]), contact.language)
+                message = match_message(
+                    facts_of(alive[0], contact.language, self.names), contact.language
+                )
         await self.senders[channel].send(
             Outgoing(delivery["_id"], address, message, contact.language.value)
         )

@@ -20,6 +20,7 @@ from notifier.handlers import subscribe
 from notifier.live import LiveFeed, LiveHub
 from notifier.service import Notifier
 from notifier.store import NotifierStore
+from refdata import Names, get_names
 from refdata.readers import read_tension as read_tension_table
 from refdata.settings import RefdataSettings
 from refdata.sources import locate_data_dir
@@ -40,6 +41,15 @@ def read_tension() -> dict[str, float]:
         return {}
 
 
+def read_names() -> Names | None:
+    """Occupation names for the reasons; without the reference data, reasons show ROME codes."""
+    try:
+        return get_names()
+    except Exception:
+        log.warning("reference data unavailable: alerts name occupations by their ROME codes")
+        return None
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -47,6 +57,7 @@ def create_app(
     contacts: ContactDirectory | None = None,
     background: bool = True,
     tension: Mapping[str, float] | None = None,
+    names: Names | None = None,
 ) -> FastAPI:
     """`background=False` leaves delivery workers and sweeps to the caller (tests drive them)."""
     settings = settings or settings_or_exit("notifier", Settings)
@@ -83,6 +94,10 @@ def create_app(
                 difficulty = await asyncio.to_thread(read_tension)
             else:
                 difficulty = {}
+            if names is None and settings.load_names:
+                named = await asyncio.to_thread(read_names)
+            else:
+                named = names
             app.state.notifier = Notifier(
                 store,
                 clock,
@@ -101,6 +116,7 @@ def create_app(
                 min_tension_pct=settings.min_tension_pct,
                 inactive_days=settings.inactive_days,
                 counsellor_digest_max_lines=settings.counsellor_digest_max_lines,
+                names=named,
             )
             app.state.hub = hub
             app.state.live = live

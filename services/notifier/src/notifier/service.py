@@ -8,6 +8,7 @@ from notifier.core import (
     counsellor_preferences_of,
     counsellor_recipient,
     preferences_of,
+    said_reasons,
     seeker_recipient,
     status_view,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "counsellor_preferences_of",
     "counsellor_recipient",
     "preferences_of",
+    "said_reasons",
     "seeker_recipient",
     "status_view",
 ]

@@ -208,7 +208,7 @@ async def proposals(
             session=TrainingSession.model_validate(p.session.model_dump()),
             distance_km=p.distance_km,
             fills=p.fills,
-            reasons=[ProposalReason(code=r.code, fr=r.fr, en=r.en) for r in p.reasons],
+            reasons=[ProposalReason(code=r.code, params=r.params, fr="", en="") for r in p.reasons],
             recommendation=(
                 recommendation_view(chosen[p.session.id]) if p.session.id in chosen else None
             ),

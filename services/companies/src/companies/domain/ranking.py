@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from math import cos, floor, log1p, radians
+from math import cos, log1p, radians
 
 from companies.domain.establishment import Establishment
+from contracts.reasons import CompanyReasonCode
 from refdata import Sectors, distance_km
 
 KM_PER_DEGREE_LATITUDE = 111.2
@@ -41,9 +42,10 @@ class SeekerNeeds:
 
 @dataclass(frozen=True)
 class Reason:
-    code: str
-    fr: str
-    en: str
+    """A code and its figures: the wording catalogue says them in the reader's language."""
+
+    code: CompanyReasonCode
+    params: dict[str, str | int | float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -142,50 +144,22 @@ def rounded_hires(expected: float) -> float:
     return round(expected, 1)
 
 
-def explain(candidate: Candidate, sectors: Sectors, occupation_label: str | None) -> Candidate:
-    """The candidate with its reasons in plain words, French and English."""
+def explain(candidate: Candidate, sectors: Sectors) -> Candidate:
+    """The candidate with its reasons: codes and figures."""
     place = candidate.establishment
-    sector = sectors.naf_labels.get(place.naf, place.naf)
-    job = occupation_label or candidate.rome_code
-    share = round(100 * sectors.share(candidate.rome_code, place.naf))
-    hires = candidate.expected_hires
-    if hires >= 1:
-        about = floor(hires + 0.5)
-        fr_hires, en_hires = (
-            f"environ {about} embauche(s) attendue(s) ici",
-            f"about {about} hire(s) expected here",
-        )
-    else:
-        fr_hires, en_hires = (
-            "moins d'une embauche attendue ici",
-            "fewer than one hire expected here",
-        )
-    many = share >= 20  # "many" only when the occupation is a fifth of the sector's hires
-    fr_verb, en_verb = ("recrute beaucoup", "hires many people") if many else ("recrute", "hires")
     reasons = [
         Reason(
-            "sector_hires",
-            f"Le secteur « {sector} » {fr_verb} en {job} ({share} % de ses embauches) ; {fr_hires}",
-            f"The sector “{sector}” {en_verb} in {job} ({share}% of its hires); {en_hires}",
+            CompanyReasonCode.SECTOR_HIRES,
+            {
+                "rome_code": candidate.rome_code,
+                "naf": place.naf,
+                "share_pct": round(100 * sectors.share(candidate.rome_code, place.naf)),
+                "expected_hires": rounded_hires(candidate.expected_hires),
+            },
         ),
-        Reason(
-            "distance",
-            f"À {_km(candidate.distance_km, ',')} km de chez vous",
-            f"{_km(candidate.distance_km, '.')} km from home",
-        ),
+        Reason(CompanyReasonCode.DISTANCE, {"distance_km": round(candidate.distance_km, 1)}),
     ]
-    flag_words = {
-        "apprenticeship": ("accueille des alternants", "takes apprentices"),
-        "junior": ("recrute des débutants", "hires people starting out"),
-        "senior": ("recrute des seniors", "hires experienced people over 50"),
-        "disability_friendly": (
-            "engagée pour l'emploi des personnes handicapées",
-            "committed to hiring disabled people",
-        ),
-    }
-    for flag in candidate.flags:
-        fr, en = flag_words[flag]
-        reasons.append(Reason(f"flag_{flag}", f"Cette entreprise {fr}", f"This company {en}"))
+    reasons += [Reason(CompanyReasonCode(f"flag_{flag}")) for flag in candidate.flags]
     return Candidate(
         place,
         candidate.rome_code,
@@ -195,7 +169,3 @@ def explain(candidate: Candidate, sectors: Sectors, occupation_label: str | None
         candidate.score,
         tuple(reasons),
     )
-
-
-def _km(distance: float, decimal: str) -> str:
-    return f"{distance:.1f}".replace(".", decimal)

@@ -7,9 +7,12 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from contracts.companies import AttentionReport, CompanyImportResult, CompanyList
 from gateway.models import StoredProfileOut
+from gateway.names import NamesOf
 from gateway.problems import responses
+from gateway.reasons import say_company_reasons
 from gateway.routes.deps import Accesses, Id, Services
 from gateway.security import Caller
+from refdata import Names
 from servicekit.auth import Principal, Role
 
 me = APIRouter(prefix="/v1/me", tags=["seeker"])
@@ -41,9 +44,9 @@ async def companies_answer(
     seeker_id: str, principal: Principal, services: Services, limit: int
 ) -> Response:
     """A seeker asking for themselves: the companies service holds the needs of the seekers
-    whose profile it has heard of, one hop, its JSON handed on as it is; for a profile so new
-    that its event has not reached it yet (a 404), the long way. Anyone else goes the long way:
-    the profile is read on the profiles service, which checks the caseload, and sent along."""
+    whose profile it has heard of, one hop; for a profile so new that its event has not reached
+    it yet (a 404), the long way. Anyone else goes the long way: the profile is read on the
+    profiles service, which checks the caseload, and sent along."""
     if principal.role is Role.SEEKER and principal.sub == seeker_id:
         known = await services.call(
             "companies",
@@ -79,11 +82,11 @@ async def companies_answer(
 
 
 async def companies_of(
-    seeker_id: str, principal: Principal, services: Services, limit: int
+    seeker_id: str, principal: Principal, services: Services, limit: int, names: Names
 ) -> CompanyList:
-    """The same, read (for the web pages)."""
+    """The same, read, each reason said in French and English (`fr`, `en`)."""
     answer = await companies_answer(seeker_id, principal, services, limit)
-    return CompanyList.model_validate_json(bytes(answer.body))
+    return say_company_reasons(CompanyList.model_validate_json(bytes(answer.body)), names)
 
 
 @me.get(
@@ -91,10 +94,12 @@ async def companies_of(
     response_model=CompanyList,
     responses=responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile."),
 )
-async def my_companies(me: Caller, services: Services, limit: Limit = 20) -> Response:
+async def my_companies(
+    me: Caller, services: Services, names: NamesOf, limit: Limit = 20
+) -> CompanyList:
     """Companies likely to hire you, for a spontaneous application: near you, in the sectors
     that hire people of your occupations, best first, each with its reasons in plain words."""
-    return await companies_answer(me.sub, me, services, limit)
+    return await companies_of(me.sub, me, services, limit, names)
 
 
 @caseload.get(
@@ -103,10 +108,15 @@ async def my_companies(me: Caller, services: Services, limit: Limit = 20) -> Res
     responses=responses(404, s404="No such seeker in your caseload."),
 )
 async def seeker_companies(
-    seeker_id: Id, me: Caller, services: Services, accesses: Accesses, limit: Limit = 20
-) -> Response:
+    seeker_id: Id,
+    me: Caller,
+    services: Services,
+    accesses: Accesses,
+    names: NamesOf,
+    limit: Limit = 20,
+) -> CompanyList:
     """Companies likely to hire a seeker of your caseload. The seeker can see that you looked."""
-    found = await companies_answer(seeker_id, me, services, limit)
+    found = await companies_of(seeker_id, me, services, limit, names)
     await accesses.record(seeker_id, me.sub, me.name, "companies")
     return found
 

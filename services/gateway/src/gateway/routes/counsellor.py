@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from gateway.language import ReaderLanguage
 from gateway.models import (
     CaseloadOut,
     CounsellorChange,
@@ -13,7 +14,9 @@ from gateway.models import (
     ReviewSwitch,
     StoredProfileOut,
 )
+from gateway.names import NamesOf
 from gateway.problems import responses
+from gateway.reasons import say_match_reasons
 from gateway.routes.deps import SSE_RESPONSES, Accesses, Id, LastEventId, Page, PageSize, Services
 from gateway.security import Caller
 
@@ -56,12 +59,18 @@ async def seeker_file(
 
 @caseload.get("/{seeker_id}/recommendations", responses=NOT_IN_REACH)
 async def seeker_recommendations(
-    seeker_id: Id, me: Caller, services: Services, accesses: Accesses
+    seeker_id: Id,
+    me: Caller,
+    services: Services,
+    accesses: Accesses,
+    language: ReaderLanguage,
+    names: NamesOf,
 ) -> Any:
-    """A seeker's suggestions with their reasons. The seeker can see that you looked."""
+    """A seeker's suggestions with their reasons, in your language (Accept-Language). The seeker
+    can see that you looked."""
     body = await services.json("recommender", "GET", f"/seekers/{seeker_id}/recommendations", me)
     await accesses.record(seeker_id, me.sub, me.name, "recommendations")
-    return body
+    return say_match_reasons(body, language, names)
 
 
 @caseload.get("/{seeker_id}/feedback", responses=NOT_IN_REACH)
@@ -151,9 +160,16 @@ async def set_my_preferences(
 
 
 @counsellor.get("/held-alerts")
-async def held_alerts(me: Caller, services: Services) -> Any:
-    """Alerts waiting for your review before they reach your seekers."""
-    return await services.json("notifier", "GET", f"/counsellors/{me.sub}/held-alerts", me)
+async def held_alerts(me: Caller, services: Services, language: ReaderLanguage) -> Any:
+    """Alerts waiting for your review before they reach your seekers, their reasons in your
+    language (Accept-Language)."""
+    return await services.json(
+        "notifier",
+        "GET",
+        f"/counsellors/{me.sub}/held-alerts",
+        me,
+        params={"language": language},
+    )
 
 
 @counsellor.post("/held-alerts/{alert_id}/approve", responses=ALERT)

@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
+from gateway.language import ReaderLanguage
 from gateway.models import (
     AccessEntry,
     FeedbackIn,
@@ -14,7 +15,9 @@ from gateway.models import (
     StoredProfileOut,
     whole,
 )
+from gateway.names import NamesOf
 from gateway.problems import responses
+from gateway.reasons import say_match_reasons
 from gateway.routes.deps import SSE_RESPONSES, Accesses, Id, LastEventId, Page, PageSize, Services
 from gateway.security import Caller
 
@@ -77,9 +80,13 @@ async def erase_me(me: Caller, services: Services, accesses: Accesses) -> None:
 
 
 @router.get("/recommendations", responses=NO_PROFILE)
-async def my_recommendations(me: Caller, services: Services) -> Response:
-    """Offers that suit you, best first, each with its reasons in plain words."""
-    return await services.relayed("recommender", f"/seekers/{me.sub}/recommendations", me)
+async def my_recommendations(
+    me: Caller, services: Services, language: ReaderLanguage, names: NamesOf
+) -> Any:
+    """Offers that suit you, best first, each with its reasons: a code, its figures and its
+    `text` in plain words, in your language (Accept-Language: English or French)."""
+    found = await services.json("recommender", "GET", f"/seekers/{me.sub}/recommendations", me)
+    return say_match_reasons(found, language, names)
 
 
 @router.post(

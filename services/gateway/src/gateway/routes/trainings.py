@@ -16,10 +16,13 @@ from contracts.trainings import (
     TrainingProposal,
     TrainingRecommendationView,
 )
+from gateway.names import NamesOf
 from gateway.problems import responses
+from gateway.reasons import say_proposal_reasons
 from gateway.routes.deps import Accesses, Id, Services
 from gateway.security import Caller
 from gateway.upstream import Upstreams
+from refdata import Names
 from servicekit.auth import Principal
 
 router = APIRouter(prefix="/v1/trainings", tags=["trainings"])
@@ -77,7 +80,7 @@ proposals = APIRouter(tags=["trainings"])
 
 
 async def proposals_for(
-    seeker_id: str, me: Principal, services: Upstreams
+    seeker_id: str, me: Principal, services: Upstreams, names: Names
 ) -> list[TrainingProposal]:
     """The seeker's place and targets (profiles), their near-matches (recommender), then the
     trainings service's proposals: each service checks again that the caller may see them."""
@@ -100,19 +103,19 @@ async def proposals_for(
     body = await services.json(
         "trainings", "POST", "/trainings/proposals", me, json=request.model_dump(mode="json")
     )
-    return [TrainingProposal.model_validate(item) for item in body]
+    return say_proposal_reasons((TrainingProposal.model_validate(item) for item in body), names)
 
 
 @proposals.get(
     "/v1/me/trainings",
     responses=responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile."),
 )
-async def my_trainings(me: Caller, services: Services) -> list[TrainingProposal]:
+async def my_trainings(me: Caller, services: Services, names: NamesOf) -> list[TrainingProposal]:
     """Trainings near you that give what the offers near you keep asking for, or that lead to
     the occupation you look for when you have few suggestions; with their sessions, place,
     dates, cost, funding, the body's page, and why in plain words (French and English). Those
     your counsellor recommends come first, with their note."""
-    return await proposals_for(me.sub, me, services)
+    return await proposals_for(me.sub, me, services, names)
 
 
 @proposals.get(
@@ -120,11 +123,11 @@ async def my_trainings(me: Caller, services: Services) -> list[TrainingProposal]
     responses=responses(404, s404="No such seeker in your caseload."),
 )
 async def seeker_trainings(
-    seeker_id: Id, me: Caller, services: Services, accesses: Accesses
+    seeker_id: Id, me: Caller, services: Services, accesses: Accesses, names: NamesOf
 ) -> list[TrainingProposal]:
     """The trainings proposed to a seeker of your caseload, and why; those you recommended come
     first with your note, those you dismissed are left out. The seeker can see that you looked."""
-    found = await proposals_for(seeker_id, me, services)
+    found = await proposals_for(seeker_id, me, services, names)
     await accesses.record(seeker_id, me.sub, me.name, "trainings")
     return found
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import Response
 
 from contracts.companies import SIRET_PATTERN, ApplicationIn
+from gateway.names import names_of
 from gateway.routes.companies import companies_of
 from gateway.routes.deps import Services
 from gateway.web.i18n import translate
@@ -29,7 +30,7 @@ async def companies_page(
     values: dict[str, Any] | None = None,
 ) -> Response:
     try:
-        found = await companies_of(me.sub, me, services, 20)
+        found = await companies_of(me.sub, me, services, 20, names_of(request))
     except HTTPException as error:
         if error.status_code != status.HTTP_404_NOT_FOUND:
             raise

@@ -11,7 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from gateway.models import CaseloadOut, HeldAlertDecision, StoredProfileOut
 from gateway.names import NamesOf
 from gateway.routes.deps import Accesses, Id, LastEventId, Services
-from gateway.web.pages import Form, PageUser, first, redirect, render, resume_from
+from gateway.web.pages import Form, PageUser, first, language, redirect, render, resume_from
 from gateway.web.seeker import note_of
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -180,7 +180,11 @@ async def feed_stream(
 @router.get("/review")
 async def review_queue(request: Request, me: PageUser, services: Services) -> Response:
     alerts = await services.json(
-        "notifier", "GET", f"/counsellors/{me.sub}/held-alerts", me, params={"page_size": 100}
+        "notifier",
+        "GET",
+        f"/counsellors/{me.sub}/held-alerts",
+        me,
+        params={"page_size": 100, "language": language(request)},
     )
     return render(
         request,

@@ -1,16 +1,16 @@
-"""The pages' words in the reader's language: one catalogue per language (words_fr, words_en)."""
+"""The pages' words in the reader's language: one catalogue per language (words_fr, words_en).
+Reasons are not here: the wording catalogue (`libs/wording`) says them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from gateway.web.words_en import EN, REASONS_EN
+from gateway.language import DEFAULT, LANGUAGES, language_of
+from gateway.web.words_en import EN
 from gateway.web.words_fr import FR
-from refdata import Names
 
-LANGUAGES = ("fr", "en")
-DEFAULT = "fr"
 CATALOGUES: dict[str, dict[str, str]] = {"fr": FR, "en": EN}
+__all__ = ["CATALOGUES", "DEFAULT", "LANGUAGES", "error_text", "language_of", "translate"]
 
 
 def translate(language: str, key: str, **values: Any) -> str:
@@ -27,43 +27,3 @@ def error_text(language: str, problem: dict[str, Any]) -> str:
         except (KeyError, IndexError, ValueError):
             pass
     return f"{translate(language, 'field_invalid')} {problem.get('msg', '')}".strip()
-
-
-OCCUPATION_PARAMS = ("rome_code", "your_rome_code")
-
-
-def reason_text(language: str, reason: dict[str, Any], names: Names | None = None) -> str:
-    """A match reason in the page's language, occupations named rather than coded; the
-    recommender's French text otherwise."""
-    template = REASONS_EN.get(str(reason.get("code"))) if language == "en" else None
-    if template:
-        params = dict(reason.get("params", {}))
-        for name in OCCUPATION_PARAMS:
-            label = names.occupation(str(params[name])) if names and name in params else None
-            if label:
-                params[name] = label
-        try:
-            return template.format(**params)
-        except (KeyError, IndexError, ValueError):
-            pass
-    return str(reason.get("text", ""))
-
-
-def language_of(query: str | None, cookie: str | None, accept_language: str | None) -> str:
-    """?lang= first, then the cookie it left, then the browser's wishes; French otherwise."""
-    for chosen in (query, cookie):
-        if chosen in LANGUAGES:
-            return chosen
-    wishes: list[tuple[float, str]] = []
-    for part in (accept_language or "").split(","):
-        tag, _, weight = part.strip().partition(";q=")
-        try:
-            quality = float(weight) if weight else 1.0
-        except ValueError:
-            continue
-        primary = tag.split("-")[0].strip().lower()
-        if primary in LANGUAGES and quality > 0:
-            wishes.append((quality, primary))
-    if wishes:
-        return max(wishes, key=lambda wish: wish[0])[1]
-    return DEFAULT

@@ -25,9 +25,10 @@ from gateway.config import Mode, Settings, WebTheme
 from gateway.limits import TokenBuckets
 from gateway.names import names_of
 from gateway.security import PUBLIC, WEB_RULES
-from gateway.web.i18n import language_of, reason_text, translate
+from gateway.web.i18n import language_of, translate
 from gateway.web.sessions import SessionStore
 from servicekit.auth import Principal, Role
+from wording import render as say
 
 SESSION = "tremplin_session"
 CSRF = "tremplin_csrf"
@@ -114,7 +115,7 @@ def render(
     values: dict[str, Any] = {
         "t": t,
         "lang": lang,
-        "reason": lambda r: reason_text(lang, r, names_of(request)),
+        "reason": lambda r: say(r, lang, names_of(request)),
         "number": lambda x: number_in(lang, x),
         "area": area,
         "me": principal,

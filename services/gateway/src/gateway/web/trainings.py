@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from contracts.trainings import DISMISS_REASON_MAX, NOTE_MAX, TrainingProposal
 from gateway.models import StoredProfileOut
+from gateway.names import names_of
 from gateway.routes.deps import Accesses, Id, Services
 from gateway.routes.trainings import SessionId, proposals_for
 from gateway.web.i18n import translate
@@ -80,7 +81,7 @@ def page_values(request: Request) -> dict[str, Any]:
 @app.get("/trainings")
 async def my_trainings(request: Request, me: PageUser, services: Services) -> Response:
     try:
-        found = await proposals_for(me.sub, me, services)
+        found = await proposals_for(me.sub, me, services, names_of(request))
     except HTTPException as error:
         if error.status_code != status.HTTP_404_NOT_FOUND:
             raise
@@ -107,7 +108,7 @@ async def seeker_page(
     body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
     stored = StoredProfileOut.model_validate(body)
     try:
-        found = await proposals_for(seeker_id, me, services)
+        found = await proposals_for(seeker_id, me, services, names_of(request))
     except HTTPException as error:
         if error.status_code != status.HTTP_404_NOT_FOUND:
             raise

@@ -1,4 +1,4 @@
-"""Every word the pages show, in English, and the recommender's reasons in English."""
+"""Every word the pages show, in English (reasons: the wording catalogue)."""
 
 EN: dict[str, str] = {
     "service": "Tremplin",
@@ -211,12 +211,6 @@ EN: dict[str, str] = {
     "feedback_intro": "Your answer improves your suggestions. Your counsellor sees it too.",
     "feedback_offer": "Job: {title}",
     "reason_legend": "This job is not for me, because…",
-    "reason_too_far": "It is too far",
-    "reason_wrong_contract": "The contract does not suit me",
-    "reason_salary": "The pay does not suit me",
-    "reason_not_my_occupation": "It is not my occupation",
-    "reason_already_applied": "I already applied",
-    "reason_other": "Another reason",
     "reason_required": "Pick a reason.",
     "send": "Send",
     "cancel": "Cancel",
@@ -350,28 +344,6 @@ EN: dict[str, str] = {
     "km": "{km} km",
 }
 
-
-# The recommender writes its reasons in French; English pages rebuild them from code and figures.
-REASONS_EN: dict[str, str] = {
-    "occupation_exact": "This is the occupation you look for ({rome_code}).",
-    "occupation_neighbour": (
-        "This occupation ({rome_code}) is close to yours ({your_rome_code}): "
-        "your skills carry over."
-    ),
-    "distance_within_radius": "The job is {distance_km} km from home, within your {radius_km} km.",
-    "contract_wished": "It is a {contract_type} contract, one you accept.",
-    "contract_not_wished": "It is a {contract_type} contract, which you did not ask for.",
-    "salary_unknown": "The offer does not give the pay.",
-    "skills_met": "You have {count} of the {required} skills asked for.",
-    "skills_missing": "{count} of the {required} skills asked for are not in your profile.",
-    "wished_skills_met": "You also have {count} welcome skills.",
-    "experience_not_required": "Beginners are welcome.",
-    "experience_met": "Your experience ({years} years) covers the {asked_years} years asked for.",
-    "experience_short": "The offer asks for {asked_years} years of experience; you have {years}.",
-    "languages_met": "You speak the {count} languages asked for.",
-    "languages_missing": "{count} languages asked for are not in your profile.",
-    "licence_missing": "{count} driving licences asked for are not in your profile.",
-}
 
 # Trainings: the seeker's page (/app/trainings) and a seeker's trainings in the console.
 EN.update(

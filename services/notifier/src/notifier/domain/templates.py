@@ -1,4 +1,5 @@
-"""Plain-language texts, in French (default) and English, built from the match's reasons."""
+"""Plain-language texts, in French (default) and English. The reasons they quote are said by the
+wording catalogue (`libs/wording`), in the same language."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date
 
 from notifier.domain.model import Language
 from notifier.domain.urgency import FEEDBACK, MATCH, DigestLine
+from wording import render
 
 
 @dataclass(frozen=True)
@@ -15,7 +17,7 @@ class MatchFacts:
     offer_id: str
     offer_title: str
     distance_km: float
-    reasons: Sequence[str] = field(default_factory=tuple)
+    reasons: Sequence[str] = field(default_factory=tuple)  # said in the message's language
     note: str | None = None
     # A training the counsellor recommends, not an offer: `offer_title` is its title.
     training: bool = False
@@ -26,6 +28,7 @@ class Message:
     title: str
     body: str
     short: str = ""
+    reasons: tuple[str, ...] = ()
 
 
 _TEXT: dict[Language, dict[str, str]] = {
@@ -67,12 +70,12 @@ _TEXT: dict[Language, dict[str, str]] = {
             "({pct} % des recrutements y sont difficiles)."
         ),
         "briefing_inactive": "- {seeker} : aucune activité depuis {days} jours.",
-        "briefing_feedback": "- {seeker} a écarté l'offre « {title} » : {reason}.",
+        "briefing_feedback": "- {seeker} a écarté l'offre « {title} » : « {reason} ».",
         "briefing_more": "... et {count} autres.",
         "feedback_title": "{seeker} a écarté une offre : {title}",
         "feedback_intro": (
             "{seeker} a indiqué que l'offre « {title} » n'est pas pour lui ou elle. "
-            "Raison : {reason}. Ses prochaines suggestions en tiennent compte."
+            "Raison : « {reason} ». Ses prochaines suggestions en tiennent compte."
         ),
     },
     Language.EN: {
@@ -109,40 +112,20 @@ _TEXT: dict[Language, dict[str, str]] = {
             "({pct}% of hirings there are difficult)."
         ),
         "briefing_inactive": "- {seeker}: no activity for {days} days.",
-        "briefing_feedback": "- {seeker} turned down “{title}”: {reason}.",
+        "briefing_feedback": "- {seeker} turned down “{title}”: “{reason}”.",
         "briefing_more": "... and {count} more.",
         "feedback_title": "{seeker} turned down an offer: {title}",
         "feedback_intro": (
-            "{seeker} said the offer “{title}” is not for them. Reason: {reason}. "
+            "{seeker} said the offer “{title}” is not for them. Reason: “{reason}”. "
             "Their next suggestions take it into account."
         ),
     },
 }
 
 
-# The seekers' "not for me" reasons (contracts' FeedbackReason), as a counsellor reads them.
-FEEDBACK_REASONS: dict[Language, dict[str, str]] = {
-    Language.FR: {
-        "too_far": "trop loin",
-        "wrong_contract": "le contrat ne convient pas",
-        "salary": "le salaire ne convient pas",
-        "not_my_occupation": "ce n'est pas son métier",
-        "already_applied": "a déjà postulé",
-        "other": "autre raison",
-    },
-    Language.EN: {
-        "too_far": "too far",
-        "wrong_contract": "the contract does not suit",
-        "salary": "the pay does not suit",
-        "not_my_occupation": "not their occupation",
-        "already_applied": "already applied",
-        "other": "another reason",
-    },
-}
-
-
 def feedback_reason_text(reason: str, language: Language = Language.FR) -> str:
-    return FEEDBACK_REASONS[language].get(reason, reason)
+    """A seeker's "not for me" (contracts' FeedbackReason), in their own words."""
+    return render(reason, language)
 
 
 def _km_in(language: Language, distance: float) -> str:
@@ -165,6 +148,7 @@ def match_message(facts: MatchFacts, language: Language = Language.FR) -> Messag
         title=text["match_title"].format(**values),
         body="\n".join(lines),
         short=text["match_short"].format(**values),
+        reasons=tuple(facts.reasons),
     )
 
 
@@ -188,7 +172,11 @@ def counsellor_message(
         "seeker": seeker_id,
     }
     lines = [text[f"{kind}_intro"].format(**values), *_reasons(text, facts.reasons)]
-    return Message(title=text[f"{kind}_title"].format(**values), body="\n".join(lines))
+    return Message(
+        title=text[f"{kind}_title"].format(**values),
+        body="\n".join(lines),
+        reasons=tuple(facts.reasons),
+    )
 
 
 def feedback_message(

@@ -1,6 +1,7 @@
 """Explainable scoring of one seeker against one offer.
 
-Every figure of the score comes with a reason in plain French. The weights live here and only
+Every figure of the score comes with a reason: a code and its figures, which the wording
+catalogue says in the reader's language. The weights live here and only
 here; docs/matching.md explains them for counsellors. Occupation and distance are hard filters: an
 offer outside the seeker's occupations (or close neighbours) or beyond their radius is no match.
 """
@@ -10,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts import Reason
+from contracts.reasons import MatchReasonCode as M
 from recommender.domain.model import Offer, Seeker
+from wording import render
+
+Value = str | int | float
 
 WEIGHTS: dict[str, float] = {
     "occupation": 0.35,
@@ -32,24 +37,6 @@ UNKNOWN_SALARY = 0.5  # an offer without a salary is neither a plus nor a minus
 WISHED_EXPERIENCE_SHORT = 0.5
 MIN_RADIUS_KM = 1.0
 
-CONTRACT_LABELS = {
-    "CDI": "un CDI",
-    "CDD": "un CDD",
-    "MIS": "une mission d'intérim",
-    "SAI": "un contrat saisonnier",
-    "LIB": "une activité indépendante",
-    "FRA": "une franchise",
-    "REP": "une reprise d'entreprise",
-    "CCE": "un contrat d'agent commercial",
-    "DDI": "un CDD d'insertion",
-    "DIN": "un CDI intérimaire",
-}
-WORKING_TIME_LABELS = {
-    "full_time": "temps plein",
-    "part_time": "temps partiel",
-    "any": "indifférent",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Scored:
@@ -57,6 +44,30 @@ class Scored:
     distance_km: float
     reasons: tuple[Reason, ...]
     missing: tuple[Reason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """Occupation labels by ROME code, for the French text of the previous contract version."""
+
+    occupations: dict[str, str]
+
+    def occupation(self, rome_code: str) -> str | None:
+        return self.occupations.get(rome_code)
+
+    def commune(self, insee_code: str) -> str | None:
+        return None
+
+    def sector(self, naf_code: str) -> str | None:
+        return None
+
+
+def reason(code: M, names: _Labels, **params: Value) -> Reason:
+    """A reason as its code and figures; its French `text` only for the consumers of the
+    previous contract version (deprecated: readers render code and figures themselves)."""
+    return Reason(
+        code=code, params=params, text=render({"code": code, "params": params}, "fr", names)
+    )
 
 
 def occupation_fit(seeker: Seeker, rome: str, neighbours: dict[str, float]) -> tuple[float, str]:
@@ -122,200 +133,86 @@ def explain(
     occupation_labels: dict[str, str] | None = None,
 ) -> Scored | None:
     """The score of `offer` for `seeker` with its reasons, or None when it is no match at all."""
-    labels = occupation_labels or {}
     occupation, via = occupation_fit(seeker, offer.rome_code, neighbours)
     radius = max(seeker.radius_km, MIN_RADIUS_KM)
     if occupation <= 0 or distance_km > radius or not seeker.consent:
         return None
+    names = _Labels(occupation_labels or {})
     reasons: list[Reason] = []
     missing: list[Reason] = []
+
+    def why(code: M, **params: Value) -> None:
+        reasons.append(reason(code, names, **params))
+
+    def lacks(code: M, **params: Value) -> None:
+        missing.append(reason(code, names, **params))
+
     km = round(distance_km, 1)
-    offer_label = labels.get(offer.rome_code, offer.rome_code)
     if via == offer.rome_code:
-        reasons.append(
-            Reason(
-                code="occupation_exact",
-                text=f"C'est le métier que vous recherchez : {offer_label}.",
-                params={"rome_code": offer.rome_code},
-            )
-        )
+        why(M.OCCUPATION_EXACT, rome_code=offer.rome_code)
     else:
-        reasons.append(
-            Reason(
-                code="occupation_neighbour",
-                text=(
-                    f"Ce métier ({offer_label}) est proche de celui que vous recherchez "
-                    f"({labels.get(via, via)}) : vos compétences s'y transfèrent."
-                ),
-                params={"rome_code": offer.rome_code, "your_rome_code": via},
-            )
-        )
+        why(M.OCCUPATION_NEIGHBOUR, rome_code=offer.rome_code, your_rome_code=via)
     distance = 1.0 - DISTANCE_SPAN * min(1.0, distance_km / radius)
-    reasons.append(
-        Reason(
-            code="distance_within_radius",
-            text=f"Le poste est à {km:g} km de chez vous, dans les {seeker.radius_km:g} km "
-            "que vous acceptez.",
-            params={"distance_km": km, "radius_km": seeker.radius_km},
-        )
-    )
+    why(M.DISTANCE_WITHIN_RADIUS, distance_km=km, radius_km=seeker.radius_km)
     contract = contract_fit(seeker, offer.contract_type)
-    contract_label = CONTRACT_LABELS.get(offer.contract_type, offer.contract_type)
     if contract > 0:
-        reasons.append(
-            Reason(
-                code="contract_wished",
-                text=f"C'est {contract_label}, un contrat que vous acceptez.",
-                params={"contract_type": offer.contract_type},
-            )
-        )
+        why(M.CONTRACT_WISHED, contract_type=offer.contract_type)
     else:
-        missing.append(
-            Reason(
-                code="contract_not_wished",
-                text=f"C'est {contract_label}, que vous n'avez pas demandé.",
-                params={"contract_type": offer.contract_type},
-            )
-        )
+        lacks(M.CONTRACT_NOT_WISHED, contract_type=offer.contract_type)
     working_time = 1.0 if seeker.working_time in ("any", offer.working_time) else 0.0
-    time_label = WORKING_TIME_LABELS.get(offer.working_time, offer.working_time)
     if working_time:
-        reasons.append(
-            Reason(
-                code="working_time_fits",
-                text=f"Le poste est à {time_label}, comme vous le souhaitez.",
-                params={"working_time": offer.working_time},
-            )
-        )
+        why(M.WORKING_TIME_FITS, working_time=offer.working_time)
     else:
-        missing.append(
-            Reason(
-                code="working_time_differs",
-                text=f"Le poste est à {time_label}, vous cherchez "
-                f"{WORKING_TIME_LABELS.get(seeker.working_time, seeker.working_time)}.",
-                params={"working_time": offer.working_time},
-            )
+        lacks(
+            M.WORKING_TIME_DIFFERS,
+            working_time=offer.working_time,
+            your_working_time=seeker.working_time,
         )
     salary = salary_fit(seeker, offer)
     best_salary = offer_best_salary(offer)
     if seeker.min_salary is not None and best_salary is None:
-        missing.append(
-            Reason(
-                code="salary_unknown",
-                text="L'offre ne précise pas le salaire.",
-                params={"min_salary_eur": seeker.min_salary},
-            )
-        )
+        lacks(M.SALARY_UNKNOWN, min_salary_eur=seeker.min_salary)
     elif seeker.min_salary is not None and best_salary is not None:
-        params: dict[str, str | int | float] = {
+        figures: dict[str, Value] = {
             "salary_eur": best_salary,
             "min_salary_eur": seeker.min_salary,
         }
         if salary:
-            reasons.append(
-                Reason(
-                    code="salary_meets_minimum",
-                    text=f"Le salaire peut atteindre {best_salary} € brut par mois, au moins "
-                    f"les {seeker.min_salary} € que vous demandez.",
-                    params=params,
-                )
-            )
+            why(M.SALARY_MEETS_MINIMUM, **figures)
         else:
-            missing.append(
-                Reason(
-                    code="salary_below_minimum",
-                    text=f"Le salaire ne dépasse pas {best_salary} € brut par mois, moins que "
-                    f"les {seeker.min_salary} € que vous demandez.",
-                    params=params,
-                )
-            )
+            lacks(M.SALARY_BELOW_MINIMUM, **figures)
     required = offer.required_skills
     met = [s for s in required if s in seeker.skills]
     lacking = [s for s in required if s not in seeker.skills]
     skills = len(met) / len(required) if required else 1.0
     if met:
-        reasons.append(
-            Reason(
-                code="skills_met",
-                text="Vous avez les compétences demandées : " + ", ".join(met) + ".",
-                params={"count": len(met), "required": len(required)},
-            )
-        )
+        why(M.SKILLS_MET, count=len(met), required=len(required), skills=", ".join(met))
     if lacking:
-        missing.append(
-            Reason(
-                code="skills_missing",
-                text="Compétences demandées que votre profil ne mentionne pas : "
-                + ", ".join(lacking)
-                + ".",
-                params={"count": len(lacking), "required": len(required)},
-            )
+        lacks(
+            M.SKILLS_MISSING, count=len(lacking), required=len(required), skills=", ".join(lacking)
         )
     wished = [s for s in offer.wished_skills if s in seeker.skills]
     if wished:
-        reasons.append(
-            Reason(
-                code="wished_skills_met",
-                text="Vous avez aussi des compétences appréciées : " + ", ".join(wished) + ".",
-                params={"count": len(wished)},
-            )
-        )
+        why(M.WISHED_SKILLS_MET, count=len(wished), skills=", ".join(wished))
     experience = experience_fit(seeker, offer)
     years = seeker.experience_months // 12
     asked_years = round(offer.experience_months / 12, 1)
     if offer.experience == "D":
-        reasons.append(
-            Reason(code="experience_not_required", text="Les débutants sont acceptés.", params={})
-        )
+        why(M.EXPERIENCE_NOT_REQUIRED)
     elif experience == 1.0:
-        reasons.append(
-            Reason(
-                code="experience_met",
-                text=f"Votre expérience ({years} ans) couvre les {asked_years:g} ans demandés.",
-                params={"years": years, "asked_years": asked_years},
-            )
-        )
+        why(M.EXPERIENCE_MET, years=years, asked_years=asked_years)
     else:
-        missing.append(
-            Reason(
-                code="experience_short",
-                text=f"L'offre {'exige' if offer.experience == 'E' else 'souhaite'} "
-                f"{asked_years:g} ans d'expérience, vous en avez {years}.",
-                params={"years": years, "asked_years": asked_years},
-            )
-        )
+        lacks(M.EXPERIENCE_SHORT, years=years, asked_years=asked_years, experience=offer.experience)
     spoken = [lang for lang in offer.languages if lang in seeker.languages]
     unspoken = [lang for lang in offer.languages if lang not in seeker.languages]
     languages = len(spoken) / len(offer.languages) if offer.languages else 1.0
     if spoken:
-        reasons.append(
-            Reason(
-                code="languages_met",
-                text="Vous parlez les langues demandées : " + ", ".join(spoken) + ".",
-                params={"count": len(spoken)},
-            )
-        )
+        why(M.LANGUAGES_MET, count=len(spoken), languages=", ".join(spoken))
     if unspoken:
-        missing.append(
-            Reason(
-                code="languages_missing",
-                text="Langues demandées que votre profil ne mentionne pas : "
-                + ", ".join(unspoken)
-                + ".",
-                params={"count": len(unspoken)},
-            )
-        )
+        lacks(M.LANGUAGES_MISSING, count=len(unspoken), languages=", ".join(unspoken))
     lacking_licences = [lic for lic in offer.licences if lic not in seeker.licences]
     if lacking_licences:
-        missing.append(
-            Reason(
-                code="licence_missing",
-                text="Permis demandé que votre profil ne mentionne pas : "
-                + ", ".join(lacking_licences)
-                + ".",
-                params={"count": len(lacking_licences)},
-            )
-        )
+        lacks(M.LICENCE_MISSING, count=len(lacking_licences), licences=", ".join(lacking_licences))
     parts = {
         "occupation": occupation,
         "distance": distance,

@@ -1,4 +1,5 @@
-"""Trainings proposed to a seeker, and why, in plain words (French and English).
+"""Trainings proposed to a seeker, and why: reasons as codes and figures (the wording catalogue
+says them in French and English).
 
 Two triggers, read from the seeker's suggestions as the recommender scored them:
 
@@ -18,9 +19,10 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from contracts.reasons import ProposalReasonCode
 from refdata import distance_km
 from trainings.domain.session import Session
 
@@ -36,20 +38,8 @@ GAP_WORDS: dict[str, tuple[str, ...]] = {
 }
 # Gaps that a training leading to the target occupation fills (skills, experience).
 OCCUPATION_GAPS = ("skills_missing", "experience_short")
-GAP_WORDS_FR = {
-    "licence_missing": "un permis que votre profil ne mentionne pas",
-    "languages_missing": "une langue que votre profil ne mentionne pas",
-    "skills_missing": "des compétences que votre profil ne mentionne pas",
-    "experience_short": "plus d'expérience",
-}
-GAP_WORDS_EN = {
-    "licence_missing": "a licence your profile does not mention",
-    "languages_missing": "a language your profile does not mention",
-    "skills_missing": "skills your profile does not mention",
-    "experience_short": "more experience",
-}
-FUNDERS_FR = {"4": "France Travail", "2": "la Région", "16": "un OPCO", "7": "l'Agefiph"}
-FUNDERS_EN = {"4": "France Travail", "2": "the Region", "16": "an OPCO", "7": "Agefiph"}
+# The funders a reason names (LHEO codes): France Travail, the Region, an OPCO, Agefiph.
+FUNDERS = ("4", "2", "16", "7")
 
 
 @dataclass(frozen=True)
@@ -67,10 +57,11 @@ class Seeker:
 
 
 @dataclass(frozen=True)
-class Words:
-    code: str
-    fr: str
-    en: str
+class Reason:
+    """A code and its figures: the wording catalogue says them in the reader's language."""
+
+    code: ProposalReasonCode
+    params: dict[str, str | int | float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,7 +69,7 @@ class Proposal:
     session: Session
     distance_km: float
     fills: str | None  # the gap code, or None when it leads to a target occupation
-    reasons: tuple[Words, ...]
+    reasons: tuple[Reason, ...]
 
 
 def folded(text: str) -> str:
@@ -160,79 +151,51 @@ def _days(session: Session) -> int | None:
 
 def explain(
     session: Session, km: float, gap: tuple[str, int] | None, near: int, today: date
-) -> tuple[Words, ...]:
-    reasons: list[Words] = []
+) -> tuple[Reason, ...]:
+    reasons: list[Reason] = []
     if gap is not None:
         code, count = gap
-        reasons.append(
-            Words(
-                f"gap_{code}",
-                f"{count} des {near} offres proches de vous demandent {GAP_WORDS_FR[code]}.",
-                f"{count} of the {near} offers near you ask for {GAP_WORDS_EN[code]}.",
-            )
-        )
+        reasons.append(Reason(ProposalReasonCode(f"gap_{code}"), {"count": count, "near": near}))
     else:
-        reasons.append(
-            Words(
-                "leads_to_target",
-                "Vous avez peu de suggestions : cette formation mène au métier que vous visez.",
-                "You have few suggestions: this training leads to the occupation you look for.",
-            )
-        )
+        reasons.append(Reason(ProposalReasonCode.LEADS_TO_TARGET))
     reasons.append(_when_and_where(session, km))
     funding = _funding(session)
     if funding is not None:
         reasons.append(funding)
     if not session.rome_codes:
-        carried = ", ".join(
-            part
-            for part in (
-                f"FORMACODE {' '.join(session.formacodes)}" if session.formacodes else "",
-                f"NSF {' '.join(session.nsf_codes)}" if session.nsf_codes else "",
-            )
-            if part
-        )
-        on_fr = f"son intitulé et ses codes ({carried})" if carried else "son intitulé"
-        on_en = f"its title and codes ({carried})" if carried else "its title"
+        carried = {
+            "formacodes": " ".join(session.formacodes),
+            "nsf_codes": " ".join(session.nsf_codes),
+        }
         reasons.append(
-            Words(
-                "no_rome_code",
-                f"L'organisme n'indique pas de métier (code ROME) : proposée d'après {on_fr}.",
-                f"The body gives no occupation (ROME code): proposed from {on_en}.",
-            )
+            Reason(ProposalReasonCode.NO_ROME_CODE, {k: v for k, v in carried.items() if v})
         )
     return tuple(reasons)
 
 
-def _when_and_where(session: Session, km: float) -> Words:
-    city = session.city or session.place.commune_code
-    days = _days(session)
+def _when_and_where(session: Session, km: float) -> Reason:
     start = session.starts_on
     assert start is not None  # only sessions with a start are proposed
-    length_fr = f" de {days} jours" if days else ""
-    length_en = f"{days}-day " if days else ""
-    return Words(
-        "session",
-        f"Cette formation{length_fr} à {city} ({km:.0f} km) commence le {start:%d/%m/%Y}.",
-        f"This {length_en}training in {city} ({km:.0f} km) starts on {start:%d %B %Y}.",
-    )
+    params: dict[str, str | int | float] = {
+        "commune_code": session.place.commune_code,
+        "distance_km": round(km),
+        "starts_on": start.isoformat(),
+    }
+    if session.city:
+        params["city"] = session.city
+    days = _days(session)
+    if days:
+        params["days"] = days
+    return Reason(ProposalReasonCode.SESSION, params)
 
 
-def _funding(session: Session) -> Words | None:
+def _funding(session: Session) -> Reason | None:
     if not session.funding_possible and not session.funders:
         return None
-    named = [c for c in session.funders if c in FUNDERS_FR]
+    named = [c for c in session.funders if c in FUNDERS]
     if not named:
-        return Words(
-            "funding_possible",
-            "Elle peut être financée : demandez à votre conseiller.",
-            "It can be funded: ask your counsellor.",
-        )
-    return Words(
-        "funding",
-        "Elle peut être financée par " + " ou ".join(FUNDERS_FR[c] for c in named) + ".",
-        "It can be funded by " + " or ".join(FUNDERS_EN[c] for c in named) + ".",
-    )
+        return Reason(ProposalReasonCode.FUNDING_POSSIBLE)
+    return Reason(ProposalReasonCode.FUNDING, {"funders": " ".join(named)})
 
 
 def recommended(seeker: Seeker, session: Session, today: date) -> Proposal | None:
@@ -243,14 +206,7 @@ def recommended(seeker: Seeker, session: Session, today: date) -> Proposal | Non
     km = distance_km(
         seeker.latitude, seeker.longitude, session.place.latitude, session.place.longitude
     )
-    reasons = [
-        Words(
-            "recommended",
-            "Votre conseiller vous recommande cette formation.",
-            "Your counsellor recommends this training to you.",
-        ),
-        _when_and_where(session, km),
-    ]
+    reasons = [Reason(ProposalReasonCode.RECOMMENDED), _when_and_where(session, km)]
     funding = _funding(session)
     if funding is not None:
         reasons.append(funding)
