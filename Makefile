@@ -16,7 +16,7 @@ DEMO_OFFERS ?= 300
 BENCH := $(STACK) with-infra --services -- $(UV) run --frozen --no-sync --directory bench python
 # Extra arguments for a bench, e.g. `make bench-e2e BENCH_ARGS=--record` (a quiet machine only).
 BENCH_ARGS ?=
-PACKAGES := contracts servicekit refdata demo profiles offers recommender notifier gateway companies opscli trainings
+PACKAGES := contracts servicekit refdata wording demo profiles offers recommender notifier gateway companies opscli trainings
 
 .PHONY: help bootstrap run up down status clean seed lint docs format test test-unit bench-ingest \
 	bench-match bench-gateway bench-e2e bench-store bench-france-day bench-companies bench-tools chaos \
