@@ -19,16 +19,14 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from testkit.builders import profile_updated
+from testkit.builders import match_found, profile_updated
 from testkit.stack import eventually
 
 from contracts import (
     Envelope,
     EventPayload,
     FeedbackRecorded,
-    MatchFound,
     ProfileUpdated,
-    Reason,
     encode,
     headers_for,
     new_envelope,
@@ -200,24 +198,7 @@ async def read_sse(
     return found
 
 
-def a_match(seeker_id: str = "s-1", offer_id: str = "o-1", **changes: Any) -> MatchFound:
-    values: dict[str, Any] = {
-        "seeker_id": seeker_id,
-        "offer_id": offer_id,
-        "offer_version": 1,
-        "profile_version": 1,
-        "score": 0.8,
-        "reasons": [
-            Reason(code="distance_within_radius", params={"distance_km": 12, "radius_km": 15})
-        ],
-        "offer_title": f"Agent d'entretien {offer_id}",
-        "rome_code": "K2204",
-        "distance_km": 12.0,
-        "counsellor_id": "c-1",
-        "needs_review": False,
-        **changes,
-    }
-    return MatchFound(**values)
+a_match = match_found
 
 
 def a_profile(seeker_id: str, counsellor_id: str | None = "c-1") -> ProfileUpdated:

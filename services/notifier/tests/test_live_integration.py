@@ -12,6 +12,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from notifier_helpers import Events, FakeClock, Profiles, Webhooks, contact, read_sse, serve, token
+from testkit.builders import match_found
 
 from contracts import MatchFound, Reason
 from notifier.config import Settings
@@ -26,18 +27,9 @@ SEEKER = token("s-1", Role.SEEKER)
 
 
 def a_match(offer_id: str) -> MatchFound:
-    return MatchFound(
-        seeker_id="s-1",
-        offer_id=offer_id,
-        offer_version=1,
-        profile_version=1,
-        score=0.8,
-        reasons=[Reason(code="contract_wished", params={"contract_type": "CDI"})],
-        offer_title=f"Offre {offer_id}",
-        rome_code="K2204",
-        distance_km=3.0,
-        counsellor_id="c-1",
-        needs_review=False,
+    reasons = [Reason(code="contract_wished", params={"contract_type": "CDI"})]
+    return match_found(
+        offer_id=offer_id, reasons=reasons, offer_title=f"Offre {offer_id}", distance_km=3.0
     )
 
 

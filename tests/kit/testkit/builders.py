@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from contracts import OfferPublished, ProfileUpdated
+from contracts import MatchFound, OfferPublished, ProfileUpdated, Reason
 
 LYON = {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83}
 VILLEURBANNE = {"commune_code": "69266", "latitude": 45.77, "longitude": 4.88}  # ~4 km from Lyon
@@ -48,6 +48,26 @@ def offer_published(offer_id: str = "o-1", version: int = 1, **changes: Any) -> 
     }
     facts.update(changes)
     return OfferPublished.model_validate(facts)
+
+
+def match_found(seeker_id: str = "s-1", offer_id: str = "o-1", **changes: Any) -> MatchFound:
+    facts: dict[str, Any] = {
+        "seeker_id": seeker_id,
+        "offer_id": offer_id,
+        "offer_version": 1,
+        "profile_version": 1,
+        "score": 0.8,
+        "reasons": [
+            Reason(code="distance_within_radius", params={"distance_km": 12, "radius_km": 15})
+        ],
+        "offer_title": f"Agent d'entretien {offer_id}",
+        "rome_code": "K2204",
+        "distance_km": 12.0,
+        "counsellor_id": "c-1",
+        "needs_review": False,
+    }
+    facts.update(changes)
+    return MatchFound.model_validate(facts)
 
 
 def profile_in(**changes: Any) -> dict[str, Any]:
