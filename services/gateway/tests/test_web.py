@@ -586,6 +586,22 @@ async def test_an_application_without_consent_carries_no_contact_and_refusals_ar
     assert request["contact"] is None
 
 
+async def test_the_counsellors_file_lists_the_seekers_applications_to_offers(
+    web: FastAPI, browser: httpx.AsyncClient, services: Services
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+    await browser.post(
+        "/app/offers/o-employer/apply",
+        data=form(message="Disponible le matin.", consent_to_share_contact="true"),
+    )
+    sign_in(web, browser, "c-1", "counsellor")
+    page = (await browser.get("/console/seekers/s-1")).text
+    assert 'data-testid="offer-application-item" data-offer-id="o-employer"' in page
+    assert "Disponible le matin." in page
+    assert "Coordonnées partagées avec l&#39;employeur" in page
+    assert 'href="/console/offers/o-employer?seeker=s-1"' in page
+
+
 async def test_the_counsellor_sees_an_employers_offer_without_the_form(
     web: FastAPI, browser: httpx.AsyncClient
 ) -> None:

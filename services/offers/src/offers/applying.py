@@ -119,7 +119,7 @@ async def withdraw(
 
 
 def utc(moment: datetime) -> datetime:
-    """FerretDB and MongoDB give back naive UTC datetimes."""
+    """The store gives back naive UTC datetimes."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
