@@ -18,6 +18,7 @@ from contracts import (
     INBOX_UPDATED,
     MATCH_FOUND,
     MATCH_WITHDRAWN,
+    OFFER_APPLICATION_SUBMITTED,
     OFFER_CLOSED,
     OFFER_PUBLISHED,
     PROFILE_DELETED,
@@ -32,13 +33,13 @@ from servicekit.topics import topic_configs
 
 pytestmark = pytest.mark.parametrize("overlay", OVERLAYS)
 
-CONSUMERS = ("recommender", "notifier", "gateway", "companies", "profiles", "trainings")
-SCALED = ("recommender", "notifier")  # KEDA; the gateway, companies, profiles and trainings (a
-# trickle of erasures and profile changes) scale by their HTTP load
+CONSUMERS = ("recommender", "notifier", "gateway", "companies", "profiles", "trainings", "offers")
+SCALED = ("recommender", "notifier")  # KEDA; the gateway, companies, profiles, trainings and
+# offers (a trickle of erasures and profile changes) scale by their HTTP load
 # What each service writes (outbox relays, dead letters), and reads outside consumer groups.
 WRITES = {
     "profiles": {PROFILE_UPDATED, PROFILE_DELETED, DEAD_LETTER},
-    "offers": {OFFER_PUBLISHED, OFFER_CLOSED},
+    "offers": {OFFER_PUBLISHED, OFFER_CLOSED, OFFER_APPLICATION_SUBMITTED, DEAD_LETTER},
     "recommender": {MATCH_FOUND, MATCH_WITHDRAWN, FEEDBACK_RECORDED, DEAD_LETTER},
     "notifier": {INBOX_UPDATED, DEAD_LETTER},
     "gateway": {DEAD_LETTER},

@@ -155,7 +155,8 @@ def test_network_policies_deny_by_default_and_allow_only_the_callers(
 
     assert callers("profiles") == {"gateway", "notifier"}
     assert callers("companies") == {"gateway", "notifier"}
-    for name in ("offers", "recommender", "notifier", "trainings"):
+    assert callers("offers") == {"gateway", "notifier"}
+    for name in ("recommender", "notifier", "trainings"):
         assert callers(name) == {"gateway"}
     assert callers("gateway") == {"?"}  # the Gateway API proxies' namespace, no pod of ours
 

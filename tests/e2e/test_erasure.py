@@ -57,6 +57,26 @@ async def test_an_operators_erasure_empties_every_store_within_ten_seconds(
     assert taken.status_code == 200, taken.text
     looked = await gateway.get(f"/v1/caseload/{seeker_id}", headers=counsellor)
     assert looked.status_code == 200, looked.text
+    # An application to an employer's offer: the offers service holds the seeker too.
+    offer_id = f"ERASE{unique.upper()}"
+    published = await gateway.post(
+        "/v1/offers",
+        headers=await login(f"e-{unique}", "employer"),
+        json={
+            "id": offer_id,
+            "title": "Agent d'entretien H/F",
+            "rome_code": "K2204",
+            "place": {"commune_code": "69123"},
+            "contract_type": "CDI",
+        },
+    )
+    assert published.status_code == 201, published.text
+    applied = await gateway.post(
+        f"/v1/me/offers/{offer_id}/applications",
+        headers=seeker,
+        json={"message": "Bonjour.", "consent_to_share_contact": True},
+    )
+    assert applied.status_code == 201, applied.text
     # The seeker is known beyond profiles before the erasure: the recommender, the access log.
     for _ in range(120):
         holding = await stores_naming(seeker_id)
@@ -67,6 +87,7 @@ async def test_an_operators_erasure_empties_every_store_within_ten_seconds(
         await asyncio.sleep(0.5)
     assert any(name.startswith("tremplin_recommender.") for name in holding), holding
     assert "tremplin_gateway.access_log" in holding, holding
+    assert "tremplin_offers.applications" in holding, holding
     # And Kafka holds them: their facts on profile-updated, and a dead letter of theirs.
     await poison_for(seeker_id)
     for _ in range(120):

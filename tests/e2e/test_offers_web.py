@@ -338,3 +338,80 @@ async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quo
     if language == "fr":
         await screenshot(app, "app-company-quota")
     assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_a_seeker_applies_to_an_employers_offer_from_its_page(
+    language: str,
+    gateway: httpx.AsyncClient,
+    login: Login,
+    unique: str,
+    new_context: NewContext,
+    audit: Audit,
+) -> None:
+    seeker_id, offer_id, employer_id = f"wo-{unique}", f"EMP{unique.upper()}", f"we-{unique}"
+    seeker = await login(seeker_id, "seeker")
+    await a_seeker(gateway, login, seeker_id, LYON_SEEKER)
+    employer = await login(employer_id, "employer")
+    published = await gateway.post(
+        "/v1/offers",
+        headers=employer,
+        json={
+            "id": offer_id,
+            "title": f"Agent d'entretien {unique} (H/F)",
+            "description": "Bureaux à Villeurbanne, le matin.",
+            "rome_code": "K2204",
+            "place": {"commune_code": "69266"},
+            "contract_type": "CDI",
+            "employer_name": f"NETTOYAGE {unique.upper()}",
+        },
+    )
+    assert published.status_code == 201, published.text
+    locale = "fr-FR" if language == "fr" else "en-GB"
+    offer_page = f"/app/offers/{offer_id}"
+
+    app = await (await new_context("mobile", locale)).new_page()
+    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+    await visit(app, audit, offer_page)
+    await expect(app.get_by_test_id("offer-apply")).to_contain_text(
+        "postulez ici" if language == "fr" else "apply here"
+    )
+    await tab_to(app, lambda focused: focused["name"] == "message")
+    await app.keyboard.type("Agent d'entretien depuis trois ans, disponible le matin.")
+    await tab_to(app, lambda focused: focused["name"] == "consent_to_share_contact")
+    await app.keyboard.press("Space")
+    await audit.check(app)
+    if language == "fr":
+        await screenshot(app, "app-offer-apply")
+    await tab_to(app, lambda focused: focused["type"] == "submit")
+    async with app.expect_navigation():
+        await app.keyboard.press("Enter")
+    await audit.check(app)
+    assert urlsplit(app.url).path == offer_page
+    await expect(app.locator('[role="status"]')).to_contain_text(
+        "envoyée à l'employeur" if language == "fr" else "sent to the employer"
+    )
+    applied = app.get_by_test_id("offer-application")
+    await expect(applied).to_have_attribute("data-status", "submitted")
+    await expect(applied).to_contain_text("disponible le matin")
+    await expect(app.get_by_test_id("offer-apply-form")).to_have_count(0)
+    await assert_no_keyboard_trap(app)
+    if language == "fr":
+        await screenshot(app, "app-offer-applied")
+
+    received = await gateway.get(f"/v1/employer/offers/{offer_id}/applications", headers=employer)
+    [seen] = received.json()["items"]
+    assert seen["contact"]["last_name"] == "Diallo", received.text  # consented on the page
+    assert "disponible le matin" in seen["message"]
+
+    async with app.expect_navigation():
+        await app.get_by_test_id("offer-withdraw").click()
+    await audit.check(app)
+    await expect(app.get_by_test_id("offer-application")).to_have_attribute(
+        "data-status", "withdrawn"
+    )
+    [gone] = (
+        await gateway.get(f"/v1/employer/offers/{offer_id}/applications", headers=employer)
+    ).json()["items"]
+    assert (gone["status"], gone["message"], gone["contact"]) == ("withdrawn", None, None)
+    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204

@@ -263,6 +263,40 @@ async def test_every_route_answers_through_the_real_stack(
     )
     assert shut.json()["status"] == "closed", shut.text
 
+    to_offer = await call(
+        "POST",
+        "/v1/me/offers/{offer_id}/applications",
+        seeker,
+        f"/v1/me/offers/{offer_id}/applications",
+        json={"message": "Bonjour, je postule.", "consent_to_share_contact": True},
+    )
+    assert to_offer.status_code == 201, to_offer.text
+    application_id = to_offer.json()["application_id"]
+    listed_to_offers = await call("GET", "/v1/me/offer-applications", seeker)
+    assert [a["offer_id"] for a in listed_to_offers.json()["items"]] == [offer_id]
+    received = await call(
+        "GET",
+        "/v1/employer/offers/{offer_id}/applications",
+        employer,
+        f"/v1/employer/offers/{offer_id}/applications",
+    )
+    [seen] = received.json()["items"]
+    assert seen["contact"]["last_name"] == "Test", received.text
+    followed = await call(
+        "GET",
+        "/v1/caseload/{seeker_id}/offer-applications",
+        counsellor,
+        f"/v1/caseload/{seeker_id}/offer-applications",
+    )
+    assert [a["application_id"] for a in followed.json()["items"]] == [application_id]
+    taken_back = await call(
+        "POST",
+        "/v1/me/offer-applications/{application_id}/withdraw",
+        seeker,
+        f"/v1/me/offer-applications/{application_id}/withdraw",
+    )
+    assert taken_back.json()["status"] == "withdrawn", taken_back.text
+
     closed = await call(
         "POST",
         "/v1/offers/{offer_id}/close",

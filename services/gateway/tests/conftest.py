@@ -106,6 +106,40 @@ APPLICATION = {
 }
 
 
+OFFER_APPLICATION = {
+    "kind": "offer",
+    "application_id": "a" * 32,
+    "offer_id": "o-1",
+    "offer_title": "Agent d'entretien H/F",
+    "employer_name": None,
+    "seeker_id": "s-1",
+    "message": "Bonjour",
+    "consent_to_share_contact": True,
+    "status": "submitted",
+    "route": "kept_for_employer",
+    "created_at": "2026-12-03T10:00:00Z",
+    "withdrawn_at": None,
+}
+
+
+def offer_applications_answer(parts: list[str], method: str, who: Any) -> Response:
+    """The offers service's applications: a seeker's own, an employer's offer's only."""
+    if parts[1] == "applications" and parts[2] == "of":
+        if who.role is Role.EMPLOYER or (who.role is Role.SEEKER and who.sub != parts[3]):
+            return JSONResponse({"detail": "not yours"}, status_code=403)
+        return JSONResponse({"items": [OFFER_APPLICATION]})
+    if parts[1] == "applications":  # withdraw
+        return JSONResponse({**OFFER_APPLICATION, "status": "withdrawn"})
+    if method == "POST":
+        if who.role is not Role.SEEKER or who.sub != parts[3]:
+            return JSONResponse({"detail": "for yourself only"}, status_code=403)
+        return JSONResponse(OFFER_APPLICATION, status_code=201)
+    if who.role is not Role.EMPLOYER or OFFER_OWNERS.get(parts[1]) != who.sub:
+        return JSONResponse({"detail": "not your offer"}, status_code=403)
+    listed = {"offer_id": parts[1], "offer_title": "Agent", "emailed_to": None, "items": []}
+    return JSONResponse(listed)
+
+
 def companies_answer(path: str) -> dict[str, Any]:
     if path == "companies/import":
         return {"accepted": 1, "updated": 0, "unchanged": 0, "rejected": []}
@@ -173,6 +207,8 @@ def fake_upstream() -> FastAPI:
             return JSONResponse({"total": 0, "page": 1, "page_size": 50, "seekers": []})
         if parts[0] == "counsellors" and parts[-1] == "stream":
             return Response(b"event: ping\ndata: {}\n\n", media_type="text/event-stream")
+        if parts[0] == "offers" and "applications" in parts[1:3]:
+            return offer_applications_answer(parts, request.method, who)
         if parts[0] == "offers" and len(parts) > 1 and parts[1] in OFFER_OWNERS:
             writing = request.method != "GET"
             if writing and who.role is Role.EMPLOYER and OFFER_OWNERS[parts[1]] != who.sub:

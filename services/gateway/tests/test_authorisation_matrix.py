@@ -22,6 +22,7 @@ IDS = {
     "notification_id": {"own": "n-1"},
     "siret": {"own": "11111111100011"},
     "session_id": {"own": "F1:A1:S1"},
+    "application_id": {"own": "a" * 32},
 }
 PROFILE_BODY = {
     "contact": {"first_name": "Amina", "last_name": "Diallo"},
@@ -54,6 +55,10 @@ BODIES: dict[tuple[str, str], Any] = {
         "consent_to_share_contact": True,
     },
     ("POST", "/v1/ops/companies/{siret}/opt-out"): {"reason": "We hire through agencies"},
+    ("POST", "/v1/me/offers/{offer_id}/applications"): {
+        "message": "Bonjour, je suis secrétaire.",
+        "consent_to_share_contact": True,
+    },
     ("POST", "/v1/caseload/{seeker_id}/trainings/{session_id}/recommend"): {"note": "Allez-y"},
     ("POST", "/v1/caseload/{seeker_id}/trainings/{session_id}/dismiss"): {},
 }
@@ -102,7 +107,8 @@ def expected(method: str, path: str, role: str | None, ownership: str) -> set[in
         return {403}
     if ownership == "other" and "{seeker_id}" in path and role != "operator":
         return {404}
-    if ownership == "other" and "{offer_id}" in path and method != "GET" and role == "employer":
+    employers_only = method != "GET" or path.startswith("/v1/employer/")
+    if ownership == "other" and "{offer_id}" in path and employers_only and role == "employer":
         return {403}
     return {200, 201, 204}
 

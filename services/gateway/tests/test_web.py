@@ -154,11 +154,23 @@ OFFER_VIEW = {
 }
 
 
+EMPLOYER_OFFER_VIEW = {
+    **OFFER_VIEW,
+    "offer": {
+        **OFFER_VIEW["offer"],  # type: ignore[dict-item]
+        "id": "o-employer",
+        "origin": "employer",
+        "employer_id": "e-1",
+    },
+}
+
+
 class Services:
     """One fake for the four services, telling them apart by host; it records every call."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str, Any]] = []
+        self.offer_applications: list[dict[str, Any]] = []
         self.caseload_total = 1
         self.offers_total = 1
         self.app = FastAPI()
@@ -237,6 +249,10 @@ class Services:
                 refused = {"detail": "You sent 5 applications today, the most a day."}
                 return JSONResponse(refused, status_code=429)
             return JSONResponse({**APPLICATION, "route": "sent_to_company"}, status_code=201)
+        if service == "offers" and "applications" in parts[1:3]:
+            return self.offer_application(method, parts, body)
+        if service == "offers" and parts == ["offers", "o-employer"]:
+            return JSONResponse(EMPLOYER_OFFER_VIEW)
         if service == "offers" and parts == ["offers", "o-closed"]:
             closed = {"status": "closed", "closed_reason": "filled"}
             return JSONResponse({**OFFER_VIEW, **closed, "closed_at": "2026-12-01T10:00:00Z"})
@@ -258,6 +274,34 @@ class Services:
         if last == "held-alerts":
             return JSONResponse([HELD])
         return JSONResponse({"ok": True})
+
+    def offer_application(self, method: str, parts: list[str], body: Any) -> Response:
+        """The offers service's applications: listed, sent (one per offer), withdrawn."""
+        if parts[1:3] == ["applications", "of"]:
+            return JSONResponse({"items": self.offer_applications})
+        if parts[-1] == "withdraw":
+            for application in self.offer_applications:
+                application.update(status="withdrawn", withdrawn_at="2026-12-04T09:00:00Z")
+            return JSONResponse(self.offer_applications[0])
+        if body["message"] == "one too many":
+            refused = {"detail": "You sent 10 applications to offers today, the most a day."}
+            return JSONResponse(refused, status_code=429)
+        application = {
+            "kind": "offer",
+            "application_id": "b" * 32,
+            "offer_id": parts[1],
+            "offer_title": "Agent d'entretien H/F",
+            "employer_name": "PROPRE ET NET",
+            "seeker_id": parts[3],
+            "message": body["message"],
+            "consent_to_share_contact": body["consent_to_share_contact"],
+            "status": "submitted",
+            "route": "kept_for_employer",
+            "created_at": "2026-12-03T10:00:00Z",
+            "withdrawn_at": None,
+        }
+        self.offer_applications.append(application)
+        return JSONResponse(application, status_code=201)
 
 
 @pytest.fixture
@@ -461,6 +505,7 @@ async def test_a_counsellor_cannot_open_a_file_outside_their_caseload(
         ("s-1", "c-1", "profile"),
         ("s-1", "c-1", "recommendations"),
         ("s-1", "c-1", "applications"),
+        ("s-1", "c-1", "offer_applications"),
     ]
 
 
@@ -484,6 +529,88 @@ async def test_the_offer_page_shows_the_description_how_to_apply_and_the_source(
     assert "close depuis le 01/12/2026" in closed.text
     assert "Le poste est pourvu." in closed.text
     assert "candidat.francetravail.fr" not in closed.text  # no link to apply to a closed offer
+
+
+async def test_an_employers_offer_takes_an_application_on_its_page(
+    web: FastAPI, browser: httpx.AsyncClient, services: Services
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+    page = (await browser.get("/app/offers/o-employer")).text
+    assert 'data-testid="offer-apply-form"' in page
+    assert "postulez ici" in page
+    assert "peut avoir mon nom et mon adresse électronique" in page
+    empty = await browser.post("/app/offers/o-employer/apply", data=form(message=" "))
+    assert empty.status_code == 422
+    assert "Écrivez un message à l&#39;employeur." in empty.text
+    assert 'aria-invalid="true"' in empty.text
+    assert not services.offer_applications
+
+    sent = await browser.post(
+        "/app/offers/o-employer/apply",
+        data=form(message="Agent d'entretien depuis 5 ans.", consent_to_share_contact="true"),
+    )
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/app/offers/o-employer?done=applied#apply-heading"
+    (request,) = services.sent("offers", "POST", "/offers/o-employer/applications/s-1")
+    assert request["contact"] == {
+        "first_name": "Amina",
+        "last_name": "Diallo",
+        "email": "a@example.org",
+    }
+    after = (await browser.get(sent.headers["location"])).text
+    assert "Votre candidature est envoyée à l&#39;employeur." in after
+    assert "Vous avez postulé à cette offre le 03/12/2026." in after
+    assert 'data-testid="offer-apply-form"' not in after
+
+    withdrawn = await browser.post("/app/offers/o-employer/withdraw", data=form())
+    assert withdrawn.status_code == 303
+    assert services.sent("offers", "POST", f"/offers/applications/{'b' * 32}/withdraw")
+    gone = (await browser.get(withdrawn.headers["location"])).text
+    assert "Vous avez retiré votre candidature le 04/12/2026" in gone
+    services.offer_applications.clear()
+    english = (await browser.get("/app/offers/o-employer?lang=en")).text
+    assert "Send my application to the employer" in english
+
+
+async def test_an_application_without_consent_carries_no_contact_and_refusals_are_said(
+    web: FastAPI, browser: httpx.AsyncClient, services: Services
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+    too_many = await browser.post(
+        "/app/offers/o-employer/apply?lang=en", data=form(message="one too many")
+    )
+    assert too_many.status_code == 429
+    assert "You sent the most applications to offers allowed today" in too_many.text
+    assert "one too many" in too_many.text  # the message is kept in the form
+    await browser.post("/app/offers/o-employer/apply", data=form(message="Bonjour"))
+    (_, request) = services.sent("offers", "POST", "/offers/o-employer/applications/s-1")
+    assert request["consent_to_share_contact"] is False
+    assert request["contact"] is None
+
+
+async def test_the_counsellors_file_lists_the_seekers_applications_to_offers(
+    web: FastAPI, browser: httpx.AsyncClient, services: Services
+) -> None:
+    sign_in(web, browser, "s-1", "seeker")
+    await browser.post(
+        "/app/offers/o-employer/apply",
+        data=form(message="Disponible le matin.", consent_to_share_contact="true"),
+    )
+    sign_in(web, browser, "c-1", "counsellor")
+    page = (await browser.get("/console/seekers/s-1")).text
+    assert 'data-testid="offer-application-item" data-offer-id="o-employer"' in page
+    assert "Disponible le matin." in page
+    assert "Coordonnées partagées avec l&#39;employeur" in page
+    assert 'href="/console/offers/o-employer?seeker=s-1"' in page
+
+
+async def test_the_counsellor_sees_an_employers_offer_without_the_form(
+    web: FastAPI, browser: httpx.AsyncClient
+) -> None:
+    sign_in(web, browser, "c-1", "counsellor")
+    page = (await browser.get("/console/offers/o-employer")).text
+    assert "la personne postule depuis la page de" in page
+    assert 'data-testid="offer-apply-form"' not in page
 
 
 async def test_the_offer_page_shows_the_offer_even_when_the_profile_cannot_be_read(
@@ -882,7 +1009,8 @@ async def test_the_seeker_sees_who_opened_their_file(
 
     page = (await browser.get("/app/access-log")).text
 
-    assert page.count('data-testid="access-entry"') == 3  # profile, suggestions, applications
+    # profile, suggestions, spontaneous applications, applications to offers
+    assert page.count('data-testid="access-entry"') == 4
     assert "Vos candidatures spontanées" in page
     assert "<caption>" in page
     assert 'scope="col"' in page

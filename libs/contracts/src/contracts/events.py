@@ -33,6 +33,7 @@ TRAINING_PUBLISHED = "training-published"
 TRAINING_CLOSED = "training-closed"
 TRAINING_RECOMMENDED = "training-recommended"
 APPLICATION_SUBMITTED = "application-submitted"
+OFFER_APPLICATION_SUBMITTED = "offer-application-submitted"
 DEAD_LETTER = "dead-letter"
 
 
@@ -371,6 +372,25 @@ class ApplicationSubmitted(EventPayload):
         return self.application_id
 
 
+class OfferApplicationSubmitted(EventPayload):
+    """A seeker applied through Tremplin to an offer an employer published there: the notifier
+    emails it once when the employer gave an address for applications. Ids only: the notifier
+    asks the offers service for the address and the message, and the profiles service for the
+    seeker's contact when they consented."""
+
+    event_type: ClassVar[str] = OFFER_APPLICATION_SUBMITTED
+    topic: ClassVar[str] = OFFER_APPLICATION_SUBMITTED
+
+    application_id: str = Field(description="The application, in the offers service.")
+    offer_id: str = Field(description="The offer applied to.")
+    seeker_id: str = Field(description="The seeker who applied.")
+    employer_id: str = Field(description="The employer account that published the offer.")
+    submitted_at: datetime = Field(description="When the seeker sent it.")
+
+    def aggregate_id(self) -> str:
+        return self.application_id
+
+
 EVENT_TYPES: tuple[type[EventPayload], ...] = (
     ProfileUpdated,
     ProfileDeleted,
@@ -384,6 +404,7 @@ EVENT_TYPES: tuple[type[EventPayload], ...] = (
     TrainingClosed,
     ApplicationSubmitted,
     TrainingRecommended,
+    OfferApplicationSubmitted,
 )
 ALL_TOPICS: tuple[str, ...] = (*(event.topic for event in EVENT_TYPES), DEAD_LETTER)
 # Compacted topics: a record with the same key and no value (a tombstone) removes the earlier ones

@@ -23,6 +23,7 @@ ROME_FORMAT = "rome-code"
 COMMUNE_FORMAT = "insee-commune"
 POSTCODE_PATTERN = r"^\d{5}$"
 POSTCODE_FORMAT = "fr-postcode"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class Origin(StrEnum):
@@ -168,6 +169,16 @@ class OfferIn(OfferFacts):
         description="Your id for the offer: publishing it again is harmless. Generated if absent.",
     )
     place: PlaceIn = Field(description="Work place: a commune code or a postcode at least.")
+    application_email: str | None = Field(
+        default=None,
+        max_length=254,
+        pattern=EMAIL_PATTERN,
+        json_schema_extra={"format": "email"},
+        description="Where applications sent through Tremplin are emailed to you, once each. "
+        "Optional: without it you read them in Tremplin "
+        "(`GET /v1/employer/offers/{offer_id}/applications`). Kept by the offers service only: "
+        "never in events, never shown to seekers.",
+    )
 
 
 class Offer(OfferFacts):

@@ -12,7 +12,16 @@ from gateway.config import Settings
 from gateway.handlers import Forgets, subscribe
 from gateway.limits import LimitsMiddleware, TokenBuckets
 from gateway.names import load_names
-from gateway.routes import applications, companies, counsellor, me, offers, ops, trainings
+from gateway.routes import (
+    applications,
+    companies,
+    counsellor,
+    me,
+    offer_applications,
+    offers,
+    ops,
+    trainings,
+)
 from gateway.shared_limits import COLLECTION as USAGE
 from gateway.shared_limits import SharedUsage
 from gateway.tokens import TokenVerifier
@@ -98,6 +107,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         applications.me,
         applications.caseload,
         applications.ops,
+        offer_applications.me,
+        offer_applications.employer,
+        offer_applications.caseload,
     ):
         app.include_router(problems.declare(router))
     problems.install(app)

@@ -33,7 +33,7 @@ def web_address(url: str | None) -> str | None:
 
 def how_to_apply(offer: Offer) -> HowToApply:
     """Imported offers on their page at France Travail (or at the partner it took them from);
-    employers' offers through Tremplin."""
+    employers' offers here, through Tremplin (POST /v1/me/offers/{offer_id}/applications)."""
     if offer.origin is Origin.EMPLOYER:
         return HowToApply(channel=ApplyChannel.TREMPLIN)
     own_page = FRANCE_TRAVAIL_OFFER_URL.format(id=offer.id)

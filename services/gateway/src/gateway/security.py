@@ -71,6 +71,11 @@ RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/caseload/{seeker_id}/applications"): frozenset({COUNSELLOR}),
     ("POST", "/v1/ops/companies/{siret}/opt-out"): frozenset({OPERATOR}),
     ("POST", "/v1/ops/companies/{siret}/close"): frozenset({OPERATOR}),
+    ("POST", "/v1/me/offers/{offer_id}/applications"): frozenset({SEEKER}),
+    ("GET", "/v1/me/offer-applications"): frozenset({SEEKER}),
+    ("POST", "/v1/me/offer-applications/{application_id}/withdraw"): frozenset({SEEKER}),
+    ("GET", "/v1/employer/offers/{offer_id}/applications"): frozenset({EMPLOYER}),
+    ("GET", "/v1/caseload/{seeker_id}/offer-applications"): frozenset({COUNSELLOR}),
 }
 
 # The web app and the console: same roles as their /v1 twins; PUBLIC pages sign people in.
@@ -102,6 +107,8 @@ WEB_RULES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/app/companies/{siret}/apply"): frozenset({SEEKER}),
     ("GET", "/app/offers"): frozenset({SEEKER}),
     ("GET", "/app/offers/{offer_id}"): frozenset({SEEKER}),
+    ("POST", "/app/offers/{offer_id}/apply"): frozenset({SEEKER}),
+    ("POST", "/app/offers/{offer_id}/withdraw"): frozenset({SEEKER}),
     ("GET", "/app/trainings"): frozenset({SEEKER}),
     ("GET", "/app/erase"): frozenset({SEEKER}),
     ("POST", "/app/erase"): frozenset({SEEKER}),

@@ -13,6 +13,7 @@ from contracts import (
     FEEDBACK_RECORDED,
     MATCH_FOUND,
     MATCH_WITHDRAWN,
+    OFFER_APPLICATION_SUBMITTED,
     PROFILE_DELETED,
     PROFILE_UPDATED,
     TRAINING_RECOMMENDED,
@@ -21,12 +22,14 @@ from contracts import (
     FeedbackRecorded,
     MatchFound,
     MatchWithdrawn,
+    OfferApplicationSubmitted,
     ProfileDeleted,
     ProfileUpdated,
     TrainingRecommended,
     topic_name,
 )
 from notifier.company_mail import CompanyMail
+from notifier.offer_mail import OfferMail
 from notifier.service import Notifier
 from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
 
@@ -36,6 +39,7 @@ P = TypeVar(
     FeedbackRecorded,
     MatchFound,
     MatchWithdrawn,
+    OfferApplicationSubmitted,
     ProfileDeleted,
     ProfileUpdated,
     TrainingRecommended,
@@ -48,6 +52,7 @@ def subscribe(
     topic_suffix: str,
     batch_size: int = 100,
     company_mail: CompanyMail | None = None,
+    offer_mail: OfferMail | None = None,
 ) -> None:
     def topic(base: str) -> str:
         return topic_name(base, topic_suffix)
@@ -107,6 +112,14 @@ def subscribe(
         envelopes = await decoded(message, ApplicationSubmitted)
         if envelopes and company_mail is not None:
             await company_mail.email_companies_on_applications_submitted(
+                [e.payload for e in envelopes]
+            )
+
+    @batched(OFFER_APPLICATION_SUBMITTED)
+    async def email_employers_on_offer_applications_submitted(message: KafkaMessage) -> None:
+        envelopes = await decoded(message, OfferApplicationSubmitted)
+        if envelopes and offer_mail is not None:
+            await offer_mail.email_employers_on_offer_applications_submitted(
                 [e.payload for e in envelopes]
             )
 

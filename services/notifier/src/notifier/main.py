@@ -18,6 +18,7 @@ from notifier.contacts import ContactDirectory, HttpContactDirectory
 from notifier.domain.model import Channel, Clock, SystemClock
 from notifier.handlers import subscribe
 from notifier.live import LiveFeed, LiveHub
+from notifier.offer_mail import HttpOffers, OfferMail
 from notifier.service import Notifier
 from notifier.store import NotifierStore
 from refdata import Names, get_names
@@ -75,6 +76,7 @@ def create_app(
         settings.sms_webhook_url, settings.sms_webhook_token, settings.webhook_timeout_s, "phone"
     )
     companies = HttpCompanies(settings.companies_url, settings.internal_auth)
+    offers = HttpOffers(settings.offers_url, settings.internal_auth)
     senders: dict[Channel, Sender] = {
         Channel.EMAIL: EmailSender(settings.smtp),
         Channel.PUSH: push,
@@ -125,12 +127,16 @@ def create_app(
             app.state.company_mail = CompanyMail(
                 database.documents("company_mail"), companies, directory, senders[Channel.EMAIL]
             )
+            app.state.offer_mail = OfferMail(
+                database.documents("offer_mail"), offers, directory, senders[Channel.EMAIL]
+            )
             subscribe(
                 broker,
                 app.state.notifier,
                 settings.kafka.topic_suffix,
                 settings.match_batch_size,
                 company_mail=app.state.company_mail,
+                offer_mail=app.state.offer_mail,
             )
             await broker.start()
             try:
@@ -138,6 +144,7 @@ def create_app(
             finally:
                 await push.close()
                 await companies.close()
+                await offers.close()
                 await sms.close()
                 close = getattr(directory, "close", None)
                 if close is not None:

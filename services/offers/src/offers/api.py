@@ -126,7 +126,7 @@ async def publish_offer(
             now=now,
             validity_days=settings.validity_days,
         )
-        saved = await store.publish(offer)
+        saved = await store.publish(offer, offer_in.application_email)
     except InvalidOffer as error:
         raise unprocessable("body", error.field, error.reason) from None
     except OfferExistsError:
@@ -173,7 +173,9 @@ async def change(
             now=datetime.now(UTC),
             validity_days=settings.validity_days,
         )
-        saved = await store.replace(offer, expected_version=current.version)
+        saved = await store.replace(
+            offer, expected_version=current.version, application_email=offer_in.application_email
+        )
     except InvalidOffer as error:
         raise unprocessable("body", error.field, error.reason) from None
     except ConcurrentUpdateError:
@@ -222,7 +224,8 @@ async def patch_offer(
     """Change some fields of an open offer: each given field replaces its value whole."""
     current = await offer_to_change(store, offer_id, caller)
     changes = {name: getattr(patch, name) for name in patch.model_fields_set}
-    offer_in = OfferIn.model_validate({**as_input(current.offer), **changes})
+    kept = {"application_email": await store.application_email(offer_id)}
+    offer_in = OfferIn.model_validate({**as_input(current.offer), **kept, **changes})
     return await change(current, offer_in, store, relay, reference, settings)
 
 

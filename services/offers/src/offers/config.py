@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     import_max_records: int = Field(
         default=5000, ge=1, description="Most France Travail records one import request may carry."
     )
+    applications_per_day: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="Most applications to offers a seeker sends through Tremplin a day.",
+    )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     mongo: MongoSettings = Field(default_factory=MongoSettings)
     internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)

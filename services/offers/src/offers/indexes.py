@@ -3,6 +3,7 @@ at each upgrade (deploy/k8s/base/ops/indexes-jobs.yaml), instead of the service 
 
 import asyncio
 
+from offers.applications_store import ApplicationStore
 from offers.config import Settings
 from offers.store import OfferStore
 from servicekit.data.database import Database
@@ -15,7 +16,9 @@ DATABASE = Settings.model_fields["database"].default
 
 async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
     async with mongo_client(settings) as client:
-        await OfferStore(await Database.open(client[database], settings.engine)).create_indexes()
+        opened = await Database.open(client[database], settings.engine)
+        await OfferStore(opened).create_indexes()
+        await ApplicationStore(opened).create_indexes()
 
 
 if __name__ == "__main__":

@@ -6,8 +6,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from offers import api
+from offers import api, applications_api
+from offers.applications_store import ApplicationStore
 from offers.config import Settings
+from offers.handlers import subscribe
 from offers.store import OfferStore
 from offers.sweep import sweep_forever
 from refdata import get_referential
@@ -30,26 +32,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with kafka_and_mongo(app, broker, settings.mongo) as client:
             database = await Database.open(client[settings.database], settings.mongo.engine)
             app.state.store = OfferStore(database)
+            app.state.applications = applications = ApplicationStore(database)
             if settings.mongo.indexes_at_start:
                 await app.state.store.create_indexes()
+                await applications.create_indexes()
             app.state.relay = OutboxRelay(
                 app.state.store.offers, broker, settings.kafka.topic_suffix
+            )
+            app.state.application_relay = OutboxRelay(
+                applications.applications, broker, settings.kafka.topic_suffix
             )
             # Writers name the documents they queue events in: the relay reads just those, and
             # scans the collection only at start and on its schedule.
             app.state.relay.wake([])
+            app.state.application_relay.wake([])
+
+            async def forget(seeker_ids: list[str]) -> None:
+                for seeker_id in dict.fromkeys(seeker_ids):
+                    await applications.forget_seeker(seeker_id)
+
+            subscribe(broker, forget, settings.kafka.topic_suffix)
+            await broker.start()
             yield
 
     app = create_service_app(
         name="offers",
-        description="Job offers from employers and partner feeds: offer-published, offer-closed.",
+        description="Job offers from employers and partner feeds (offer-published, offer-closed), "
+        "and applications to employers' offers (offer-application-submitted).",
         lifespan=lifespan,
         background=lambda app: [
             app.state.relay.run(),
+            app.state.application_relay.run(),
             sweep_forever(app.state.store, app.state.relay, settings.sweep_interval_s),
         ],
     )
     app.include_router(api.router)
+    app.include_router(applications_api.router)
     return app
 
 

@@ -35,6 +35,9 @@ STATE = {
 }
 
 
+APPLICATION_EMAIL = "application_email"
+
+
 class OfferExistsError(Exception):
     """Another offer (other facts, or another owner) already has this id."""
 
@@ -102,11 +105,13 @@ def _state(offer: Offer) -> dict[str, Any]:
     }
 
 
-def _new_document(offer: Offer) -> dict[str, Any]:
+def _new_document(offer: Offer, application_email: str | None = None) -> dict[str, Any]:
     entry, new_fingerprint = published_entry(offer, 1)
     return {
         "_id": offer.id,
         **_state(offer),
+        # Beside the offer, never inside it: views and events are made of `offer` alone.
+        APPLICATION_EMAIL: application_email,
         "status": Status.OPEN.value,
         "version": 1,
         "fingerprint": new_fingerprint,
@@ -140,10 +145,16 @@ class OfferStore:
         document = await self.offers.get(offer_id, VIEW)
         return None if document is None else _stored(document)
 
-    async def publish(self, offer: Offer) -> Saved:
-        """Store a new offer with `offer-published` v1; the same offer again changes nothing."""
+    async def application_email(self, offer_id: str) -> str | None:
+        """The address the employer gave for applications to the offer, if any."""
+        found = await self.offers.get(offer_id, {APPLICATION_EMAIL: 1})
+        return None if found is None else found.get(APPLICATION_EMAIL)
+
+    async def publish(self, offer: Offer, application_email: str | None = None) -> Saved:
+        """Store a new offer with `offer-published` v1; the same offer again changes nothing
+        (but the address for applications, when one is given)."""
         for _ in range(10):
-            if await self.offers.insert(_new_document(offer)):
+            if await self.offers.insert(_new_document(offer, application_email)):
                 return Saved(StoredOffer(offer, 1, Status.OPEN), created=True, published=True)
             current = await self.offers.get(offer.id, {**VIEW, **STATE})
             if current is None:
@@ -152,11 +163,16 @@ class OfferStore:
             same_owner = current.get("employer_id") == offer.employer_id
             if not same_owner or current["fingerprint"] != new_fingerprint:
                 raise OfferExistsError(offer.id)
+            if application_email is not None:
+                await self.offers.update(offer.id, {"$set": {APPLICATION_EMAIL: application_email}})
             return Saved(_stored(current), created=False, published=False)
         raise ConcurrentUpdateError(offer.id)
 
-    async def replace(self, offer: Offer, expected_version: int) -> Saved:
-        """Store new facts of an open offer; a material change publishes the next version."""
+    async def replace(
+        self, offer: Offer, expected_version: int, application_email: str | None = None
+    ) -> Saved:
+        """Store new facts of an open offer (and the address for applications); a material
+        change publishes the next version."""
         current = await self.offers.get(offer.id, {"fingerprint": 1, "version": 1, "status": 1})
         if (
             current is None
@@ -166,13 +182,14 @@ class OfferStore:
             raise ConcurrentUpdateError(offer.id)
         entry, new_fingerprint = published_entry(offer, expected_version + 1)
         update: dict[str, Any]
+        state = {**_state(offer), APPLICATION_EMAIL: application_email}
         if new_fingerprint == current["fingerprint"]:
             version, published = expected_version, False
-            update = {"$set": _state(offer)}
+            update = {"$set": state}
         else:
             version, published = expected_version + 1, True
             update = {
-                "$set": {**_state(offer), "version": version, "fingerprint": new_fingerprint},
+                "$set": {**state, "version": version, "fingerprint": new_fingerprint},
                 "$push": {OUTBOX_FIELD: entry},
             }
         where = {"version": expected_version, "status": Status.OPEN.value}

@@ -149,7 +149,9 @@ async def offer_details(
 async def get_offer(offer_id: Id, me: Caller, services: Services, names: NamesOf) -> OfferDetails:
     """An offer, open or closed (`status`: a closed one says so, with `closed_reason` and
     `closed_at`, rather than vanishing from a link): its description, employer, salary, place,
-    required skills and how to apply (France Travail's page for imported offers). For a seeker
+    required skills and how to apply: France Travail's page (or the partner's) for imported
+    offers; through Tremplin for employers' offers (`how_to_apply.channel` `tremplin`: apply with
+    `POST /v1/me/offers/{offer_id}/applications`). For a seeker
     with a profile, also the distance from home and what their profile does not mention."""
     return await offer_details(offer_id, me, services, names)
 

@@ -111,6 +111,11 @@ async def seeker_file(
     )
     if applications is not None:
         await accesses.record(seeker_id, me.sub, me.name, "applications")
+    offer_applications = await or_none(
+        services.json("offers", "GET", f"/offers/applications/of/{seeker_id}", me)
+    )
+    if offer_applications is not None:
+        await accesses.record(seeker_id, me.sub, me.name, "offer_applications")
     return render(
         request,
         "console_seeker.html",
@@ -121,6 +126,7 @@ async def seeker_file(
         feedback=feedback or [],
         titles=titles,
         applications=(applications or {}).get("items", []),
+        offer_applications=(offer_applications or {}).get("items", []),
         names=names,
         saved=request.query_params.get("done") == "saved",
     )

@@ -1,6 +1,8 @@
 """Offers in the web app and the console: a search (the same call as GET /v1/offers) and an
 offer's page (the same answer as GET /v1/offers/{id}: open or closed, how to apply, and for a
-seeker the distance from home and what their profile lacks)."""
+seeker the distance from home and what their profile lacks). On an employer's offer the seeker
+applies (the same call as POST /v1/me/offers/{offer_id}/applications) and sees, or withdraws,
+their application."""
 
 from __future__ import annotations
 
@@ -14,15 +16,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
-from contracts.offers import OfferDetails, OfferPage, OfferView
+from contracts.offer_applications import OfferApplicationIn
+from contracts.offers import ApplyChannel, OfferDetails, OfferPage, OfferView
 from contracts.vocabulary import ContractType
 from gateway.models import StoredProfileOut
 from gateway.names import NamesOf
 from gateway.offer_details import details_of
 from gateway.routes.deps import Accesses, Id, Services
+from gateway.routes.offer_applications import submit
 from gateway.routes.offers import offer_details
 from gateway.web.i18n import translate
-from gateway.web.pages import PageUser, language, render
+from gateway.web.pages import Form, PageUser, first, language, redirect, render
 from refdata import Names
 
 router = APIRouter(include_in_schema=False)
@@ -31,6 +35,8 @@ CONTRACTS = [ContractType.CDI, ContractType.CDD, ContractType.MIS, ContractType.
 PAGE_SIZE = 10
 FIELDS = ("q", "rome", "commune", "radius_km", "min_salary_eur")
 WHOLE = re.compile(r"^\d{1,7}$")
+MESSAGE_MAX = 3000  # OfferApplicationIn.message
+REFUSALS = {404: "apply_offer_unknown", 429: "apply_offer_too_many"}
 
 
 @dataclass
@@ -192,15 +198,31 @@ async def search_page(
 
 
 def offer_page(
-    request: Request, me: Any, details: OfferDetails, names: Names, back: str, back_key: str
+    request: Request,
+    me: Any,
+    details: OfferDetails,
+    names: Names,
+    back: str,
+    back_key: str,
+    status_code: int = status.HTTP_200_OK,
+    **applying: Any,
 ) -> Response:
     lang = language(request)
     offer = details.offer
     missing = {(m.kind, m.label) for m in details.missing or []}
+    application = applying.pop("application", None)
     return render(
         request,
         "offer.html",
+        status_code,
         principal=me,
+        application=application,
+        applied_on=date_in(lang, application.get("created_at")) if application else "",
+        withdrawn_on=date_in(lang, application.get("withdrawn_at")) if application else "",
+        message_max=MESSAGE_MAX,
+        errors=applying.pop("errors", {}),
+        values=applying.pop("values", {}),
+        done=request.query_params.get("done"),
         d=details,
         o=offer,
         occupation=offer.occupation_label or names.occupation(offer.rome_code),
@@ -213,12 +235,103 @@ def offer_page(
     )
 
 
+async def my_application(services: Services, me: Any, offer_id: str) -> dict[str, Any] | None:
+    """The seeker's application to this offer, if they sent one."""
+    mine = await services.json("offers", "GET", f"/offers/applications/of/{me.sub}", me)
+    found = next((a for a in mine.get("items", []) if a["offer_id"] == offer_id), None)
+    if found is not None:
+        for moment in ("created_at", "withdrawn_at"):
+            if found.get(moment):
+                found[moment] = datetime.fromisoformat(found[moment])
+    return found
+
+
+async def seeker_offer_page(
+    request: Request,
+    offer_id: str,
+    me: Any,
+    services: Services,
+    names: Names,
+    status_code: int = status.HTTP_200_OK,
+    **applying: Any,
+) -> Response:
+    details = await offer_details(offer_id, me, services, names)
+    application = None
+    if details.how_to_apply.channel is ApplyChannel.TREMPLIN:
+        application = await my_application(services, me, offer_id)
+    return offer_page(
+        request,
+        me,
+        details,
+        names,
+        "/app/offers",
+        "back_to_search",
+        status_code,
+        application=application,
+        **applying,
+    )
+
+
 @router.get("/app/offers/{offer_id}")
 async def seeker_offer(
     request: Request, offer_id: Id, me: PageUser, services: Services, names: NamesOf
 ) -> Response:
-    details = await offer_details(offer_id, me, services, names)
-    return offer_page(request, me, details, names, "/app/offers", "back_to_search")
+    return await seeker_offer_page(request, offer_id, me, services, names)
+
+
+def refusal_key(error: HTTPException) -> str:
+    if error.status_code == status.HTTP_409_CONFLICT:
+        detail = str(error.detail).lower()
+        if "already" in detail:
+            return "apply_offer_already"
+        return "apply_offer_closed" if "closed" in detail else "apply_offer_elsewhere"
+    return REFUSALS.get(error.status_code, "apply_failed")
+
+
+@router.post("/app/offers/{offer_id}/apply")
+async def apply_to_offer(
+    request: Request, offer_id: Id, me: PageUser, form: Form, services: Services, names: NamesOf
+) -> Response:
+    lang = language(request)
+    message = first(form, "message")
+    consent = first(form, "consent_to_share_contact") == "true"
+    values = {"message": message, "consent": consent}
+    problem = None
+    if not message:
+        problem = "apply_offer_message_required"
+    elif len(message) > MESSAGE_MAX:
+        problem = "apply_message_too_long"
+    if problem:
+        errors = {"message": translate(lang, problem)}
+        return await seeker_offer_page(
+            request, offer_id, me, services, names, 422, errors=errors, values=values
+        )
+    application = OfferApplicationIn(message=message, consent_to_share_contact=consent)
+    try:
+        await submit(offer_id, application, me, services)
+    except HTTPException as error:
+        if error.status_code not in (404, 409, 422, 429):
+            raise
+        key = refusal_key(error)
+        said = translate(lang, key, detail=str(error.detail)) if key == "apply_failed" else None
+        errors = {"_form": said or translate(lang, key)}
+        return await seeker_offer_page(
+            request, offer_id, me, services, names, error.status_code, errors=errors, values=values
+        )
+    return redirect(f"/app/offers/{offer_id}?done=applied#apply-heading")
+
+
+@router.post("/app/offers/{offer_id}/withdraw")
+async def withdraw_from_offer(
+    request: Request, offer_id: Id, me: PageUser, form: Form, services: Services
+) -> Response:
+    application = await my_application(services, me, offer_id)
+    if application is None:  # nothing to withdraw (a second tab did): the page says what stands
+        return redirect(f"/app/offers/{offer_id}#apply-heading")
+    await services.json(
+        "offers", "POST", f"/offers/applications/{application['application_id']}/withdraw", me
+    )
+    return redirect(f"/app/offers/{offer_id}?done=withdrawn#apply-heading")
 
 
 @router.get("/console/offers/{offer_id}")

@@ -108,8 +108,40 @@ EN: dict[str, str] = {
     "apply_france_travail_link": "Apply on France Travail",
     "apply_partner": "This offer comes from a partner site: you apply on its page.",
     "apply_partner_link": "Apply on the partner site",
-    "apply_tremplin": "The employer published this offer on Tremplin. Tell your counsellor: "
-    "they pass your application on.",
+    "apply_tremplin": "The employer published this offer on Tremplin: apply here. Your "
+    "message goes to the employer who published it; they read it in Tremplin, or receive it by "
+    "email.",
+    "apply_tremplin_console": "The employer published this offer on Tremplin: the seeker applies "
+    "from the offer's page in their app. Their applications are in their file.",
+    "apply_offer_legend": "Apply to this offer",
+    "apply_offer_message_hint": "Why this job, what you can do, when you are available. "
+    "At most 3,000 characters.",
+    "apply_offer_consent": "The employer may have my name and email address to answer me "
+    "(otherwise they answer through my counsellor)",
+    "apply_offer_button": "Send my application to the employer",
+    "apply_offer_sent": "Your application is sent to the employer.",
+    "apply_offer_done": "You applied to this offer on {date}.",
+    "apply_offer_route_emailed_to_employer": "It is emailed to the employer, who also sees it "
+    "in Tremplin.",
+    "apply_offer_route_kept_for_employer": "The employer reads it in Tremplin.",
+    "apply_offer_your_message": "Your message",
+    "apply_offer_withdraw": "Withdraw my application",
+    "apply_offer_withdraw_hint": "The employer will no longer see your message or your contact "
+    "in Tremplin (an email already sent stays sent). You cannot apply to this offer again.",
+    "apply_offer_withdrawn": "You withdrew your application on {date}: the employer no longer "
+    "sees your message or your contact.",
+    "apply_offer_withdrawn_done": "Your application is withdrawn.",
+    "apply_offer_message_required": "Write a message to the employer.",
+    "apply_offer_already": "You already applied to this offer: one application per offer.",
+    "apply_offer_closed": "This offer closed meanwhile: it takes no more applications.",
+    "apply_offer_elsewhere": "This offer was not published on Tremplin: apply on its page.",
+    "apply_offer_too_many": "You sent the most applications to offers allowed today. You can go "
+    "on tomorrow.",
+    "apply_offer_unknown": "This offer no longer exists.",
+    "offer_applications_title": "Applications to offers",
+    "offer_applications_none": "No application to an offer yet.",
+    "offer_application_status_submitted": "sent",
+    "offer_application_status_withdrawn": "withdrawn by the seeker",
     "apply_closed": "The offer is closed: applications are over.",
     "new_window": "(new window)",
     "offer_source": "Source: {source}, updated on {date}.",
@@ -282,6 +314,7 @@ EN: dict[str, str] = {
     "what_recommendations": "Your suggestions",
     "what_companies": "Companies likely to hire you",
     "what_applications": "Your spontaneous applications",
+    "what_offer_applications": "Your applications to offers",
     "erase_title": "Erase my account",
     "erase_warning": (
         "All your data will be deleted: profile, suggestions, notifications. You cannot undo this."
@@ -318,6 +351,7 @@ EN: dict[str, str] = {
     "route_sent_to_company": "Emailed to the company",
     "route_kept_for_counsellor": "For you to pass on: the company has no address",
     "contact_shared": "Contact details shared with the company",
+    "contact_shared_employer": "Contact details shared with the employer",
     "contact_not_shared": "Contact details not shared",
     "feedback_none": "Nothing turned down yet.",
     "review_switch_legend": "Review alerts before they are sent",

@@ -113,8 +113,41 @@ FR: dict[str, str] = {
     "apply_france_travail_link": "Postuler sur France Travail",
     "apply_partner": "Cette offre vient d'un site partenaire : on y postule sur sa page.",
     "apply_partner_link": "Postuler sur le site partenaire",
-    "apply_tremplin": "Cet employeur a publié l'offre sur Tremplin. Parlez-en à votre "
-    "conseiller : il lui transmet votre candidature.",
+    "apply_tremplin": "Cet employeur a publié l'offre sur Tremplin : postulez ici. Votre "
+    "message va à l'employeur qui l'a publiée ; il le lit sur Tremplin, ou le reçoit par "
+    "courriel.",
+    "apply_tremplin_console": "Cet employeur a publié l'offre sur Tremplin : la personne postule "
+    "depuis la page de l'offre, dans son application. Ses candidatures sont dans son dossier.",
+    "apply_offer_legend": "Postuler à cette offre",
+    "apply_offer_message_hint": "Pourquoi ce poste, ce que vous savez faire, quand vous êtes "
+    "disponible. 3 000 caractères au plus.",
+    "apply_offer_consent": "L'employeur peut avoir mon nom et mon adresse électronique pour me "
+    "répondre (sinon, il me répond par mon conseiller)",
+    "apply_offer_button": "Envoyer ma candidature à l'employeur",
+    "apply_offer_sent": "Votre candidature est envoyée à l'employeur.",
+    "apply_offer_done": "Vous avez postulé à cette offre le {date}.",
+    "apply_offer_route_emailed_to_employer": "Elle est envoyée par courriel à l'employeur, qui "
+    "la voit aussi sur Tremplin.",
+    "apply_offer_route_kept_for_employer": "L'employeur la lit sur Tremplin.",
+    "apply_offer_your_message": "Votre message",
+    "apply_offer_withdraw": "Retirer ma candidature",
+    "apply_offer_withdraw_hint": "L'employeur ne verra plus votre message ni vos coordonnées sur "
+    "Tremplin (un courriel déjà parti le reste). Vous ne pourrez plus postuler à cette offre.",
+    "apply_offer_withdrawn": "Vous avez retiré votre candidature le {date} : l'employeur ne voit "
+    "plus votre message ni vos coordonnées.",
+    "apply_offer_withdrawn_done": "Votre candidature est retirée.",
+    "apply_offer_message_required": "Écrivez un message à l'employeur.",
+    "apply_offer_already": "Vous avez déjà postulé à cette offre : une candidature par offre.",
+    "apply_offer_closed": "Cette offre a été close entre-temps : elle ne prend plus de "
+    "candidatures.",
+    "apply_offer_elsewhere": "Cette offre n'a pas été publiée sur Tremplin : postulez sur sa page.",
+    "apply_offer_too_many": "Vous avez envoyé aujourd'hui le nombre maximum de candidatures à des "
+    "offres. Vous pourrez continuer demain.",
+    "apply_offer_unknown": "Cette offre n'existe plus.",
+    "offer_applications_title": "Candidatures à des offres",
+    "offer_applications_none": "Aucune candidature à une offre pour le moment.",
+    "offer_application_status_submitted": "envoyée",
+    "offer_application_status_withdrawn": "retirée par la personne",
     "apply_closed": "L'offre est close : on ne peut plus y postuler.",
     "new_window": "(nouvelle fenêtre)",
     "offer_source": "Source : {source}, mise à jour le {date}.",
@@ -298,6 +331,7 @@ FR: dict[str, str] = {
     "what_recommendations": "Vos suggestions",
     "what_companies": "Les entreprises qui pourraient vous recruter",
     "what_applications": "Vos candidatures spontanées",
+    "what_offer_applications": "Vos candidatures à des offres",
     # Seeker: erase.
     "erase_title": "Effacer mon compte",
     "erase_warning": (
@@ -338,6 +372,7 @@ FR: dict[str, str] = {
     "route_sent_to_company": "Envoyée à l'entreprise par courriel",
     "route_kept_for_counsellor": "À transmettre par vous : l'entreprise n'a pas d'adresse",
     "contact_shared": "Coordonnées partagées avec l'entreprise",
+    "contact_shared_employer": "Coordonnées partagées avec l'employeur",
     "contact_not_shared": "Coordonnées non partagées",
     "review_switch_legend": "Valider les alertes avant envoi",
     "review_on": "Oui, je valide chaque alerte avant qu'elle parte",

@@ -40,7 +40,7 @@ def offer_from_input(
         salary = Salary(
             text=salary.text, min_monthly_eur=parsed.minimum, max_monthly_eur=parsed.maximum
         )
-    facts = offer.model_dump(exclude={"id", "place", "salary", "valid_until"})
+    facts = offer.model_dump(exclude={"id", "place", "salary", "valid_until", "application_email"})
     return Offer(
         **facts,
         id=offer_id,

@@ -1,0 +1,99 @@
+"""Applications to employers' offers emailed to the employer, once each, over the real Kafka and
+FerretDB: the offers service is a local server answering its delivery endpoint."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+
+import pytest
+from notifier_helpers import Events, Make, Profiles, Smtp, contact, serve
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from testkit.stack import eventually
+
+from contracts import OfferApplicationSubmitted, new_envelope
+from servicekit.auth import InternalAuthSettings, read_internal_token
+
+pytestmark = pytest.mark.integration
+
+DELIVERIES = {
+    "app-1": {
+        "application_id": "app-1",
+        "offer_id": "acme-0001",
+        "offer_title": "Secrétaire médicale (H/F)",
+        "employer_name": "Cabinet Bellecour",
+        "employer_email": "recrutement@cabinet-bellecour.fr",
+        "seeker_id": "s-1",
+        "message": "Secrétaire depuis huit ans, je connais Doctolib.",
+        "consent_to_share_contact": True,
+    },
+    "app-private": {
+        "application_id": "app-private",
+        "offer_id": "acme-0002",
+        "offer_title": "Agent d'accueil",
+        "employer_name": None,
+        "employer_email": "rh@cabinet-bellecour.fr",
+        "seeker_id": "s-1",
+        "message": "Bonjour, je suis disponible dès lundi.",
+        "consent_to_share_contact": False,
+    },
+}
+
+
+@pytest.fixture
+async def offers_url() -> AsyncIterator[str]:
+    auth = InternalAuthSettings()
+
+    async def delivery(request: Request) -> Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not read_internal_token(token, auth).is_service("notifier"):
+            return Response(status_code=403)
+        found = DELIVERIES.get(request.path_params["application_id"])
+        if found is None:
+            return JSONResponse({"detail": "Nothing to send."}, status_code=404)
+        return JSONResponse(found)
+
+    app = Starlette(routes=[Route("/offers/applications/{application_id}/delivery", delivery)])
+    async with serve(app) as url:
+        yield url
+
+
+def submitted(application_id: str) -> OfferApplicationSubmitted:
+    return OfferApplicationSubmitted(
+        application_id=application_id,
+        offer_id="acme-0001",
+        seeker_id="s-1",
+        employer_id="employer-1",
+        submitted_at=datetime.now(UTC),
+    )
+
+
+async def test_the_employer_is_emailed_once_with_the_seekers_consented_address(
+    make: Make, profiles: Profiles, smtp: Smtp, events: Events, offers_url: str
+) -> None:
+    profiles.contacts["s-1"] = contact(email="amina@example.org")
+    async with make(offers_url=offers_url) as harness:
+        assert harness.app
+        envelope = new_envelope(submitted("app-1"), producer="offers")
+        await events.publish(submitted("app-1"), envelope)
+        await events.publish(submitted("app-1"), envelope)  # delivered twice: sent once
+        await events.publish(submitted("app-private"))
+        await events.publish(submitted("app-withdrawn"))  # nothing to send for it
+
+        store = harness.app.state.offer_mail.sent
+        assert await eventually(lambda: store.raw.count_documents({}), 3) == 3
+        await asyncio.sleep(1)  # the duplicate, on the same partition, has had its turn
+        assert len(smtp.mailbox.messages) == 2
+        by_address = {mail["To"]: mail for mail in smtp.mailbox.messages}
+        mail = by_address["recrutement@cabinet-bellecour.fr"]
+        assert "Secrétaire médicale" in str(make_header(decode_header(mail["Subject"])))
+        text = mail.get_payload(decode=True).decode()
+        assert "acme-0001" in text
+        assert "amina@example.org" in text
+        assert "Doctolib" in text
+        private = by_address["rh@cabinet-bellecour.fr"].get_payload(decode=True).decode()
+        assert "amina@example.org" not in private  # no consent: no address
+        assert "conseiller" in private

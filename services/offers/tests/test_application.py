@@ -1,0 +1,77 @@
+"""Which offers take applications through Tremplin, and the ids that keep one per offer."""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from contracts.offers import Offer, OfferStatus, Origin
+from offers.domain.application import (
+    Refused,
+    application_id,
+    check_open_to_applications,
+    daily_slot,
+    usable_address,
+)
+
+NOW = datetime(2026, 12, 3, 10, tzinfo=UTC)
+
+
+def an_offer(**changes: Any) -> Offer:
+    facts: dict[str, Any] = {
+        "id": "acme-1",
+        "title": "Secrétaire",
+        "rome_code": "M1607",
+        "contract_type": "CDI",
+        "place": {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
+        "employer_id": "employer-1",
+        "created_at": NOW - timedelta(days=1),
+        "updated_at": NOW - timedelta(days=1),
+        "valid_until": NOW + timedelta(days=30),
+        "origin": Origin.EMPLOYER,
+        **changes,
+    }
+    return Offer.model_validate(facts)
+
+
+def test_an_open_offer_an_employer_published_takes_applications() -> None:
+    check_open_to_applications(an_offer(), OfferStatus.OPEN, NOW)
+
+
+@pytest.mark.parametrize("origin", [Origin.FRANCE_TRAVAIL, Origin.PARTNER])
+def test_an_imported_offer_sends_the_seeker_to_its_page(origin: Origin) -> None:
+    with pytest.raises(Refused) as refused:
+        check_open_to_applications(an_offer(origin=origin, employer_id=None), OfferStatus.OPEN, NOW)
+    assert refused.value.status == 409
+    assert "how_to_apply" in refused.value.detail
+
+
+def test_a_closed_offer_says_it_is_closed() -> None:
+    with pytest.raises(Refused) as refused:
+        check_open_to_applications(an_offer(), OfferStatus.CLOSED, NOW)
+    assert (refused.value.status, "closed" in refused.value.detail) == (409, True)
+
+
+def test_an_offer_past_its_validity_is_closed_before_the_sweep_closes_it() -> None:
+    with pytest.raises(Refused):
+        check_open_to_applications(an_offer(valid_until=NOW), OfferStatus.OPEN, NOW)
+
+
+def test_one_id_per_seeker_and_offer() -> None:
+    assert application_id("o-1", "s-1") == application_id("o-1", "s-1")
+    assert application_id("o-1", "s-1") != application_id("o-1", "s-2")
+    assert application_id("o-1", "s-1") != application_id("o-2", "s-1")
+    assert len(application_id("o-1", "s-1")) == 32
+
+
+def test_the_daily_quota_counts_per_seeker_and_day() -> None:
+    assert daily_slot("s-1", date(2026, 12, 3)) == "s-1|2026-12-03"
+    assert daily_slot("s-1", date(2026, 12, 4)) != daily_slot("s-1", date(2026, 12, 3))
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [("rh@cabinet.fr", "rh@cabinet.fr"), ("not an address", None), ("", None), (None, None)],
+)
+def test_only_an_address_is_emailed_to(given: str | None, used: str | None) -> None:
+    assert usable_address(given) == used

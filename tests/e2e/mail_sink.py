@@ -1,0 +1,52 @@
+"""A local mail sink on the address the notifier sends to (its own settings, read from the same
+environment as the running stack's): what it received, by recipient."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from notifier.config import SmtpSettings
+
+
+class MailSink:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+    async def wait_for(self, address: str, timeout_s: float = 60.0) -> list[Message]:
+        """The messages to `address`, once one came (or the time is up)."""
+        deadline = time.monotonic() + timeout_s
+        while not self.to(address) and time.monotonic() < deadline:  # noqa: ASYNC110 (a thread fills it)
+            await asyncio.sleep(0.2)
+        return self.to(address)
+
+
+@asynccontextmanager
+async def mail_sink() -> AsyncIterator[MailSink]:
+    settings = SmtpSettings()
+    sink = MailSink()
+    controller = Controller(sink, hostname=settings.host, port=settings.port)
+    try:
+        controller.start()
+    except Exception as error:  # say which port, whatever aiosmtpd raised
+        raise RuntimeError(
+            f"no mail sink on {settings.host}:{settings.port} (NOTIFIER_SMTP_PORT): {error}"
+        ) from error
+    try:
+        yield sink
+    finally:
+        controller.stop()
