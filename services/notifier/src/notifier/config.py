@@ -1,6 +1,6 @@
 import uuid
 
-from pydantic import AliasChoices, Field
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notifier.domain.model import DEFAULT_TIME_ZONE
@@ -42,9 +42,8 @@ class Settings(BaseSettings):
     )
     offers_url: str = Field(
         default="http://127.0.0.1:8002",
-        validation_alias=AliasChoices("NOTIFIER_OFFERS_URL", "TREMPLIN_OFFERS_URL", "offers_url"),
         description="Offers service, asked for the address an application to an employer's "
-        "offer is emailed to (NOTIFIER_OFFERS_URL, else TREMPLIN_OFFERS_URL).",
+        "offer is emailed to.",
     )
     contact_cache_s: float = Field(default=30.0, ge=0, description="How long contacts are cached.")
     push_webhook_url: str = Field(
