@@ -1,60 +1,27 @@
-"""Spontaneous applications emailed to companies, once each.
-
-The event carries ids only: the company's address and the seeker's message are asked of the
-companies service (which never gives a placeholder address), the seeker's email of the profiles
-service when they consented to share it. A sent application is recorded by its id; a crash
-between the send and the record resends it with the same Message-ID, which mail systems drop.
-"""
+"""Spontaneous applications, emailed to the company once each (notifier.application_mail): its
+address and the seeker's message come from the companies service, which never gives a placeholder
+address."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import httpx
-
-from contracts import ApplicationSubmitted
 from contracts.companies import ApplicationDelivery
-from notifier.channels import DeliveryFailed, Outgoing, Sender
-from notifier.contacts import ContactDirectory
+from notifier.application_mail import HttpDeliveries, Letter, reply_line
 from notifier.domain.templates import Message
-from servicekit.auth import InternalAuthSettings, service_headers
-from servicekit.data import Documents
+from servicekit.auth import InternalAuthSettings
 
 
-class CompaniesUnavailable(Exception):
-    """The companies service did not answer: the batch is redelivered."""
-
-
-class HttpCompanies:
-    def __init__(self, base_url: str, auth: InternalAuthSettings, timeout_s: float = 5.0) -> None:
-        self.auth = auth
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
-
-    async def delivery(self, application_id: str) -> ApplicationDelivery | None:
-        try:
-            response = await self._client.get(
-                f"/companies/applications/{application_id}/delivery",
-                headers=service_headers("notifier", self.auth),
-            )
-        except httpx.HTTPError as error:
-            raise CompaniesUnavailable(type(error).__name__) from None
-        if response.status_code == httpx.codes.NOT_FOUND:
-            return None
-        if not response.is_success:
-            raise CompaniesUnavailable(f"companies service answered {response.status_code}")
-        return ApplicationDelivery.model_validate(response.json())
-
-    async def close(self) -> None:
-        await self._client.aclose()
+def company_deliveries(
+    base_url: str, auth: InternalAuthSettings
+) -> HttpDeliveries[ApplicationDelivery]:
+    return HttpDeliveries(
+        base_url,
+        "/companies/applications/{id}/delivery",
+        ApplicationDelivery.model_validate,
+        auth,
+    )
 
 
 def application_email(delivery: ApplicationDelivery, seeker_email: str | None) -> Message:
-    reply = (
-        f"Pour lui répondre : {seeker_email}"
-        if seeker_email
-        else "Le candidat n'a pas souhaité partager ses coordonnées : répondez-lui par "
-        "son conseiller France Travail."
-    )
     body = "\n\n".join(
         [
             "Bonjour,",
@@ -62,7 +29,7 @@ def application_email(delivery: ApplicationDelivery, seeker_email: str | None) -
             "Il s'agit d'une candidature spontanée : elle ne répond à aucune offre publiée.",
             "Son message :",
             delivery.message,
-            reply,
+            reply_line(seeker_email),
             "Vous ne souhaitez plus recevoir de candidatures spontanées ? Répondez « STOP » à "
             "ce message : votre choix sera respecté.",
         ]
@@ -70,49 +37,6 @@ def application_email(delivery: ApplicationDelivery, seeker_email: str | None) -
     return Message(title=f"Candidature spontanée pour {delivery.company_name}", body=body)
 
 
-class CompanyMail:
-    def __init__(
-        self,
-        sent: Documents,
-        companies: HttpCompanies,
-        contacts: ContactDirectory,
-        email: Sender,
-    ) -> None:
-        self.sent = sent
-        self.companies = companies
-        self.contacts = contacts
-        self.email = email
-
-    async def email_companies_on_applications_submitted(
-        self, events: list[ApplicationSubmitted]
-    ) -> None:
-        for event in events:
-            if await self.sent.get(event.application_id) is not None:
-                continue
-            delivery = await self.companies.delivery(event.application_id)
-            if delivery is None:
-                await self.record(event.application_id, "nothing_to_send")
-                continue
-            seeker_email = None
-            if delivery.consent_to_share_contact:
-                contact = await self.contacts.channels(delivery.seeker_id)
-                seeker_email = contact.email if contact else None
-            outgoing = Outgoing(
-                delivery_id=f"application:{event.application_id}",
-                address=delivery.company_email,
-                message=application_email(delivery, seeker_email),
-                language="fr",
-            )
-            try:
-                await self.email.send(outgoing)
-            except DeliveryFailed as failed:
-                if not failed.permanent:
-                    raise
-                await self.record(event.application_id, "refused", failed.reason)
-                continue
-            await self.record(event.application_id, "sent")
-
-    async def record(self, application_id: str, status: str, reason: str | None = None) -> None:
-        await self.sent.insert(
-            {"_id": application_id, "status": status, "reason": reason, "at": datetime.now(UTC)}
-        )
+COMPANY_LETTER: Letter[ApplicationDelivery] = Letter(
+    "application", lambda delivery: delivery.company_email, application_email
+)

@@ -28,8 +28,9 @@ from contracts import (
     TrainingRecommended,
     topic_name,
 )
-from notifier.company_mail import CompanyMail
-from notifier.offer_mail import OfferMail
+from contracts.companies import ApplicationDelivery
+from contracts.offer_applications import OfferApplicationDelivery
+from notifier.application_mail import ApplicationMail
 from notifier.service import Notifier
 from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
 
@@ -51,8 +52,8 @@ def subscribe(
     notifier: Notifier,
     topic_suffix: str,
     batch_size: int = 100,
-    company_mail: CompanyMail | None = None,
-    offer_mail: OfferMail | None = None,
+    company_mail: ApplicationMail[ApplicationDelivery] | None = None,
+    offer_mail: ApplicationMail[OfferApplicationDelivery] | None = None,
 ) -> None:
     def topic(base: str) -> str:
         return topic_name(base, topic_suffix)
@@ -111,17 +112,13 @@ def subscribe(
     async def email_companies_on_applications_submitted(message: KafkaMessage) -> None:
         envelopes = await decoded(message, ApplicationSubmitted)
         if envelopes and company_mail is not None:
-            await company_mail.email_companies_on_applications_submitted(
-                [e.payload for e in envelopes]
-            )
+            await company_mail.email_once([e.payload.application_id for e in envelopes])
 
     @batched(OFFER_APPLICATION_SUBMITTED)
     async def email_employers_on_offer_applications_submitted(message: KafkaMessage) -> None:
         envelopes = await decoded(message, OfferApplicationSubmitted)
         if envelopes and offer_mail is not None:
-            await offer_mail.email_employers_on_offer_applications_submitted(
-                [e.payload for e in envelopes]
-            )
+            await offer_mail.email_once([e.payload.application_id for e in envelopes])
 
     @batched(TRAINING_RECOMMENDED)
     async def alert_seekers_on_trainings_recommended(message: KafkaMessage) -> None:

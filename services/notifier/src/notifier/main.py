@@ -11,14 +11,15 @@ from typing import Any
 from fastapi import FastAPI
 
 from notifier import api
+from notifier.application_mail import ApplicationMail
 from notifier.channels import EmailSender, Sender, WebhookSender
-from notifier.company_mail import CompanyMail, HttpCompanies
+from notifier.company_mail import COMPANY_LETTER, company_deliveries
 from notifier.config import Settings
 from notifier.contacts import ContactDirectory, HttpContactDirectory
 from notifier.domain.model import Channel, Clock, SystemClock
 from notifier.handlers import subscribe
 from notifier.live import LiveFeed, LiveHub
-from notifier.offer_mail import HttpOffers, OfferMail
+from notifier.offer_mail import OFFER_LETTER, offer_deliveries
 from notifier.service import Notifier
 from notifier.store import NotifierStore
 from refdata import Names, get_names
@@ -75,8 +76,8 @@ def create_app(
     sms = WebhookSender(
         settings.sms_webhook_url, settings.sms_webhook_token, settings.webhook_timeout_s, "phone"
     )
-    companies = HttpCompanies(settings.companies_url, settings.internal_auth)
-    offers = HttpOffers(settings.offers_url, settings.internal_auth)
+    companies = company_deliveries(settings.companies_url, settings.internal_auth)
+    offers = offer_deliveries(settings.offers_url, settings.internal_auth)
     senders: dict[Channel, Sender] = {
         Channel.EMAIL: EmailSender(settings.smtp),
         Channel.PUSH: push,
@@ -124,11 +125,12 @@ def create_app(
             app.state.live = live
             app.state.stream_poll_s = settings.stream_poll_s
             app.state.internal_auth = settings.internal_auth
-            app.state.company_mail = CompanyMail(
-                database.documents("company_mail"), companies, directory, senders[Channel.EMAIL]
+            email = senders[Channel.EMAIL]
+            app.state.company_mail = ApplicationMail(
+                database.documents("company_mail"), companies, directory, email, COMPANY_LETTER
             )
-            app.state.offer_mail = OfferMail(
-                database.documents("offer_mail"), offers, directory, senders[Channel.EMAIL]
+            app.state.offer_mail = ApplicationMail(
+                database.documents("offer_mail"), offers, directory, email, OFFER_LETTER
             )
             subscribe(
                 broker,
