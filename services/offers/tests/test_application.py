@@ -1,6 +1,6 @@
 """Which offers take applications through Tremplin, and the ids that keep one per offer."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,7 +10,6 @@ from offers.domain.application import (
     Refused,
     application_id,
     check_open_to_applications,
-    daily_slot,
     usable_address,
 )
 
@@ -62,11 +61,6 @@ def test_one_id_per_seeker_and_offer() -> None:
     assert application_id("o-1", "s-1") != application_id("o-1", "s-2")
     assert application_id("o-1", "s-1") != application_id("o-2", "s-1")
     assert len(application_id("o-1", "s-1")) == 32
-
-
-def test_the_daily_quota_counts_per_seeker_and_day() -> None:
-    assert daily_slot("s-1", date(2026, 12, 3)) == "s-1|2026-12-03"
-    assert daily_slot("s-1", date(2026, 12, 4)) != daily_slot("s-1", date(2026, 12, 3))
 
 
 @pytest.mark.parametrize(

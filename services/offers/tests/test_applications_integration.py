@@ -271,7 +271,9 @@ async def test_an_erased_seeker_leaves_no_application_behind(
 
     async def left() -> int:
         mine = await client.get("/offers/applications/of/seeker-1", headers=SEEKER)
-        counters = await app.state.applications.daily.raw.count_documents({"seeker_id": "seeker-1"})
+        counters = await app.state.applications.daily.documents.raw.count_documents(
+            {"seeker_id": "seeker-1"}
+        )
         return len(mine.json()["items"]) + counters
 
     assert await eventually(left, 0) == 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
+from servicekit.daily_counts import DailyCounts
 from servicekit.data import Database
 
 APPLICATIONS = "applications"
@@ -14,25 +16,19 @@ APPLICATIONS = "applications"
 class ApplicationStore:
     def __init__(self, database: Database) -> None:
         self.applications = database.documents(APPLICATIONS)
-        self.daily = database.documents("daily_applications")
+        self.daily = DailyCounts(database.documents("daily_applications"))
 
     async def create_indexes(self) -> None:
         await self.applications.raw.create_index(
             [("seeker_id", ASCENDING), ("created_at", DESCENDING)]
         )
 
-    async def take_daily_slot(self, slot: str, limit: int) -> bool:
+    async def take_daily_slot(self, seeker_id: str, day: date, limit: int) -> bool:
         """One more application today, unless the seeker reached the day's limit."""
-        seeker_id = slot.rsplit("|", 1)[0]
-        return await self.daily.update(
-            slot,
-            {"$inc": {"count": 1}, "$set": {"seeker_id": seeker_id}},
-            where={"count": {"$lt": limit}},
-            upsert=True,
-        )
+        return await self.daily.take(seeker_id, day, limit)
 
-    async def give_back_daily_slot(self, slot: str) -> None:
-        await self.daily.update(slot, {"$inc": {"count": -1}})
+    async def give_back_daily_slot(self, seeker_id: str, day: date) -> None:
+        await self.daily.give_back(seeker_id, day)
 
     async def insert(self, document: dict[str, Any]) -> bool:
         """False when the seeker already applied to this company in the period."""
@@ -49,5 +45,5 @@ class ApplicationStore:
 
     async def forget_seeker(self, seeker_id: str) -> int:
         result = await self.applications.raw.delete_many({"seeker_id": seeker_id})
-        await self.daily.raw.delete_many({"seeker_id": seeker_id})
+        await self.daily.forget(seeker_id)
         return int(result.deleted_count)

@@ -13,7 +13,6 @@ from companies.domain.application import (
     FOR_COUNSELLOR,
     TO_COMPANY,
     application_id,
-    daily_slot,
     real_address,
 )
 from companies.store import EstablishmentStore
@@ -70,8 +69,7 @@ async def apply(
             f"You already applied to this company in the last {quotas.period_days} days: "
             "one application per company and period.",
         )
-    slot = daily_slot(seeker_id, now.date())
-    if not await applications.take_daily_slot(slot, quotas.per_day):
+    if not await applications.take_daily_slot(seeker_id, now.date(), quotas.per_day):
         raise Refused(
             429, f"You sent {quotas.per_day} applications today, the most a day: go on tomorrow."
         )
@@ -94,7 +92,7 @@ async def apply(
         envelope = new_envelope(event, producer=PRODUCER)
         document[OUTBOX_FIELD] = [outbox_entry(envelope, APPLICATION_SUBMITTED)]
     if not await applications.insert(document):
-        await applications.give_back_daily_slot(slot)
+        await applications.give_back_daily_slot(seeker_id, now.date())
         raise Refused(409, "You already applied to this company in this period.")
     if route == TO_COMPANY:
         relay.wake([identifier])

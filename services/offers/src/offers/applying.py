@@ -22,7 +22,6 @@ from offers.domain.application import (
     Refused,
     application_id,
     check_open_to_applications,
-    daily_slot,
     usable_address,
 )
 from offers.store import OfferStore
@@ -57,8 +56,7 @@ async def apply(
     identifier = application_id(offer_id, seeker_id)
     if await applications.get(identifier) is not None:
         raise Refused(409, already_applied(identifier))
-    slot = daily_slot(seeker_id, now.date())
-    if not await applications.take_daily_slot(slot, quota.per_day):
+    if not await applications.take_daily_slot(seeker_id, now.date(), quota.per_day):
         raise Refused(
             429,
             f"You sent {quota.per_day} applications to offers today, the most a day: "
@@ -93,7 +91,7 @@ async def apply(
         ],
     }
     if not await applications.insert(document):
-        await applications.give_back_daily_slot(slot)
+        await applications.give_back_daily_slot(seeker_id, now.date())
         raise Refused(409, already_applied(identifier))
     return document
 

@@ -31,7 +31,3 @@ def application_id(seeker_id: str, siret: str, day: date, period_days: int) -> s
     keeps one (an insert with this `_id`), which is the once-per-period quota."""
     period = period_of(day, period_days)
     return hashlib.sha256(f"{period}|{siret}|{seeker_id}".encode()).hexdigest()[:32]
-
-
-def daily_slot(seeker_id: str, day: date) -> str:
-    return f"{seeker_id}|{day.isoformat()}"

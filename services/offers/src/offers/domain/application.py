@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 from contracts.offers import Offer, OfferStatus, Origin
 
@@ -37,10 +37,6 @@ def application_id(offer_id: str, seeker_id: str) -> str:
     """The same for every application of a seeker to an offer: the store keeps one (an insert
     with this `_id`), which is the once-per-offer rule, safe against a request sent twice."""
     return hashlib.sha256(f"{offer_id}|{seeker_id}".encode()).hexdigest()[:32]
-
-
-def daily_slot(seeker_id: str, day: date) -> str:
-    return f"{seeker_id}|{day.isoformat()}"
 
 
 def usable_address(email: str | None) -> str | None:
