@@ -55,7 +55,7 @@ REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 import httpx  # noqa: E402
-from chaoslib import checker, design, faults, kafkatools, sinks  # noqa: E402
+from chaoslib import checker, design, faults, inbox, kafkatools, sinks  # noqa: E402
 
 from contracts import DEAD_LETTER, MATCH_FOUND, OFFER_PUBLISHED  # noqa: E402
 
@@ -420,23 +420,7 @@ class Harness:
         return {"quiet": False, "lag_at_end": lag, "drain_s": round(timeout_s)}
 
     async def observe(self) -> checker.Observed:
-        from pymongo import AsyncMongoClient
-
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.mongo_url)
-        try:
-            items = (
-                await client["tremplin_notifier"]["inbox"]
-                .find(
-                    {"seeker_id": {"$regex": f"^{self.prefix}"}},
-                    {"seeker_id": 1, "offer_id": 1, "kind": 1},
-                )
-                .to_list(None)
-            )
-        finally:
-            await client.close()
-        return checker.Observed(
-            inbox=checker.inbox_counts(items), receptions=self.inboxes.snapshot()
-        )
+        return await inbox.observe(self.mongo_url, self.prefix, self.inboxes.snapshot())
 
     async def check_dead_letters(self, since: dict[int, int]) -> dict[str, Any]:
         """Each poison in the dead-letter topic with its reason; its partition consumed past it;

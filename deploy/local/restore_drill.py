@@ -51,7 +51,7 @@ REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 import httpx  # noqa: E402
-from chaoslib import checker, design, faults, sinks  # noqa: E402
+from chaoslib import checker, design, faults, inbox, sinks  # noqa: E402
 
 STARTED = time.monotonic()
 DATABASE_PREFIX = "tremplin_"
@@ -371,23 +371,7 @@ class Drill:
         return wrong
 
     async def observe(self) -> checker.Observed:
-        from pymongo import AsyncMongoClient
-
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.mongo_url)
-        try:
-            items = (
-                await client["tremplin_notifier"]["inbox"]
-                .find(
-                    {"seeker_id": {"$regex": f"^{self.prefix}"}},
-                    {"seeker_id": 1, "offer_id": 1, "kind": 1},
-                )
-                .to_list(None)
-            )
-        finally:
-            await client.close()
-        return checker.Observed(
-            inbox=checker.inbox_counts(items), receptions=self.inboxes.snapshot()
-        )
+        return await inbox.observe(self.mongo_url, self.prefix, self.inboxes.snapshot())
 
     def resent_keys(self) -> dict[tuple[str, str], int]:
         counts: dict[tuple[str, str], int] = {}
