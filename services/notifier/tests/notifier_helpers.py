@@ -17,8 +17,10 @@ import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from testkit.builders import match_found, profile_updated
 from testkit.stack import eventually
 
@@ -38,6 +40,7 @@ from servicekit.auth import (
     Principal,
     Role,
     issue_internal_token,
+    read_internal_token,
 )
 from servicekit.settings import KafkaSettings
 
@@ -272,3 +275,22 @@ SERVICE = token("gateway", Role.SERVICE)
 
 # Hiring difficulty (share of hard hirings, %) as the tests see it.
 TENSION = {"K2204": 80.0, "J1501": 65.0, "M1607": 30.0}
+
+
+@asynccontextmanager
+async def deliveries_served(path: str, deliveries: dict[str, dict[str, Any]]) -> AsyncIterator[str]:
+    """A local stand-in for the service that holds applications: their delivery by id (the path
+    names it `{application_id}`), to the notifier only, and 404 when there is nothing to send."""
+    auth = InternalAuthSettings()
+
+    async def delivery(request: Request) -> Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not read_internal_token(token, auth).is_service("notifier"):
+            return Response(status_code=403)
+        found = deliveries.get(request.path_params["application_id"])
+        if found is None:
+            return JSONResponse({"detail": "Nothing to send."}, status_code=404)
+        return JSONResponse(found)
+
+    async with serve(Starlette(routes=[Route(path, delivery)])) as url:
+        yield url

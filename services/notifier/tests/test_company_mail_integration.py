@@ -6,15 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from notifier_helpers import Events, Make, Profiles, Smtp, contact, serve
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from notifier_helpers import Events, Make, Profiles, Smtp, contact, deliveries_served
 from testkit.stack import eventually
 
 from contracts import ApplicationSubmitted, new_envelope
-from servicekit.auth import InternalAuthSettings, read_internal_token
 
 pytestmark = pytest.mark.integration
 
@@ -33,19 +28,9 @@ DELIVERIES = {
 
 @pytest.fixture
 async def companies_url() -> AsyncIterator[str]:
-    auth = InternalAuthSettings()
-
-    async def delivery(request: Request) -> Response:
-        token = request.headers.get("authorization", "").removeprefix("Bearer ")
-        if not read_internal_token(token, auth).is_service("notifier"):
-            return Response(status_code=403)
-        found = DELIVERIES.get(request.path_params["application_id"])
-        if found is None:
-            return JSONResponse({"detail": "Nothing to send."}, status_code=404)
-        return JSONResponse(found)
-
-    app = Starlette(routes=[Route("/companies/applications/{application_id}/delivery", delivery)])
-    async with serve(app) as url:
+    async with deliveries_served(
+        "/companies/applications/{application_id}/delivery", DELIVERIES
+    ) as url:
         yield url
 
 
