@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from testkit.builders import stored_profile
 
 from gateway.config import Settings
 from gateway.main import create_app
@@ -21,30 +22,8 @@ from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 
 CASELOAD = {"c-1": {"s-1"}}
 OFFER_OWNERS = {"o-1": "e-1", "o-2": "e-2"}
-PROFILE = {
-    "seeker_id": "s-1",
-    "version": 1,
-    "updated_at": "2026-11-25T10:00:00Z",
-    "secret_internal_field": "must not leak",
-    "profile": {
-        "contact": {"first_name": "Amina", "last_name": "Diallo", "email": "a@example.org"},
-        "language": "fr",
-        "time_zone": "Europe/Paris",
-        "occupations": [{"rome_code": "K2204", "priority": 1}],
-        "skills": [],
-        "experience_years": 2,
-        "languages": ["fr"],
-        "driving_licences": [],
-        "place": {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
-        "radius_km": 15,
-        "contract_types": [{"contract_type": "CDI", "priority": 1}],
-        "working_time": "full_time",
-        "no_smartphone": False,
-        "accessibility_needs": False,
-        "consent_to_matching": True,
-        "fingerprint": "internal",
-    },
-}
+PROFILE = stored_profile(fingerprint="internal")
+PROFILE["secret_internal_field"] = "must not leak"
 
 
 OFFER = {

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from markupsafe import escape
+from testkit.builders import stored_profile
 
 from gateway.config import Mode, Settings, WebTheme
 from gateway.main import create_app
@@ -28,29 +29,7 @@ from wording import render
 
 CSRF = "test-csrf-token-0123456789"
 CASELOAD = {"c-1": {"s-1"}}
-PROFILE = {
-    "seeker_id": "s-1",
-    "version": 3,
-    "updated_at": "2026-11-25T10:00:00Z",
-    "profile": {
-        "contact": {"first_name": "Amina", "last_name": "Diallo", "email": "a@example.org"},
-        "language": "fr",
-        "time_zone": "Europe/Paris",
-        "occupations": [{"rome_code": "K2204", "priority": 1}],
-        "skills": [],
-        "experience_years": 2,
-        "languages": ["fr"],
-        "driving_licences": [],
-        "place": {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
-        "radius_km": 15,
-        "contract_types": [{"contract_type": "CDI", "priority": 1}],
-        "working_time": "full_time",
-        "no_smartphone": False,
-        "accessibility_needs": False,
-        "consent_to_matching": True,
-        "review_before_send": True,
-    },
-}
+PROFILE = stored_profile(version=3, review_before_send=True)
 SUGGESTION = {
     "offer_id": "o-1",
     "offer_version": 1,

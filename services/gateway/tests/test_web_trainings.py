@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from testkit.builders import stored_profile
 
 from gateway.config import Settings
 from gateway.web.sessions import WebSession, digest, new_secret, now
@@ -17,29 +18,12 @@ from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 
 CSRF = "test-csrf-token-0123456789"
 CASELOAD = {"c-1": {"s-1"}}
-PROFILE = {
-    "seeker_id": "s-1",
-    "version": 3,
-    "updated_at": "2026-11-25T10:00:00Z",
-    "profile": {
-        "contact": {"first_name": "Amina", "last_name": "Diallo", "email": "a@example.org"},
-        "language": "fr",
-        "time_zone": "Europe/Paris",
-        "occupations": [{"rome_code": "A1410", "priority": 1}],
-        "skills": [],
-        "experience_years": 2,
-        "languages": ["fr"],
-        "driving_licences": [],
-        "place": {"commune_code": "05061", "latitude": 44.56, "longitude": 6.08},
-        "radius_km": 30,
-        "contract_types": [{"contract_type": "CDI", "priority": 1}],
-        "working_time": "full_time",
-        "no_smartphone": False,
-        "accessibility_needs": False,
-        "consent_to_matching": True,
-        "review_before_send": False,
-    },
-}
+PROFILE = stored_profile(
+    version=3,
+    occupations=[{"rome_code": "A1410", "priority": 1}],
+    place={"commune_code": "05061", "latitude": 44.56, "longitude": 6.08},
+    radius_km=30,
+)
 SESSION = {
     "id": "F1:A1:S1",
     "formation_id": "F1",

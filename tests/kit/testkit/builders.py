@@ -107,6 +107,35 @@ def offer_in(offer_id: str = "o-1", **changes: Any) -> dict[str, Any]:
     return offer
 
 
+def stored_profile(seeker_id: str = "s-1", version: int = 1, **changes: Any) -> dict[str, Any]:
+    """A profile as the profiles service answers it (`GET /seekers/{id}/profile`)."""
+    profile: dict[str, Any] = {
+        "contact": {"first_name": "Amina", "last_name": "Diallo", "email": "a@example.org"},
+        "language": "fr",
+        "time_zone": "Europe/Paris",
+        "occupations": [{"rome_code": "K2204", "priority": 1}],
+        "skills": [],
+        "experience_years": 2,
+        "languages": ["fr"],
+        "driving_licences": [],
+        "place": {"commune_code": "69123", **_COORDINATES_OF_LYON},
+        "radius_km": 15,
+        "contract_types": [{"contract_type": "CDI", "priority": 1}],
+        "working_time": "full_time",
+        "no_smartphone": False,
+        "accessibility_needs": False,
+        "consent_to_matching": True,
+        "review_before_send": False,
+    }
+    profile.update(changes)
+    return {
+        "seeker_id": seeker_id,
+        "version": version,
+        "updated_at": "2026-11-25T10:00:00Z",
+        "profile": profile,
+    }
+
+
 _COORDINATES_OF_LYON = {"latitude": 45.76, "longitude": 4.83}
 
 ProfileBuilder = Callable[..., ProfileUpdated]
