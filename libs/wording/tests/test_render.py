@@ -143,3 +143,11 @@ def test_a_string_is_a_code_without_figures() -> None:
 )
 def test_the_language_is_english_or_french(asked: object, language: str) -> None:
     assert language_of(asked) == language
+
+
+def test_a_day_in_words_as_the_pages_say_it() -> None:
+    from wording.values import long_day
+
+    assert long_day("2026-12-01", "fr") == "1er décembre 2026"
+    assert long_day("2027-02-14", "fr") == "14 février 2027"
+    assert long_day("2026-12-01", "en") == "1 December 2026"

@@ -71,6 +71,20 @@ FUNDERS: Words = {
     "en": {"4": "France Travail", "2": "the Region", "16": "an OPCO", "7": "Agefiph"},
 }
 OR = {"fr": " ou ", "en": " or "}
+MONTHS_FR = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 MONTHS_EN = [
     "January",
     "February",
@@ -101,6 +115,15 @@ def day(value: str, language: str) -> str:
     when = date.fromisoformat(value)
     if language == "fr":
         return f"{when:%d/%m/%Y}"
+    return f"{when.day} {MONTHS_EN[when.month - 1]} {when.year}"
+
+
+def long_day(value: str, language: str) -> str:
+    """A day in words, as pages say it: "1er décembre 2026", "1 December 2026"."""
+    when = date.fromisoformat(value)
+    if language == "fr":
+        first = "1er" if when.day == 1 else str(when.day)
+        return f"{first} {MONTHS_FR[when.month - 1]} {when.year}"
     return f"{when.day} {MONTHS_EN[when.month - 1]} {when.year}"
 
 

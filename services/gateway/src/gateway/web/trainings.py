@@ -3,7 +3,6 @@ recommends) and in the console (a seeker's proposals, to recommend with a note o
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -17,50 +16,17 @@ from gateway.routes.trainings import SessionId, proposals_for
 from gateway.web.i18n import translate
 from gateway.web.pages import Form, PageUser, first, language, redirect, render
 from servicekit.auth import Principal
+from wording.values import long_day
 
 app = APIRouter(prefix="/app", include_in_schema=False)
 console = APIRouter(prefix="/console", include_in_schema=False)
 
-MONTHS_FR = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-MONTHS_EN = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 FUNDING = ("funding", "funding_possible")
 DONE = ("recommended", "dismissed", "not_joinable")
 
 
 def day_in(lang: str, value: str | None) -> str:
-    if not value:
-        return ""
-    day = date.fromisoformat(value)
-    months = MONTHS_FR if lang == "fr" else MONTHS_EN
-    if lang == "fr":
-        return f"{'1er' if day.day == 1 else day.day} {months[day.month - 1]} {day.year}"
-    return f"{day.day} {months[day.month - 1]} {day.year}"
+    return long_day(value, lang) if value else ""
 
 
 def shown(found: list[TrainingProposal]) -> list[dict[str, Any]]:
