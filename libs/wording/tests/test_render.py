@@ -5,6 +5,7 @@ import pytest
 
 from contracts import Reason
 from wording import GENERIC, language_of, render
+from wording.values import long_day
 
 
 class Names:
@@ -146,8 +147,6 @@ def test_the_language_is_english_or_french(asked: object, language: str) -> None
 
 
 def test_a_day_in_words_as_the_pages_say_it() -> None:
-    from wording.values import long_day
-
     assert long_day("2026-12-01", "fr") == "1er décembre 2026"
     assert long_day("2027-02-14", "fr") == "14 février 2027"
     assert long_day("2026-12-01", "en") == "1 December 2026"
