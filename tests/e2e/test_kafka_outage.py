@@ -34,6 +34,22 @@ def profile(radius_km: int) -> dict[str, Any]:
     return profile_in(contact=contact, place={"commune_code": "69123"}, radius_km=radius_km)
 
 
+async def readiness_once_all_noticed(within_s: float = 20.0) -> dict[str, httpx.Response]:
+    deadline = time.monotonic() + within_s
+    async with httpx.AsyncClient(timeout=10) as client:
+        while True:
+            readiness = {
+                name: await client.get(f"{url}/health/ready") for name, url in SERVICES.items()
+            }
+            noticed = all(
+                answer.status_code == 200 and answer.json()["checks"]["kafka"] == "down"
+                for answer in readiness.values()
+            )
+            if noticed or time.monotonic() > deadline:
+                return readiness
+            await asyncio.sleep(0.5)
+
+
 async def until(
     what: str, probe: Callable[[], Awaitable[httpx.Response]], ok: Callable[[httpx.Response], bool]
 ) -> tuple[httpx.Response, float]:
@@ -82,10 +98,9 @@ async def test_reads_go_on_and_writes_wait_while_kafka_is_away(
         # Until the replica noticed, writes went to the outbox (published once Kafka is back).
         again = await gateway.put("/v1/me/profile", headers=seeker, json=profile(30))
         read = await gateway.get("/v1/me/profile", headers=seeker)
-        async with httpx.AsyncClient(timeout=10) as client:
-            readiness = {
-                name: await client.get(f"{url}/health/ready") for name, url in SERVICES.items()
-            }
+        # Each replica notices on its own probe (every second, two seconds' timeout): ask until
+        # every one has, within the time a few probes take.
+        readiness = await readiness_once_all_noticed()
     finally:
         code, error = await stack.up()
         assert code == 0, error

@@ -290,6 +290,20 @@ async def suggestions_of(
     raise AssertionError(f"offer {offer_id} never reached the seeker's suggestions")
 
 
+async def publish(
+    gateway: httpx.AsyncClient, employer: dict[str, str], offer: dict[str, object]
+) -> httpx.Response:
+    """An employer's offer, published as a client should: a 503 says "try again shortly" (the
+    offers service busy past the gateway's timeout), and publishing the same offer again is
+    answered 200, so retrying is safe."""
+    for _ in range(5):
+        published = await gateway.post("/v1/offers", headers=employer, json=offer)
+        if published.status_code != 503:
+            break
+        await asyncio.sleep(2)
+    return published
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 async def test_every_page_passes_axe_core(
     language: str,
@@ -305,8 +319,8 @@ async def test_every_page_passes_axe_core(
     await known_to_the_recommender(gateway, login, seeker_id)
     offer_id = f"WEB{unique.upper()}"
     employer = await login(f"e-{unique}", "employer")
-    published = await gateway.post("/v1/offers", headers=employer, json=an_offer(offer_id))
-    assert published.status_code == 201, published.text
+    published = await publish(gateway, employer, an_offer(offer_id))
+    assert published.status_code in (200, 201), published.text
     await suggestions_of(gateway, await login(seeker_id, "seeker"), offer_id)
     # A spontaneous application, for the counsellor's view of the file.
     siret = str(int(unique, 16)).zfill(14)[-14:]
