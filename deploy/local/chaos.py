@@ -152,31 +152,7 @@ class Harness:
         return layout, design.check_design(layout, neighbours, limits)
 
     async def start_sinks(self) -> list[Callable[[], Awaitable[None]]]:
-        from notifier.config import Settings as NotifierSettings
-
-        settings = NotifierSettings()
-        push = sinks.WebhookSink(self.inboxes, "push", settings.push_webhook_url)
-        sms = sinks.WebhookSink(self.inboxes, "sms", settings.sms_webhook_url)
-        addresses = [
-            (settings.smtp.host, settings.smtp.port),
-            (push.host, push.port),
-            (sms.host, sms.port),
-        ]
-        busy = [f"{h}:{p}" for h, p in addresses if not sinks.port_free(h, p)]
-        if busy:
-            raise SystemExit(
-                f"chaos: {', '.join(busy)} already in use: the harness must own the notifier's "
-                "channel addresses (another chaos run, or a local mail catcher?)"
-            )
-        smtp = sinks.SmtpSink(self.inboxes, settings.smtp.host, settings.smtp.port)
-        smtp.start()
-        await push.start()
-        await sms.start()
-
-        async def stop_smtp() -> None:
-            smtp.stop()
-
-        return [push.stop, sms.stop, stop_smtp]
+        return await sinks.start_channel_sinks(self.inboxes, "chaos")
 
     async def create_seekers(self, layout: design.Design) -> None:
         n = self.args.concurrency

@@ -527,28 +527,7 @@ class Drill:
         return 1 if self.failures else 0
 
     async def start_sinks(self) -> list[Callable[[], Awaitable[None]]]:
-        from notifier.config import Settings as NotifierSettings
-
-        settings = NotifierSettings()
-        push = sinks.WebhookSink(self.inboxes, "push", settings.push_webhook_url)
-        sms = sinks.WebhookSink(self.inboxes, "sms", settings.sms_webhook_url)
-        addresses = [
-            (settings.smtp.host, settings.smtp.port),
-            (push.host, push.port),
-            (sms.host, sms.port),
-        ]
-        busy = [f"{h}:{p}" for h, p in addresses if not sinks.port_free(h, p)]
-        if busy:
-            raise SystemExit(f"drill: {', '.join(busy)} already in use: the drill must own them")
-        smtp = sinks.SmtpSink(self.inboxes, settings.smtp.host, settings.smtp.port)
-        smtp.start()
-        await push.start()
-        await sms.start()
-
-        async def stop_smtp() -> None:
-            smtp.stop()
-
-        return [push.stop, sms.stop, stop_smtp]
+        return await sinks.start_channel_sinks(self.inboxes, "drill")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -146,3 +146,33 @@ class WebhookSink:
         if self.task is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.task, 5)
+
+
+async def start_channel_sinks(inboxes: Inboxes, who: str) -> list[Callable[[], Awaitable[None]]]:
+    """The SMTP server and the push and SMS webhooks on the addresses the notifier sends to (its
+    own settings); what stops them. `who` (the harness) owns them: a port already taken stops it."""
+    from notifier.config import Settings as NotifierSettings
+
+    settings = NotifierSettings()
+    push = WebhookSink(inboxes, "push", settings.push_webhook_url)
+    sms = WebhookSink(inboxes, "sms", settings.sms_webhook_url)
+    addresses = [
+        (settings.smtp.host, settings.smtp.port),
+        (push.host, push.port),
+        (sms.host, sms.port),
+    ]
+    busy = [f"{h}:{p}" for h, p in addresses if not port_free(h, p)]
+    if busy:
+        raise SystemExit(
+            f"{who}: {', '.join(busy)} already in use: the {who} must own the notifier's channel "
+            "addresses (another run, or a local mail catcher?)"
+        )
+    smtp = SmtpSink(inboxes, settings.smtp.host, settings.smtp.port)
+    smtp.start()
+    await push.start()
+    await sms.start()
+
+    async def stop_smtp() -> None:
+        smtp.stop()
+
+    return [push.stop, sms.stop, stop_smtp]
