@@ -37,6 +37,7 @@ from faststream.kafka import KafkaBroker
 from contracts import Envelope, encode, headers_for, topic_name
 from servicekit import metrics, tracing
 from servicekit.data import Documents, Update
+from servicekit.worker_loop import survive, wait_for_wake
 
 log = logging.getLogger(__name__)
 
@@ -277,23 +278,8 @@ class OutboxRelay:
     async def run(self) -> None:
         try:
             while True:
-                try:
-                    await self._shielded_pass()
-                    while self._more:
-                        await self._shielded_pass()
-                    if self._cleanup_due():
-                        await self.flush()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("outbox relay failed; retrying")
-                    await asyncio.sleep(1.0)
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
-                # that comes as the event is set, and the relay would never stop.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.poll_interval_s):
-                        await self._wake.wait()
-                self._wake.clear()
+                await survive(self._relay_all, "outbox relay", log)
+                await wait_for_wake(self._wake, self.poll_interval_s)
         finally:
             # Stopping: the pass in hand finishes (what it published is then known), and what
             # was sent leaves the documents; what is not cleaned now is published again by the
@@ -303,6 +289,13 @@ class OutboxRelay:
                     if self._current is not None:
                         await asyncio.wait([self._current])  # its outcome, whatever it is
                     await self.flush()
+
+    async def _relay_all(self) -> None:
+        await self._shielded_pass()
+        while self._more:
+            await self._shielded_pass()
+        if self._cleanup_due():
+            await self.flush()
 
     async def _shielded_pass(self) -> None:
         # A cancellation (a stop) must not cut a pass between the broker's acknowledgement and

@@ -27,6 +27,7 @@ from notifier.store import (
     as_utc,
 )
 from notifier.training_alerts import training_text
+from servicekit.worker_loop import survive, wait_for_wake
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +52,12 @@ ALERT_WRITTEN_WITHIN = timedelta(seconds=30)
 class Delivery(SeekerEvents):
     async def run_sender(self, poll_s: float = 1.0) -> None:
         while True:
-            try:
-                while await self.send_due():
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery worker failed; retrying")
-                await asyncio.sleep(1.0)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(poll_s):  # wait_for may swallow a cancellation
-                    await self.work_available.wait()
-            self.work_available.clear()
+            await survive(self.send_all_due, "delivery worker", log)
+            await wait_for_wake(self.work_available, poll_s)
+
+    async def send_all_due(self) -> None:
+        while await self.send_due():
+            pass
 
     async def send_due(self) -> int:
         """Claim a batch of due deliveries, send and settle them; how many (0: none was due)."""

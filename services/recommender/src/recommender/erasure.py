@@ -10,13 +10,13 @@ erasure survives a restart before its sweep.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
 from contracts import Envelope, ProfileDeleted
 from recommender.repositories import OfferRepository, SeekerRepository
 from recommender.service import Recommender
+from servicekit.worker_loop import wait_for_wake
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,7 @@ class ErasureSweep:
 
     async def run(self, idle_s: float = 60.0) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(idle_s):  # wait_for may swallow a cancellation
-                    await self._wake.wait()
-            self._wake.clear()
+            await wait_for_wake(self._wake, idle_s)
             started = time.monotonic()
             failed = False
             try:
