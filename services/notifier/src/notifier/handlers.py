@@ -19,6 +19,7 @@ from contracts import (
     TRAINING_RECOMMENDED,
     ApplicationSubmitted,
     Envelope,
+    EventPayload,
     FeedbackRecorded,
     MatchFound,
     MatchWithdrawn,
@@ -34,17 +35,8 @@ from notifier.application_mail import ApplicationMail
 from notifier.service import Notifier
 from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
 
-P = TypeVar(
-    "P",
-    ApplicationSubmitted,
-    FeedbackRecorded,
-    MatchFound,
-    MatchWithdrawn,
-    OfferApplicationSubmitted,
-    ProfileDeleted,
-    ProfileUpdated,
-    TrainingRecommended,
-)
+P = TypeVar("P", bound=EventPayload)
+Effect = Callable[[list[Envelope[P]]], Awaitable[object]]
 
 
 def subscribe(
@@ -76,52 +68,76 @@ def subscribe(
         found = await decode_batch(dead_letters, message.raw_message, payload_type)
         return [envelope for _, _, envelope in found]
 
-    @batched(MATCH_FOUND)
-    async def alert_on_matches_found(message: KafkaMessage) -> None:
-        envelopes = await decoded(message, MatchFound)
-        if envelopes:
-            await notifier.alert_on_matches_found(
-                [(envelope.payload, str(envelope.event_id)) for envelope in envelopes]
-            )
+    def on_batches(base: str, payload_type: type[P], name: str, effect: Effect[P]) -> None:
+        """Subscribe `effect` to a topic's decoded envelopes (an empty batch calls nothing)."""
 
-    @batched(MATCH_WITHDRAWN)
-    async def close_alerts_on_matches_withdrawn(message: KafkaMessage) -> None:
-        envelopes = await decoded(message, MatchWithdrawn)
-        if envelopes:
-            await notifier.close_alerts_on_matches_withdrawn([e.payload for e in envelopes])
+        async def handle(message: KafkaMessage) -> None:
+            envelopes = await decoded(message, payload_type)
+            if envelopes:
+                await effect(envelopes)
 
-    @batched(PROFILE_UPDATED)
-    async def remember_seekers_on_profiles_updated(message: KafkaMessage) -> None:
-        envelopes = await decoded(message, ProfileUpdated)
-        if envelopes:
-            await notifier.remember_seekers_on_profiles_updated([e.payload for e in envelopes])
+        handle.__name__ = handle.__qualname__ = name
+        batched(base)(handle)
 
-    @batched(PROFILE_DELETED)
-    async def purge_seekers_on_profile_deleted(message: KafkaMessage) -> None:
-        envelopes = await decoded(message, ProfileDeleted)
-        if envelopes:
-            await notifier.purge_seekers_on_profile_deleted([e.payload for e in envelopes])
+    def payloads(use_case: Callable[[list[Any]], Awaitable[object]]) -> Effect[Any]:
+        return lambda envelopes: use_case([envelope.payload for envelope in envelopes])
 
-    @batched(FEEDBACK_RECORDED)
-    async def tell_counsellors_on_feedback_recorded(message: KafkaMessage) -> None:
-        envelopes = await decoded(message, FeedbackRecorded)
-        if envelopes:
-            await notifier.tell_counsellors_on_feedback_recorded([e.payload for e in envelopes])
+    def applications(mail: ApplicationMail[Any] | None) -> Effect[Any]:
+        async def email_once(envelopes: list[Envelope[Any]]) -> None:
+            if mail is not None:
+                await mail.email_once([e.payload.application_id for e in envelopes])
 
-    @batched(APPLICATION_SUBMITTED)
-    async def email_companies_on_applications_submitted(message: KafkaMessage) -> None:
-        envelopes = await decoded(message, ApplicationSubmitted)
-        if envelopes and company_mail is not None:
-            await company_mail.email_once([e.payload.application_id for e in envelopes])
+        return email_once
 
-    @batched(OFFER_APPLICATION_SUBMITTED)
-    async def email_employers_on_offer_applications_submitted(message: KafkaMessage) -> None:
-        envelopes = await decoded(message, OfferApplicationSubmitted)
-        if envelopes and offer_mail is not None:
-            await offer_mail.email_once([e.payload.application_id for e in envelopes])
+    async def alert_with_event_ids(envelopes: list[Envelope[MatchFound]]) -> None:
+        await notifier.alert_on_matches_found(
+            [(envelope.payload, str(envelope.event_id)) for envelope in envelopes]
+        )
 
-    @batched(TRAINING_RECOMMENDED)
-    async def alert_seekers_on_trainings_recommended(message: KafkaMessage) -> None:
-        envelopes = await decoded(message, TrainingRecommended)
-        if envelopes:
-            await notifier.alert_seekers_on_trainings_recommended([e.payload for e in envelopes])
+    subscriptions: list[tuple[str, type[Any], str, Effect[Any]]] = [
+        (MATCH_FOUND, MatchFound, "alert_on_matches_found", alert_with_event_ids),
+        (
+            MATCH_WITHDRAWN,
+            MatchWithdrawn,
+            "close_alerts_on_matches_withdrawn",
+            payloads(notifier.close_alerts_on_matches_withdrawn),
+        ),
+        (
+            PROFILE_UPDATED,
+            ProfileUpdated,
+            "remember_seekers_on_profiles_updated",
+            payloads(notifier.remember_seekers_on_profiles_updated),
+        ),
+        (
+            PROFILE_DELETED,
+            ProfileDeleted,
+            "purge_seekers_on_profile_deleted",
+            payloads(notifier.purge_seekers_on_profile_deleted),
+        ),
+        (
+            FEEDBACK_RECORDED,
+            FeedbackRecorded,
+            "tell_counsellors_on_feedback_recorded",
+            payloads(notifier.tell_counsellors_on_feedback_recorded),
+        ),
+        (
+            APPLICATION_SUBMITTED,
+            ApplicationSubmitted,
+            "email_companies_on_applications_submitted",
+            applications(company_mail),
+        ),
+        (
+            OFFER_APPLICATION_SUBMITTED,
+            OfferApplicationSubmitted,
+            "email_employers_on_offer_applications_submitted",
+            applications(offer_mail),
+        ),
+        (
+            TRAINING_RECOMMENDED,
+            TrainingRecommended,
+            "alert_seekers_on_trainings_recommended",
+            payloads(notifier.alert_seekers_on_trainings_recommended),
+        ),
+    ]
+    for base, payload_type, name, effect in subscriptions:
+        on_batches(base, payload_type, name, effect)

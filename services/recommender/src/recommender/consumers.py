@@ -21,6 +21,7 @@ from contracts import (
     PROFILE_DELETED,
     PROFILE_UPDATED,
     Envelope,
+    EventPayload,
     OfferClosed,
     OfferPublished,
     ProfileDeleted,
@@ -33,7 +34,7 @@ from recommender.service import Recommender
 from recommender.slices import Decoded, Pace, in_slices
 from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
 
-P = TypeVar("P", ProfileUpdated, ProfileDeleted, OfferPublished, OfferClosed)
+P = TypeVar("P", bound=EventPayload)
 
 
 class SeekerOwnership(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -99,52 +100,59 @@ def subscribe(
     def stopping() -> bool:
         return recommender.stopping
 
-    profiles_pace = Pace(batches.slice_s, batches.profiles)
+    def sliced(
+        payload_type: type[P],
+        max_records: int,
+        use_case: Callable[..., Awaitable[object]],
+        arguments: Callable[[Sequence[Decoded[Envelope[P]]]], tuple[Any, ...]],
+    ) -> Callable[[KafkaMessage], Awaitable[None]]:
+        """A handler named for `use_case`: it decodes a poll and calls `use_case` on it in
+        slices of bounded time."""
+        pace = Pace(batches.slice_s, max_records)
 
-    @batched(
+        async def handle(part: Sequence[Decoded[Envelope[P]]]) -> None:
+            await use_case(*arguments(part))
+
+        async def consume(message: KafkaMessage) -> None:
+            events = await decoded(message, payload_type)
+            await in_slices(message, events, handle, pace, stopping)
+
+        consume.__name__ = consume.__qualname__ = use_case.__name__
+        return consume
+
+    batched(
         PROFILE_UPDATED,
         batches.profiles,
         f"{group_id}.{PROFILE_UPDATED}",
         listener=SeekerOwnership(recommender, profiles_topic),
+    )(
+        sliced(
+            ProfileUpdated,
+            batches.profiles,
+            matching.recompute_matches_on_profiles_updated,
+            lambda part: (recommender, events_of(part), [d.record.partition for d in part]),
+        )
     )
-    async def recompute_matches_on_profiles_updated(message: KafkaMessage) -> None:
-        async def handle(part: Sequence[Decoded[Envelope[ProfileUpdated]]]) -> None:
-            await matching.recompute_matches_on_profiles_updated(
-                recommender, events_of(part), [d.record.partition for d in part]
+    broadcast(PROFILE_DELETED, batches.profiles)(
+        sliced(
+            ProfileDeleted,
+            batches.profiles,
+            erasure.forget_seekers_on_profiles_deleted,
+            lambda part: (recommender, events_of(part), sweep),
+        )
+    )
+    for base, payload_type, use_case in (
+        (OFFER_PUBLISHED, OfferPublished, offers.match_seekers_on_offers_published),
+        (OFFER_CLOSED, OfferClosed, offers.withdraw_matches_on_offers_closed),
+    ):
+        broadcast(base, batches.offers)(
+            sliced(
+                payload_type,
+                batches.offers,
+                use_case,
+                lambda part: (recommender, events_of(part)),
             )
-
-        events = await decoded(message, ProfileUpdated)
-        await in_slices(message, events, handle, profiles_pace, stopping)
-
-    erasures_pace = Pace(batches.slice_s, batches.profiles)
-
-    @broadcast(PROFILE_DELETED, batches.profiles)
-    async def forget_seekers_on_profiles_deleted(message: KafkaMessage) -> None:
-        async def handle(part: Sequence[Decoded[Envelope[ProfileDeleted]]]) -> None:
-            await erasure.forget_seekers_on_profiles_deleted(recommender, events_of(part), sweep)
-
-        events = await decoded(message, ProfileDeleted)
-        await in_slices(message, events, handle, erasures_pace, stopping)
-
-    published_pace = Pace(batches.slice_s, batches.offers)
-
-    @broadcast(OFFER_PUBLISHED, batches.offers)
-    async def match_seekers_on_offers_published(message: KafkaMessage) -> None:
-        async def handle(part: Sequence[Decoded[Envelope[OfferPublished]]]) -> None:
-            await offers.match_seekers_on_offers_published(recommender, events_of(part))
-
-        events = await decoded(message, OfferPublished)
-        await in_slices(message, events, handle, published_pace, stopping)
-
-    closed_pace = Pace(batches.slice_s, batches.offers)
-
-    @broadcast(OFFER_CLOSED, batches.offers)
-    async def withdraw_matches_on_offers_closed(message: KafkaMessage) -> None:
-        async def handle(part: Sequence[Decoded[Envelope[OfferClosed]]]) -> None:
-            await offers.withdraw_matches_on_offers_closed(recommender, events_of(part))
-
-        events = await decoded(message, OfferClosed)
-        await in_slices(message, events, handle, closed_pace, stopping)
+        )
 
 
 def events_of(part: Sequence[Decoded[Envelope[P]]]) -> list[Envelope[P]]:
