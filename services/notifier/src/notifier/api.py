@@ -13,13 +13,10 @@ from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from contracts.vocabulary import FeedbackReason
-from notifier.domain.model import CounsellorPreferences, Language, Preferences
-from notifier.live import LiveHub
-from notifier.service import (
+from notifier.core import (
     ALERTS,
     AlertNotFound,
     AlertNotHeld,
-    Notifier,
     counsellor_preferences_of,
     counsellor_recipient,
     preferences_of,
@@ -27,6 +24,9 @@ from notifier.service import (
     seeker_recipient,
     status_view,
 )
+from notifier.domain.model import CounsellorPreferences, Language, Preferences
+from notifier.live import LiveHub
+from notifier.service import Notifier
 from notifier.store import Doc, NotifierStore
 from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.tracing import start_span
@@ -148,26 +148,49 @@ def require_counsellor(caller: Principal, counsellor_id: str) -> None:
         raise forbid()
 
 
-async def page_of(
-    store: NotifierStore, recipient: str, page: int, page_size: int, unread_only: bool
-) -> NotificationPage:
-    items, total, unread = await store.inbox_page(
-        recipient, (page - 1) * page_size, page_size, unread_only
-    )
-    return NotificationPage(
-        items=[notification_of(i) for i in items],
-        page=page,
-        page_size=page_size,
-        total=total,
-        unread=unread,
-    )
+async def seeker_inbox(seeker_id: str, caller: Caller) -> str:
+    """The recipient of a seeker's inbox, once the caller may read it."""
+    require_seeker(caller, seeker_id)
+    return seeker_recipient(seeker_id)
 
 
+async def counsellor_inbox(counsellor_id: str, caller: Caller) -> str:
+    """The recipient of a counsellor's inbox, once the caller may read it."""
+    require_counsellor(caller, counsellor_id)
+    return counsellor_recipient(counsellor_id)
+
+
+SeekerInbox = Annotated[str, Depends(seeker_inbox)]
+CounsellorInbox = Annotated[str, Depends(counsellor_inbox)]
 Page = Annotated[int, Query(ge=1, le=100_000, description="1 is the newest page.")]
 PageSize = Annotated[int, Query(ge=1, le=100)]
 LastEventId = Annotated[
     int | None, Header(alias="last-event-id", ge=0, description="Resume after this seq.")
 ]
+
+
+class InboxListing:
+    """Which page of an inbox to read."""
+
+    def __init__(self, page: Page = 1, page_size: PageSize = 20, unread_only: bool = False):
+        self.page = page
+        self.page_size = page_size
+        self.unread_only = unread_only
+
+    async def read(self, store: NotifierStore, recipient: str) -> NotificationPage:
+        items, total, unread = await store.inbox_page(
+            recipient, (self.page - 1) * self.page_size, self.page_size, self.unread_only
+        )
+        return NotificationPage(
+            items=[notification_of(i) for i in items],
+            page=self.page,
+            page_size=self.page_size,
+            total=total,
+            unread=unread,
+        )
+
+
+Listing = Annotated[InboxListing, Depends()]
 
 
 def stream(request: Request, notifier: Notifier, recipient: str, after: int) -> EventSourceResponse:
@@ -209,16 +232,10 @@ def stream(request: Request, notifier: Notifier, recipient: str, after: int) -> 
 
 @router.get("/seekers/{seeker_id}/notifications")
 async def seeker_notifications(
-    seeker_id: str,
-    caller: Caller,
-    notifier: Service,
-    page: Page = 1,
-    page_size: PageSize = 20,
-    unread_only: bool = False,
+    inbox: SeekerInbox, listing: Listing, notifier: Service
 ) -> NotificationPage:
     """A seeker's inbox, newest first."""
-    require_seeker(caller, seeker_id)
-    return await page_of(notifier.store, seeker_recipient(seeker_id), page, page_size, unread_only)
+    return await listing.read(notifier.store, inbox)
 
 
 @router.post(
@@ -229,10 +246,8 @@ async def mark_notification_read(
     seeker_id: str, notification_id: str, caller: Caller, notifier: Service
 ) -> Notification:
     """Mark a notification as read (idempotent)."""
-    require_seeker(caller, seeker_id)
-    item = await notifier.store.mark_read(
-        seeker_recipient(seeker_id), notification_id, notifier.clock.now()
-    )
+    inbox = await seeker_inbox(seeker_id, caller)
+    item = await notifier.store.mark_read(inbox, notification_id, notifier.clock.now())
     if item is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No notification {notification_id!r}.")
     return notification_of(item)
@@ -240,15 +255,10 @@ async def mark_notification_read(
 
 @router.get("/seekers/{seeker_id}/notifications/stream")
 async def seeker_stream(
-    seeker_id: str,
-    request: Request,
-    caller: Caller,
-    notifier: Service,
-    last_event_id: LastEventId = None,
+    inbox: SeekerInbox, request: Request, notifier: Service, last_event_id: LastEventId = None
 ) -> EventSourceResponse:
     """Server-Sent Events: every new or changed notification, with its seq as the event id."""
-    require_seeker(caller, seeker_id)
-    return stream(request, notifier, seeker_recipient(seeker_id), last_event_id or 0)
+    return stream(request, notifier, inbox, last_event_id or 0)
 
 
 @router.get("/seekers/{seeker_id}/preferences")
@@ -273,17 +283,10 @@ async def put_preferences(
 
 @router.get("/counsellors/{counsellor_id}/notifications")
 async def counsellor_notifications(
-    counsellor_id: str,
-    caller: Caller,
-    notifier: Service,
-    page: Page = 1,
-    page_size: PageSize = 20,
-    unread_only: bool = False,
+    inbox: CounsellorInbox, listing: Listing, notifier: Service
 ) -> NotificationPage:
     """A counsellor's inbox: strong matches, alerts to pass on, alerts to review."""
-    require_counsellor(caller, counsellor_id)
-    recipient = counsellor_recipient(counsellor_id)
-    return await page_of(notifier.store, recipient, page, page_size, unread_only)
+    return await listing.read(notifier.store, inbox)
 
 
 @router.get("/counsellors/{counsellor_id}/preferences")
@@ -308,15 +311,10 @@ async def put_counsellor_preferences(
 
 @router.get("/counsellors/{counsellor_id}/notifications/stream")
 async def counsellor_stream(
-    counsellor_id: str,
-    request: Request,
-    caller: Caller,
-    notifier: Service,
-    last_event_id: LastEventId = None,
+    inbox: CounsellorInbox, request: Request, notifier: Service, last_event_id: LastEventId = None
 ) -> EventSourceResponse:
     """Server-Sent Events of a counsellor's inbox."""
-    require_counsellor(caller, counsellor_id)
-    return stream(request, notifier, counsellor_recipient(counsellor_id), last_event_id or 0)
+    return stream(request, notifier, inbox, last_event_id or 0)
 
 
 @router.get("/counsellors/{counsellor_id}/held-alerts")

@@ -1,17 +1,6 @@
 """The notifier: every use case, one module each, composed into one service object."""
 
-from notifier.core import (
-    ALERTS,
-    AlertNotFound,
-    AlertNotHeld,
-    alert_id_of,
-    counsellor_preferences_of,
-    counsellor_recipient,
-    preferences_of,
-    said_reasons,
-    seeker_recipient,
-    status_view,
-)
+from notifier.core import alert_id_of, seeker_recipient
 from notifier.feedback import CounsellorFeedback
 from notifier.sweeps import Sweeps
 
@@ -21,16 +10,4 @@ class Notifier(Sweeps, CounsellorFeedback):
     and sweeps."""
 
 
-__all__ = [
-    "ALERTS",
-    "AlertNotFound",
-    "AlertNotHeld",
-    "Notifier",
-    "alert_id_of",
-    "counsellor_preferences_of",
-    "counsellor_recipient",
-    "preferences_of",
-    "said_reasons",
-    "seeker_recipient",
-    "status_view",
-]
+__all__ = ["Notifier", "alert_id_of", "seeker_recipient"]
