@@ -90,6 +90,13 @@ def reply_line(seeker_email: str | None) -> str:
     )
 
 
+def letter_body(introduction: str, message: str, seeker_email: str | None, closing: str) -> str:
+    """An application's email: what the seeker applies to, their message, how to answer them."""
+    return "\n\n".join(
+        ["Bonjour,", introduction, "Son message :", message, reply_line(seeker_email), closing]
+    )
+
+
 class ApplicationMail(Generic[D]):
     def __init__(
         self,

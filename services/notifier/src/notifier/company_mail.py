@@ -5,7 +5,7 @@ address."""
 from __future__ import annotations
 
 from contracts.companies import ApplicationDelivery
-from notifier.application_mail import HttpDeliveries, Letter, reply_line
+from notifier.application_mail import HttpDeliveries, Letter, letter_body
 from notifier.domain.templates import Message
 from servicekit.auth import InternalAuthSettings
 
@@ -22,17 +22,13 @@ def company_deliveries(
 
 
 def application_email(delivery: ApplicationDelivery, seeker_email: str | None) -> Message:
-    body = "\n\n".join(
-        [
-            "Bonjour,",
-            f"Un candidat suivi sur Tremplin souhaite rejoindre {delivery.company_name}. "
-            "Il s'agit d'une candidature spontanée : elle ne répond à aucune offre publiée.",
-            "Son message :",
-            delivery.message,
-            reply_line(seeker_email),
-            "Vous ne souhaitez plus recevoir de candidatures spontanées ? Répondez « STOP » à "
-            "ce message : votre choix sera respecté.",
-        ]
+    body = letter_body(
+        f"Un candidat suivi sur Tremplin souhaite rejoindre {delivery.company_name}. "
+        "Il s'agit d'une candidature spontanée : elle ne répond à aucune offre publiée.",
+        delivery.message,
+        seeker_email,
+        "Vous ne souhaitez plus recevoir de candidatures spontanées ? Répondez « STOP » à "
+        "ce message : votre choix sera respecté.",
     )
     return Message(title=f"Candidature spontanée pour {delivery.company_name}", body=body)
 

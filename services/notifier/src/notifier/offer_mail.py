@@ -6,7 +6,7 @@ employer gave no address."""
 from __future__ import annotations
 
 from contracts.offer_applications import OfferApplicationDelivery
-from notifier.application_mail import HttpDeliveries, Letter, reply_line
+from notifier.application_mail import HttpDeliveries, Letter, letter_body
 from notifier.domain.templates import Message
 from servicekit.auth import InternalAuthSettings
 
@@ -25,17 +25,13 @@ def offer_deliveries(
 def offer_application_email(
     delivery: OfferApplicationDelivery, seeker_email: str | None
 ) -> Message:
-    body = "\n\n".join(
-        [
-            "Bonjour,",
-            f"Un candidat suivi sur Tremplin postule à votre offre « {delivery.offer_title} » "
-            f"(référence {delivery.offer_id}), publiée sur Tremplin.",
-            "Son message :",
-            delivery.message,
-            reply_line(seeker_email),
-            "Vous recevez ce message à l'adresse donnée pour les candidatures à cette offre. "
-            "Les candidatures sont aussi dans votre espace Tremplin.",
-        ]
+    body = letter_body(
+        f"Un candidat suivi sur Tremplin postule à votre offre « {delivery.offer_title} » "
+        f"(référence {delivery.offer_id}), publiée sur Tremplin.",
+        delivery.message,
+        seeker_email,
+        "Vous recevez ce message à l'adresse donnée pour les candidatures à cette offre. "
+        "Les candidatures sont aussi dans votre espace Tremplin.",
     )
     return Message(title=f"Candidature à votre offre « {delivery.offer_title} »", body=body)
 
