@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -347,15 +347,7 @@ class MatchingEngine:
         else:
             salary = ((minimum < 0) | (minimum <= best)).astype(np.float64)
 
-        skill_bits = self.skill_bits[slots]
-        if offer.required_skills:
-            met = np.zeros(len(slots), dtype=np.float64)
-            for skill in offer.required_skills:
-                bit = np.uint64(self.words.bit("s:" + skill))
-                met += (skill_bits & bit) != 0
-            skills = met / len(offer.required_skills)
-        else:
-            skills = np.ones(len(slots), dtype=np.float64)
+        skills = self.share_held(self.skill_bits[slots], "s:", offer.required_skills)
 
         if offer.experience == "D":
             experience = np.ones(len(slots), dtype=np.float64)
@@ -363,15 +355,7 @@ class MatchingEngine:
             short = 0.0 if offer.experience == "E" else WISHED_EXPERIENCE_SHORT
             experience = np.where(self.experience[slots] >= offer.experience_months, 1.0, short)
 
-        language_bits = self.language_bits[slots]
-        if offer.languages:
-            spoken = np.zeros(len(slots), dtype=np.float64)
-            for language in offer.languages:
-                bit = np.uint64(self.words.bit("l:" + language))
-                spoken += (language_bits & bit) != 0
-            languages = spoken / len(offer.languages)
-        else:
-            languages = np.ones(len(slots), dtype=np.float64)
+        languages = self.share_held(self.language_bits[slots], "l:", offer.languages)
 
         score = (
             WEIGHTS["occupation"] * occupation
@@ -385,6 +369,16 @@ class MatchingEngine:
         )
         bounds: F64 = np.where(reachable, score, -1.0)
         return bounds, distance
+
+    def share_held(self, bits: npt.NDArray[np.uint64], prefix: str, wanted: Sequence[str]) -> F64:
+        """Each seeker's share of the `wanted` words (skills, languages) their `bits` hold; 1
+        where nothing is wanted."""
+        if not wanted:
+            return np.ones(len(bits), dtype=np.float64)
+        held = np.zeros(len(bits), dtype=np.float64)
+        for word in wanted:
+            held += (bits & np.uint64(self.words.bit(prefix + word))) != 0
+        return held / len(wanted)
 
     def rank_seekers(self, offer: Offer, brute_force: bool = False) -> list[Candidate]:
         """Seekers this offer suits, best first; equals by fewest alerts, then a stable shuffle."""

@@ -82,23 +82,29 @@ def seeker_from_event(event: ProfileUpdated) -> Seeker:
     )
 
 
+# The offer's facts the recommender keeps as the event states them.
+OFFER_FACTS_AS_PUBLISHED = {
+    "offer_id",
+    "version",
+    "title",
+    "rome_code",
+    "experience_months",
+    "positions",
+}
+
+
 def offer_from_event(event: OfferPublished) -> Offer:
     return Offer(
-        offer_id=event.offer_id,
-        version=event.version,
-        title=event.title,
-        rome_code=event.rome_code,
+        **event.model_dump(include=OFFER_FACTS_AS_PUBLISHED),
         latitude=event.place.latitude,
         longitude=event.place.longitude,
         contract_type=event.contract_type.value,
         working_time=event.working_time.value,
         experience=event.experience_required.value,
-        experience_months=event.experience_months,
         required_skills=tuple(normalise(s.label) for s in event.skills if s.required),
         wished_skills=tuple(normalise(s.label) for s in event.skills if not s.required),
         languages=tuple(lang.casefold() for lang in event.languages),
         licences=tuple(lic.upper() for lic in event.driving_licences),
         salary_min=event.salary_min_monthly_eur,
         salary_max=event.salary_max_monthly_eur,
-        positions=event.positions,
     )
