@@ -10,11 +10,10 @@ from aiokafka import TopicPartition
 
 from opscli.kafka_ops import (
     REPLAY_GROUP,
-    KafkaOpsError,
     admin_client,
     commit,
     consumer_client,
-    describe_groups,
+    refuse_while_consumed,
     tremplin_topics,
 )
 from servicekit.settings import KafkaSettings
@@ -74,14 +73,7 @@ async def plan_rewind(
     to be read). Refuses while a group has live consumers."""
     now = await group_positions(settings)
     async with admin_client(settings) as admin, consumer_client(settings) as consumer:
-        states = await describe_groups(admin, sorted(now))
-        busy = {g: members for g, (_, members) in states.items() if members}
-        if busy:
-            raise KafkaOpsError(
-                "consumers are running in "
-                + ", ".join(f"{g} ({n} members)" for g, n in sorted(busy.items()))
-                + ": stop the services first, then run this again"
-            )
+        await refuse_while_consumed(admin, sorted(now), "the services")
         partitions = sorted({partition_of(k) for offsets in now.values() for k in offsets})
         at_moment = await consumer.offsets_for_times(
             {tp: int(moment.timestamp() * 1000) for tp in partitions}

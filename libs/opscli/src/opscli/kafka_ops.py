@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +40,16 @@ class GroupLag:
     members: int
 
 
+class LetterHeader:
+    """A dead letter's header, read as an attribute (None when the letter lacks it)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, letter: DeadLetter, owner: type[DeadLetter]) -> str | None:
+        return letter.headers.get(self.name)
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     partition: int
@@ -49,33 +59,13 @@ class DeadLetter:
     size: int
     headers: dict[str, str]
 
-    @property
-    def original_topic(self) -> str | None:
-        return self.headers.get("x-original-topic")
-
-    @property
-    def original_partition(self) -> str | None:
-        return self.headers.get("x-original-partition")
-
-    @property
-    def original_offset(self) -> str | None:
-        return self.headers.get("x-original-offset")
-
-    @property
-    def kind(self) -> str | None:
-        return self.headers.get("x-dead-letter-kind")
-
-    @property
-    def reason(self) -> str | None:
-        return self.headers.get("x-dead-letter-reason")
-
-    @property
-    def failed_by(self) -> str | None:
-        return self.headers.get("x-failed-by")
-
-    @property
-    def failed_at(self) -> str | None:
-        return self.headers.get("x-failed-at")
+    original_topic = LetterHeader("x-original-topic")
+    original_partition = LetterHeader("x-original-partition")
+    original_offset = LetterHeader("x-original-offset")
+    kind = LetterHeader("x-dead-letter-kind")
+    reason = LetterHeader("x-dead-letter-reason")
+    failed_by = LetterHeader("x-failed-by")
+    failed_at = LetterHeader("x-failed-at")
 
 
 @dataclass
@@ -121,6 +111,19 @@ def not_answering(settings: KafkaSettings, error: Exception) -> KafkaOpsError:
     return KafkaOpsError(f"Kafka does not answer at {settings.bootstrap_servers}: {error}")
 
 
+async def start_or_refuse(
+    settings: KafkaSettings,
+    start: Callable[[], Awaitable[object]],
+    stop: Callable[[], Awaitable[object]],
+) -> None:
+    """Start a client; one that cannot reach Kafka is stopped, and the operator told."""
+    try:
+        await start()
+    except Exception as error:
+        await stop()
+        raise not_answering(settings, error) from None
+
+
 @asynccontextmanager
 async def admin_client(settings: KafkaSettings) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(
@@ -128,11 +131,7 @@ async def admin_client(settings: KafkaSettings) -> AsyncIterator[AIOKafkaAdminCl
         request_timeout_ms=TIMEOUT_MS,
         **settings.client_options(),
     )
-    try:
-        await admin.start()
-    except Exception as error:
-        await admin.close()
-        raise not_answering(settings, error) from None
+    await start_or_refuse(settings, admin.start, admin.close)
     try:
         yield admin
     finally:
@@ -151,11 +150,7 @@ async def consumer_client(
         request_timeout_ms=TIMEOUT_MS,
         **settings.client_options(),
     )
-    try:
-        await consumer.start()
-    except Exception as error:
-        await consumer.stop()
-        raise not_answering(settings, error) from None
+    await start_or_refuse(settings, consumer.start, consumer.stop)
     try:
         yield consumer
     finally:
@@ -222,6 +217,20 @@ async def describe_groups(
             # (error_code, group_id, state, protocol_type, protocol, members)
             described[group[1]] = (group[2] or "Empty", len(group[5]))
     return described
+
+
+async def refuse_while_consumed(
+    admin: AIOKafkaAdminClient, groups: list[str], consumers: str
+) -> None:
+    """Raise while one of `groups` has live members: moving its offsets would race them."""
+    states = await describe_groups(admin, groups)
+    busy = {g: members for g, (_, members) in states.items() if members}
+    if busy:
+        raise KafkaOpsError(
+            "consumers are running in "
+            + ", ".join(f"{g} ({n} members)" for g, n in sorted(busy.items()))
+            + f": stop {consumers} first, then run this again"
+        )
 
 
 def tremplin_topics(suffix: str) -> set[str]:
@@ -452,14 +461,7 @@ async def replay_dead_letters(
 async def plan_reset(settings: KafkaSettings, groups: dict[str, str]) -> list[GroupReset]:
     """Where `groups` (group → base topic) stand, and where a reset to the earliest takes them."""
     async with admin_client(settings) as admin, consumer_client(settings) as consumer:
-        states = await describe_groups(admin, list(groups))
-        busy = {g: members for g, (_, members) in states.items() if members}
-        if busy:
-            raise KafkaOpsError(
-                "consumers are running in "
-                + ", ".join(f"{g} ({n} members)" for g, n in sorted(busy.items()))
-                + ": stop the service first, then run this again"
-            )
+        await refuse_while_consumed(admin, list(groups), "the service")
         resets = []
         for group, base in groups.items():
             tps = await partitions_of(consumer, topic_name(base, settings.topic_suffix))

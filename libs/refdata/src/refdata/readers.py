@@ -90,14 +90,7 @@ class Communes(Mapping[str, Commune]):
         commune = self._built.get(code)
         if commune is None:
             row = self._rows[code]
-            commune = Commune(
-                insee_code=code,
-                name=row.name,
-                postcodes=row.postcodes,
-                latitude=row.latitude,
-                longitude=row.longitude,
-                city_code=row.city_code,
-            )
+            commune = Commune(insee_code=code, **row._asdict())
             self._built[code] = commune
         return commune
 
