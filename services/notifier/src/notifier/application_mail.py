@@ -97,20 +97,13 @@ def letter_body(introduction: str, message: str, seeker_email: str | None, closi
     )
 
 
+@dataclass(eq=False)
 class ApplicationMail(Generic[D]):
-    def __init__(
-        self,
-        sent: Documents,
-        deliveries: HttpDeliveries[D],
-        contacts: ContactDirectory,
-        email: Sender,
-        letter: Letter[D],
-    ) -> None:
-        self.sent = sent
-        self.deliveries = deliveries
-        self.contacts = contacts
-        self.email = email
-        self.letter = letter
+    sent: Documents
+    deliveries: HttpDeliveries[D]
+    contacts: ContactDirectory
+    email: Sender
+    letter: Letter[D]
 
     async def email_once(self, application_ids: Sequence[str]) -> None:
         for application_id in application_ids:
