@@ -1,4 +1,5 @@
-"""Builders of valid offers and France Travail records, changed field by field in each test."""
+"""Builders of valid offers and France Travail records, changed field by field in each test, and
+the offers service over the real stack (the app and client fixtures of testkit.service_harness)."""
 
 import copy
 from collections.abc import Callable
@@ -6,44 +7,34 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
+from testkit.service_harness import ServiceUnderTest, app, app_settings, client
 
+from offers.config import Settings
+from offers.main import create_app
 from refdata import Commune
+
+__all__ = ["app", "app_settings", "client"]  # fixtures, for the integration tests
 
 FakeBuilder = Callable[..., dict[str, Any]]
 
+# insee code, name, postcodes, latitude, longitude, city (for an arrondissement)
+_COMMUNE_ROWS: list[tuple[str, str, tuple[str, ...], float | None, float | None, str | None]] = [
+    ("69123", "LYON", ("69001", "69002"), 45.7588, 4.8353, None),
+    ("69381", "LYON 01", ("69001",), 45.7699, 4.8292, "69123"),
+    ("69382", "LYON 02", ("69002",), 45.7485, 4.8262, "69123"),
+    ("75108", "PARIS 08", ("75008",), 48.8727, 2.3125, "75056"),
+    ("55138", "CULEY", ("55000",), None, None, None),
+]
 COMMUNES = [
     Commune(
-        insee_code="69123",
-        name="LYON",
-        postcodes=("69001", "69002"),
-        latitude=45.7588,
-        longitude=4.8353,
-    ),
-    Commune(
-        insee_code="69381",
-        name="LYON 01",
-        postcodes=("69001",),
-        latitude=45.7699,
-        longitude=4.8292,
-        city_code="69123",
-    ),
-    Commune(
-        insee_code="69382",
-        name="LYON 02",
-        postcodes=("69002",),
-        latitude=45.7485,
-        longitude=4.8262,
-        city_code="69123",
-    ),
-    Commune(
-        insee_code="75108",
-        name="PARIS 08",
-        postcodes=("75008",),
-        latitude=48.8727,
-        longitude=2.3125,
-        city_code="75056",
-    ),
-    Commune(insee_code="55138", name="CULEY", postcodes=("55000",)),
+        insee_code=code,
+        name=name,
+        postcodes=postcodes,
+        latitude=latitude,
+        longitude=longitude,
+        city_code=city,
+    )
+    for code, name, postcodes, latitude, longitude, city in _COMMUNE_ROWS
 ]
 
 
@@ -165,3 +156,9 @@ def an_offer_in_builder() -> FakeBuilder:
 @pytest.fixture
 def reference() -> FakeReference:
     return FakeReference()
+
+
+@pytest.fixture(scope="session")
+def service_under_test() -> ServiceUnderTest:
+    defaults = {"import_max_records": 50, "sweep_interval_s": 3600}
+    return ServiceUnderTest(create_app, Settings, "http://offers", defaults)

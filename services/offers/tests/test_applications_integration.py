@@ -1,31 +1,22 @@
 """Applications to employers' offers in the offers service, over the real Kafka and FerretDB."""
 
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.service_harness import bearer, erase_seeker
 from testkit.stack import eventually, read_records
 
 from contracts import (
     OFFER_APPLICATION_SUBMITTED,
     OFFER_PUBLISHED,
-    PROFILE_DELETED,
     OfferApplicationSubmitted,
-    ProfileDeleted,
     decode,
-    encode,
-    new_envelope,
-    topic_name,
 )
-from offers.config import Settings
-from offers.main import create_app
-from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.auth import Role
+from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
@@ -38,40 +29,17 @@ APPLICATION = {
 }
 
 
-def auth(role: Role, sub: str) -> dict[str, str]:
-    token = issue_internal_token(
-        Principal(sub=sub, role=role), InternalAuthSettings(token_ttl_s=3600)
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-EMPLOYER = auth(Role.EMPLOYER, "employer-1")
-OTHER_EMPLOYER = auth(Role.EMPLOYER, "employer-2")
-OPERATOR = auth(Role.OPERATOR, "operator-1")
-SEEKER = auth(Role.SEEKER, "seeker-1")
-OTHER_SEEKER = auth(Role.SEEKER, "seeker-2")
-NOTIFIER = auth(Role.SERVICE, "notifier")
+EMPLOYER = bearer(Role.EMPLOYER, "employer-1")
+OTHER_EMPLOYER = bearer(Role.EMPLOYER, "employer-2")
+OPERATOR = bearer(Role.OPERATOR, "operator-1")
+SEEKER = bearer(Role.SEEKER, "seeker-1")
+OTHER_SEEKER = bearer(Role.SEEKER, "seeker-2")
+NOTIFIER = bearer(Role.SERVICE, "notifier")
 
 
 @pytest.fixture
-async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
-    settings = Settings(
-        kafka=kafka,
-        mongo=mongo,
-        database=f"test_{run_id}",
-        sweep_interval_s=3600,
-        applications_per_day=2,
-    )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://offers") as client:
-        yield client
+def app_settings() -> dict[str, Any]:
+    return {"applications_per_day": 2}
 
 
 async def publish(client: httpx.AsyncClient, offer: dict[str, Any]) -> None:
@@ -85,7 +53,7 @@ async def apply(
     return await client.post(
         f"/offers/{offer_id}/applications/{seeker}",
         json={**APPLICATION, **changes},
-        headers=auth(Role.SEEKER, seeker),
+        headers=bearer(Role.SEEKER, seeker),
     )
 
 
@@ -257,17 +225,7 @@ async def test_an_erased_seeker_leaves_no_application_behind(
     await publish(client, an_offer_in())
     assert (await apply(client, "acme-0001")).status_code == 201
     assert (await apply(client, "acme-0001", "seeker-2")).status_code == 201
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-    await producer.start()
-    try:
-        erased = ProfileDeleted(seeker_id="seeker-1", deleted_at=datetime.now(UTC))
-        await producer.send_and_wait(
-            topic_name(PROFILE_DELETED, kafka.topic_suffix),
-            encode(new_envelope(erased, producer="profiles")),
-            key=b"seeker-1",
-        )
-    finally:
-        await producer.stop()
+    await erase_seeker(kafka, "seeker-1")
 
     async def left() -> int:
         mine = await client.get("/offers/applications/of/seeker-1", headers=SEEKER)

@@ -1,61 +1,29 @@
 """The offers service against the real Kafka broker and FerretDB."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.service_harness import bearer
 from testkit.stack import eventually, header, read_records
 
 from contracts import OFFER_CLOSED, OFFER_PUBLISHED, OfferClosed, OfferPublished, decode
-from offers.config import Settings
-from offers.main import create_app
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.outbox import PENDING
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
 Builder = Callable[..., dict[str, Any]]
 
-
-def auth(role: Role, sub: str = "someone") -> dict[str, str]:
-    # Long-lived: module-level headers are minted at collection, long before some tests run.
-    token = issue_internal_token(
-        Principal(sub=sub, role=role), InternalAuthSettings(token_ttl_s=3600)
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-EMPLOYER = auth(Role.EMPLOYER, "employer-1")
-OTHER_EMPLOYER = auth(Role.EMPLOYER, "employer-2")
-OPERATOR = auth(Role.OPERATOR, "operator-1")
-SERVICE = auth(Role.SERVICE, "gateway")
-SEEKER = auth(Role.SEEKER, "seeker-1")
-
-
-def settings_for(
-    kafka: KafkaSettings, mongo: MongoSettings, run_id: str, **changes: Any
-) -> Settings:
-    options: dict[str, Any] = {"import_max_records": 50, "sweep_interval_s": 3600, **changes}
-    return Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}", **options)
-
-
-@pytest.fixture
-async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
-    app = create_app(settings_for(kafka, mongo, run_id))
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://offers") as client:
-        yield client
+EMPLOYER = bearer(Role.EMPLOYER, "employer-1")
+OTHER_EMPLOYER = bearer(Role.EMPLOYER, "employer-2")
+OPERATOR = bearer(Role.OPERATOR, "operator-1")
+SERVICE = bearer(Role.SERVICE, "gateway")
+SEEKER = bearer(Role.SEEKER, "seeker-1")
 
 
 async def published(kafka: KafkaSettings, count: int) -> list[OfferPublished]:
@@ -265,7 +233,7 @@ async def test_seekers_and_counsellors_cannot_publish_or_import(
 ) -> None:
     seeker = await client.post("/offers", json=an_offer_in(), headers=SEEKER)
     counsellor = await client.post(
-        "/offers", json=an_offer_in(), headers=auth(Role.COUNSELLOR, "c-1")
+        "/offers", json=an_offer_in(), headers=bearer(Role.COUNSELLOR, "c-1")
     )
     employer_import = await client.post(
         "/offers/import", json=[a_france_travail_record()], headers=EMPLOYER
@@ -525,28 +493,20 @@ async def test_an_import_too_big_for_one_request_is_refused(
 # Expiry
 
 
+@pytest.mark.parametrize("app_settings", [{"sweep_interval_s": 0.2}])
 async def test_the_sweep_closes_offers_past_their_validity(
-    kafka: KafkaSettings,
-    mongo: MongoSettings,
-    run_id: str,
-    a_france_travail_record: Builder,
+    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings, a_france_travail_record: Builder
 ) -> None:
-    app = create_app(settings_for(kafka, mongo, run_id, sweep_interval_s=0.2))
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://offers") as client:
-            batch = [a_france_travail_record(id="OLD"), a_france_travail_record(id="FRESH")]
-            await client.post("/offers/import", json=batch, headers=SERVICE)
-            past = datetime.now(UTC) - timedelta(minutes=1)
-            await settled(app)
-            # Time passes: the offer's validity ends.
-            await app.state.store.offers.raw.update_one(
-                {"_id": "OLD"}, {"$set": {"valid_until": past}}
-            )
+    batch = [a_france_travail_record(id="OLD"), a_france_travail_record(id="FRESH")]
+    await client.post("/offers/import", json=batch, headers=SERVICE)
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    await settled(app)
+    # Time passes: the offer's validity ends.
+    await app.state.store.offers.raw.update_one({"_id": "OLD"}, {"$set": {"valid_until": past}})
 
-            [record] = await read_records(kafka, OFFER_CLOSED, 1)
-            old = await client.get("/offers/OLD", headers=OPERATOR)
-            fresh = await client.get("/offers/FRESH", headers=SEEKER)
+    [record] = await read_records(kafka, OFFER_CLOSED, 1)
+    old = await client.get("/offers/OLD", headers=OPERATOR)
+    fresh = await client.get("/offers/FRESH", headers=SEEKER)
 
     event = decode(record.value, OfferClosed)
     assert event.payload.offer_id == "OLD"
