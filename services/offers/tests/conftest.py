@@ -17,7 +17,7 @@ __all__ = ["app", "app_settings", "client"]  # fixtures, for the integration tes
 
 FakeBuilder = Callable[..., dict[str, Any]]
 
-# insee code, name, postcodes, latitude, longitude, city (for an arrondissement)
+_COMMUNE_FIELDS = ("insee_code", "name", "postcodes", "latitude", "longitude", "city_code")
 _COMMUNE_ROWS: list[tuple[str, str, tuple[str, ...], float | None, float | None, str | None]] = [
     ("69123", "LYON", ("69001", "69002"), 45.7588, 4.8353, None),
     ("69381", "LYON 01", ("69001",), 45.7699, 4.8292, "69123"),
@@ -26,15 +26,7 @@ _COMMUNE_ROWS: list[tuple[str, str, tuple[str, ...], float | None, float | None,
     ("55138", "CULEY", ("55000",), None, None, None),
 ]
 COMMUNES = [
-    Commune(
-        insee_code=code,
-        name=name,
-        postcodes=postcodes,
-        latitude=latitude,
-        longitude=longitude,
-        city_code=city,
-    )
-    for code, name, postcodes, latitude, longitude, city in _COMMUNE_ROWS
+    Commune.model_validate(dict(zip(_COMMUNE_FIELDS, row, strict=True))) for row in _COMMUNE_ROWS
 ]
 
 
