@@ -1,11 +1,11 @@
 """Applications to employers' offers in the offers service, over the real Kafka and FerretDB."""
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from testkit.offer_documents import a_france_travail_record, an_offer_in
 from testkit.service_harness import bearer, erase_seeker
 from testkit.stack import eventually, read_records
 
@@ -20,7 +20,6 @@ from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
-Builder = Callable[..., dict[str, Any]]
 ADDRESS = "recrutement@cabinet-bellecour.fr"
 APPLICATION = {
     "message": "Secrétaire depuis huit ans, je connais Doctolib.",
@@ -58,7 +57,7 @@ async def apply(
 
 
 async def test_an_application_is_kept_published_with_ids_only_and_sent_once(
-    client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     await publish(client, an_offer_in(application_email=ADDRESS))
     sent = await apply(client, "acme-0001")
@@ -99,7 +98,7 @@ async def test_an_application_is_kept_published_with_ids_only_and_sent_once(
 
 
 async def test_the_employer_alone_sees_them_the_contact_only_with_consent(
-    client: httpx.AsyncClient, an_offer_in: Builder
+    client: httpx.AsyncClient,
 ) -> None:
     await publish(client, an_offer_in())
     consented = await apply(client, "acme-0001")
@@ -139,7 +138,7 @@ async def test_the_employer_alone_sees_them_the_contact_only_with_consent(
 
 
 async def test_a_withdrawn_application_hides_its_message_and_is_not_emailed(
-    client: httpx.AsyncClient, an_offer_in: Builder
+    client: httpx.AsyncClient,
 ) -> None:
     await publish(client, an_offer_in(application_email=ADDRESS))
     application_id = (await apply(client, "acme-0001")).json()["application_id"]
@@ -161,9 +160,7 @@ async def test_a_withdrawn_application_hides_its_message_and_is_not_emailed(
     assert again.status_code == 409
 
 
-async def test_only_open_offers_published_here_take_applications(
-    client: httpx.AsyncClient, an_offer_in: Builder, a_france_travail_record: Builder
-) -> None:
+async def test_only_open_offers_published_here_take_applications(client: httpx.AsyncClient) -> None:
     imported = await client.post(
         "/offers/import", json=[a_france_travail_record()], headers=OPERATOR
     )
@@ -183,9 +180,7 @@ async def test_only_open_offers_published_here_take_applications(
     assert unknown.status_code == 404
 
 
-async def test_a_seeker_sends_a_bounded_number_a_day(
-    client: httpx.AsyncClient, an_offer_in: Builder
-) -> None:
+async def test_a_seeker_sends_a_bounded_number_a_day(client: httpx.AsyncClient) -> None:
     for number in range(3):
         await publish(client, an_offer_in(id=f"acme-{number}"))
     for number in range(2):
@@ -197,7 +192,7 @@ async def test_a_seeker_sends_a_bounded_number_a_day(
 
 
 async def test_the_address_is_kept_through_changes_and_never_leaves_in_events(
-    client: httpx.AsyncClient, app: FastAPI, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, app: FastAPI, kafka: KafkaSettings
 ) -> None:
     await publish(client, an_offer_in(application_email=ADDRESS))
     patched = await client.patch(
@@ -220,7 +215,7 @@ async def test_the_address_is_kept_through_changes_and_never_leaves_in_events(
 
 
 async def test_an_erased_seeker_leaves_no_application_behind(
-    client: httpx.AsyncClient, app: FastAPI, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, app: FastAPI, kafka: KafkaSettings
 ) -> None:
     await publish(client, an_offer_in())
     assert (await apply(client, "acme-0001")).status_code == 201

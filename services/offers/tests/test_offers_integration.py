@@ -1,12 +1,12 @@
 """The offers service against the real Kafka broker and FerretDB."""
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from testkit.offer_documents import a_france_travail_record, an_offer_in
 from testkit.service_harness import bearer
 from testkit.stack import eventually, header, read_records
 
@@ -17,7 +17,6 @@ from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
-Builder = Callable[..., dict[str, Any]]
 
 EMPLOYER = bearer(Role.EMPLOYER, "employer-1")
 OTHER_EMPLOYER = bearer(Role.EMPLOYER, "employer-2")
@@ -46,7 +45,7 @@ async def settled(app: FastAPI) -> None:
 
 
 async def test_an_employer_publishes_an_offer_and_every_fact_is_in_the_event(
-    client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     response = await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
 
@@ -87,9 +86,7 @@ async def test_an_employer_publishes_an_offer_and_every_fact_is_in_the_event(
     assert b"98765432100017" not in record.value
 
 
-async def test_an_offer_without_an_id_gets_one(
-    client: httpx.AsyncClient, an_offer_in: Builder
-) -> None:
+async def test_an_offer_without_an_id_gets_one(client: httpx.AsyncClient) -> None:
     data = an_offer_in()
     del data["id"]
 
@@ -103,7 +100,7 @@ async def test_an_offer_without_an_id_gets_one(
 
 
 async def test_publishing_the_same_offer_again_is_harmless(
-    client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     first = await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
     again = await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
@@ -120,7 +117,7 @@ async def test_publishing_the_same_offer_again_is_harmless(
 
 
 async def test_a_material_update_publishes_the_next_version(
-    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
     reworded = an_offer_in(description="Accueil physique et téléphonique.")
@@ -145,7 +142,7 @@ async def test_a_material_update_publishes_the_next_version(
 
 
 async def test_closing_an_offer_publishes_offer_closed_once(
-    client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
 
@@ -171,7 +168,7 @@ async def test_closing_an_offer_publishes_offer_closed_once(
 
 
 async def test_a_closed_offer_is_still_read_and_says_it_is_closed_but_is_no_longer_found(
-    client: httpx.AsyncClient, an_offer_in: Builder
+    client: httpx.AsyncClient,
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
     await client.post("/offers/acme-0001/close", json={"reason": "withdrawn"}, headers=OPERATOR)
@@ -206,7 +203,7 @@ async def test_a_closed_offer_is_still_read_and_says_it_is_closed_but_is_no_long
 
 
 async def test_an_employer_cannot_touch_another_employers_offer(
-    client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
 
@@ -228,9 +225,7 @@ async def test_an_employer_cannot_touch_another_employers_offer(
     await assert_no_more(kafka, OFFER_CLOSED, 0)
 
 
-async def test_seekers_and_counsellors_cannot_publish_or_import(
-    client: httpx.AsyncClient, an_offer_in: Builder, a_france_travail_record: Builder
-) -> None:
+async def test_seekers_and_counsellors_cannot_publish_or_import(client: httpx.AsyncClient) -> None:
     seeker = await client.post("/offers", json=an_offer_in(), headers=SEEKER)
     counsellor = await client.post(
         "/offers", json=an_offer_in(), headers=bearer(Role.COUNSELLOR, "c-1")
@@ -289,7 +284,6 @@ async def test_every_route_wants_a_valid_token(
 async def test_bad_offers_are_refused_naming_the_field(
     client: httpx.AsyncClient,
     kafka: KafkaSettings,
-    an_offer_in: Builder,
     changes: dict[str, Any],
     location: list[str],
 ) -> None:
@@ -301,7 +295,7 @@ async def test_bad_offers_are_refused_naming_the_field(
 
 
 async def test_bad_updates_closures_and_searches_name_their_field(
-    client: httpx.AsyncClient, an_offer_in: Builder
+    client: httpx.AsyncClient,
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
 
@@ -330,9 +324,7 @@ async def test_bad_updates_closures_and_searches_name_their_field(
     assert statuses | {commune.status_code, page_size.status_code} == {422}
 
 
-async def test_unknown_offers_are_not_found(
-    client: httpx.AsyncClient, an_offer_in: Builder
-) -> None:
+async def test_unknown_offers_are_not_found(client: httpx.AsyncClient) -> None:
     get = await client.get("/offers/nobody", headers=OPERATOR)
     put = await client.put("/offers/nobody", json=an_offer_in(id=None), headers=OPERATOR)
     close = await client.post("/offers/nobody/close", json={"reason": "filled"}, headers=OPERATOR)
@@ -343,9 +335,7 @@ async def test_unknown_offers_are_not_found(
 # Search
 
 
-async def test_search_by_occupation_place_distance_and_contract(
-    client: httpx.AsyncClient, a_france_travail_record: Builder
-) -> None:
+async def test_search_by_occupation_place_distance_and_contract(client: httpx.AsyncClient) -> None:
     lyon_centre = {"commune": "69381", "codePostal": "69001"}
     villeurbanne = {"commune": "69266", "latitude": 45.7719, "longitude": 4.8902}
     paris = {"commune": "75108"}
@@ -388,7 +378,7 @@ async def test_search_by_occupation_place_distance_and_contract(
 
 
 async def test_an_import_keeps_valid_records_and_reports_each_invalid_one(
-    client: httpx.AsyncClient, kafka: KafkaSettings, a_france_travail_record: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     batch = [
         a_france_travail_record(id="OK1"),
@@ -434,7 +424,7 @@ async def test_an_empty_import_changes_nothing(client: httpx.AsyncClient) -> Non
 
 
 async def test_importing_the_same_offers_again_publishes_only_changes(
-    client: httpx.AsyncClient, kafka: KafkaSettings, a_france_travail_record: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     batch = [a_france_travail_record(id=f"FT{n}") for n in range(5)]
     first = await client.post("/offers/import", json=batch, headers=SERVICE)
@@ -458,8 +448,6 @@ async def test_importing_the_same_offers_again_publishes_only_changes(
 async def test_an_import_neither_overwrites_employers_offers_nor_reopens_closed_ones(
     client: httpx.AsyncClient,
     kafka: KafkaSettings,
-    an_offer_in: Builder,
-    a_france_travail_record: Builder,
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
     await client.post("/offers/import", json=[a_france_travail_record()], headers=SERVICE)
@@ -479,9 +467,7 @@ async def test_an_import_neither_overwrites_employers_offers_nor_reopens_closed_
     await assert_no_more(kafka, OFFER_PUBLISHED, 2)
 
 
-async def test_an_import_too_big_for_one_request_is_refused(
-    client: httpx.AsyncClient, a_france_travail_record: Builder
-) -> None:
+async def test_an_import_too_big_for_one_request_is_refused(client: httpx.AsyncClient) -> None:
     batch = [a_france_travail_record(id=f"FT{n}") for n in range(51)]
 
     response = await client.post("/offers/import", json=batch, headers=SERVICE)
@@ -495,7 +481,7 @@ async def test_an_import_too_big_for_one_request_is_refused(
 
 @pytest.mark.parametrize("app_settings", [{"sweep_interval_s": 0.2}])
 async def test_the_sweep_closes_offers_past_their_validity(
-    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings, a_france_travail_record: Builder
+    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     batch = [a_france_travail_record(id="OLD"), a_france_travail_record(id="FRESH")]
     await client.post("/offers/import", json=batch, headers=SERVICE)
@@ -517,7 +503,7 @@ async def test_the_sweep_closes_offers_past_their_validity(
 
 
 async def test_two_sweeps_at_once_close_each_offer_once(
-    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings, a_france_travail_record: Builder
+    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     batch = [a_france_travail_record(id=f"FT{n}") for n in range(20)]
     await client.post("/offers/import", json=batch, headers=SERVICE)
