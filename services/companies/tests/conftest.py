@@ -1,13 +1,20 @@
-"""Synthetic sectors and establishments (testkit.reference), read as the real ones are."""
+"""Synthetic sectors and establishments (testkit.reference), read as the real ones are, and the
+companies service over the real stack (the app and client fixtures of testkit.service_harness)."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from testkit.reference import write_synthetic_files
+from testkit.service_harness import ServiceUnderTest, app, client
 
+from companies.config import Settings
 from companies.domain.establishment import Establishment
 from companies.importing import parse_rows
+from companies.main import create_app
 from refdata import Sectors, read_establishment_rows, read_sectors
+
+__all__ = ["app", "client"]  # fixtures, for the integration tests
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +33,13 @@ def establishments(data_folder: Path) -> list[Establishment]:
     parsed, rejected = parse_rows(read_establishment_rows(raw))
     assert rejected == []
     return parsed
+
+
+@pytest.fixture(scope="session")
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest(create_app, Settings, "http://companies")
+
+
+@pytest.fixture
+def app_settings(data_folder: Path) -> dict[str, Any]:
+    return {"establishments_file": data_folder / "lbb_etablissements_metz.csv"}

@@ -1,30 +1,17 @@
 """Spontaneous applications in the companies service, over the real Kafka and FerretDB."""
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from testkit.apps import client_of, running
+from testkit.service_harness import bearer, erase_seeker
 from testkit.stack import eventually, read_records
 
-from companies.config import Settings
-from companies.main import create_app
-from contracts import (
-    APPLICATION_SUBMITTED,
-    PROFILE_DELETED,
-    ApplicationSubmitted,
-    ProfileDeleted,
-    decode,
-    encode,
-    new_envelope,
-    topic_name,
-)
-from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
-from servicekit.settings import KafkaSettings, MongoSettings
+from contracts import APPLICATION_SUBMITTED, ApplicationSubmitted, decode
+from servicekit.auth import Role
+from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
@@ -33,22 +20,13 @@ PLACEHOLDER, REAL, CLEANING = "11111111100011", "22222222200022", "3333333330003
 APPLICATION = {"message": "Vendeuse depuis six ans.", "consent_to_share_contact": True}
 
 
-def auth(role: Role, sub: str) -> dict[str, str]:
-    settings = InternalAuthSettings(token_ttl_s=3600)
-    return {
-        "Authorization": f"Bearer {issue_internal_token(Principal(sub=sub, role=role), settings)}"
-    }
-
-
-SEEKER = auth(Role.SEEKER, "seeker-1")
-OPERATOR = auth(Role.OPERATOR, "operator-1")
-NOTIFIER = auth(Role.SERVICE, "notifier")
+SEEKER = bearer(Role.SEEKER, "seeker-1")
+OPERATOR = bearer(Role.OPERATOR, "operator-1")
+NOTIFIER = bearer(Role.SERVICE, "notifier")
 
 
 @pytest.fixture
-async def app(
-    kafka: KafkaSettings, mongo: MongoSettings, run_id: str, tmp_path: Path, data_folder: Path
-) -> AsyncIterator[FastAPI]:
+def app_settings(tmp_path: Path, data_folder: Path) -> dict[str, Any]:
     rows = (data_folder / "lbb_etablissements_metz.csv").read_text()
     # DECO PLUS (no address in the sample) gets one of its own.
     rows = rows.replace(
@@ -57,21 +35,7 @@ async def app(
     )
     establishments = tmp_path / "establishments.csv"
     establishments.write_text(rows)
-    settings = Settings(
-        kafka=kafka,
-        mongo=mongo,
-        database=f"test_{run_id}",
-        establishments_file=establishments,
-        applications_per_day=2,
-    )
-    async with running(create_app(settings)) as app:
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(app, "http://companies") as client:
-        yield client
+    return {"establishments_file": establishments, "applications_per_day": 2}
 
 
 async def test_an_application_to_a_company_with_an_address_is_published_once(
@@ -122,7 +86,7 @@ async def test_a_placeholder_address_is_never_used_the_counsellor_passes_it_on(
     mine = await client.get("/companies/applications/of/seeker-1", headers=SEEKER)
     assert [a["siret"] for a in mine.json()["items"]] == [PLACEHOLDER]
     other = await client.get(
-        "/companies/applications/of/seeker-1", headers=auth(Role.SEEKER, "s-2")
+        "/companies/applications/of/seeker-1", headers=bearer(Role.SEEKER, "s-2")
     )
     assert other.status_code == 403
 
@@ -141,7 +105,7 @@ async def test_a_seeker_sends_a_bounded_number_a_day(client: httpx.AsyncClient) 
     someone_else = await client.post(
         f"/companies/{REAL}/applications/seeker-1",
         json=APPLICATION,
-        headers=auth(Role.SEEKER, "s-2"),
+        headers=bearer(Role.SEEKER, "s-2"),
     )
     assert someone_else.status_code == 403
 
@@ -198,17 +162,7 @@ async def test_an_erased_seeker_leaves_no_application_behind(
     )
     assert shown.json()["items"]
     await app.state.ledger.settle()
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-    await producer.start()
-    try:
-        erased = ProfileDeleted(seeker_id="seeker-1", deleted_at=datetime.now(UTC))
-        await producer.send_and_wait(
-            topic_name(PROFILE_DELETED, kafka.topic_suffix),
-            encode(new_envelope(erased, producer="profiles")),
-            key=b"seeker-1",
-        )
-    finally:
-        await producer.stop()
+    await erase_seeker(kafka, "seeker-1")
 
     async def left() -> int:
         mine = await client.get("/companies/applications/of/seeker-1", headers=SEEKER)

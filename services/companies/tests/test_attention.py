@@ -39,33 +39,28 @@ def test_a_saturated_company_goes_after_the_others() -> None:
     assert [c.establishment.siret for c in again] == ["1", "2"]
 
 
+def top_for_a_new_seeker(ranked: list[Candidate], seeker_id: str) -> str:
+    """The siret shown first to a seeker no one has been shown to yet."""
+    [top] = choose(
+        ranked,
+        seeker_id=seeker_id,
+        period="p",
+        shown_to=lambda s: 0,
+        already_shown=frozenset(),
+        seekers_per_hire=5,
+        limit=1,
+    )
+    return top.establishment.siret
+
+
 def test_equals_take_turns_at_the_top_across_seekers() -> None:
     ranked = [a_candidate(str(n), 2.0 + n / 1000) for n in range(10)]
-    firsts = {
-        choose(
-            ranked,
-            seeker_id=f"s-{n}",
-            period="p",
-            shown_to=lambda s: 0,
-            already_shown=frozenset(),
-            seekers_per_hire=5,
-            limit=1,
-        )[0].establishment.siret
-        for n in range(50)
-    }
+    firsts = {top_for_a_new_seeker(ranked, f"s-{n}") for n in range(50)}
     assert len(firsts) >= 5
     better = [a_candidate("best", 4.0), *ranked]
     for n in range(20):
-        top = choose(
-            better,
-            seeker_id=f"s-{n}",
-            period="p",
-            shown_to=lambda s: 0,
-            already_shown=frozenset(),
-            seekers_per_hire=5,
-            limit=1,
-        )
-        assert top[0].establishment.siret == "best"  # a clearly better one is no equal
+        # a clearly better one is no equal
+        assert top_for_a_new_seeker(better, f"s-{n}") == "best"
 
 
 def test_the_distribution_of_attention() -> None:

@@ -1,19 +1,14 @@
 """The companies service against the real FerretDB (and Kafka, for readiness)."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from testkit.apps import client_of, running
+from testkit.service_harness import bearer
 
-from companies.config import Settings
 from companies.ledger import Ledger
-from companies.main import create_app
-from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.auth import Role
 
 pytestmark = pytest.mark.integration
 
@@ -25,15 +20,8 @@ HEADER = (
 METZ = {"latitude": 49.1193, "longitude": 6.1757}
 
 
-def auth(role: Role, sub: str) -> dict[str, str]:
-    token = issue_internal_token(
-        Principal(sub=sub, role=role), InternalAuthSettings(token_ttl_s=3600)
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-OPERATOR = auth(Role.OPERATOR, "operator-1")
-SEEKER = auth(Role.SEEKER, "seeker-1")
+OPERATOR = bearer(Role.OPERATOR, "operator-1")
+SEEKER = bearer(Role.SEEKER, "seeker-1")
 CSV = {"Content-Type": "text/csv"}
 
 
@@ -41,25 +29,9 @@ def query(**changes: Any) -> dict[str, Any]:
     return {"seeker_id": "seeker-1", "occupations": ["D1212"], "radius_km": 20, **METZ, **changes}
 
 
-@pytest.fixture
-async def app(
-    kafka: KafkaSettings, mongo: MongoSettings, run_id: str, data_folder: Path
-) -> AsyncIterator[FastAPI]:
-    settings = Settings(
-        kafka=kafka,
-        mongo=mongo,
-        database=f"test_{run_id}",
-        establishments_file=data_folder / "lbb_etablissements_metz.csv",
-        seekers_per_hire=0.05,
-    )
-    async with running(create_app(settings)) as app:
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(app, "http://companies") as client:
-        yield client
+@pytest.fixture(name="app_settings")
+def fewer_seekers_per_hire(app_settings: dict[str, Any]) -> dict[str, Any]:
+    return {**app_settings, "seekers_per_hire": 0.05}
 
 
 async def test_an_empty_store_is_loaded_from_the_reference_data_at_start(
@@ -130,7 +102,7 @@ async def test_attention_is_spread_and_reported(app: FastAPI, client: httpx.Asyn
         answer = await client.post(
             "/companies/for-seeker",
             json=query(seeker_id=f"seeker-{n}", limit=1),
-            headers=auth(Role.SEEKER, f"seeker-{n}"),
+            headers=bearer(Role.SEEKER, f"seeker-{n}"),
         )
         assert answer.status_code == 200
         firsts.append(answer.json()["items"][0]["siret"])
@@ -138,7 +110,7 @@ async def test_attention_is_spread_and_reported(app: FastAPI, client: httpx.Asyn
     again = await client.post(
         "/companies/for-seeker",
         json=query(seeker_id="seeker-0", limit=1),
-        headers=auth(Role.SEEKER, "seeker-0"),
+        headers=bearer(Role.SEEKER, "seeker-0"),
     )
     assert again.json()["items"][0]["siret"] == "11111111100011"  # seen already: costs nothing
     report = (await client.get("/companies/attention", headers=OPERATOR)).json()

@@ -1,19 +1,15 @@
 """The companies service keeps each seeker's needs from profile-updated, ranks from them without
 the gateway reading the profile, and forgets them for good on profile-deleted."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from testkit.apps import running
 from testkit.builders import METZ, profile_updated
+from testkit.service_harness import bearer
 from testkit.stack import eventually
 
-from companies.config import Settings
-from companies.main import create_app
 from contracts import (
     PROFILE_DELETED,
     PROFILE_UPDATED,
@@ -24,9 +20,9 @@ from contracts import (
     new_envelope,
     topic_name,
 )
-from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+from servicekit.auth import Role
 from servicekit.broker import make_broker
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
@@ -36,27 +32,10 @@ def profile(seeker_id: str, version: int, rome_code: str = "D1212") -> ProfileUp
     return profile_updated(seeker_id, version, occupations=occupations, place=METZ, radius_km=20)
 
 
-@pytest.fixture
-async def app(
-    kafka: KafkaSettings, mongo: MongoSettings, run_id: str, data_folder: Path
-) -> AsyncIterator[FastAPI]:
-    settings = Settings(
-        kafka=kafka,
-        mongo=mongo,
-        database=f"test_{run_id}",
-        establishments_file=data_folder / "lbb_etablissements_metz.csv",
-    )
-    async with running(create_app(settings)) as app:
-        yield app
-
-
 async def test_needs_from_events_serve_the_seeker_and_an_erasure_is_final(
-    app: FastAPI, kafka: KafkaSettings
+    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
-    token = issue_internal_token(
-        Principal(sub="s-1", role=Role.SEEKER), InternalAuthSettings(token_ttl_s=3600)
-    )
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(Role.SEEKER, "s-1")
     broker = make_broker(kafka, "test")
 
     async def send(payload: EventPayload, base: str) -> None:
@@ -65,8 +44,7 @@ async def test_needs_from_events_serve_the_seeker_and_an_erasure_is_final(
             encode(envelope), topic_name(base, kafka.topic_suffix), key=envelope.key.encode()
         )
 
-    transport = httpx.ASGITransport(app=app)
-    async with broker, httpx.AsyncClient(transport=transport, base_url="http://c") as client:
+    async with broker:
         await broker.start()
         unknown = await client.get("/companies/for-seeker/s-1", headers=headers)
         assert unknown.status_code == 404, unknown.text

@@ -1,9 +1,10 @@
 """Which offers take applications through Tremplin, and the ids that keep one per offer."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from testkit.offer_documents import offer_document
 
 from contracts.offers import Offer, OfferStatus, Origin
 from offers.domain.application import (
@@ -17,20 +18,7 @@ NOW = datetime(2026, 12, 3, 10, tzinfo=UTC)
 
 
 def an_offer(**changes: Any) -> Offer:
-    facts: dict[str, Any] = {
-        "id": "acme-1",
-        "title": "Secrétaire",
-        "rome_code": "M1607",
-        "contract_type": "CDI",
-        "place": {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83},
-        "employer_id": "employer-1",
-        "created_at": NOW - timedelta(days=1),
-        "updated_at": NOW - timedelta(days=1),
-        "valid_until": NOW + timedelta(days=30),
-        "origin": Origin.EMPLOYER,
-        **changes,
-    }
-    return Offer.model_validate(facts)
+    return offer_document(NOW, "acme-1", **changes)
 
 
 def test_an_open_offer_an_employer_published_takes_applications() -> None:

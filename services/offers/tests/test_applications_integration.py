@@ -1,35 +1,25 @@
 """Applications to employers' offers in the offers service, over the real Kafka and FerretDB."""
 
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.offer_documents import a_france_travail_record, an_offer_in
+from testkit.service_harness import bearer, erase_seeker
 from testkit.stack import eventually, read_records
 
 from contracts import (
     OFFER_APPLICATION_SUBMITTED,
     OFFER_PUBLISHED,
-    PROFILE_DELETED,
     OfferApplicationSubmitted,
-    ProfileDeleted,
     decode,
-    encode,
-    new_envelope,
-    topic_name,
 )
-from offers.config import Settings
-from offers.main import create_app
-from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.auth import Role
+from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
-Builder = Callable[..., dict[str, Any]]
 ADDRESS = "recrutement@cabinet-bellecour.fr"
 APPLICATION = {
     "message": "Secrétaire depuis huit ans, je connais Doctolib.",
@@ -38,40 +28,17 @@ APPLICATION = {
 }
 
 
-def auth(role: Role, sub: str) -> dict[str, str]:
-    token = issue_internal_token(
-        Principal(sub=sub, role=role), InternalAuthSettings(token_ttl_s=3600)
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-EMPLOYER = auth(Role.EMPLOYER, "employer-1")
-OTHER_EMPLOYER = auth(Role.EMPLOYER, "employer-2")
-OPERATOR = auth(Role.OPERATOR, "operator-1")
-SEEKER = auth(Role.SEEKER, "seeker-1")
-OTHER_SEEKER = auth(Role.SEEKER, "seeker-2")
-NOTIFIER = auth(Role.SERVICE, "notifier")
+EMPLOYER = bearer(Role.EMPLOYER, "employer-1")
+OTHER_EMPLOYER = bearer(Role.EMPLOYER, "employer-2")
+OPERATOR = bearer(Role.OPERATOR, "operator-1")
+SEEKER = bearer(Role.SEEKER, "seeker-1")
+OTHER_SEEKER = bearer(Role.SEEKER, "seeker-2")
+NOTIFIER = bearer(Role.SERVICE, "notifier")
 
 
 @pytest.fixture
-async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
-    settings = Settings(
-        kafka=kafka,
-        mongo=mongo,
-        database=f"test_{run_id}",
-        sweep_interval_s=3600,
-        applications_per_day=2,
-    )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://offers") as client:
-        yield client
+def app_settings() -> dict[str, Any]:
+    return {"applications_per_day": 2}
 
 
 async def publish(client: httpx.AsyncClient, offer: dict[str, Any]) -> None:
@@ -85,12 +52,12 @@ async def apply(
     return await client.post(
         f"/offers/{offer_id}/applications/{seeker}",
         json={**APPLICATION, **changes},
-        headers=auth(Role.SEEKER, seeker),
+        headers=bearer(Role.SEEKER, seeker),
     )
 
 
 async def test_an_application_is_kept_published_with_ids_only_and_sent_once(
-    client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     await publish(client, an_offer_in(application_email=ADDRESS))
     sent = await apply(client, "acme-0001")
@@ -131,7 +98,7 @@ async def test_an_application_is_kept_published_with_ids_only_and_sent_once(
 
 
 async def test_the_employer_alone_sees_them_the_contact_only_with_consent(
-    client: httpx.AsyncClient, an_offer_in: Builder
+    client: httpx.AsyncClient,
 ) -> None:
     await publish(client, an_offer_in())
     consented = await apply(client, "acme-0001")
@@ -171,7 +138,7 @@ async def test_the_employer_alone_sees_them_the_contact_only_with_consent(
 
 
 async def test_a_withdrawn_application_hides_its_message_and_is_not_emailed(
-    client: httpx.AsyncClient, an_offer_in: Builder
+    client: httpx.AsyncClient,
 ) -> None:
     await publish(client, an_offer_in(application_email=ADDRESS))
     application_id = (await apply(client, "acme-0001")).json()["application_id"]
@@ -193,9 +160,7 @@ async def test_a_withdrawn_application_hides_its_message_and_is_not_emailed(
     assert again.status_code == 409
 
 
-async def test_only_open_offers_published_here_take_applications(
-    client: httpx.AsyncClient, an_offer_in: Builder, a_france_travail_record: Builder
-) -> None:
+async def test_only_open_offers_published_here_take_applications(client: httpx.AsyncClient) -> None:
     imported = await client.post(
         "/offers/import", json=[a_france_travail_record()], headers=OPERATOR
     )
@@ -215,9 +180,7 @@ async def test_only_open_offers_published_here_take_applications(
     assert unknown.status_code == 404
 
 
-async def test_a_seeker_sends_a_bounded_number_a_day(
-    client: httpx.AsyncClient, an_offer_in: Builder
-) -> None:
+async def test_a_seeker_sends_a_bounded_number_a_day(client: httpx.AsyncClient) -> None:
     for number in range(3):
         await publish(client, an_offer_in(id=f"acme-{number}"))
     for number in range(2):
@@ -229,7 +192,7 @@ async def test_a_seeker_sends_a_bounded_number_a_day(
 
 
 async def test_the_address_is_kept_through_changes_and_never_leaves_in_events(
-    client: httpx.AsyncClient, app: FastAPI, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, app: FastAPI, kafka: KafkaSettings
 ) -> None:
     await publish(client, an_offer_in(application_email=ADDRESS))
     patched = await client.patch(
@@ -252,22 +215,12 @@ async def test_the_address_is_kept_through_changes_and_never_leaves_in_events(
 
 
 async def test_an_erased_seeker_leaves_no_application_behind(
-    client: httpx.AsyncClient, app: FastAPI, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, app: FastAPI, kafka: KafkaSettings
 ) -> None:
     await publish(client, an_offer_in())
     assert (await apply(client, "acme-0001")).status_code == 201
     assert (await apply(client, "acme-0001", "seeker-2")).status_code == 201
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-    await producer.start()
-    try:
-        erased = ProfileDeleted(seeker_id="seeker-1", deleted_at=datetime.now(UTC))
-        await producer.send_and_wait(
-            topic_name(PROFILE_DELETED, kafka.topic_suffix),
-            encode(new_envelope(erased, producer="profiles")),
-            key=b"seeker-1",
-        )
-    finally:
-        await producer.stop()
+    await erase_seeker(kafka, "seeker-1")
 
     async def left() -> int:
         mine = await client.get("/offers/applications/of/seeker-1", headers=SEEKER)

@@ -1,14 +1,13 @@
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from testkit.offer_documents import a_france_travail_record
 
 from contracts.vocabulary import ContractType, ExperienceRequirement, WorkingTime
 from offers.domain.france_travail import offer_from_france_travail
 from offers.domain.offer import InvalidOffer, Offer, Origin, ReferenceData
 
-Builder = Callable[..., dict[str, Any]]
 VALIDITY_DAYS = 60
 
 
@@ -24,9 +23,7 @@ def rejection(record: Any, reference: ReferenceData) -> InvalidOffer:
     return raised.value
 
 
-def test_a_full_record_maps_every_fact(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_a_full_record_maps_every_fact(reference: ReferenceData) -> None:
     record = a_france_travail_record()
 
     offer = mapped(record, reference)
@@ -69,18 +66,14 @@ def test_a_full_record_maps_every_fact(
     assert offer.employer_id is None
 
 
-def test_contact_details_of_the_record_are_not_kept(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_contact_details_of_the_record_are_not_kept(reference: ReferenceData) -> None:
     offer = mapped(a_france_travail_record(), reference)
 
     assert "rh@example.org" not in offer.model_dump_json()
     assert "Mme Martin" not in offer.model_dump_json()
 
 
-def test_a_minimal_record_gets_defaults(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_a_minimal_record_gets_defaults(reference: ReferenceData) -> None:
     full = a_france_travail_record()
     minimal = {
         key: full[key]
@@ -99,9 +92,7 @@ def test_a_minimal_record_gets_defaults(
     assert offer.valid_until == offer.created_at + timedelta(days=VALIDITY_DAYS)
 
 
-def test_a_missing_commune_is_found_from_the_postcode(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_a_missing_commune_is_found_from_the_postcode(reference: ReferenceData) -> None:
     place = {"libelle": "69 - Lyon", "codePostal": "69002", "latitude": 45.75, "longitude": 4.83}
 
     offer = mapped(a_france_travail_record(lieuTravail=place), reference)
@@ -110,9 +101,7 @@ def test_a_missing_commune_is_found_from_the_postcode(
     assert (offer.place.latitude, offer.place.longitude) == (45.75, 4.83)
 
 
-def test_an_unknown_commune_with_a_known_postcode_is_resolved(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_an_unknown_commune_with_a_known_postcode_is_resolved(reference: ReferenceData) -> None:
     place = {"codePostal": "75008", "commune": "75999"}
 
     offer = mapped(a_france_travail_record(lieuTravail=place), reference)
@@ -120,9 +109,7 @@ def test_an_unknown_commune_with_a_known_postcode_is_resolved(
     assert offer.place.commune_code == "75108"
 
 
-def test_missing_coordinates_are_the_communes(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_missing_coordinates_are_the_communes(reference: ReferenceData) -> None:
     place = {"libelle": "75 - PARIS 08", "commune": "75108", "latitude": 48.9}
 
     offer = mapped(a_france_travail_record(lieuTravail=place), reference)
@@ -131,9 +118,7 @@ def test_missing_coordinates_are_the_communes(
     assert offer.place.postcode == "75008"
 
 
-def test_a_partner_offer_says_so(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_a_partner_offer_says_so(reference: ReferenceData) -> None:
     origin = {"origine": "2", "urlOrigine": "https://partner.example/o/1"}
 
     offer = mapped(a_france_travail_record(origineOffre=origin), reference)
@@ -141,9 +126,7 @@ def test_a_partner_offer_says_so(
     assert offer.origin is Origin.PARTNER
 
 
-def test_part_time_hourly_pay_and_several_languages(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_part_time_hourly_pay_and_several_languages(reference: ReferenceData) -> None:
     record = a_france_travail_record(
         dureeTravailLibelleConverti="Temps partiel",
         salaire={"libelle": "Horaire de 11.88 Euros sur 12 mois", "complement1": "Mutuelle"},
@@ -166,9 +149,7 @@ def test_part_time_hourly_pay_and_several_languages(
     assert offer.experience_months == 6
 
 
-def test_an_unparsable_salary_keeps_its_text(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_an_unparsable_salary_keeps_its_text(reference: ReferenceData) -> None:
     offer = mapped(a_france_travail_record(salaire={"commentaire": "Selon profil"}), reference)
 
     assert offer.salary.text == "Selon profil"
@@ -199,7 +180,6 @@ def test_an_unparsable_salary_keeps_its_text(
     ],
 )
 def test_each_invalid_record_names_its_field(
-    a_france_travail_record: Builder,
     reference: ReferenceData,
     changes: dict[str, Any],
     field: str,
@@ -207,9 +187,7 @@ def test_each_invalid_record_names_its_field(
     assert rejection(a_france_travail_record(**changes), reference).field == field
 
 
-def test_a_missing_field_is_named(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_a_missing_field_is_named(reference: ReferenceData) -> None:
     record = a_france_travail_record()
     del record["romeCode"]
 

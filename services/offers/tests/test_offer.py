@@ -1,9 +1,9 @@
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from testkit.offer_documents import a_france_travail_record, an_offer_in
 
 from offers.domain.employer import offer_from_input
 from offers.domain.france_travail import offer_from_france_travail
@@ -18,7 +18,6 @@ from offers.domain.offer import (
     published_payload,
 )
 
-Builder = Callable[..., dict[str, Any]]
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
@@ -34,7 +33,7 @@ def from_input(data: dict[str, Any], reference: ReferenceData) -> Offer:
     )
 
 
-def test_an_employers_offer_is_resolved(an_offer_in: Builder, reference: ReferenceData) -> None:
+def test_an_employers_offer_is_resolved(reference: ReferenceData) -> None:
     offer = from_input(an_offer_in(), reference)
 
     assert offer.id == "acme-0001"
@@ -46,7 +45,7 @@ def test_an_employers_offer_is_resolved(an_offer_in: Builder, reference: Referen
     assert offer.valid_until == NOW + timedelta(days=30)
 
 
-def test_given_salary_figures_are_kept(an_offer_in: Builder, reference: ReferenceData) -> None:
+def test_given_salary_figures_are_kept(reference: ReferenceData) -> None:
     salary = {"text": "Selon profil", "min_monthly_eur": 2100, "max_monthly_eur": 2400}
 
     offer = from_input(an_offer_in(salary=salary), reference)
@@ -66,7 +65,7 @@ def test_given_salary_figures_are_kept(an_offer_in: Builder, reference: Referenc
     ],
 )
 def test_facts_the_reference_data_refutes_name_their_field(
-    an_offer_in: Builder, reference: ReferenceData, changes: dict[str, Any], field: str
+    reference: ReferenceData, changes: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(InvalidOffer) as raised:
         from_input(an_offer_in(**changes), reference)
@@ -88,18 +87,14 @@ def test_facts_the_reference_data_refutes_name_their_field(
         ({"unknown": 1}, "unknown"),
     ],
 )
-def test_malformed_input_names_its_field(
-    an_offer_in: Builder, changes: dict[str, Any], field: str
-) -> None:
+def test_malformed_input_names_its_field(changes: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as raised:
         OfferIn.model_validate(an_offer_in(**changes))
 
     assert raised.value.errors()[0]["loc"][0] == field
 
 
-def test_the_event_carries_every_matching_fact(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_the_event_carries_every_matching_fact(reference: ReferenceData) -> None:
     offer = offer_from_france_travail(
         a_france_travail_record(), reference, now=datetime.now(UTC), validity_days=60
     )
@@ -126,9 +121,7 @@ def test_the_event_carries_every_matching_fact(
     assert "12345678900012" not in payload.model_dump_json()
 
 
-def test_only_matching_facts_change_the_fingerprint(
-    a_france_travail_record: Builder, reference: ReferenceData
-) -> None:
+def test_only_matching_facts_change_the_fingerprint(reference: ReferenceData) -> None:
     def facts(**changes: Any) -> tuple[str, str]:
         offer = offer_from_france_travail(
             a_france_travail_record(**changes), reference, now=datetime.now(UTC), validity_days=60

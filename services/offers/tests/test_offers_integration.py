@@ -1,61 +1,28 @@
 """The offers service against the real Kafka broker and FerretDB."""
 
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.offer_documents import a_france_travail_record, an_offer_in
+from testkit.service_harness import bearer
 from testkit.stack import eventually, header, read_records
 
 from contracts import OFFER_CLOSED, OFFER_PUBLISHED, OfferClosed, OfferPublished, decode
-from offers.config import Settings
-from offers.main import create_app
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
 from servicekit.outbox import PENDING
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
-Builder = Callable[..., dict[str, Any]]
 
-
-def auth(role: Role, sub: str = "someone") -> dict[str, str]:
-    # Long-lived: module-level headers are minted at collection, long before some tests run.
-    token = issue_internal_token(
-        Principal(sub=sub, role=role), InternalAuthSettings(token_ttl_s=3600)
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-EMPLOYER = auth(Role.EMPLOYER, "employer-1")
-OTHER_EMPLOYER = auth(Role.EMPLOYER, "employer-2")
-OPERATOR = auth(Role.OPERATOR, "operator-1")
-SERVICE = auth(Role.SERVICE, "gateway")
-SEEKER = auth(Role.SEEKER, "seeker-1")
-
-
-def settings_for(
-    kafka: KafkaSettings, mongo: MongoSettings, run_id: str, **changes: Any
-) -> Settings:
-    options: dict[str, Any] = {"import_max_records": 50, "sweep_interval_s": 3600, **changes}
-    return Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}", **options)
-
-
-@pytest.fixture
-async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
-    app = create_app(settings_for(kafka, mongo, run_id))
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://offers") as client:
-        yield client
+EMPLOYER = bearer(Role.EMPLOYER, "employer-1")
+OTHER_EMPLOYER = bearer(Role.EMPLOYER, "employer-2")
+OPERATOR = bearer(Role.OPERATOR, "operator-1")
+SERVICE = bearer(Role.SERVICE, "gateway")
+SEEKER = bearer(Role.SEEKER, "seeker-1")
 
 
 async def published(kafka: KafkaSettings, count: int) -> list[OfferPublished]:
@@ -78,7 +45,7 @@ async def settled(app: FastAPI) -> None:
 
 
 async def test_an_employer_publishes_an_offer_and_every_fact_is_in_the_event(
-    client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     response = await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
 
@@ -119,9 +86,7 @@ async def test_an_employer_publishes_an_offer_and_every_fact_is_in_the_event(
     assert b"98765432100017" not in record.value
 
 
-async def test_an_offer_without_an_id_gets_one(
-    client: httpx.AsyncClient, an_offer_in: Builder
-) -> None:
+async def test_an_offer_without_an_id_gets_one(client: httpx.AsyncClient) -> None:
     data = an_offer_in()
     del data["id"]
 
@@ -135,7 +100,7 @@ async def test_an_offer_without_an_id_gets_one(
 
 
 async def test_publishing_the_same_offer_again_is_harmless(
-    client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     first = await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
     again = await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
@@ -152,7 +117,7 @@ async def test_publishing_the_same_offer_again_is_harmless(
 
 
 async def test_a_material_update_publishes_the_next_version(
-    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
     reworded = an_offer_in(description="Accueil physique et téléphonique.")
@@ -177,7 +142,7 @@ async def test_a_material_update_publishes_the_next_version(
 
 
 async def test_closing_an_offer_publishes_offer_closed_once(
-    client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
 
@@ -203,7 +168,7 @@ async def test_closing_an_offer_publishes_offer_closed_once(
 
 
 async def test_a_closed_offer_is_still_read_and_says_it_is_closed_but_is_no_longer_found(
-    client: httpx.AsyncClient, an_offer_in: Builder
+    client: httpx.AsyncClient,
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
     await client.post("/offers/acme-0001/close", json={"reason": "withdrawn"}, headers=OPERATOR)
@@ -238,7 +203,7 @@ async def test_a_closed_offer_is_still_read_and_says_it_is_closed_but_is_no_long
 
 
 async def test_an_employer_cannot_touch_another_employers_offer(
-    client: httpx.AsyncClient, kafka: KafkaSettings, an_offer_in: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
 
@@ -260,12 +225,10 @@ async def test_an_employer_cannot_touch_another_employers_offer(
     await assert_no_more(kafka, OFFER_CLOSED, 0)
 
 
-async def test_seekers_and_counsellors_cannot_publish_or_import(
-    client: httpx.AsyncClient, an_offer_in: Builder, a_france_travail_record: Builder
-) -> None:
+async def test_seekers_and_counsellors_cannot_publish_or_import(client: httpx.AsyncClient) -> None:
     seeker = await client.post("/offers", json=an_offer_in(), headers=SEEKER)
     counsellor = await client.post(
-        "/offers", json=an_offer_in(), headers=auth(Role.COUNSELLOR, "c-1")
+        "/offers", json=an_offer_in(), headers=bearer(Role.COUNSELLOR, "c-1")
     )
     employer_import = await client.post(
         "/offers/import", json=[a_france_travail_record()], headers=EMPLOYER
@@ -321,7 +284,6 @@ async def test_every_route_wants_a_valid_token(
 async def test_bad_offers_are_refused_naming_the_field(
     client: httpx.AsyncClient,
     kafka: KafkaSettings,
-    an_offer_in: Builder,
     changes: dict[str, Any],
     location: list[str],
 ) -> None:
@@ -333,7 +295,7 @@ async def test_bad_offers_are_refused_naming_the_field(
 
 
 async def test_bad_updates_closures_and_searches_name_their_field(
-    client: httpx.AsyncClient, an_offer_in: Builder
+    client: httpx.AsyncClient,
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
 
@@ -362,9 +324,7 @@ async def test_bad_updates_closures_and_searches_name_their_field(
     assert statuses | {commune.status_code, page_size.status_code} == {422}
 
 
-async def test_unknown_offers_are_not_found(
-    client: httpx.AsyncClient, an_offer_in: Builder
-) -> None:
+async def test_unknown_offers_are_not_found(client: httpx.AsyncClient) -> None:
     get = await client.get("/offers/nobody", headers=OPERATOR)
     put = await client.put("/offers/nobody", json=an_offer_in(id=None), headers=OPERATOR)
     close = await client.post("/offers/nobody/close", json={"reason": "filled"}, headers=OPERATOR)
@@ -375,9 +335,7 @@ async def test_unknown_offers_are_not_found(
 # Search
 
 
-async def test_search_by_occupation_place_distance_and_contract(
-    client: httpx.AsyncClient, a_france_travail_record: Builder
-) -> None:
+async def test_search_by_occupation_place_distance_and_contract(client: httpx.AsyncClient) -> None:
     lyon_centre = {"commune": "69381", "codePostal": "69001"}
     villeurbanne = {"commune": "69266", "latitude": 45.7719, "longitude": 4.8902}
     paris = {"commune": "75108"}
@@ -420,7 +378,7 @@ async def test_search_by_occupation_place_distance_and_contract(
 
 
 async def test_an_import_keeps_valid_records_and_reports_each_invalid_one(
-    client: httpx.AsyncClient, kafka: KafkaSettings, a_france_travail_record: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     batch = [
         a_france_travail_record(id="OK1"),
@@ -466,7 +424,7 @@ async def test_an_empty_import_changes_nothing(client: httpx.AsyncClient) -> Non
 
 
 async def test_importing_the_same_offers_again_publishes_only_changes(
-    client: httpx.AsyncClient, kafka: KafkaSettings, a_france_travail_record: Builder
+    client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     batch = [a_france_travail_record(id=f"FT{n}") for n in range(5)]
     first = await client.post("/offers/import", json=batch, headers=SERVICE)
@@ -490,8 +448,6 @@ async def test_importing_the_same_offers_again_publishes_only_changes(
 async def test_an_import_neither_overwrites_employers_offers_nor_reopens_closed_ones(
     client: httpx.AsyncClient,
     kafka: KafkaSettings,
-    an_offer_in: Builder,
-    a_france_travail_record: Builder,
 ) -> None:
     await client.post("/offers", json=an_offer_in(), headers=EMPLOYER)
     await client.post("/offers/import", json=[a_france_travail_record()], headers=SERVICE)
@@ -511,9 +467,7 @@ async def test_an_import_neither_overwrites_employers_offers_nor_reopens_closed_
     await assert_no_more(kafka, OFFER_PUBLISHED, 2)
 
 
-async def test_an_import_too_big_for_one_request_is_refused(
-    client: httpx.AsyncClient, a_france_travail_record: Builder
-) -> None:
+async def test_an_import_too_big_for_one_request_is_refused(client: httpx.AsyncClient) -> None:
     batch = [a_france_travail_record(id=f"FT{n}") for n in range(51)]
 
     response = await client.post("/offers/import", json=batch, headers=SERVICE)
@@ -525,28 +479,20 @@ async def test_an_import_too_big_for_one_request_is_refused(
 # Expiry
 
 
+@pytest.mark.parametrize("app_settings", [{"sweep_interval_s": 0.2}])
 async def test_the_sweep_closes_offers_past_their_validity(
-    kafka: KafkaSettings,
-    mongo: MongoSettings,
-    run_id: str,
-    a_france_travail_record: Builder,
+    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
-    app = create_app(settings_for(kafka, mongo, run_id, sweep_interval_s=0.2))
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://offers") as client:
-            batch = [a_france_travail_record(id="OLD"), a_france_travail_record(id="FRESH")]
-            await client.post("/offers/import", json=batch, headers=SERVICE)
-            past = datetime.now(UTC) - timedelta(minutes=1)
-            await settled(app)
-            # Time passes: the offer's validity ends.
-            await app.state.store.offers.raw.update_one(
-                {"_id": "OLD"}, {"$set": {"valid_until": past}}
-            )
+    batch = [a_france_travail_record(id="OLD"), a_france_travail_record(id="FRESH")]
+    await client.post("/offers/import", json=batch, headers=SERVICE)
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    await settled(app)
+    # Time passes: the offer's validity ends.
+    await app.state.store.offers.raw.update_one({"_id": "OLD"}, {"$set": {"valid_until": past}})
 
-            [record] = await read_records(kafka, OFFER_CLOSED, 1)
-            old = await client.get("/offers/OLD", headers=OPERATOR)
-            fresh = await client.get("/offers/FRESH", headers=SEEKER)
+    [record] = await read_records(kafka, OFFER_CLOSED, 1)
+    old = await client.get("/offers/OLD", headers=OPERATOR)
+    fresh = await client.get("/offers/FRESH", headers=SEEKER)
 
     event = decode(record.value, OfferClosed)
     assert event.payload.offer_id == "OLD"
@@ -557,7 +503,7 @@ async def test_the_sweep_closes_offers_past_their_validity(
 
 
 async def test_two_sweeps_at_once_close_each_offer_once(
-    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings, a_france_travail_record: Builder
+    app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings
 ) -> None:
     batch = [a_france_travail_record(id=f"FT{n}") for n in range(20)]
     await client.post("/offers/import", json=batch, headers=SERVICE)

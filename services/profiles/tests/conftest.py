@@ -1,12 +1,17 @@
-"""The profile builder (testkit.builders) as a fixture, and internal tokens."""
+"""The profile builder (testkit.builders) as a fixture, internal tokens, and the profiles service
+over the real stack (its app and client: testkit.service_harness)."""
 
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from testkit.builders import BodyBuilder, profile_in
+from testkit.service_harness import ServiceUnderTest, app, app_settings, bearer, client
 
-from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+from profiles.config import Settings
+from profiles.main import create_app
+
+__all__ = ["app", "app_settings", "client"]  # fixtures, for the integration tests
 
 ProfileBuilder = BodyBuilder
 AuthHeaders = Callable[..., dict[str, str]]
@@ -21,11 +26,15 @@ def a_profile_builder() -> ProfileBuilder:
 
 
 def headers_for(sub: str, role: str = "seeker") -> dict[str, str]:
-    token = issue_internal_token(Principal(sub=sub, role=Role(role)), InternalAuthSettings())
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(role, sub)
 
 
 @pytest.fixture(name="as_")
 def auth_headers() -> AuthHeaders:
     """`as_("s-1")` or `as_("c-1", "counsellor")`: headers of an internal call by that principal."""
     return headers_for
+
+
+@pytest.fixture(scope="session")
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest(create_app, Settings, "http://profiles")

@@ -1,38 +1,21 @@
 """The profiles service against the real Kafka broker and FerretDB."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from testkit.apps import client_of, running
 from testkit.stack import eventually, header, read_records
 
 from contracts import PROFILE_DELETED, PROFILE_UPDATED, ProfileDeleted, ProfileUpdated, decode
-from profiles.config import Settings
-from profiles.main import create_app
 from servicekit.outbox import PENDING
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
 ProfileBuilder = Callable[..., dict[str, Any]]
 AuthHeaders = Callable[..., dict[str, str]]
-
-
-@pytest.fixture
-async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
-    async with running(
-        create_app(Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}"))
-    ) as app:
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(app, "http://profiles") as client:
-        yield client
 
 
 async def test_a_new_profile_is_published_without_contact_data(

@@ -1,12 +1,18 @@
-"""Builders of LHEO documents, changed element by element in each test, and a small vocabulary."""
+"""Builders of LHEO documents, changed element by element in each test, a small vocabulary, and
+the trainings service over the real stack (its app and client: testkit.service_harness)."""
 
 from collections.abc import Callable
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from testkit.service_harness import ServiceUnderTest, app, app_settings, client
 
+from trainings.config import Settings
 from trainings.domain.formation import Located, Vocabulary
+from trainings.main import create_app
+
+__all__ = ["app", "app_settings", "client"]  # fixtures, for the integration tests
 
 Document = Callable[..., bytes]
 NAMESPACE = "http://www.lheo.org/2.2"
@@ -112,3 +118,8 @@ def xml() -> SimpleNamespace:
     return SimpleNamespace(
         lheo=lheo, formation=formation_xml, action=action_xml, session=session_xml, day=day
     )
+
+
+@pytest.fixture(scope="session")
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest(create_app, Settings, "http://trainings")

@@ -2,49 +2,28 @@
 a recommendation is stored and published once, a dismissal hides the proposal, an erasure
 forgets both."""
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from testkit.apps import client_of, running
+from testkit.service_harness import bearer, erase_seeker
 from testkit.stack import eventually, read_records
 
-from contracts import (
-    PROFILE_DELETED,
-    TRAINING_RECOMMENDED,
-    ProfileDeleted,
-    TrainingRecommended,
-    decode,
-    encode,
-    new_envelope,
-    topic_name,
-)
-from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+from contracts import TRAINING_RECOMMENDED, TrainingRecommended, decode
+from servicekit.auth import Role
 from servicekit.outbox import PENDING
-from servicekit.settings import KafkaSettings, MongoSettings
-from trainings.config import Settings
-from trainings.main import create_app
+from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
 METZ = {"latitude": 49.1081, "longitude": 6.1955}
 
 
-def auth(role: Role, sub: str) -> dict[str, str]:
-    token = issue_internal_token(
-        Principal(sub=sub, role=role), InternalAuthSettings(token_ttl_s=3600)
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-OPERATOR = {**auth(Role.OPERATOR, "operator-1"), "Content-Type": "application/xml"}
-COUNSELLOR = auth(Role.COUNSELLOR, "c-1")
-SEEKER = auth(Role.SEEKER, "s-1")
+OPERATOR = {**bearer(Role.OPERATOR, "operator-1"), "Content-Type": "application/xml"}
+COUNSELLOR = bearer(Role.COUNSELLOR, "c-1")
+SEEKER = bearer(Role.SEEKER, "s-1")
 
 
 def asking(seeker_id: str | None = "s-1") -> dict[str, Any]:
@@ -59,21 +38,16 @@ def asking(seeker_id: str | None = "s-1") -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
-    settings = Settings(kafka=kafka, mongo=mongo, database=f"test_{run_id}")
-    async with running(create_app(settings)) as app:
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI, xml: SimpleNamespace) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(app, "http://trainings") as client:
-        sessions = xml.session("S1") + xml.session("S2") + xml.session("S3", state="2")
-        document = xml.lheo(xml.formation(rome=(), actions=xml.action(sessions=sessions)))
-        imported = await client.post("/trainings/import", content=document, headers=OPERATOR)
-        assert imported.json()["accepted"] == 3, imported.text
-        yield client
+@pytest.fixture(name="client")
+async def client_of_three_sessions(
+    client: httpx.AsyncClient, xml: SimpleNamespace
+) -> httpx.AsyncClient:
+    """The third session is full."""
+    sessions = xml.session("S1") + xml.session("S2") + xml.session("S3", state="2")
+    document = xml.lheo(xml.formation(rome=(), actions=xml.action(sessions=sessions)))
+    imported = await client.post("/trainings/import", content=document, headers=OPERATOR)
+    assert imported.json()["accepted"] == 3, imported.text
+    return client
 
 
 async def proposed(client: httpx.AsyncClient, seeker_id: str | None = "s-1") -> list[Any]:
@@ -139,17 +113,7 @@ async def test_a_dismissed_proposal_is_shown_to_no_one_and_an_erasure_forgets_it
     assert [p["session"]["id"] for p in await proposed(client)] == ["F1:A1:S2"]
     assert len(await proposed(client, "s-2")) == 2  # another seeker's proposals are untouched
 
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-    await producer.start()
-    try:
-        erased = ProfileDeleted(seeker_id="s-1", deleted_at=datetime.now(UTC))
-        await producer.send_and_wait(
-            topic_name(PROFILE_DELETED, kafka.topic_suffix),
-            encode(new_envelope(erased, producer="profiles")),
-            key=b"s-1",
-        )
-    finally:
-        await producer.stop()
+    await erase_seeker(kafka, "s-1")
     store = app.state.recommendations
     assert await eventually(lambda: store.of_seeker("s-1"), [], timeout_s=60) == []
 

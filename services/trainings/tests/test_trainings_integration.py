@@ -1,6 +1,5 @@
 """The trainings service against the real Kafka broker and FerretDB."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -8,49 +7,26 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from testkit.apps import client_of, running
+from testkit.service_harness import bearer
 from testkit.stack import eventually, read_records
 
 from contracts import TRAINING_CLOSED, TRAINING_PUBLISHED, TrainingClosed, TrainingPublished, decode
 from refdata import lheo_sample
 from refdata.lheo import SAMPLES
-from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
+from servicekit.auth import Role
 from servicekit.outbox import PENDING
-from servicekit.settings import KafkaSettings, MongoSettings
-from trainings.config import Settings
-from trainings.main import create_app
+from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 
 
-def auth(role: Role, sub: str = "someone") -> dict[str, str]:
-    token = issue_internal_token(
-        Principal(sub=sub, role=role), InternalAuthSettings(token_ttl_s=3600)
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-OPERATOR = {**auth(Role.OPERATOR, "operator-1"), "Content-Type": "application/xml"}
-SEEKER = {**auth(Role.SEEKER, "seeker-1"), "Content-Type": "application/xml"}
+OPERATOR = {**bearer(Role.OPERATOR, "operator-1"), "Content-Type": "application/xml"}
+SEEKER = {**bearer(Role.SEEKER, "seeker-1"), "Content-Type": "application/xml"}
 
 
 @pytest.fixture
-async def app(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> AsyncIterator[FastAPI]:
-    settings = Settings(
-        kafka=kafka,
-        mongo=mongo,
-        database=f"test_{run_id}",
-        sweep_interval_s=3600,
-        import_batch_size=2,
-    )
-    async with running(create_app(settings)) as app:
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(app, "http://trainings") as client:
-        yield client
+def app_settings() -> dict[str, Any]:
+    return {"sweep_interval_s": 3600, "import_batch_size": 2}
 
 
 async def settled(app: FastAPI) -> None:
@@ -84,7 +60,7 @@ async def test_the_five_shared_records_import_and_a_second_import_changes_nothin
         (0, 0, 1),
     ]
     stored = await client.get(
-        "/trainings/sessions/07_10:07_114782:114782", headers=auth(Role.OPERATOR)
+        "/trainings/sessions/07_10:07_114782:114782", headers=bearer(Role.OPERATOR)
     )
     assert stored.status_code == 200
     assert stored.json()["status"] == "closed"
