@@ -54,3 +54,11 @@ def figures(named: str) -> Any:
     return Field(
         default_factory=dict, description=f"The figures and codes the reason names ({named})."
     )
+
+
+def iso_weekdays(days: list[int]) -> list[int]:
+    """Working days as ISO numbers them, 1 (Monday) to 7 (Sunday): a counsellor's preferences,
+    checked by the gateway that takes them and by the notifier that keeps them."""
+    if any(day < 1 or day > 7 for day in days):
+        raise ValueError("days are numbered 1 (Monday) to 7 (Sunday)")
+    return days

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from contracts import TargetOccupation, WantedContract
+from contracts.fields import iso_weekdays
 from contracts.offers import CommuneCode, OptionalPostcode, RomeCode
 from contracts.patches import partial
 from contracts.vocabulary import (
@@ -256,9 +257,7 @@ class WorkingHoursIn(_In):
     @field_validator("days")
     @classmethod
     def _iso_days(cls, value: list[int]) -> list[int]:
-        if any(day < 1 or day > 7 for day in value):
-            raise ValueError("days are numbered 1 (Monday) to 7 (Sunday)")
-        return value
+        return iso_weekdays(value)
 
     @model_validator(mode="after")
     def _start_before_end(self) -> Self:

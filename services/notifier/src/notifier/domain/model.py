@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from contracts.fields import iso_weekdays
+
 # The gateway takes the seeker's choices in the same words: one vocabulary, in contracts.
 from contracts.vocabulary import Category as Category
 from contracts.vocabulary import Channel as Channel
@@ -145,9 +147,7 @@ class WorkingHours(BaseModel):
     @field_validator("days")
     @classmethod
     def _iso_days(cls, value: list[int]) -> list[int]:
-        if any(day < 1 or day > 7 for day in value):
-            raise ValueError("days are numbered 1 (Monday) to 7 (Sunday)")
-        return sorted(set(value))
+        return sorted(set(iso_weekdays(value)))
 
     @field_validator("time_zone")
     @classmethod
