@@ -3,7 +3,9 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts import (
+    EVENT_TYPES,
     OFFER_CLOSED,
+    EventPayload,
     OfferClosed,
     PoisonMessage,
     ProfileDeleted,
@@ -28,6 +30,14 @@ def test_envelope_round_trips_through_bytes() -> None:
     assert decoded.key == "o-1"
     assert decoded.event_type == OFFER_CLOSED
     assert decoded.schema_version == 1
+
+
+@pytest.mark.parametrize("payload_type", EVENT_TYPES, ids=lambda t: t.event_type)
+def test_each_event_is_on_its_own_topic_keyed_by_one_of_its_id_fields(
+    payload_type: type[EventPayload],
+) -> None:
+    assert payload_type.topic == payload_type.event_type
+    assert payload_type.model_fields[payload_type.key_field].annotation is str
 
 
 def test_each_envelope_gets_its_own_id() -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from contracts.reasons import CompanyReasonCode, MatchReasonCode, ProposalReasonCode
 from contracts.vocabulary import FeedbackReason
-from wording import CATALOGUE, GENERIC, LANGUAGES, render
+from wording import CATALOGUE, GENERIC, LANGUAGES, Namer, render
 
 FAMILIES = (MatchReasonCode, CompanyReasonCode, ProposalReasonCode, FeedbackReason)
 CODES = [code.value for family in FAMILIES for code in family]
@@ -61,17 +61,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
-class FakeNames:
-    def occupation(self, rome_code: str) -> str | None:
-        return {"K2204": "Nettoyage de locaux", "G1501": "Personnel d'étage"}.get(rome_code)
-
-    def commune(self, insee_code: str) -> str | None:
-        return {"69123": "Lyon"}.get(insee_code)
-
-    def sector(self, naf_code: str) -> str | None:
-        return {"8121Z": "Nettoyage courant des bâtiments"}.get(naf_code)
-
-
 def test_the_families_share_no_code() -> None:
     assert len(CODES) == len(set(CODES))
 
@@ -90,8 +79,8 @@ def test_every_code_is_said_in_both_languages(code: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("code", CODES)
-def test_every_code_renders_its_fullest_sentence(code: str, language: str) -> None:
-    text = render({"code": code, "params": SAMPLES[code]}, language, FakeNames())
+def test_every_code_renders_its_fullest_sentence(code: str, language: str, names: Namer) -> None:
+    text = render({"code": code, "params": SAMPLES[code]}, language, names)
     assert text != GENERIC[language]
     assert "{" not in text
     assert "}" not in text
@@ -100,9 +89,9 @@ def test_every_code_renders_its_fullest_sentence(code: str, language: str) -> No
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_the_two_languages_differ(code: str) -> None:
-    fr = render({"code": code, "params": SAMPLES[code]}, "fr", FakeNames())
-    en = render({"code": code, "params": SAMPLES[code]}, "en", FakeNames())
+def test_the_two_languages_differ(code: str, names: Namer) -> None:
+    fr = render({"code": code, "params": SAMPLES[code]}, "fr", names)
+    en = render({"code": code, "params": SAMPLES[code]}, "en", names)
     assert fr != en
 
 

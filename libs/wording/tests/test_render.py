@@ -4,19 +4,8 @@ from typing import Any
 import pytest
 
 from contracts import Reason
-from wording import GENERIC, language_of, render
+from wording import GENERIC, Namer, language_of, render
 from wording.values import long_day
-
-
-class Names:
-    def occupation(self, rome_code: str) -> str | None:
-        return {"K2204": "Nettoyage de locaux", "G1501": "Personnel d'étage"}.get(rome_code)
-
-    def commune(self, insee_code: str) -> str | None:
-        return {"69123": "Lyon"}.get(insee_code)
-
-    def sector(self, naf_code: str) -> str | None:
-        return {"8121Z": "Nettoyage courant des bâtiments"}.get(naf_code)
 
 
 @dataclass
@@ -25,23 +14,23 @@ class Coded:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def test_occupations_are_named_not_coded() -> None:
+def test_occupations_are_named_not_coded(names: Namer) -> None:
     reason = Reason(
         code="occupation_neighbour", params={"rome_code": "K2204", "your_rome_code": "G1501"}
     )
-    assert render(reason, "en", Names()) == (
+    assert render(reason, "en", names) == (
         "This occupation (Nettoyage de locaux) is close to the one you look for "
         "(Personnel d'étage): your skills carry over."
     )
-    assert render(reason, "fr", Names()) == (
+    assert render(reason, "fr", names) == (
         "Ce métier (Nettoyage de locaux) est proche de celui que vous recherchez "
         "(Personnel d'étage) : vos compétences s'y transfèrent."
     )
 
 
-def test_an_occupation_unknown_to_the_names_keeps_its_code() -> None:
+def test_an_occupation_unknown_to_the_names_keeps_its_code(names: Namer) -> None:
     reason = {"code": "occupation_exact", "params": {"rome_code": "Z9999"}}
-    assert render(reason, "fr", Names()) == "C'est le métier que vous recherchez : Z9999."
+    assert render(reason, "fr", names) == "C'est le métier que vous recherchez : Z9999."
     assert render(reason, "en") == "This is the occupation you look for: Z9999."
 
 
@@ -87,22 +76,22 @@ def test_a_reason_scored_before_a_figure_existed_reads_with_the_figures_it_has()
     )
 
 
-def test_companies_and_trainings_name_their_sector_town_and_dates() -> None:
+def test_companies_and_trainings_name_their_sector_town_and_dates(names: Namer) -> None:
     sector = Coded(
         "sector_hires",
         {"rome_code": "K2204", "naf": "8121Z", "share_pct": 12, "expected_hires": 0.4},
     )
-    assert render(sector, "en", Names()) == (
+    assert render(sector, "en", names) == (
         "The sector “Nettoyage courant des bâtiments” hires in Nettoyage de locaux (12% of its "
         "hires); fewer than one hire expected here"
     )
     session = Coded(
         "session", {"commune_code": "69123", "distance_km": 12, "starts_on": "2027-01-04"}
     )
-    assert render(session, "fr", Names()) == (
+    assert render(session, "fr", names) == (
         "Cette formation à Lyon (12 km) commence le 04/01/2027."
     )
-    assert render(session, "en", Names()) == (
+    assert render(session, "en", names) == (
         "This training in Lyon (12 km) starts on 4 January 2027."
     )
     funding = Coded("funding", {"funders": "2 99 16"})

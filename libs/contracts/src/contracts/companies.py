@@ -2,32 +2,40 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-ROME_PATTERN = r"^[A-N]\d{4}$"
+from contracts.fields import (
+    Applicant,
+    ApplicationId,
+    ApplicationMessage,
+    SaidInEnglish,
+    SaidInFrench,
+    SeekerMessage,
+    Strict,
+    coded_as,
+    figures,
+)
+from contracts.reasons import CompanyReasonCode, ReasonParams
+
 SIRET_PATTERN = r"^[0-9]{14}$"
 SIRET_FORMAT = "siret"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RejectedRow(_Strict):
+class RejectedRow(Strict):
     line: int = Field(description="Line of the file (the header is line 1).")
     siret: str | None = Field(description="The row's SIRET, when it has a readable one.")
     column: str = Field(description="Column of La Bonne Boîte's format that is wrong.")
     reason: str = Field(description="What is wrong, and what a right value looks like.")
 
 
-class CompanyImportResult(_Strict):
+class CompanyImportResult(Strict):
     accepted: int = Field(description="New establishments.")
     updated: int = Field(description="Establishments already known whose facts changed.")
     unchanged: int = Field(description="Establishments already known with the same facts.")
     rejected: list[RejectedRow] = Field(description="Rows not imported, and why.")
 
 
-class CompaniesQuery(_Strict):
+class CompaniesQuery(Strict):
     """A seeker's needs, as the profiles service holds them (the gateway reads them there)."""
 
     seeker_id: str = Field(min_length=1, max_length=200, description="Opaque id of the seeker.")
@@ -46,26 +54,15 @@ class CompaniesQuery(_Strict):
     limit: int = Field(default=20, ge=1, le=50, description="How many companies at most.")
 
 
-class CompanyReason(_Strict):
-    code: str = Field(
-        description="Kind of reason (`contracts.reasons.CompanyReasonCode`): `sector_hires`, "
-        "`distance`, `flag_...`."
-    )
-    params: dict[str, str | int | float] = Field(
-        default_factory=dict,
-        description="The figures and codes the reason names (rome_code, naf, share_pct, "
-        "expected_hires, distance_km).",
-    )
+class CompanyReason(Strict):
+    code: str = coded_as(CompanyReasonCode, "`sector_hires`, `distance`, `flag_...`.")
+    params: ReasonParams = figures("rome_code, naf, share_pct, expected_hires, distance_km")
     # Empty from the service itself: the gateway renders both from code and params.
-    fr: str = Field(
-        description="The reason in plain French, rendered by the gateway from code and params."
-    )
-    en: str = Field(
-        description="The reason in plain English, rendered by the gateway from code and params."
-    )
+    fr: SaidInFrench
+    en: SaidInEnglish
 
 
-class CompanyOut(_Strict):
+class CompanyOut(Strict):
     siret: str = Field(description="SIRET of the establishment (14 digits).")
     name: str = Field(description="Its sign, else its registered name.")
     naf: str = Field(description="Its sector (NAF code).")
@@ -87,14 +84,14 @@ class CompanyOut(_Strict):
     reasons: list[CompanyReason] = Field(description="Why it is suggested, in plain words.")
 
 
-class CompanyList(_Strict):
+class CompanyList(Strict):
     items: list[CompanyOut] = Field(description="Companies likely to hire, best first.")
     total_in_reach: int = Field(
         description="Establishments within the radius whose sector hires the occupations."
     )
 
 
-class AttentionReport(_Strict):
+class AttentionReport(Strict):
     period: str = Field(description="The current attention period.")
     seekers: int = Field(description="Seekers shown companies in the period.")
     companies_shown: int = Field(description="Companies shown to at least one seeker.")
@@ -111,24 +108,22 @@ class AttentionReport(_Strict):
     )
 
 
-class ApplicationIn(_Strict):
-    message: str = Field(
-        min_length=1,
-        max_length=3000,
-        description="Your message to the company: who you are, what you can do for it.",
+class ApplicationIn(Strict):
+    message: ApplicationMessage = Field(
+        description="Your message to the company: who you are, what you can do for it."
     )
     consent_to_share_contact: bool = Field(
         description="Whether the company may receive your email address to answer you."
     )
 
 
-class ApplicationOut(_Strict):
-    application_id: str = Field(description="Id of the application.")
-    seeker_id: str = Field(description="The seeker who applied.")
+class ApplicationOut(Strict):
+    application_id: ApplicationId
+    seeker_id: Applicant
     siret: str = Field(description="The establishment applied to.")
     company_name: str = Field(description="Its name.")
     naf_label: str = Field(description="Its sector, in words.")
-    message: str = Field(description="The seeker's message.")
+    message: SeekerMessage
     consent_to_share_contact: bool
     route: str = Field(
         description="`sent_to_company`: emailed to the company once; `kept_for_counsellor`: "
@@ -140,23 +135,23 @@ class ApplicationOut(_Strict):
     )
 
 
-class ApplicationList(_Strict):
+class ApplicationList(Strict):
     items: list[ApplicationOut] = Field(description="Applications, newest first.")
 
 
-class OptOutIn(_Strict):
+class OptOutIn(Strict):
     reason: str = Field(
         min_length=3, max_length=500, description="Why the company wants no more applications."
     )
 
 
-class CompanyStatusOut(_Strict):
+class CompanyStatusOut(Strict):
     siret: str
     status: str = Field(description="`open`, `opted_out` or `closed`.")
     reason: str | None = Field(default=None, description="The reason kept with the status.")
 
 
-class ApplicationDelivery(_Strict):
+class ApplicationDelivery(Strict):
     """What the notifier needs to email an application to the company (internal only)."""
 
     application_id: str

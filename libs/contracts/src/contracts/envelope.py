@@ -19,9 +19,21 @@ class EventPayload(BaseModel):
     event_type: ClassVar[str]
     topic: ClassVar[str]
     schema_version: ClassVar[int] = 1
+    key_field: ClassVar[str]
+
+    def __init_subclass__(
+        cls, *, event_type: str | None = None, key: str | None = None, **kwargs: Any
+    ) -> None:
+        """`class MatchFound(EventPayload, event_type=MATCH_FOUND, key="seeker_id")`: the fact's
+        name, also its topic's base name, and the field that holds the aggregate's id."""
+        super().__init_subclass__(**kwargs)
+        if event_type is not None:
+            cls.event_type = cls.topic = event_type
+        if key is not None:
+            cls.key_field = key
 
     def aggregate_id(self) -> str:
-        raise NotImplementedError
+        return str(getattr(self, self.key_field))
 
 
 class Envelope(BaseModel, Generic[Payload]):

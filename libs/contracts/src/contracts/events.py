@@ -7,11 +7,21 @@ profiles service: Kafka logs cannot be edited, and erasure must remain possible.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from contracts.envelope import EventPayload
+from contracts.fields import (
+    Applicant,
+    CounsellorInCharge,
+    OfferId,
+    Part,
+    SeekerId,
+    SeekerPriority,
+    SentAt,
+    figures,
+)
+from contracts.reasons import ReasonParams
 from contracts.vocabulary import (
     ClosureReason,
     ContractType,
@@ -37,35 +47,31 @@ OFFER_APPLICATION_SUBMITTED = "offer-application-submitted"
 DEAD_LETTER = "dead-letter"
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class Place(_Part):
+class Place(Part):
     commune_code: str = Field(description="INSEE code of the commune (5 characters).")
     postcode: str | None = Field(default=None, description="Postcode, when known.")
     latitude: float = Field(ge=-90, le=90, description="WGS 84 latitude in degrees.")
     longitude: float = Field(ge=-180, le=180, description="WGS 84 longitude in degrees.")
 
 
-class TargetOccupation(_Part):
+class TargetOccupation(Part):
     rome_code: str = Field(
         description="ROME code of an occupation the seeker looks for, e.g. K2204."
     )
-    priority: int = Field(ge=1, le=5, description="1 is the seeker's first choice.")
+    priority: SeekerPriority
 
 
-class WantedContract(_Part):
+class WantedContract(Part):
     contract_type: ContractType = Field(description="France Travail contract type code.")
-    priority: int = Field(ge=1, le=5, description="1 is the seeker's first choice.")
+    priority: SeekerPriority
 
 
-class OfferSkill(_Part):
+class OfferSkill(Part):
     label: str = Field(description="The skill, in the offer's words.")
     required: bool = Field(description="True when required, false when only wished.")
 
 
-class SeekerFacts(_Part):
+class SeekerFacts(Part):
     """What matching needs to know about a seeker: no name, no contact data."""
 
     counsellor_id: str | None = Field(default=None, description="Counsellor in charge, if any.")
@@ -100,37 +106,22 @@ class SeekerFacts(_Part):
     )
 
 
-class ProfileUpdated(EventPayload, SeekerFacts):
+class ProfileUpdated(EventPayload, SeekerFacts, event_type=PROFILE_UPDATED, key="seeker_id"):
     """A seeker's matching facts changed (or were set for the first time)."""
-
-    event_type: ClassVar[str] = PROFILE_UPDATED
-    topic: ClassVar[str] = PROFILE_UPDATED
 
     seeker_id: str = Field(description="Opaque id of the seeker.")
     version: int = Field(ge=1, description="Profile version; grows with every material change.")
 
-    def aggregate_id(self) -> str:
-        return self.seeker_id
 
-
-class ProfileDeleted(EventPayload):
+class ProfileDeleted(EventPayload, event_type=PROFILE_DELETED, key="seeker_id"):
     """A seeker erased their account: every service purges what it holds about them."""
-
-    event_type: ClassVar[str] = PROFILE_DELETED
-    topic: ClassVar[str] = PROFILE_DELETED
 
     seeker_id: str = Field(description="Opaque id of the erased seeker.")
     deleted_at: datetime = Field(description="When the erasure was requested.")
 
-    def aggregate_id(self) -> str:
-        return self.seeker_id
 
-
-class OfferPublished(EventPayload):
+class OfferPublished(EventPayload, event_type=OFFER_PUBLISHED, key="offer_id"):
     """An offer was published, or materially changed (then with a higher version)."""
-
-    event_type: ClassVar[str] = OFFER_PUBLISHED
-    topic: ClassVar[str] = OFFER_PUBLISHED
 
     offer_id: str = Field(description="Offer id (France Travail's id for imported offers).")
     version: int = Field(ge=1, description="Offer version; grows with every material change.")
@@ -158,25 +149,16 @@ class OfferPublished(EventPayload):
     valid_until: datetime | None = Field(default=None, description="The offer closes after this.")
     origin: str = Field(description="Where the offer came from: employer, france-travail, partner.")
 
-    def aggregate_id(self) -> str:
-        return self.offer_id
 
-
-class OfferClosed(EventPayload):
+class OfferClosed(EventPayload, event_type=OFFER_CLOSED, key="offer_id"):
     """An offer no longer takes candidates."""
-
-    event_type: ClassVar[str] = OFFER_CLOSED
-    topic: ClassVar[str] = OFFER_CLOSED
 
     offer_id: str = Field(description="Id of the closed offer.")
     reason: ClosureReason = Field(description="filled, withdrawn or expired.")
     closed_at: datetime = Field(description="When the offer closed.")
 
-    def aggregate_id(self) -> str:
-        return self.offer_id
 
-
-class Reason(_Part):
+class Reason(Part):
     """One reason for (or against) a match: a code and the figures that say it. The wording
     catalogue (`libs/wording`) renders it in the reader's language."""
 
@@ -184,11 +166,7 @@ class Reason(_Part):
         description="Stable code (`contracts.reasons.MatchReasonCode`), e.g. occupation_exact, "
         "distance_within_radius."
     )
-    params: dict[str, str | int | float] = Field(
-        default_factory=dict,
-        description="The figures and codes the reason names (distance_km, radius_km, rome_code, "
-        "contract_type, ...).",
-    )
+    params: ReasonParams = figures("distance_km, radius_km, rome_code, contract_type, ...")
     text: str = Field(
         default="",
         deprecated="Render code and params through the wording catalogue.",
@@ -198,14 +176,11 @@ class Reason(_Part):
     )
 
 
-class MatchFound(EventPayload):
+class MatchFound(EventPayload, event_type=MATCH_FOUND, key="seeker_id"):
     """An offer suits a seeker (new, or its score or reasons changed materially)."""
 
-    event_type: ClassVar[str] = MATCH_FOUND
-    topic: ClassVar[str] = MATCH_FOUND
-
-    seeker_id: str = Field(description="The seeker.")
-    offer_id: str = Field(description="The offer.")
+    seeker_id: SeekerId
+    offer_id: OfferId
     offer_version: int = Field(ge=1, description="Version of the offer that was scored.")
     profile_version: int = Field(ge=1, description="Version of the profile that was scored.")
     score: float = Field(ge=0, le=1, description="Match score in [0, 1]; higher is better.")
@@ -214,7 +189,7 @@ class MatchFound(EventPayload):
     offer_title: str = Field(description="Title of the offer, for the alert.")
     rome_code: str = Field(description="Occupation of the offer.")
     distance_km: float = Field(ge=0, description="Distance from the seeker's home to the offer.")
-    counsellor_id: str | None = Field(default=None, description="Counsellor in charge.")
+    counsellor_id: CounsellorInCharge = None
     needs_review: bool = Field(
         description="The alert must wait for the counsellor's approval before reaching the seeker."
     )
@@ -223,63 +198,39 @@ class MatchFound(EventPayload):
     )
     strong: bool = Field(default=False, description="A strong match: worth the counsellor's eye.")
 
-    def aggregate_id(self) -> str:
-        return self.seeker_id
 
-
-class MatchWithdrawn(EventPayload):
+class MatchWithdrawn(EventPayload, event_type=MATCH_WITHDRAWN, key="seeker_id"):
     """A match no longer holds: the offer closed, or the profile changed, or the seeker said no."""
 
-    event_type: ClassVar[str] = MATCH_WITHDRAWN
-    topic: ClassVar[str] = MATCH_WITHDRAWN
-
-    seeker_id: str = Field(description="The seeker.")
-    offer_id: str = Field(description="The offer.")
+    seeker_id: SeekerId
+    offer_id: OfferId
     reason: WithdrawalReason = Field(description="Why the match was withdrawn.")
 
-    def aggregate_id(self) -> str:
-        return self.seeker_id
 
-
-class FeedbackRecorded(EventPayload):
+class FeedbackRecorded(EventPayload, event_type=FEEDBACK_RECORDED, key="seeker_id"):
     """A seeker said an offer is not for them, and why."""
 
-    event_type: ClassVar[str] = FEEDBACK_RECORDED
-    topic: ClassVar[str] = FEEDBACK_RECORDED
-
-    seeker_id: str = Field(description="The seeker.")
+    seeker_id: SeekerId
     offer_id: str = Field(description="The offer they turned down.")
     reason: FeedbackReason = Field(description="Why it is not for them.")
-    counsellor_id: str | None = Field(default=None, description="Counsellor in charge.")
+    counsellor_id: CounsellorInCharge = None
     recorded_at: datetime = Field(description="When the seeker said so.")
 
-    def aggregate_id(self) -> str:
-        return self.seeker_id
 
-
-class InboxUpdated(EventPayload):
+class InboxUpdated(EventPayload, event_type=INBOX_UPDATED, key="recipient"):
     """A notification was added to (or changed in) an inbox: every notifier replica wakes streams.
 
     Carries ids only; the stream reads the notification itself from the notifier's store.
     """
 
-    event_type: ClassVar[str] = INBOX_UPDATED
-    topic: ClassVar[str] = INBOX_UPDATED
-
     recipient: str = Field(description="Whose inbox: 'seeker:<id>' or 'counsellor:<id>'.")
     notification_id: str = Field(description="The notification added or changed.")
     seq: int = Field(ge=1, description="Its position in the recipient's inbox stream.")
 
-    def aggregate_id(self) -> str:
-        return self.recipient
 
-
-class TrainingPublished(EventPayload):
+class TrainingPublished(EventPayload, event_type=TRAINING_PUBLISHED, key="session_id"):
     """A training session was published, or its matching facts changed (then with a higher
     version). One session of one action of one formation, as LHEO describes them."""
-
-    event_type: ClassVar[str] = TRAINING_PUBLISHED
-    topic: ClassVar[str] = TRAINING_PUBLISHED
 
     session_id: str = Field(description="Session id: formation, action and session numbers.")
     formation_id: str = Field(description="The formation's number in the LHEO export.")
@@ -313,31 +264,19 @@ class TrainingPublished(EventPayload):
     rncp_code: str | None = Field(default=None, description="RNCP code of the certification.")
     hours: int | None = Field(default=None, ge=0, description="Total hours, when known.")
 
-    def aggregate_id(self) -> str:
-        return self.session_id
 
-
-class TrainingClosed(EventPayload):
+class TrainingClosed(EventPayload, event_type=TRAINING_CLOSED, key="session_id"):
     """A training session no longer takes trainees: its dates are past."""
-
-    event_type: ClassVar[str] = TRAINING_CLOSED
-    topic: ClassVar[str] = TRAINING_CLOSED
 
     session_id: str = Field(description="Id of the closed session.")
     reason: str = Field(description="Why it closed: `ended` (its dates are past).")
     closed_at: datetime = Field(description="When the session closed.")
 
-    def aggregate_id(self) -> str:
-        return self.session_id
 
-
-class TrainingRecommended(EventPayload):
+class TrainingRecommended(EventPayload, event_type=TRAINING_RECOMMENDED, key="seeker_id"):
     """A counsellor recommended a training session to a seeker of their caseload: the notifier
     tells the seeker. Ids, the session's public facts (its title, place and first day, so that
     the alert needs no call back) and the counsellor's note; no contact data."""
-
-    event_type: ClassVar[str] = TRAINING_RECOMMENDED
-    topic: ClassVar[str] = TRAINING_RECOMMENDED
 
     recommendation_id: str = Field(description="The recommendation: `{seeker_id}#{session_id}`.")
     seeker_id: str = Field(description="The seeker it is recommended to.")
@@ -351,44 +290,31 @@ class TrainingRecommended(EventPayload):
     starts_on: date | None = Field(default=None, description="Its first day.")
     recommended_at: datetime = Field(description="When the counsellor recommended it.")
 
-    def aggregate_id(self) -> str:
-        return self.seeker_id
 
-
-class ApplicationSubmitted(EventPayload):
+class ApplicationSubmitted(EventPayload, event_type=APPLICATION_SUBMITTED, key="application_id"):
     """A seeker sent a spontaneous application to a company that has an address for it: the
     notifier emails it once. Ids only: the notifier asks the companies service for the address
     and the message, and the profiles service for the seeker's contact when they consented."""
 
-    event_type: ClassVar[str] = APPLICATION_SUBMITTED
-    topic: ClassVar[str] = APPLICATION_SUBMITTED
-
     application_id: str = Field(description="The application, in the companies service.")
-    seeker_id: str = Field(description="The seeker who applied.")
+    seeker_id: Applicant
     siret: str = Field(description="The establishment applied to.")
-    submitted_at: datetime = Field(description="When the seeker sent it.")
-
-    def aggregate_id(self) -> str:
-        return self.application_id
+    submitted_at: SentAt
 
 
-class OfferApplicationSubmitted(EventPayload):
+class OfferApplicationSubmitted(
+    EventPayload, event_type=OFFER_APPLICATION_SUBMITTED, key="application_id"
+):
     """A seeker applied through Tremplin to an offer an employer published there: the notifier
     emails it once when the employer gave an address for applications. Ids only: the notifier
     asks the offers service for the address and the message, and the profiles service for the
     seeker's contact when they consented."""
 
-    event_type: ClassVar[str] = OFFER_APPLICATION_SUBMITTED
-    topic: ClassVar[str] = OFFER_APPLICATION_SUBMITTED
-
     application_id: str = Field(description="The application, in the offers service.")
     offer_id: str = Field(description="The offer applied to.")
-    seeker_id: str = Field(description="The seeker who applied.")
+    seeker_id: Applicant
     employer_id: str = Field(description="The employer account that published the offer.")
-    submitted_at: datetime = Field(description="When the seeker sent it.")
-
-    def aggregate_id(self) -> str:
-        return self.application_id
+    submitted_at: SentAt
 
 
 EVENT_TYPES: tuple[type[EventPayload], ...] = (

@@ -7,11 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from contracts.fields import Applicant, ApplicationId, ApplicationMessage, SeekerMessage, Strict
 
 
 class ApplicationStatus(StrEnum):
@@ -24,11 +22,9 @@ class ApplicationRoute(StrEnum):
     IN_TREMPLIN = "kept_for_employer"
 
 
-class OfferApplicationIn(_Strict):
-    message: str = Field(
-        min_length=1,
-        max_length=3000,
-        description="Your message to the employer: why this job, what you can do.",
+class OfferApplicationIn(Strict):
+    message: ApplicationMessage = Field(
+        description="Your message to the employer: why this job, what you can do."
     )
     consent_to_share_contact: bool = Field(
         description="Whether the employer may have your name and email address to answer you; "
@@ -36,7 +32,7 @@ class OfferApplicationIn(_Strict):
     )
 
 
-class SharedContact(_Strict):
+class SharedContact(Strict):
     """What a seeker who consented lets the employer have (read from their profile when they
     applied)."""
 
@@ -54,18 +50,18 @@ class OfferApplicationSubmit(OfferApplicationIn):
     )
 
 
-class OfferApplicationOut(_Strict):
+class OfferApplicationOut(Strict):
     kind: Literal["offer"] = Field(
         default="offer",
         description="`offer`: an application to a published offer (spontaneous applications to "
         "companies are listed by `GET /v1/me/applications`).",
     )
-    application_id: str = Field(description="Id of the application.")
+    application_id: ApplicationId
     offer_id: str = Field(description="The offer applied to.")
     offer_title: str = Field(description="Its title when the seeker applied.")
     employer_name: str | None = Field(description="Its employer's name, when the offer gives one.")
-    seeker_id: str = Field(description="The seeker who applied.")
-    message: str = Field(description="The seeker's message.")
+    seeker_id: Applicant
+    message: SeekerMessage
     consent_to_share_contact: bool
     status: ApplicationStatus = Field(
         description="`submitted`: the employer has it; `withdrawn`: the seeker took it back."
@@ -78,12 +74,12 @@ class OfferApplicationOut(_Strict):
     withdrawn_at: datetime | None = Field(default=None, description="When it was taken back.")
 
 
-class OfferApplicationList(_Strict):
+class OfferApplicationList(Strict):
     items: list[OfferApplicationOut] = Field(description="Applications to offers, newest first.")
 
 
-class ApplicationForEmployer(_Strict):
-    application_id: str = Field(description="Id of the application.")
+class ApplicationForEmployer(Strict):
+    application_id: ApplicationId
     status: ApplicationStatus
     created_at: datetime = Field(description="When it was sent.")
     withdrawn_at: datetime | None = None
@@ -96,7 +92,7 @@ class ApplicationForEmployer(_Strict):
     )
 
 
-class EmployerApplicationList(_Strict):
+class EmployerApplicationList(Strict):
     offer_id: str
     offer_title: str
     emailed_to: str | None = Field(
@@ -106,7 +102,7 @@ class EmployerApplicationList(_Strict):
     items: list[ApplicationForEmployer] = Field(description="Applications, newest first.")
 
 
-class OfferApplicationDelivery(_Strict):
+class OfferApplicationDelivery(Strict):
     """What the notifier needs to email an application to the employer (internal only)."""
 
     application_id: str

@@ -6,14 +6,14 @@ against the reference data (ROME codes, communes), the gateway publishes these s
 
 from __future__ import annotations
 
-from copy import copy
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from contracts.events import Place
+from contracts.patches import PATCH_CONFIG, optional_fields
 from contracts.vocabulary import ClosureReason, ContractType, ExperienceRequirement, WorkingTime
 
 ROME_PATTERN = r"^[A-N]\d{4}$"
@@ -24,6 +24,19 @@ COMMUNE_FORMAT = "insee-commune"
 POSTCODE_PATTERN = r"^\d{5}$"
 POSTCODE_FORMAT = "fr-postcode"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+# Codes of the reference data, checked by their pattern and named by their format in the schemas
+# (a format applies to the whole field: on an optional one it stands beside `anyOf`, not in it).
+RomeCode = Annotated[str, Field(pattern=ROME_PATTERN, json_schema_extra={"format": ROME_FORMAT})]
+CommuneCode = Annotated[
+    str, Field(pattern=COMMUNE_PATTERN, json_schema_extra={"format": COMMUNE_FORMAT})
+]
+OptionalCommuneCode = Annotated[
+    str | None, Field(pattern=COMMUNE_PATTERN, json_schema_extra={"format": COMMUNE_FORMAT})
+]
+OptionalPostcode = Annotated[
+    str | None, Field(pattern=POSTCODE_PATTERN, json_schema_extra={"format": POSTCODE_FORMAT})
+]
 
 
 class Origin(StrEnum):
@@ -79,16 +92,12 @@ class PlaceIn(_Part):
     )
 
     label: str | None = Field(default=None, max_length=200, description="e.g. `69 - Lyon 3e`.")
-    commune_code: str | None = Field(
+    commune_code: OptionalCommuneCode = Field(
         default=None,
-        pattern=COMMUNE_PATTERN,
-        json_schema_extra={"format": COMMUNE_FORMAT},
         description="INSEE code of a French commune (e.g. 69123); or give `postcode`.",
     )
-    postcode: str | None = Field(
+    postcode: OptionalPostcode = Field(
         default=None,
-        pattern=POSTCODE_PATTERN,
-        json_schema_extra={"format": POSTCODE_FORMAT},
         description="Postcode of a French commune; finds the commune when its code is missing "
         "or unknown.",
     )
@@ -117,9 +126,7 @@ class OfferFacts(BaseModel):
 
     title: str = Field(min_length=1, max_length=200, description="Offer title (intitulé).")
     description: str | None = Field(default=None, max_length=20_000, description="Full text.")
-    rome_code: str = Field(
-        pattern=ROME_PATTERN,
-        json_schema_extra={"format": ROME_FORMAT},
+    rome_code: RomeCode = Field(
         description="ROME code of the occupation, from the ROME referential (e.g. K2204).",
     )
     job_title: str | None = Field(
@@ -291,26 +298,12 @@ class ImportResult(BaseModel):
     rejected: list[RejectedRecord] = Field(description="Records not imported, and why.")
 
 
-def _without_defaults(schema: dict[str, Any]) -> None:
-    for prop in schema.get("properties", {}).values():
-        prop.pop("default", None)
-
-
-def _patch_fields() -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for name, field in OfferIn.model_fields.items():
-        if name != "id":
-            optional = copy(field)
-            optional.default, optional.default_factory = None, None
-            fields[name] = (field.annotation, optional)
-    return fields
-
-
 # The fields of `OfferIn` but the id, each optional and never null: what is given replaces the
-# current value whole (`place` and `salary` too); what is absent stays as it is.
+# current value whole (`place` and `salary` too); what is absent stays as it is. `create_model` is
+# called here, not through `contracts.patches.partial`: mypy then takes OfferPatch as a class.
 OfferPatch: type[BaseModel] = create_model(
     "OfferPatch",
-    __config__=ConfigDict(extra="forbid", json_schema_extra=_without_defaults),
+    __config__=PATCH_CONFIG,
     __doc__="Fields of your offer to change; each one given replaces its current value whole.",
-    **_patch_fields(),
+    **optional_fields(OfferIn, leave_out={"id"}),
 )

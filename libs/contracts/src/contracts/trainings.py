@@ -5,18 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from contracts.events import Place
+from contracts.fields import SaidInEnglish, SaidInFrench, Strict, coded_as, figures
+from contracts.reasons import ProposalReasonCode, ReasonParams
 
 LHEO_MEDIA_TYPES = ("application/xml", "text/xml")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TrainingIssue(_Strict):
+class TrainingIssue(Strict):
     element: str = Field(
         description="Where in the document: formation[numero=…]/action[numero=…]/session[…]/…"
     )
@@ -24,7 +22,7 @@ class TrainingIssue(_Strict):
     reason: str = Field(description="What is wrong or missing, in plain words.")
 
 
-class TrainingImportResult(_Strict):
+class TrainingImportResult(Strict):
     accepted: int = Field(ge=0, description="New sessions (those already ended are kept closed).")
     updated: int = Field(ge=0, description="Known sessions whose facts changed.")
     unchanged: int = Field(ge=0, description="Known sessions with the same facts.")
@@ -38,7 +36,7 @@ class TrainingImportResult(_Strict):
     )
 
 
-class TrainingSession(_Strict):
+class TrainingSession(Strict):
     id: str = Field(description="formation:action:session numbers.")
     formation_id: str
     action_id: str
@@ -62,21 +60,21 @@ class TrainingSession(_Strict):
     url: str | None = Field(description="The body's page for this training.")
 
 
-class TrainingSessionView(_Strict):
+class TrainingSessionView(Strict):
     session: TrainingSession
     version: int = Field(ge=1)
     status: Literal["open", "closed"]
     closed_at: datetime | None
 
 
-class NearMatchIn(_Strict):
+class NearMatchIn(Strict):
     score: float = Field(ge=0, le=1, description="The suggestion's score.")
     missing: list[str] = Field(
         max_length=50, description="Codes of what it lacks, e.g. licence_missing."
     )
 
 
-class ProposalRequest(_Strict):
+class ProposalRequest(Strict):
     """What the proposals need of a seeker, gathered by the gateway: no name, no contact data."""
 
     seeker_id: str | None = Field(
@@ -92,26 +90,17 @@ class ProposalRequest(_Strict):
     near_matches: list[NearMatchIn] = Field(max_length=500)
 
 
-class ProposalReason(_Strict):
-    code: str = Field(
-        description="Kind of reason (`contracts.reasons.ProposalReasonCode`): gap_<what is "
-        "missing>, leads_to_target, session, funding…"
+class ProposalReason(Strict):
+    code: str = coded_as(
+        ProposalReasonCode, "gap_<what is missing>, leads_to_target, session, funding…"
     )
-    params: dict[str, str | int | float] = Field(
-        default_factory=dict,
-        description="The figures and codes the reason names (count, near, city, distance_km, "
-        "starts_on, days, funders...).",
-    )
+    params: ReasonParams = figures("count, near, city, distance_km, starts_on, days, funders...")
     # Empty from the service itself: the gateway renders both from code and params.
-    fr: str = Field(
-        description="The reason in plain French, rendered by the gateway from code and params."
-    )
-    en: str = Field(
-        description="The reason in plain English, rendered by the gateway from code and params."
-    )
+    fr: SaidInFrench
+    en: SaidInEnglish
 
 
-class TrainingProposal(_Strict):
+class TrainingProposal(Strict):
     session: TrainingSession
     distance_km: float = Field(ge=0)
     fills: str | None = Field(
@@ -128,7 +117,7 @@ NOTE_MAX = 1000
 DISMISS_REASON_MAX = 500
 
 
-class RecommendationIn(_Strict):
+class RecommendationIn(Strict):
     note: str | None = Field(
         default=None,
         max_length=NOTE_MAX,
@@ -136,7 +125,7 @@ class RecommendationIn(_Strict):
     )
 
 
-class DismissalIn(_Strict):
+class DismissalIn(Strict):
     reason: str | None = Field(
         default=None,
         max_length=DISMISS_REASON_MAX,
@@ -144,7 +133,7 @@ class DismissalIn(_Strict):
     )
 
 
-class TrainingRecommendationView(_Strict):
+class TrainingRecommendationView(Strict):
     seeker_id: str
     session_id: str
     state: Literal["recommended", "dismissed"] = Field(

@@ -55,3 +55,24 @@ class FeedbackReason(StrEnum):
     NOT_MY_OCCUPATION = "not_my_occupation"
     ALREADY_APPLIED = "already_applied"
     OTHER = "other"
+
+
+# How a seeker is told (the notifier sends; the gateway takes the seeker's choices). No
+# docstrings: they would become the schemas' descriptions, which the API documents have without.
+class Channel(StrEnum):
+    INBOX = "inbox"
+    EMAIL = "email"
+    PUSH = "push"
+    SMS = "sms"
+
+
+class Category(StrEnum):
+    NEW_MATCH = "new_match"
+    OFFER_CLOSED = "offer_closed"
+    COUNSELLOR_MESSAGE = "counsellor_message"
+
+
+class Frequency(StrEnum):
+    INSTANT = "instant"
+    DAILY = "daily"
+    WEEKLY = "weekly"

@@ -3,6 +3,12 @@
 from contracts.reasons import CompanyReasonCode as C
 from wording.entry import Entry
 
+
+def _company(fr: str, en: str) -> Entry:
+    """A hiring flag: what the company does."""
+    return Entry(fr=(f"Cette entreprise {fr}",), en=(f"This company {en}",))
+
+
 COMPANY_REASONS: dict[str, Entry] = {
     # {sector_hires} and {hires} are said from share_pct and expected_hires (wording.values).
     C.SECTOR_HIRES: Entry(
@@ -18,20 +24,11 @@ COMPANY_REASONS: dict[str, Entry] = {
         fr=("À {distance_km} km de chez vous",),
         en=("{distance_km} km from home",),
     ),
-    C.FLAG_APPRENTICESHIP: Entry(
-        fr=("Cette entreprise accueille des alternants",),
-        en=("This company takes apprentices",),
-    ),
-    C.FLAG_JUNIOR: Entry(
-        fr=("Cette entreprise recrute des débutants",),
-        en=("This company hires people starting out",),
-    ),
-    C.FLAG_SENIOR: Entry(
-        fr=("Cette entreprise recrute des seniors",),
-        en=("This company hires experienced people over 50",),
-    ),
-    C.FLAG_DISABILITY_FRIENDLY: Entry(
-        fr=("Cette entreprise est engagée pour l'emploi des personnes handicapées",),
-        en=("This company is committed to hiring disabled people",),
+    C.FLAG_APPRENTICESHIP: _company("accueille des alternants", "takes apprentices"),
+    C.FLAG_JUNIOR: _company("recrute des débutants", "hires people starting out"),
+    C.FLAG_SENIOR: _company("recrute des seniors", "hires experienced people over 50"),
+    C.FLAG_DISABILITY_FRIENDLY: _company(
+        "est engagée pour l'emploi des personnes handicapées",
+        "is committed to hiring disabled people",
     ),
 }

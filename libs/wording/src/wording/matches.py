@@ -7,6 +7,22 @@ said. The later ones need fewer figures: matches scored before a figure was adde
 from contracts.reasons import MatchReasonCode as M
 from wording.entry import Entry
 
+
+def _not_mentioned(fr: tuple[str, str], en: tuple[str, str], listed: str) -> Entry:
+    """What the offer asks for and the profile does not mention: named, else counted (each
+    language's words for one thing, then for several)."""
+    return Entry(
+        fr=(
+            f"{fr[0]} que votre profil ne mentionne pas : {{{listed}}}.",
+            f"{fr[1]} que votre profil ne mentionne pas : {{count}}.",
+        ),
+        en=(
+            f"{en[0]} asked for that your profile does not mention: {{{listed}}}.",
+            f"{en[1]} asked for that your profile does not mention: {{count}}.",
+        ),
+    )
+
+
 MATCH_REASONS: dict[str, Entry] = {
     M.OCCUPATION_EXACT: Entry(
         fr=("C'est le métier que vous recherchez : {rome_code}.",),
@@ -133,24 +149,10 @@ MATCH_REASONS: dict[str, Entry] = {
             "You speak languages asked for ({count}).",
         ),
     ),
-    M.LANGUAGES_MISSING: Entry(
-        fr=(
-            "Langues demandées que votre profil ne mentionne pas : {languages}.",
-            "Langues demandées que votre profil ne mentionne pas : {count}.",
-        ),
-        en=(
-            "Languages asked for that your profile does not mention: {languages}.",
-            "Languages asked for that your profile does not mention: {count}.",
-        ),
+    M.LANGUAGES_MISSING: _not_mentioned(
+        ("Langues demandées", "Langues demandées"), ("Languages", "Languages"), "languages"
     ),
-    M.LICENCE_MISSING: Entry(
-        fr=(
-            "Permis demandé que votre profil ne mentionne pas : {licences}.",
-            "Permis demandés que votre profil ne mentionne pas : {count}.",
-        ),
-        en=(
-            "Driving licence asked for that your profile does not mention: {licences}.",
-            "Driving licences asked for that your profile does not mention: {count}.",
-        ),
+    M.LICENCE_MISSING: _not_mentioned(
+        ("Permis demandé", "Permis demandés"), ("Driving licence", "Driving licences"), "licences"
     ),
 }

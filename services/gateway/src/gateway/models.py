@@ -6,7 +6,6 @@ flags or their role); responses carry only the fields listed here, whatever a se
 
 from __future__ import annotations
 
-from copy import copy
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
@@ -18,21 +17,22 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
-    create_model,
     field_validator,
     model_validator,
 )
 
 from contracts import TargetOccupation, WantedContract
-from contracts.offers import (
-    COMMUNE_FORMAT,
-    COMMUNE_PATTERN,
-    POSTCODE_FORMAT,
-    POSTCODE_PATTERN,
-    ROME_FORMAT,
-    ROME_PATTERN,
+from contracts.fields import iso_weekdays
+from contracts.offers import CommuneCode, OptionalPostcode, RomeCode
+from contracts.patches import partial
+from contracts.vocabulary import (
+    Category,
+    Channel,
+    ContractType,
+    FeedbackReason,
+    Frequency,
+    WorkingTime,
 )
-from contracts.vocabulary import ContractType, FeedbackReason, WorkingTime
 from servicekit.auth import Role
 
 TIME_ZONE_FORMAT = "time-zone"
@@ -48,6 +48,7 @@ class _In(BaseModel):
 # Numbers and booleans as JSON has them: "5" is not a number, 0 is not false.
 Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]
+Priority = Annotated[Int, Field(ge=1, le=5, description="1 is your first choice.")]
 
 
 class _Out(BaseModel):
@@ -101,16 +102,12 @@ class ContactIn(_In):
 
 
 class PlaceIn(_In):
-    commune_code: str = Field(
-        pattern=COMMUNE_PATTERN,
-        json_schema_extra={"format": COMMUNE_FORMAT},
+    commune_code: CommuneCode = Field(
         description="INSEE code of a French commune.",
         examples=["69123"],
     )
-    postcode: str | None = Field(
+    postcode: OptionalPostcode = Field(
         default=None,
-        pattern=POSTCODE_PATTERN,
-        json_schema_extra={"format": POSTCODE_FORMAT},
         description="One of the commune's postcodes (its first one when absent).",
         examples=["69001"],
     )
@@ -129,18 +126,16 @@ class PlaceIn(_In):
 
 
 class OccupationIn(_In):
-    rome_code: str = Field(
-        pattern=ROME_PATTERN,
-        json_schema_extra={"format": ROME_FORMAT},
+    rome_code: RomeCode = Field(
         description="ROME code of an occupation you look for, from the ROME referential.",
         examples=["K2204"],
     )
-    priority: Int = Field(ge=1, le=5, description="1 is your first choice.")
+    priority: Priority
 
 
 class WantedContractIn(_In):
     contract_type: ContractType = Field(description="France Travail contract type code.")
-    priority: Int = Field(ge=1, le=5, description="1 is your first choice.")
+    priority: Priority
 
 
 class MyProfileIn(_In):
@@ -218,25 +213,6 @@ class MyProfileIn(_In):
 SEEKER_WRITABLE = frozenset(MyProfileIn.model_fields)
 
 
-class Channel(StrEnum):
-    INBOX = "inbox"
-    EMAIL = "email"
-    PUSH = "push"
-    SMS = "sms"
-
-
-class Category(StrEnum):
-    NEW_MATCH = "new_match"
-    OFFER_CLOSED = "offer_closed"
-    COUNSELLOR_MESSAGE = "counsellor_message"
-
-
-class Frequency(StrEnum):
-    INSTANT = "instant"
-    DAILY = "daily"
-    WEEKLY = "weekly"
-
-
 class QuietHours(_In):
     start: str = Field(pattern=TIME_PATTERN, description="Local time they begin, e.g. 21:00.")
     end: str = Field(
@@ -281,9 +257,7 @@ class WorkingHoursIn(_In):
     @field_validator("days")
     @classmethod
     def _iso_days(cls, value: list[int]) -> list[int]:
-        if any(day < 1 or day > 7 for day in value):
-            raise ValueError("days are numbered 1 (Monday) to 7 (Sunday)")
-        return value
+        return iso_weekdays(value)
 
     @model_validator(mode="after")
     def _start_before_end(self) -> Self:
@@ -304,26 +278,6 @@ def whole(model: BaseModel) -> dict[str, Any]:
     """The fields a partial update gives, each whole (absent nested fields as their default)."""
     dumped = model.model_dump(mode="json")
     return {name: dumped[name] for name in model.model_fields_set}
-
-
-def partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
-    """`model`'s fields, each optional and never null, and its checks of single fields."""
-    fields: dict[str, Any] = {}
-    for field_name, field in model.model_fields.items():
-        optional = copy(field)
-        optional.default, optional.default_factory = None, None
-        fields[field_name] = (field.annotation, optional)
-    return create_model(
-        name,
-        __config__=ConfigDict(extra="forbid", json_schema_extra=_without_defaults),
-        __doc__=doc,
-        **fields,
-    )
-
-
-def _without_defaults(schema: dict[str, Any]) -> None:
-    for prop in schema.get("properties", {}).values():
-        prop.pop("default", None)
 
 
 MyProfilePatch: type[BaseModel] = partial(

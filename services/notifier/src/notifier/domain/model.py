@@ -9,7 +9,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from contracts.fields import iso_weekdays
+
+# The gateway takes the seeker's choices in the same words: one vocabulary, in contracts.
+from contracts.vocabulary import Category as Category
+from contracts.vocabulary import Channel as Channel
+from contracts.vocabulary import Frequency as Frequency
+
 DEFAULT_TIME_ZONE = "Europe/Paris"
+
+
+def is_zone(name: str) -> bool:
+    """Whether `name` is a time zone this machine knows (an IANA name such as Europe/Paris)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 class Clock(Protocol):
@@ -21,26 +37,7 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class Channel(StrEnum):
-    INBOX = "inbox"
-    EMAIL = "email"
-    PUSH = "push"
-    SMS = "sms"
-
-
 INTRUSIVE = (Channel.PUSH, Channel.SMS, Channel.EMAIL)
-
-
-class Category(StrEnum):
-    NEW_MATCH = "new_match"
-    OFFER_CLOSED = "offer_closed"
-    COUNSELLOR_MESSAGE = "counsellor_message"
-
-
-class Frequency(StrEnum):
-    INSTANT = "instant"
-    DAILY = "daily"
-    WEEKLY = "weekly"
 
 
 class Language(StrEnum):
@@ -116,11 +113,7 @@ class Contact(BaseModel):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            return DEFAULT_TIME_ZONE
-        return value
+        return value if is_zone(value) else DEFAULT_TIME_ZONE
 
     @property
     def zone(self) -> ZoneInfo:
@@ -154,17 +147,13 @@ class WorkingHours(BaseModel):
     @field_validator("days")
     @classmethod
     def _iso_days(cls, value: list[int]) -> list[int]:
-        if any(day < 1 or day > 7 for day in value):
-            raise ValueError("days are numbered 1 (Monday) to 7 (Sunday)")
-        return sorted(set(value))
+        return sorted(set(iso_weekdays(value)))
 
     @field_validator("time_zone")
     @classmethod
     def _zone_exists(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
+        if not is_zone(value):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name")
         return value
 
     @model_validator(mode="after")
