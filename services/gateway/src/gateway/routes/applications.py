@@ -15,10 +15,17 @@ from contracts.companies import (
 )
 from gateway.problems import responses
 from gateway.routes.deps import Accesses, Id, Services
+from gateway.routes.seeker_data import (
+    applications_of,
+    caseload_routes,
+    in_caseload,
+    seeker_routes,
+    seen,
+)
 from gateway.security import Caller
 
-me = APIRouter(prefix="/v1/me", tags=["seeker"])
-caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
+me = seeker_routes()
+caseload = caseload_routes()
 ops = APIRouter(prefix="/v1/ops/companies", tags=["operations"])
 
 Siret = Annotated[str, Path(pattern=SIRET_PATTERN, description="SIRET of the establishment.")]
@@ -57,8 +64,7 @@ async def apply(
 @me.get("/applications")
 async def my_applications(me: Caller, services: Services) -> ApplicationList:
     """Your spontaneous applications, newest first."""
-    body = await services.json("companies", "GET", f"/companies/applications/of/{me.sub}", me)
-    return ApplicationList.model_validate(body)
+    return ApplicationList.model_validate(await applications_of(me.sub, me, services))
 
 
 @caseload.get(
@@ -69,10 +75,9 @@ async def seeker_applications(
 ) -> ApplicationList:
     """A seeker's spontaneous applications: those kept for you to pass on say so. The seeker
     can see that you looked."""
-    await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)  # caseload check
-    body = await services.json("companies", "GET", f"/companies/applications/of/{seeker_id}", me)
-    await accesses.record(seeker_id, me.sub, me.name, "applications")
-    return ApplicationList.model_validate(body)
+    await in_caseload(seeker_id, me, services)
+    read = applications_of(seeker_id, me, services)
+    return ApplicationList.model_validate(await seen(read, seeker_id, "applications", me, accesses))
 
 
 @ops.post("/{siret}/opt-out", responses=responses(404, s404="No company with this SIRET."))
