@@ -23,12 +23,29 @@ from gateway.routes.seeker_data import (
     seen,
 )
 from gateway.security import Caller
+from gateway.upstream import Upstreams
+from servicekit.auth import Principal
 
 me = seeker_routes()
 caseload = caseload_routes()
 ops = APIRouter(prefix="/v1/ops/companies", tags=["operations"])
 
 Siret = Annotated[str, Path(pattern=SIRET_PATTERN, description="SIRET of the establishment.")]
+
+
+async def send_application(
+    siret: str, application: ApplicationIn, seeker: Principal, services: Upstreams
+) -> ApplicationOut:
+    """The seeker's spontaneous application sent to the companies service (the API's route and
+    the page's)."""
+    body = await services.json(
+        "companies",
+        "POST",
+        f"/companies/{siret}/applications/{seeker.sub}",
+        seeker,
+        json=application.model_dump(mode="json"),
+    )
+    return ApplicationOut.model_validate(body)
 
 
 @me.post(
@@ -51,14 +68,7 @@ async def apply(
     """Send a spontaneous application. It answers no published offer: the company announced no
     job. It is emailed once to the company when it has an address for it; otherwise your
     counsellor passes it on. One application per company per period, a few a day."""
-    body = await services.json(
-        "companies",
-        "POST",
-        f"/companies/{siret}/applications/{me.sub}",
-        me,
-        json=application.model_dump(mode="json"),
-    )
-    return ApplicationOut.model_validate(body)
+    return await send_application(siret, application, me, services)
 
 
 @me.get("/applications")
