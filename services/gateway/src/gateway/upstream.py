@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import httpx
 from fastapi import HTTPException, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from httpx_aiohttp import AiohttpTransport
 
 from gateway.config import Settings
@@ -178,6 +178,22 @@ class Upstreams:
     ) -> Any:
         """Call and return the JSON body; a 4xx passes through with the service's own message."""
         return self.checked(service, await self.call(service, method, path, principal, **options))
+
+    async def relayed(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        principal: Principal,
+        answer: Response,
+        **options: Any,
+    ) -> Any:
+        """Call and return the JSON body; `answer` takes the service's own success status (a
+        201 for what it created, a 200 for what it already had)."""
+        response = await self.call(service, method, path, principal, **options)
+        body = self.checked(service, response)
+        answer.status_code = response.status_code
+        return body
 
     def checked(self, service: str, response: httpx.Response) -> Any:
         if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:

@@ -15,13 +15,37 @@ from contracts.companies import (
 )
 from gateway.problems import responses
 from gateway.routes.deps import Accesses, Id, Services
+from gateway.routes.seeker_data import (
+    applications_of,
+    caseload_routes,
+    in_caseload,
+    seeker_routes,
+    seen,
+)
 from gateway.security import Caller
+from gateway.upstream import Upstreams
+from servicekit.auth import Principal
 
-me = APIRouter(prefix="/v1/me", tags=["seeker"])
-caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
+me = seeker_routes()
+caseload = caseload_routes()
 ops = APIRouter(prefix="/v1/ops/companies", tags=["operations"])
 
 Siret = Annotated[str, Path(pattern=SIRET_PATTERN, description="SIRET of the establishment.")]
+
+
+async def send_application(
+    siret: str, application: ApplicationIn, seeker: Principal, services: Upstreams
+) -> ApplicationOut:
+    """The seeker's spontaneous application sent to the companies service (the API's route and
+    the page's)."""
+    body = await services.json(
+        "companies",
+        "POST",
+        f"/companies/{siret}/applications/{seeker.sub}",
+        seeker,
+        json=application.model_dump(mode="json"),
+    )
+    return ApplicationOut.model_validate(body)
 
 
 @me.post(
@@ -44,21 +68,13 @@ async def apply(
     """Send a spontaneous application. It answers no published offer: the company announced no
     job. It is emailed once to the company when it has an address for it; otherwise your
     counsellor passes it on. One application per company per period, a few a day."""
-    body = await services.json(
-        "companies",
-        "POST",
-        f"/companies/{siret}/applications/{me.sub}",
-        me,
-        json=application.model_dump(mode="json"),
-    )
-    return ApplicationOut.model_validate(body)
+    return await send_application(siret, application, me, services)
 
 
 @me.get("/applications")
 async def my_applications(me: Caller, services: Services) -> ApplicationList:
     """Your spontaneous applications, newest first."""
-    body = await services.json("companies", "GET", f"/companies/applications/of/{me.sub}", me)
-    return ApplicationList.model_validate(body)
+    return ApplicationList.model_validate(await applications_of(me.sub, me, services))
 
 
 @caseload.get(
@@ -69,10 +85,9 @@ async def seeker_applications(
 ) -> ApplicationList:
     """A seeker's spontaneous applications: those kept for you to pass on say so. The seeker
     can see that you looked."""
-    await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)  # caseload check
-    body = await services.json("companies", "GET", f"/companies/applications/of/{seeker_id}", me)
-    await accesses.record(seeker_id, me.sub, me.name, "applications")
-    return ApplicationList.model_validate(body)
+    await in_caseload(seeker_id, me, services)
+    read = applications_of(seeker_id, me, services)
+    return ApplicationList.model_validate(await seen(read, seeker_id, "applications", me, accesses))
 
 
 @ops.post("/{siret}/opt-out", responses=responses(404, s404="No company with this SIRET."))

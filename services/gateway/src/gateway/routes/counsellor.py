@@ -16,11 +16,20 @@ from gateway.models import (
 )
 from gateway.names import NamesOf
 from gateway.problems import responses
-from gateway.reasons import say_match_reasons
+from gateway.routes import inbox
 from gateway.routes.deps import SSE_RESPONSES, Accesses, Id, LastEventId, Page, PageSize, Services
+from gateway.routes.seeker_data import (
+    caseload_of,
+    caseload_routes,
+    change_profile,
+    profile_of,
+    said_suggestions_of,
+    seen,
+    stored_profile,
+)
 from gateway.security import Caller
 
-caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
+caseload = caseload_routes()
 NOT_IN_REACH = responses(404, s404="No such seeker in your caseload.")
 CHANGED = responses(
     404,
@@ -37,14 +46,7 @@ async def my_caseload(
     me: Caller, services: Services, page: Page = 1, page_size: PageSize = 50
 ) -> CaseloadOut:
     """The seekers you follow."""
-    body = await services.json(
-        "profiles",
-        "GET",
-        f"/counsellors/{me.sub}/caseload",
-        me,
-        params={"page": page, "page_size": page_size},
-    )
-    return CaseloadOut.model_validate(body)
+    return await caseload_of(me, services, page, page_size)
 
 
 @caseload.get("/{seeker_id}", responses=NOT_IN_REACH)
@@ -52,9 +54,7 @@ async def seeker_file(
     seeker_id: Id, me: Caller, services: Services, accesses: Accesses
 ) -> StoredProfileOut:
     """A seeker's file. The seeker can see that you opened it."""
-    body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
-    await accesses.record(seeker_id, me.sub, me.name, "profile")
-    return StoredProfileOut.model_validate(body)
+    return await seen(profile_of(seeker_id, me, services), seeker_id, "profile", me, accesses)
 
 
 @caseload.get("/{seeker_id}/recommendations", responses=NOT_IN_REACH)
@@ -68,9 +68,8 @@ async def seeker_recommendations(
 ) -> Any:
     """A seeker's suggestions with their reasons, in your language (Accept-Language). The seeker
     can see that you looked."""
-    body = await services.json("recommender", "GET", f"/seekers/{seeker_id}/recommendations", me)
-    await accesses.record(seeker_id, me.sub, me.name, "recommendations")
-    return say_match_reasons(body, language, names)
+    said = said_suggestions_of(seeker_id, me, services, language, names)
+    return await seen(said, seeker_id, "recommendations", me, accesses)
 
 
 @caseload.get("/{seeker_id}/feedback", responses=NOT_IN_REACH)
@@ -84,14 +83,7 @@ async def switch_review(
     seeker_id: Id, switch: ReviewSwitch, me: Caller, services: Services
 ) -> StoredProfileOut:
     """Have this seeker's alerts wait for your approval (or not)."""
-    body = await services.json(
-        "profiles",
-        "PATCH",
-        f"/seekers/{seeker_id}/profile",
-        me,
-        json={"review_before_send": switch.enabled},
-    )
-    return StoredProfileOut.model_validate(body)
+    return await change_profile(seeker_id, {"review_before_send": switch.enabled}, me, services)
 
 
 @caseload.put("/{seeker_id}/counsellor", responses=CHANGED)
@@ -99,14 +91,8 @@ async def assign(
     seeker_id: Id, change: CounsellorChange, me: Caller, services: Services
 ) -> StoredProfileOut:
     """Take a seeker on, or transfer them to a colleague, with the reason kept in their file."""
-    body = await services.json(
-        "profiles",
-        "PUT",
-        f"/seekers/{seeker_id}/counsellor",
-        me,
-        json=change.model_dump(mode="json"),
-    )
-    return StoredProfileOut.model_validate(body)
+    path = f"/seekers/{seeker_id}/counsellor"
+    return await stored_profile(services, me, "PUT", path, json=change.model_dump(mode="json"))
 
 
 @counsellor.get("/notifications")
@@ -114,13 +100,7 @@ async def my_notifications(
     me: Caller, services: Services, page: Page = 1, page_size: PageSize = 20
 ) -> Any:
     """Your notifications: strong matches in your caseload, feedback from your seekers."""
-    return await services.json(
-        "notifier",
-        "GET",
-        f"/counsellors/{me.sub}/notifications",
-        me,
-        params={"page": page, "page_size": page_size},
-    )
+    return await inbox.notifications_of("counsellors", me, services, page, page_size)
 
 
 @counsellor.get(
@@ -134,15 +114,13 @@ async def my_notification_stream(
     last_event_id: LastEventId = None,
 ) -> StreamingResponse:
     """Your notifications as they arrive (Server-Sent Events)."""
-    return await services.event_stream(
-        "notifier", f"/counsellors/{me.sub}/notifications/stream", me, last_event_id
-    )
+    return await inbox.notification_stream_of("counsellors", me, services, last_event_id)
 
 
 @counsellor.get("/preferences")
 async def my_preferences(me: Caller, services: Services) -> Any:
     """Your working hours and the language of your daily digest."""
-    return await services.json("notifier", "GET", f"/counsellors/{me.sub}/preferences", me)
+    return await inbox.preferences_of("counsellors", me, services)
 
 
 @counsellor.put("/preferences")
@@ -150,41 +128,24 @@ async def set_my_preferences(
     preferences: CounsellorPreferencesIn, me: Caller, services: Services
 ) -> Any:
     """Change your working hours: your daily digest arrives when your working day starts."""
-    return await services.json(
-        "notifier",
-        "PUT",
-        f"/counsellors/{me.sub}/preferences",
-        me,
-        json=preferences.model_dump(mode="json", exclude_unset=True),
-    )
+    values = preferences.model_dump(mode="json", exclude_unset=True)
+    return await inbox.set_preferences_of("counsellors", values, me, services)
 
 
 @counsellor.get("/held-alerts")
 async def held_alerts(me: Caller, services: Services, language: ReaderLanguage) -> Any:
     """Alerts waiting for your review before they reach your seekers, their reasons in your
     language (Accept-Language)."""
-    return await services.json(
-        "notifier",
-        "GET",
-        f"/counsellors/{me.sub}/held-alerts",
-        me,
-        params={"language": language},
-    )
+    return await inbox.held_alerts_of(me, services, language=language)
 
 
 @counsellor.post("/held-alerts/{alert_id}/approve", responses=ALERT)
 async def approve(alert_id: Id, decision: HeldAlertDecision, me: Caller, services: Services) -> Any:
     """Let the alert go to the seeker, with your note if you wrote one."""
-    return await services.json(
-        "notifier",
-        "POST",
-        f"/held-alerts/{alert_id}/approve",
-        me,
-        json=decision.model_dump(mode="json"),
-    )
+    return await inbox.approve_alert(alert_id, decision, me, services)
 
 
 @counsellor.post("/held-alerts/{alert_id}/reject", responses=ALERT)
 async def reject(alert_id: Id, me: Caller, services: Services) -> Any:
     """Keep the alert from the seeker."""
-    return await services.json("notifier", "POST", f"/held-alerts/{alert_id}/reject", me)
+    return await inbox.reject_alert(alert_id, me, services)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from fastapi.responses import StreamingResponse
 
 from gateway.language import ReaderLanguage
@@ -17,11 +17,17 @@ from gateway.models import (
 )
 from gateway.names import NamesOf
 from gateway.problems import responses
-from gateway.reasons import say_match_reasons
+from gateway.routes import inbox
 from gateway.routes.deps import SSE_RESPONSES, Accesses, Id, LastEventId, Page, PageSize, Services
+from gateway.routes.seeker_data import (
+    change_profile,
+    profile_of,
+    said_suggestions_of,
+    seeker_routes,
+)
 from gateway.security import Caller
 
-router = APIRouter(prefix="/v1/me", tags=["seeker"])
+router = seeker_routes()
 
 
 NO_PROFILE = responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile.")
@@ -36,8 +42,7 @@ CHANGED = responses(
 @router.get("/profile", responses=NO_PROFILE)
 async def get_my_profile(me: Caller, services: Services) -> StoredProfileOut:
     """Your profile."""
-    body = await services.json("profiles", "GET", f"/seekers/{me.sub}/profile", me)
-    return StoredProfileOut.model_validate(body)
+    return await profile_of(me.sub, me, services)
 
 
 @router.put(
@@ -51,11 +56,14 @@ async def put_my_profile(
     profile: MyProfileIn, me: Caller, services: Services, response: Response
 ) -> StoredProfileOut:
     """Create or replace your profile."""
-    upstream = await services.call(
-        "profiles", "PUT", f"/seekers/{me.sub}/profile", me, json=profile.model_dump(mode="json")
+    body = await services.relayed(
+        "profiles",
+        "PUT",
+        f"/seekers/{me.sub}/profile",
+        me,
+        response,
+        json=profile.model_dump(mode="json"),
     )
-    body = services.checked("profiles", upstream)
-    response.status_code = upstream.status_code
     return StoredProfileOut.model_validate(body)
 
 
@@ -66,10 +74,7 @@ async def patch_my_profile(
     services: Services,
 ) -> StoredProfileOut:
     """Change some fields of your profile: each one given replaces its value whole."""
-    body = await services.json(
-        "profiles", "PATCH", f"/seekers/{me.sub}/profile", me, json=whole(patch)
-    )
-    return StoredProfileOut.model_validate(body)
+    return await change_profile(me.sub, whole(patch), me, services)
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT, responses=NO_PROFILE)
@@ -85,8 +90,7 @@ async def my_recommendations(
 ) -> Any:
     """Offers that suit you, best first, each with its reasons: a code, its figures and its
     `text` in plain words, in your language (Accept-Language: English or French)."""
-    found = await services.json("recommender", "GET", f"/seekers/{me.sub}/recommendations", me)
-    return say_match_reasons(found, language, names)
+    return await said_suggestions_of(me.sub, me, services, language, names)
 
 
 @router.post(
@@ -110,13 +114,7 @@ async def my_notifications(
     me: Caller, services: Services, page: Page = 1, page_size: PageSize = 20
 ) -> Any:
     """Your notifications, newest first."""
-    return await services.json(
-        "notifier",
-        "GET",
-        f"/seekers/{me.sub}/notifications",
-        me,
-        params={"page": page, "page_size": page_size},
-    )
+    return await inbox.notifications_of("seekers", me, services, page, page_size)
 
 
 @router.post(
@@ -141,15 +139,13 @@ async def my_notification_stream(
     last_event_id: LastEventId = None,
 ) -> StreamingResponse:
     """Your notifications as they arrive (Server-Sent Events; resumes after Last-Event-ID)."""
-    return await services.event_stream(
-        "notifier", f"/seekers/{me.sub}/notifications/stream", me, last_event_id
-    )
+    return await inbox.notification_stream_of("seekers", me, services, last_event_id)
 
 
 @router.get("/preferences")
 async def my_preferences(me: Caller, services: Services) -> Any:
     """How and when you want to be told."""
-    return await services.json("notifier", "GET", f"/seekers/{me.sub}/preferences", me)
+    return await inbox.preferences_of("seekers", me, services)
 
 
 @router.put("/preferences", responses=responses(404, s404="Your account was erased."))
@@ -157,13 +153,8 @@ async def set_my_preferences(
     preferences: SeekerPreferencesIn, me: Caller, services: Services
 ) -> Any:
     """Change how and when you want to be told."""
-    return await services.json(
-        "notifier",
-        "PUT",
-        f"/seekers/{me.sub}/preferences",
-        me,
-        json=preferences.model_dump(mode="json", exclude_unset=True),
-    )
+    values = preferences.model_dump(mode="json", exclude_unset=True)
+    return await inbox.set_preferences_of("seekers", values, me, services)
 
 
 @router.get("/access-log")

@@ -3,7 +3,7 @@ theirs; the employer reads those to their offer; the seeker's counsellor sees th
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 
 from contracts.offer_applications import (
     EmployerApplicationList,
@@ -13,27 +13,32 @@ from contracts.offer_applications import (
     OfferApplicationSubmit,
     SharedContact,
 )
-from gateway.models import StoredProfileOut
 from gateway.problems import responses
 from gateway.routes.deps import Accesses, Id, Services
+from gateway.routes.seeker_data import (
+    caseload_routes,
+    in_caseload,
+    offer_applications_of,
+    profile_of,
+    seeker_routes,
+    seen,
+    unless_missing,
+)
 from gateway.security import Caller
 from gateway.upstream import Upstreams
 from servicekit.auth import Principal
 
-me = APIRouter(prefix="/v1/me", tags=["seeker"])
+me = seeker_routes()
 employer = APIRouter(prefix="/v1/employer", tags=["employer"])
-caseload = APIRouter(prefix="/v1/caseload", tags=["counsellor"])
+caseload = caseload_routes()
 
 
 async def shared_contact(services: Upstreams, seeker: Principal) -> SharedContact | None:
     """The name and email the seeker lets the employer have, from their own profile."""
-    try:
-        body = await services.json("profiles", "GET", f"/seekers/{seeker.sub}/profile", seeker)
-    except HTTPException as error:
-        if error.status_code == status.HTTP_404_NOT_FOUND:
-            return None
-        raise
-    contact = StoredProfileOut.model_validate(body).profile.contact
+    stored = await unless_missing(profile_of(seeker.sub, seeker, services), None)
+    if stored is None:
+        return None
+    contact = stored.profile.contact
     return SharedContact(
         first_name=contact.first_name, last_name=contact.last_name, email=contact.email
     )
@@ -86,8 +91,7 @@ async def apply(
 async def my_offer_applications(me: Caller, services: Services) -> OfferApplicationList:
     """Your applications to offers, newest first (spontaneous applications to companies are in
     `GET /v1/me/applications`)."""
-    body = await services.json("offers", "GET", f"/offers/applications/of/{me.sub}", me)
-    return OfferApplicationList.model_validate(body)
+    return OfferApplicationList.model_validate(await offer_applications_of(me.sub, me, services))
 
 
 @me.post(
@@ -127,7 +131,7 @@ async def seeker_offer_applications(
     seeker_id: Id, me: Caller, services: Services, accesses: Accesses
 ) -> OfferApplicationList:
     """A seeker's applications to offers. The seeker can see that you looked."""
-    await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)  # caseload check
-    body = await services.json("offers", "GET", f"/offers/applications/of/{seeker_id}", me)
-    await accesses.record(seeker_id, me.sub, me.name, "offer_applications")
-    return OfferApplicationList.model_validate(body)
+    await in_caseload(seeker_id, me, services)
+    read = offer_applications_of(seeker_id, me, services)
+    found = await seen(read, seeker_id, "offer_applications", me, accesses)
+    return OfferApplicationList.model_validate(found)

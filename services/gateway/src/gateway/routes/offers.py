@@ -114,11 +114,14 @@ async def publish_offer(
     offer: OfferIn, me: Caller, services: Services, response: Response
 ) -> OfferView:
     """Publish an offer: matching seekers hear of it within seconds."""
-    upstream = await services.call(
-        "offers", "POST", "/offers", me, json=offer.model_dump(mode="json", exclude_unset=True)
+    body = await services.relayed(
+        "offers",
+        "POST",
+        "/offers",
+        me,
+        response,
+        json=offer.model_dump(mode="json", exclude_unset=True),
     )
-    body = services.checked("offers", upstream)
-    response.status_code = upstream.status_code
     return OfferView.model_validate(body)
 
 

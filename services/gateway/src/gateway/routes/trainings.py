@@ -20,6 +20,7 @@ from gateway.names import NamesOf
 from gateway.problems import responses
 from gateway.reasons import say_proposal_reasons
 from gateway.routes.deps import Accesses, Id, Services
+from gateway.routes.seeker_data import in_caseload, seen, suggestions_of
 from gateway.security import Caller
 from gateway.upstream import Upstreams
 from refdata import Names
@@ -86,7 +87,7 @@ async def proposals_for(
     trainings service's proposals: each service checks again that the caller may see them."""
     profile, suggestions = await asyncio.gather(
         services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me),
-        services.json("recommender", "GET", f"/seekers/{seeker_id}/recommendations", me),
+        suggestions_of(seeker_id, me, services),
     )
     facts = profile["profile"]
     request = ProposalRequest(
@@ -127,9 +128,8 @@ async def seeker_trainings(
 ) -> list[TrainingProposal]:
     """The trainings proposed to a seeker of your caseload, and why; those you recommended come
     first with your note, those you dismissed are left out. The seeker can see that you looked."""
-    found = await proposals_for(seeker_id, me, services, names)
-    await accesses.record(seeker_id, me.sub, me.name, "trainings")
-    return found
+    found = proposals_for(seeker_id, me, services, names)
+    return await seen(found, seeker_id, "trainings", me, accesses)
 
 
 DECIDED = responses(
@@ -148,9 +148,19 @@ SessionId = Annotated[
 ]
 
 
-async def in_caseload(seeker_id: str, me: Principal, services: Upstreams) -> None:
-    """The profiles service answers 404 to a counsellor outside the seeker's caseload."""
-    await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
+async def decide(
+    seeker_id: str,
+    session_id: str,
+    decision: str,
+    body: dict[str, Any],
+    me: Principal,
+    services: Upstreams,
+) -> Any:
+    """A counsellor's recommendation or dismissal of a proposal (the API's routes and the
+    console's), once the profiles service has said the seeker is in their caseload."""
+    await in_caseload(seeker_id, me, services)
+    path = f"/trainings/seekers/{seeker_id}/sessions/{session_id}/{decision}"
+    return await services.json("trainings", "POST", path, me, json=body)
 
 
 @proposals.post("/v1/caseload/{seeker_id}/trainings/{session_id}/recommend", responses=DECIDED)
@@ -160,14 +170,8 @@ async def recommend_training(
     """Recommend a training to a seeker of your caseload, with a note for them (at most 1,000
     characters): they get an alert on the channels they chose for their counsellor's messages.
     Recommending it again sends nothing more (a changed note is kept for their trainings page)."""
-    await in_caseload(seeker_id, me, services)
-    answer = await services.json(
-        "trainings",
-        "POST",
-        f"/trainings/seekers/{seeker_id}/sessions/{session_id}/recommendation",
-        me,
-        json=body.model_dump(mode="json"),
-    )
+    said = body.model_dump(mode="json")
+    answer = await decide(seeker_id, session_id, "recommendation", said, me, services)
     return TrainingRecommendationView.model_validate(answer)
 
 
@@ -177,12 +181,6 @@ async def dismiss_training(
 ) -> TrainingRecommendationView:
     """Dismiss a proposal that does not fit this seeker, with your reason if you like (the
     seeker is not told): neither you nor they see it any more."""
-    await in_caseload(seeker_id, me, services)
-    answer = await services.json(
-        "trainings",
-        "POST",
-        f"/trainings/seekers/{seeker_id}/sessions/{session_id}/dismissal",
-        me,
-        json=body.model_dump(mode="json"),
-    )
+    said = body.model_dump(mode="json")
+    answer = await decide(seeker_id, session_id, "dismissal", said, me, services)
     return TrainingRecommendationView.model_validate(answer)

@@ -37,16 +37,19 @@ class DesignSystemFiles(StaticFiles):
         return await super().get_response(path, scope)
 
 
+ROUTERS = (
+    signin.router,
+    seeker.router,
+    console.router,
+    offers.router,
+    companies.router,
+    trainings.app,
+    trainings.console,
+)
+
+
 def mount(app: FastAPI, settings: Settings) -> None:
-    for router in (
-        signin.router,
-        seeker.router,
-        console.router,
-        offers.router,
-        companies.router,
-        trainings.app,
-        trainings.console,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     if design_system(settings):

@@ -10,14 +10,15 @@ from fastapi.responses import Response
 
 from contracts.companies import SIRET_PATTERN, ApplicationIn
 from gateway.names import names_of
+from gateway.routes.applications import send_application
 from gateway.routes.companies import companies_of
 from gateway.routes.deps import Services
-from gateway.web.i18n import translate
-from gateway.web.pages import Form, PageUser, first, language, redirect, render
+from gateway.routes.seeker_data import applications_of, unless_missing
+from gateway.web.applying import MESSAGE_MAX, application_in, message_errors, refusal_errors
+from gateway.web.pages import Form, PageUser, form_page, language, redirect
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 Siret = Annotated[str, Path(pattern=SIRET_PATTERN)]
-MESSAGE_MAX = 3000  # ApplicationIn.message
 REFUSALS = {404: "apply_unknown_company", 429: "apply_too_many"}
 
 
@@ -29,23 +30,19 @@ async def companies_page(
     siret: str | None = None,
     values: dict[str, Any] | None = None,
 ) -> Response:
-    try:
-        found = await companies_of(me.sub, me, services, 20, names_of(request))
-    except HTTPException as error:
-        if error.status_code != status.HTTP_404_NOT_FOUND:
-            raise
+    found = await unless_missing(companies_of(me.sub, me, services, 20, names_of(request)), None)
+    if found is None:  # no profile yet
         return redirect("/app/profile")
-    mine = await services.json("companies", "GET", f"/companies/applications/of/{me.sub}", me)
+    mine = await applications_of(me.sub, me, services)
     applied = {a["siret"] for a in mine.get("items", [])}
-    return render(
+    return form_page(
         request,
         "app_companies.html",
-        status.HTTP_422_UNPROCESSABLE_CONTENT if errors else status.HTTP_200_OK,
-        principal=me,
+        errors,
+        me,
         companies=[c.model_dump() for c in found.items],
         applications=mine.get("items", []),
         applied=applied,
-        errors=errors or {},
         error_siret=siret,
         values=values or {},
         done=request.query_params.get("done"),
@@ -70,30 +67,15 @@ async def apply(
     request: Request, siret: Siret, me: PageUser, form: Form, services: Services
 ) -> Response:
     lang = language(request)
-    message = first(form, "message")
-    consent = first(form, "consent_to_share_contact") == "true"
-    values = {"message": message, "consent": consent}
-    if not message:
-        errors = {"message": translate(lang, "apply_message_required")}
-        return await companies_page(request, me, services, errors, siret, values)
-    if len(message) > MESSAGE_MAX:
-        errors = {"message": translate(lang, "apply_message_too_long")}
-        return await companies_page(request, me, services, errors, siret, values)
-    body = ApplicationIn(message=message, consent_to_share_contact=consent)
+    typed = application_in(form)
+    errors = message_errors(typed.message, "apply_message_required", lang)
+    if errors:
+        return await companies_page(request, me, services, errors, siret, typed.values)
+    body = ApplicationIn(message=typed.message, consent_to_share_contact=typed.consent)
     try:
-        sent = await services.json(
-            "companies",
-            "POST",
-            f"/companies/{siret}/applications/{me.sub}",
-            me,
-            json=body.model_dump(mode="json"),
-        )
+        sent = await send_application(siret, body, me, services)
     except HTTPException as error:
-        if error.status_code not in (404, 409, 422, 429):
-            raise
-        key = refusal_key(error)
-        said = translate(lang, key, detail=str(error.detail)) if key == "apply_failed" else None
-        errors = {"_form": said or translate(lang, key)}
-        return await companies_page(request, me, services, errors, siret, values)
-    done = "applied_kept" if sent.get("route") == "kept_for_counsellor" else "applied_sent"
+        errors = refusal_errors(error, lang, refusal_key)
+        return await companies_page(request, me, services, errors, siret, typed.values)
+    done = "applied_kept" if sent.route == "kept_for_counsellor" else "applied_sent"
     return redirect(f"/app/companies?done={done}#applications")

@@ -5,14 +5,25 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 
-from gateway.models import CaseloadOut, HeldAlertDecision, StoredProfileOut
+from gateway.models import HeldAlertDecision
 from gateway.names import NamesOf
+from gateway.routes import inbox
 from gateway.routes.deps import Accesses, Id, LastEventId, Services
-from gateway.web.pages import Form, PageUser, first, language, redirect, render, resume_from
-from gateway.web.seeker import note_of
+from gateway.routes.seeker_data import (
+    applications_of,
+    caseload_of,
+    change_profile,
+    offer_applications_of,
+    profile_of,
+    seen,
+    suggestions_of,
+    unless_missing,
+)
+from gateway.web.notifications import live_notifications, notifications_page
+from gateway.web.pages import Form, PageUser, first, language, redirect, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 OFFER_DETAILS = 20  # match cards that show the offer's contract and salary
@@ -31,35 +42,15 @@ async def or_none(call: Any) -> Any:
 async def caseload(request: Request, me: PageUser, services: Services) -> Response:
     asked = request.query_params.get("page", "1")
     page = int(asked) if asked.isdigit() and 0 < int(asked) <= 10_000 else 1
-    body = await services.json(
-        "profiles",
-        "GET",
-        f"/counsellors/{me.sub}/caseload",
-        me,
-        params={"page": page, "page_size": CASELOAD_PAGE},
-    )
-    found = CaseloadOut.model_validate(body)
+    found = await caseload_of(me, services, page, CASELOAD_PAGE)
     seekers = found.seekers
-    held = await or_none(
-        services.json(
-            "notifier",
-            "GET",
-            f"/counsellors/{me.sub}/held-alerts",
-            me,
-            params={"page_size": 100},
-        )
-    )
+    held = await or_none(inbox.held_alerts_of(me, services, page_size=100))
     held_by: dict[str, int] = {}
     for alert in held or []:
         held_by[alert["seeker_id"]] = held_by.get(alert["seeker_id"], 0) + 1
     # A count of suggestions, not their content: not an opening of the file (no access entry).
     counts = await asyncio.gather(
-        *(
-            or_none(
-                services.json("recommender", "GET", f"/seekers/{s.seeker_id}/recommendations", me)
-            )
-            for s in seekers
-        )
+        *(or_none(suggestions_of(s.seeker_id, me, services)) for s in seekers)
     )
     rows = [
         {
@@ -82,18 +73,9 @@ async def seeker_file(
     accesses: Accesses,
     names: NamesOf,
 ) -> Response:
-    body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
-    await accesses.record(seeker_id, me.sub, me.name, "profile")
-    stored = StoredProfileOut.model_validate(body)
-    try:
-        matches = await services.json(
-            "recommender", "GET", f"/seekers/{seeker_id}/recommendations", me
-        )
-        await accesses.record(seeker_id, me.sub, me.name, "recommendations")
-    except HTTPException as error:
-        if error.status_code != status.HTTP_404_NOT_FOUND:
-            raise
-        matches = []
+    stored = await seen(profile_of(seeker_id, me, services), seeker_id, "profile", me, accesses)
+    suggested = suggestions_of(seeker_id, me, services)
+    matches = await unless_missing(seen(suggested, seeker_id, "recommendations", me, accesses), [])
     feedback = await or_none(
         services.json("recommender", "GET", f"/seekers/{seeker_id}/feedback", me)
     )
@@ -107,15 +89,17 @@ async def seeker_file(
     details = {m["offer_id"]: (o or {}).get("offer", {}) for m, o in shown}
     titles = {m["offer_id"]: m.get("offer_title") for m in matches}
     applications = await or_none(
-        services.json("companies", "GET", f"/companies/applications/of/{seeker_id}", me)
+        seen(applications_of(seeker_id, me, services), seeker_id, "applications", me, accesses)
     )
-    if applications is not None:
-        await accesses.record(seeker_id, me.sub, me.name, "applications")
     offer_applications = await or_none(
-        services.json("offers", "GET", f"/offers/applications/of/{seeker_id}", me)
+        seen(
+            offer_applications_of(seeker_id, me, services),
+            seeker_id,
+            "offer_applications",
+            me,
+            accesses,
+        )
     )
-    if offer_applications is not None:
-        await accesses.record(seeker_id, me.sub, me.name, "offer_applications")
     return render(
         request,
         "console_seeker.html",
@@ -135,35 +119,17 @@ async def seeker_file(
 @router.post("/seekers/{seeker_id}/review-before-send")
 async def switch_review(seeker_id: Id, me: PageUser, form: Form, services: Services) -> Response:
     enabled = first(form, "enabled") == "true"
-    await services.json(
-        "profiles",
-        "PATCH",
-        f"/seekers/{seeker_id}/profile",
-        me,
-        json={"review_before_send": enabled},
-    )
+    await change_profile(seeker_id, {"review_before_send": enabled}, me, services)
     return redirect(f"/console/seekers/{seeker_id}?done=saved")
 
 
 @router.get("/notifications")
 async def feed(request: Request, me: PageUser, services: Services) -> Response:
-    page = await services.json(
-        "notifier",
-        "GET",
-        f"/counsellors/{me.sub}/notifications",
-        me,
-        params={"page": 1, "page_size": 50},
-    )
-    items = []
-    for item in page.get("items", []):
-        text, note = note_of(str(item.get("body", "")))
-        items.append({**item, "text": text, "note": note})
-    return render(
+    return await notifications_page(
         request,
-        "notifications.html",
-        principal=me,
-        items=items,
-        after=max((int(i.get("seq", 0)) for i in items), default=0),
+        "counsellors",
+        me,
+        services,
         stream="/console/notifications/stream",
         title_key="feed_title",
         intro_key="feed_intro",
@@ -175,23 +141,12 @@ async def feed(request: Request, me: PageUser, services: Services) -> Response:
 async def feed_stream(
     request: Request, me: PageUser, services: Services, last_event_id: LastEventId = None
 ) -> StreamingResponse:
-    return await services.event_stream(
-        "notifier",
-        f"/counsellors/{me.sub}/notifications/stream",
-        me,
-        resume_from(request, last_event_id),
-    )
+    return await live_notifications(request, "counsellors", me, services, last_event_id)
 
 
 @router.get("/review")
 async def review_queue(request: Request, me: PageUser, services: Services) -> Response:
-    alerts = await services.json(
-        "notifier",
-        "GET",
-        f"/counsellors/{me.sub}/held-alerts",
-        me,
-        params={"page_size": 100, "language": language(request)},
-    )
+    alerts = await inbox.held_alerts_of(me, services, page_size=100, language=language(request))
     return render(
         request,
         "console_review.html",
@@ -204,17 +159,11 @@ async def review_queue(request: Request, me: PageUser, services: Services) -> Re
 @router.post("/review/{alert_id}/approve")
 async def approve(alert_id: Id, me: PageUser, form: Form, services: Services) -> Response:
     decision = HeldAlertDecision(note=first(form, "note")[:500] or None)
-    await services.json(
-        "notifier",
-        "POST",
-        f"/held-alerts/{alert_id}/approve",
-        me,
-        json=decision.model_dump(mode="json"),
-    )
+    await inbox.approve_alert(alert_id, decision, me, services)
     return redirect("/console/review?done=approved")
 
 
 @router.post("/review/{alert_id}/reject")
 async def reject(alert_id: Id, me: PageUser, form: Form, services: Services) -> Response:
-    await services.json("notifier", "POST", f"/held-alerts/{alert_id}/reject", me)
+    await inbox.reject_alert(alert_id, me, services)
     return redirect("/console/review?done=rejected")

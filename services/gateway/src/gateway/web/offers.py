@@ -25,8 +25,10 @@ from gateway.offer_details import details_of
 from gateway.routes.deps import Accesses, Id, Services
 from gateway.routes.offer_applications import submit
 from gateway.routes.offers import offer_details
+from gateway.routes.seeker_data import offer_applications_of, profile_of, seen, unless_missing
+from gateway.web.applying import MESSAGE_MAX, application_in, message_errors, refusal_errors
 from gateway.web.i18n import translate
-from gateway.web.pages import Form, PageUser, first, language, redirect, render
+from gateway.web.pages import Form, PageUser, form_page, language, redirect, render
 from refdata import Names
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +37,6 @@ CONTRACTS = [ContractType.CDI, ContractType.CDD, ContractType.MIS, ContractType.
 PAGE_SIZE = 10
 FIELDS = ("q", "rome", "commune", "radius_km", "min_salary_eur")
 WHOLE = re.compile(r"^\d{1,7}$")
-MESSAGE_MAX = 3000  # OfferApplicationIn.message
 REFUSALS = {404: "apply_offer_unknown", 429: "apply_offer_too_many"}
 
 
@@ -143,22 +144,12 @@ def salary_in(lang: str, details: OfferView) -> str | None:
     return figures or salary.text
 
 
-async def profile_of(services: Services, me: Any, seeker_id: str) -> StoredProfileOut | None:
-    try:
-        body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
-    except HTTPException as error:
-        if error.status_code == status.HTTP_404_NOT_FOUND:
-            return None
-        raise
-    return StoredProfileOut.model_validate(body)
-
-
 @router.get("/app/offers")
 async def search_page(
     request: Request, me: PageUser, services: Services, names: NamesOf
 ) -> Response:
     lang = language(request)
-    profile = await profile_of(services, me, me.sub)
+    profile = await unless_missing(profile_of(me.sub, me, services), None)
     query: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
         query.setdefault(name, []).append(value)
@@ -175,13 +166,12 @@ async def search_page(
         if profile
         else []
     )
-    return render(
+    return form_page(
         request,
         "app_offers.html",
-        status.HTTP_422_UNPROCESSABLE_CONTENT if search.errors else status.HTTP_200_OK,
-        principal=me,
+        search.errors,
+        me,
         values=search.values,
-        errors=search.errors,
         found=found,
         page=search.page,
         pages=pages,
@@ -237,7 +227,7 @@ def offer_page(
 
 async def my_application(services: Services, me: Any, offer_id: str) -> dict[str, Any] | None:
     """The seeker's application to this offer, if they sent one."""
-    mine = await services.json("offers", "GET", f"/offers/applications/of/{me.sub}", me)
+    mine = await offer_applications_of(me.sub, me, services)
     found = next((a for a in mine.get("items", []) if a["offer_id"] == offer_id), None)
     if found is not None:
         for moment in ("created_at", "withdrawn_at"):
@@ -293,30 +283,26 @@ async def apply_to_offer(
     request: Request, offer_id: Id, me: PageUser, form: Form, services: Services, names: NamesOf
 ) -> Response:
     lang = language(request)
-    message = first(form, "message")
-    consent = first(form, "consent_to_share_contact") == "true"
-    values = {"message": message, "consent": consent}
-    problem = None
-    if not message:
-        problem = "apply_offer_message_required"
-    elif len(message) > MESSAGE_MAX:
-        problem = "apply_message_too_long"
-    if problem:
-        errors = {"message": translate(lang, problem)}
+    typed = application_in(form)
+    errors = message_errors(typed.message, "apply_offer_message_required", lang)
+    if errors:
         return await seeker_offer_page(
-            request, offer_id, me, services, names, 422, errors=errors, values=values
+            request, offer_id, me, services, names, 422, errors=errors, values=typed.values
         )
-    application = OfferApplicationIn(message=message, consent_to_share_contact=consent)
+    application = OfferApplicationIn(message=typed.message, consent_to_share_contact=typed.consent)
     try:
         await submit(offer_id, application, me, services)
     except HTTPException as error:
-        if error.status_code not in (404, 409, 422, 429):
-            raise
-        key = refusal_key(error)
-        said = translate(lang, key, detail=str(error.detail)) if key == "apply_failed" else None
-        errors = {"_form": said or translate(lang, key)}
+        errors = refusal_errors(error, lang, refusal_key)
         return await seeker_offer_page(
-            request, offer_id, me, services, names, error.status_code, errors=errors, values=values
+            request,
+            offer_id,
+            me,
+            services,
+            names,
+            error.status_code,
+            errors=errors,
+            values=typed.values,
         )
     return redirect(f"/app/offers/{offer_id}?done=applied#apply-heading")
 
@@ -348,9 +334,8 @@ async def counsellor_offer(
     seeker_id = request.query_params.get("seeker", "")
     back, back_key = "/console", "nav_caseload"
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}", seeker_id):
-        body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
-        await accesses.record(seeker_id, me.sub, me.name, "profile")
-        profile = StoredProfileOut.model_validate(body).profile
+        read = profile_of(seeker_id, me, services)
+        profile = (await seen(read, seeker_id, "profile", me, accesses)).profile
         details = details_of(details, names, profile)
         back, back_key = f"/console/seekers/{seeker_id}", "back_to_file"
     return offer_page(request, me, details, names, back, back_key)

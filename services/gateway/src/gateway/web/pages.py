@@ -134,6 +134,24 @@ def render(
     return response
 
 
+def form_page(
+    request: Request,
+    template: str,
+    errors: dict[str, str] | None,
+    principal: Principal | None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page with a form: a 422 while it shows what to fix."""
+    return render(
+        request,
+        template,
+        status.HTTP_422_UNPROCESSABLE_CONTENT if errors else status.HTTP_200_OK,
+        principal,
+        errors=errors or {},
+        **context,
+    )
+
+
 def remember(request: Request, response: Response) -> None:
     """Set the cookies the page relies on: the CSRF token, and the language chosen with ?lang=."""
     new_csrf = getattr(request.state, "new_csrf", None)

@@ -12,17 +12,20 @@ from pydantic import ValidationError
 from contracts.vocabulary import ContractType, FeedbackReason, WorkingTime
 from gateway.models import MyProfileIn, StoredProfileOut
 from gateway.names import names_of
+from gateway.routes import inbox
 from gateway.routes.deps import Accesses, Id, LastEventId, Services
+from gateway.routes.seeker_data import profile_of, suggestions_of, unless_missing
 from gateway.web.i18n import error_text, translate
+from gateway.web.notifications import live_notifications, notifications_page
 from gateway.web.pages import (
     SESSION,
     Form,
     PageUser,
     first,
+    form_page,
     language,
     redirect,
     render,
-    resume_from,
     sessions_of,
 )
 
@@ -54,14 +57,8 @@ async def home(me: PageUser) -> Response:
     return redirect("/app/recommendations")
 
 
-async def suggestions_of(services: Services, me: Any) -> list[dict[str, Any]]:
-    try:
-        found = await services.json("recommender", "GET", f"/seekers/{me.sub}/recommendations", me)
-    except HTTPException as error:
-        if error.status_code == status.HTTP_404_NOT_FOUND:
-            return []
-        raise
-    return list(found or [])
+async def suggestions(services: Services, me: Any) -> list[dict[str, Any]]:
+    return list(await unless_missing(suggestions_of(me.sub, me, services), []) or [])
 
 
 @router.get("/recommendations")
@@ -70,7 +67,7 @@ async def recommendations(request: Request, me: PageUser, services: Services) ->
         request,
         "app_recommendations.html",
         principal=me,
-        suggestions=await suggestions_of(services, me),
+        suggestions=await suggestions(services, me),
         done=request.query_params.get("done"),
     )
 
@@ -89,16 +86,15 @@ async def feedback_page(
     services: Services,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    found = [s for s in await suggestions_of(services, me) if s.get("offer_id") == offer_id]
-    return render(
+    found = [s for s in await suggestions(services, me) if s.get("offer_id") == offer_id]
+    return form_page(
         request,
         "app_feedback.html",
-        status.HTTP_422_UNPROCESSABLE_CONTENT if errors else status.HTTP_200_OK,
-        principal=me,
+        errors,
+        me,
         offer_id=offer_id,
         title=found[0].get("offer_title", offer_id) if found else offer_id,
         reasons=REASONS,
-        errors=errors or {},
     )
 
 
@@ -120,16 +116,6 @@ async def not_for_me(
         json={"reason": reason},
     )
     return redirect("/app/recommendations?done=feedback")
-
-
-async def profile_of(services: Services, me: Any) -> StoredProfileOut | None:
-    try:
-        body = await services.json("profiles", "GET", f"/seekers/{me.sub}/profile", me)
-    except HTTPException as error:
-        if error.status_code == status.HTTP_404_NOT_FOUND:
-            return None
-        raise
-    return StoredProfileOut.model_validate(body)
 
 
 def values_of(stored: StoredProfileOut | None) -> dict[str, Any]:
@@ -229,14 +215,13 @@ def profile_page(
     exists: bool,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    return render(
+    return form_page(
         request,
         "app_profile.html",
-        status.HTTP_422_UNPROCESSABLE_CONTENT if errors else status.HTTP_200_OK,
-        principal=me,
+        errors,
+        me,
         values=values,
         exists=exists,
-        errors=errors or {},
         contracts=[c.value for c in CONTRACTS],
         occupations=sorted(names_of(request).occupations.items(), key=lambda item: item[1]),
         working_times=WORKING_TIMES,
@@ -246,7 +231,7 @@ def profile_page(
 
 @router.get("/profile")
 async def profile(request: Request, me: PageUser, services: Services) -> Response:
-    stored = await profile_of(services, me)
+    stored = await unless_missing(profile_of(me.sub, me, services), None)
     values = values_of(stored)
     code = values.get("commune_code")
     values["commune_code"] = (code and names_of(request).commune(code)) or code or ""
@@ -265,7 +250,7 @@ async def save_profile(request: Request, me: PageUser, form: Form, services: Ser
     exists = first(form, "exists") == "1"
     try:
         if exists:
-            stored = await profile_of(services, me)
+            stored = await unless_missing(profile_of(me.sub, me, services), None)
             if stored is not None:
                 keep_what_the_form_does_not_show(body, stored)
             await services.json("profiles", "PATCH", f"/seekers/{me.sub}/profile", me, json=body)
@@ -282,38 +267,13 @@ async def save_profile(request: Request, me: PageUser, form: Form, services: Ser
     return redirect("/app/profile?done=saved")
 
 
-def note_of(body: str) -> tuple[str, str | None]:
-    """The notification's text, and the counsellor's note the notifier appended to it."""
-    for prefix in ("Le mot de votre conseiller : ", "A word from your counsellor: "):
-        lines = body.split("\n")
-        for index, line in enumerate(lines):
-            if line.startswith(prefix):
-                rest = lines[:index] + lines[index + 1 :]
-                return "\n".join(rest), line.removeprefix(prefix)
-    return body, None
-
-
-def shown(item: dict[str, Any]) -> dict[str, Any]:
-    text, note = note_of(str(item.get("body", "")))
-    return {**item, "text": text, "note": note}
-
-
 @router.get("/notifications")
 async def notifications(request: Request, me: PageUser, services: Services) -> Response:
-    page = await services.json(
-        "notifier",
-        "GET",
-        f"/seekers/{me.sub}/notifications",
-        me,
-        params={"page": 1, "page_size": 50},
-    )
-    items = [shown(item) for item in page.get("items", [])]
-    return render(
+    return await notifications_page(
         request,
-        "notifications.html",
-        principal=me,
-        items=items,
-        after=max((int(i.get("seq", 0)) for i in items), default=0),
+        "seekers",
+        me,
+        services,
         stream="/app/notifications/stream",
         title_key="notifications_title",
         intro_key="notifications_intro",
@@ -333,23 +293,18 @@ async def mark_read(notification_id: Id, me: PageUser, form: Form, services: Ser
 async def notification_stream(
     request: Request, me: PageUser, services: Services, last_event_id: LastEventId = None
 ) -> StreamingResponse:
-    return await services.event_stream(
-        "notifier",
-        f"/seekers/{me.sub}/notifications/stream",
-        me,
-        resume_from(request, last_event_id),
-    )
+    return await live_notifications(request, "seekers", me, services, last_event_id)
 
 
 def preferences_page(
     request: Request, me: Any, values: dict[str, Any], errors: dict[str, str] | None = None
 ) -> Response:
     quiet = values.get("quiet_hours") or {}
-    return render(
+    return form_page(
         request,
         "app_preferences.html",
-        status.HTTP_422_UNPROCESSABLE_CONTENT if errors else status.HTTP_200_OK,
-        principal=me,
+        errors,
+        me,
         channels=values.get("channels", {}),
         frequency=values.get("frequency", "instant"),
         quiet_start=str(quiet.get("start", ""))[:5],
@@ -358,14 +313,13 @@ def preferences_page(
         categories=CATEGORIES,
         all_channels=CHANNELS,
         frequencies=FREQUENCIES,
-        errors=errors or {},
         saved=request.query_params.get("done") == "saved",
     )
 
 
 @router.get("/preferences")
 async def preferences(request: Request, me: PageUser, services: Services) -> Response:
-    values = await services.json("notifier", "GET", f"/seekers/{me.sub}/preferences", me)
+    values = await inbox.preferences_of("seekers", me, services)
     return preferences_page(request, me, values)
 
 
@@ -385,7 +339,7 @@ async def save_preferences(
         "max_push_per_hour": int(max_push) if max_push.isdigit() else 3,
     }
     try:
-        await services.json("notifier", "PUT", f"/seekers/{me.sub}/preferences", me, json=values)
+        await inbox.set_preferences_of("seekers", values, me, services)
     except HTTPException as error:
         if error.status_code != status.HTTP_422_UNPROCESSABLE_CONTENT:
             raise

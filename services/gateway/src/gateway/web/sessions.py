@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -146,13 +146,7 @@ class WebSessions:
 
 
 def _session_fields(session: WebSession) -> dict[str, Any]:
-    return {
-        "sub": session.sub,
-        "role": session.role.value,
-        "name": session.name,
-        "id_token": session.id_token,
-        "expires_at": session.expires_at,
-    }
+    return {**asdict(session), "role": session.role.value}
 
 
 def _session_of(document: dict[str, Any]) -> WebSession:

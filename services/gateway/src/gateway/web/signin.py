@@ -204,51 +204,29 @@ async def sign_out(request: Request, area: str) -> Response:
     return response
 
 
-@router.get("/app/login")
-async def app_login_form(request: Request, me: MaybeUser) -> Response:
-    return login_page(request, "app")
+def area_routes(area: str) -> None:
+    """The sign-in pages of one area, under /{area}/."""
+
+    @router.get(f"/{area}/login")
+    async def login_form(request: Request, me: MaybeUser) -> Response:
+        return login_page(request, area)
+
+    @router.post(f"/{area}/login")
+    async def login(request: Request, me: MaybeUser, form: Form) -> Response:
+        return await dev_sign_in(request, area, form)
+
+    @router.get(f"/{area}/signin")
+    async def signin(request: Request, me: MaybeUser) -> Response:
+        return await start(request, area)
+
+    @router.get(f"/{area}/callback")
+    async def provider_callback(request: Request, me: MaybeUser) -> Response:
+        return await callback(request, area)
+
+    @router.post(f"/{area}/logout")
+    async def logout(request: Request, me: MaybeUser, form: Form) -> Response:
+        return await sign_out(request, area)
 
 
-@router.post("/app/login")
-async def app_login(request: Request, me: MaybeUser, form: Form) -> Response:
-    return await dev_sign_in(request, "app", form)
-
-
-@router.get("/app/signin")
-async def app_signin(request: Request, me: MaybeUser) -> Response:
-    return await start(request, "app")
-
-
-@router.get("/app/callback")
-async def app_callback(request: Request, me: MaybeUser) -> Response:
-    return await callback(request, "app")
-
-
-@router.post("/app/logout")
-async def app_logout(request: Request, me: MaybeUser, form: Form) -> Response:
-    return await sign_out(request, "app")
-
-
-@router.get("/console/login")
-async def console_login_form(request: Request, me: MaybeUser) -> Response:
-    return login_page(request, "console")
-
-
-@router.post("/console/login")
-async def console_login(request: Request, me: MaybeUser, form: Form) -> Response:
-    return await dev_sign_in(request, "console", form)
-
-
-@router.get("/console/signin")
-async def console_signin(request: Request, me: MaybeUser) -> Response:
-    return await start(request, "console")
-
-
-@router.get("/console/callback")
-async def console_callback(request: Request, me: MaybeUser) -> Response:
-    return await callback(request, "console")
-
-
-@router.post("/console/logout")
-async def console_logout(request: Request, me: MaybeUser, form: Form) -> Response:
-    return await sign_out(request, "console")
+for each in AREAS:
+    area_routes(each)

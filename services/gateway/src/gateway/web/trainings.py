@@ -3,16 +3,17 @@ recommends) and in the console (a seeker's proposals, to recommend with a note o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
 from contracts.trainings import DISMISS_REASON_MAX, NOTE_MAX, TrainingProposal
-from gateway.models import StoredProfileOut
 from gateway.names import names_of
 from gateway.routes.deps import Accesses, Id, Services
-from gateway.routes.trainings import SessionId, proposals_for
+from gateway.routes.seeker_data import profile_of, unless_missing
+from gateway.routes.trainings import SessionId, decide, proposals_for
 from gateway.web.i18n import translate
 from gateway.web.pages import Form, PageUser, first, language, redirect, render
 from servicekit.auth import Principal
@@ -46,11 +47,8 @@ def page_values(request: Request) -> dict[str, Any]:
 
 @app.get("/trainings")
 async def my_trainings(request: Request, me: PageUser, services: Services) -> Response:
-    try:
-        found = await proposals_for(me.sub, me, services, names_of(request))
-    except HTTPException as error:
-        if error.status_code != status.HTTP_404_NOT_FOUND:
-            raise
+    found = await unless_missing(proposals_for(me.sub, me, services, names_of(request)), None)
+    if found is None:  # no profile yet
         return redirect("/app/profile")
     return render(
         request,
@@ -71,14 +69,8 @@ async def seeker_page(
     kept: dict[str, str] | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
-    body = await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)
-    stored = StoredProfileOut.model_validate(body)
-    try:
-        found = await proposals_for(seeker_id, me, services, names_of(request))
-    except HTTPException as error:
-        if error.status_code != status.HTTP_404_NOT_FOUND:
-            raise
-        found = []
+    stored = await profile_of(seeker_id, me, services)
+    found = await unless_missing(proposals_for(seeker_id, me, services, names_of(request)), [])
     await accesses.record(seeker_id, me.sub, me.name, "trainings")
     done = request.query_params.get("done")
     return render(
@@ -104,94 +96,60 @@ async def seeker_trainings(
     return await seeker_page(request, seeker_id, me, services, accesses)
 
 
-async def decide(
-    request: Request,
-    seeker_id: str,
-    session_id: str,
-    me: Principal,
-    services: Services,
-    accesses: Accesses,
-    *,
-    field: str,
-    limit: int,
-    upstream: str,
-    done: str,
-    form: dict[str, list[str]],
-) -> Response:
-    text = first(form, field)
-    if len(text) > limit:
-        message = translate(language(request), "trainings_too_long", count=len(text), max=limit)
-        return await seeker_page(
-            request,
-            seeker_id,
-            me,
-            services,
-            accesses,
-            errors={f"{field}:{session_id}": message},
-            kept={f"{field}:{session_id}": text},
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        )
-    await services.json("profiles", "GET", f"/seekers/{seeker_id}/profile", me)  # caseload
-    try:
-        await services.json(
-            "trainings",
-            "POST",
-            f"/trainings/seekers/{seeker_id}/sessions/{session_id}/{upstream}",
-            me,
-            json={field: text or None},
-        )
-    except HTTPException as error:
-        if error.status_code != status.HTTP_409_CONFLICT:
-            raise
-        done = "not_joinable"
-    return redirect(f"/console/seekers/{seeker_id}/trainings?done={done}")
+@dataclass(frozen=True)
+class Decision:
+    """A counsellor's decision on a proposal, from the console's form."""
+
+    action: str  # the console's route
+    field: str
+    limit: int
+    upstream: str  # the trainings service's route
+    done: str
 
 
-@console.post("/seekers/{seeker_id}/trainings/{session_id}/recommend")
-async def recommend(
-    request: Request,
-    seeker_id: Id,
-    session_id: SessionId,
-    me: PageUser,
-    form: Form,
-    services: Services,
-    accesses: Accesses,
-) -> Response:
-    return await decide(
-        request,
-        seeker_id,
-        session_id,
-        me,
-        services,
-        accesses,
-        field="note",
-        limit=NOTE_MAX,
-        upstream="recommendation",
-        done="recommended",
-        form=form,
-    )
+DECISIONS = (
+    Decision("recommend", "note", NOTE_MAX, "recommendation", "recommended"),
+    Decision("dismiss", "reason", DISMISS_REASON_MAX, "dismissal", "dismissed"),
+)
 
 
-@console.post("/seekers/{seeker_id}/trainings/{session_id}/dismiss")
-async def dismiss(
-    request: Request,
-    seeker_id: Id,
-    session_id: SessionId,
-    me: PageUser,
-    form: Form,
-    services: Services,
-    accesses: Accesses,
-) -> Response:
-    return await decide(
-        request,
-        seeker_id,
-        session_id,
-        me,
-        services,
-        accesses,
-        field="reason",
-        limit=DISMISS_REASON_MAX,
-        upstream="dismissal",
-        done="dismissed",
-        form=form,
-    )
+def decision_route(decision: Decision) -> None:
+    @console.post(f"/seekers/{{seeker_id}}/trainings/{{session_id}}/{decision.action}")
+    async def decide_on_proposal(
+        request: Request,
+        seeker_id: Id,
+        session_id: SessionId,
+        me: PageUser,
+        form: Form,
+        services: Services,
+        accesses: Accesses,
+    ) -> Response:
+        field = decision.field
+        text = first(form, field)
+        if len(text) > decision.limit:
+            lang = language(request)
+            message = translate(lang, "trainings_too_long", count=len(text), max=decision.limit)
+            return await seeker_page(
+                request,
+                seeker_id,
+                me,
+                services,
+                accesses,
+                errors={f"{field}:{session_id}": message},
+                kept={f"{field}:{session_id}": text},
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            )
+        done = decision.done
+        try:
+            await decide(
+                seeker_id, session_id, decision.upstream, {field: text or None}, me, services
+            )
+        except HTTPException as error:
+            if error.status_code != status.HTTP_409_CONFLICT:
+                raise
+            done = "not_joinable"
+        return redirect(f"/console/seekers/{seeker_id}/trainings?done={done}")
+
+
+for each in DECISIONS:
+    decision_route(each)
