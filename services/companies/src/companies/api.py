@@ -24,8 +24,10 @@ from contracts.companies import (
 )
 from refdata import Sectors, read_establishment_rows
 from servicekit.auth import Caller, Principal, Role, forbid
+from servicekit.route_support import described, is_staff
 
 router = APIRouter(prefix="/companies", tags=["companies"])
+FOR_THEMSELVES = described({403: "A seeker asks for themselves only."})
 
 CSV_BODY = {
     "requestBody": {
@@ -58,18 +60,16 @@ def may_see(caller: Principal, seeker_id: str) -> None:
         raise forbid("Employers do not see seekers' suggestions.")
 
 
-def is_staff(caller: Principal) -> bool:
-    return caller.role in (Role.OPERATOR, Role.SERVICE)
-
-
 @router.post(
     "/import",
     openapi_extra=CSV_BODY,
-    responses={
-        403: {"description": "Only operators import companies."},
-        413: {"description": "More rows than one request may carry."},
-        422: {"description": "Not a file in La Bonne Boîte's format."},
-    },
+    responses=described(
+        {
+            403: "Only operators import companies.",
+            413: "More rows than one request may carry.",
+            422: "Not a file in La Bonne Boîte's format.",
+        }
+    ),
 )
 async def import_companies(
     request: Request, caller: Caller, service: Service
@@ -99,10 +99,7 @@ async def import_companies(
     )
 
 
-@router.post(
-    "/for-seeker",
-    responses={403: {"description": "A seeker asks for themselves only."}},
-)
+@router.post("/for-seeker", responses=FOR_THEMSELVES)
 async def for_seeker(query: CompaniesQuery, caller: Caller, service: Service) -> CompanyList:
     """Companies likely to hire this seeker, best first, each with its reasons.
 
@@ -122,8 +119,8 @@ async def for_seeker(query: CompaniesQuery, caller: Caller, service: Service) ->
 @router.get(
     "/for-seeker/{seeker_id}",
     responses={
-        403: {"description": "A seeker asks for themselves only."},
-        404: {"description": "No profile of this seeker has reached the service yet."},
+        **FOR_THEMSELVES,
+        **described({404: "No profile of this seeker has reached the service yet."}),
     },
 )
 async def for_known_seeker(
@@ -141,7 +138,7 @@ async def for_known_seeker(
     return await for_seeker(query, caller, service)
 
 
-@router.get("/attention", responses={403: {"description": "Operators only."}})
+@router.get("/attention", responses=described({403: "Operators only."}))
 async def attention(caller: Caller, service: Service) -> AttentionReport:
     """How attention is spread this period: each company's seekers against its capacity."""
     if not is_staff(caller):

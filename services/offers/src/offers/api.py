@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 
 from contracts.offer_import import NotRecordsError, SearchResponse, records_of
 from contracts.offers import (
@@ -26,36 +26,27 @@ from offers.search import Around, OfferSearch, search_offers, title_words
 from offers.store import OfferExistsError, OfferStore, StoredOffer
 from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.data import ConcurrentUpdateError
-from servicekit.kafka_gate import kafka_required
 from servicekit.outbox import OutboxRelay
+from servicekit.route_support import (
+    described,
+    from_state,
+    is_staff,
+    relay_from_state,
+    unprocessable,
+)
 
 router = APIRouter(prefix="/offers", tags=["offers"])
 
 MAX_PAGE_SIZE = 100
 
 
-def get_store(request: Request) -> OfferStore:
-    return request.app.state.store  # type: ignore[no-any-return]
+Store = Annotated[OfferStore, Depends(from_state("store"))]
+Relay = Annotated[OutboxRelay, Depends(relay_from_state())]
+Reference = Annotated[ReferenceData, Depends(from_state("reference"))]
+Config = Annotated[Settings, Depends(from_state("settings"))]
 
-
-def get_relay(request: Request) -> OutboxRelay:
-    """The outbox's relay, for writes that publish events: only while Kafka answers (else 503)."""
-    kafka_required(request)
-    return request.app.state.relay  # type: ignore[no-any-return]
-
-
-def get_reference(request: Request) -> ReferenceData:
-    return request.app.state.reference  # type: ignore[no-any-return]
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
-
-
-Store = Annotated[OfferStore, Depends(get_store)]
-Relay = Annotated[OutboxRelay, Depends(get_relay)]
-Reference = Annotated[ReferenceData, Depends(get_reference)]
-Config = Annotated[Settings, Depends(get_settings)]
+NOT_YOURS = described({403: "Not your offer.", 404: "No such offer."})
+NO_SUCH_OFFER = described({404: "No such offer."})
 
 
 def view(stored: StoredOffer) -> OfferView:
@@ -69,14 +60,8 @@ def view(stored: StoredOffer) -> OfferView:
     )
 
 
-def unprocessable(where: str, field: str, reason: str) -> HTTPException:
-    """A 422 shaped like FastAPI's own, naming the field to fix."""
-    detail = [{"loc": [where, *field.split(".")], "msg": reason, "type": "value_error"}]
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
-
-
-def is_staff(caller: Principal) -> bool:
-    return caller.role in (Role.OPERATOR, Role.SERVICE)
+def no_such_offer(offer_id: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
 
 
 def may_change(caller: Principal, offer: Offer) -> bool:
@@ -88,7 +73,7 @@ def may_change(caller: Principal, offer: Offer) -> bool:
 async def offer_to_change(store: OfferStore, offer_id: str, caller: Principal) -> StoredOffer:
     stored = await store.get(offer_id)
     if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
+        raise no_such_offer(offer_id)
     if not may_change(caller, stored.offer):
         raise forbid("Only the employer who published this offer, or an operator, may change it.")
     return stored
@@ -99,8 +84,12 @@ async def offer_to_change(store: OfferStore, offer_id: str, caller: Principal) -
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": OfferView, "description": "The same offer was already published."},
-        403: {"description": "Only employers, operators and services publish offers."},
-        409: {"description": "Another offer already has this id."},
+        **described(
+            {
+                403: "Only employers, operators and services publish offers.",
+                409: "Another offer already has this id.",
+            }
+        ),
     },
 )
 async def publish_offer(
@@ -144,10 +133,9 @@ async def publish_offer(
     return view(saved.stored)
 
 
-CHANGE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Not your offer."},
-    404: {"description": "No such offer."},
-    409: {"description": "The offer is closed, or changed at the same time."},
+CHANGE_RESPONSES = {
+    **NOT_YOURS,
+    **described({409: "The offer is closed, or changed at the same time."}),
 }
 
 
@@ -229,10 +217,7 @@ async def patch_offer(
     return await change(current, offer_in, store, relay, reference, settings)
 
 
-@router.post(
-    "/{offer_id}/close",
-    responses={403: {"description": "Not your offer."}, 404: {"description": "No such offer."}},
-)
+@router.post("/{offer_id}/close", responses=NOT_YOURS)
 async def close_offer(
     offer_id: str, closure: Closure, caller: Caller, store: Store, relay: Relay
 ) -> OfferView:
@@ -240,23 +225,23 @@ async def close_offer(
     await offer_to_change(store, offer_id, caller)
     saved = await store.close(offer_id, closure.reason, datetime.now(UTC))
     if saved is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
+        raise no_such_offer(offer_id)
     if saved.published:
         relay.wake([offer_id])
     return view(saved.stored)
 
 
-@router.get("/{offer_id}", responses={404: {"description": "No such offer."}})
+@router.get("/{offer_id}", responses=NO_SUCH_OFFER)
 async def get_offer(offer_id: str, caller: Caller, store: Store) -> OfferView:
     """An offer, open or closed: a link a seeker kept says the offer closed instead of vanishing
     (`status`, `closed_reason`, `closed_at`)."""
     stored = await store.get(offer_id)
     if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
+        raise no_such_offer(offer_id)
     return view(stored)
 
 
-@router.get("", responses={422: {"description": "An unknown commune, or a bad parameter."}})
+@router.get("", responses=described({422: "An unknown commune, or a bad parameter."}))
 async def search(
     caller: Caller,
     store: Store,
@@ -304,10 +289,12 @@ async def search(
 
 @router.post(
     "/import",
-    responses={
-        403: {"description": "Only operators and services import offers."},
-        413: {"description": "Too many records in one request."},
-    },
+    responses=described(
+        {
+            403: "Only operators and services import offers.",
+            413: "Too many records in one request.",
+        }
+    ),
 )
 async def import_offers(
     body: Annotated[

@@ -23,6 +23,7 @@ from contracts.trainings import (
 )
 from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.outbox import OutboxRelay
+from servicekit.route_support import described, from_state, is_staff, unprocessable
 from trainings.config import Settings
 from trainings.domain.formation import Issue, Vocabulary
 from trainings.domain.proposals import NearMatch, Seeker
@@ -41,36 +42,12 @@ from trainings.store import SessionStore
 router = APIRouter(prefix="/trainings", tags=["trainings"])
 
 
-def get_store(request: Request) -> SessionStore:
-    return request.app.state.store  # type: ignore[no-any-return]
-
-
-def get_relay(request: Request) -> OutboxRelay:
-    return request.app.state.relay  # type: ignore[no-any-return]
-
-
-def get_recommendations(request: Request) -> RecommendationStore:
-    return request.app.state.recommendations  # type: ignore[no-any-return]
-
-
-def get_recommendation_relay(request: Request) -> OutboxRelay:
-    return request.app.state.recommendation_relay  # type: ignore[no-any-return]
-
-
-def get_vocabulary(request: Request) -> Vocabulary:
-    return request.app.state.vocabulary  # type: ignore[no-any-return]
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
-
-
-Store = Annotated[SessionStore, Depends(get_store)]
-Relay = Annotated[OutboxRelay, Depends(get_relay)]
-Decisions = Annotated[RecommendationStore, Depends(get_recommendations)]
-DecisionRelay = Annotated[OutboxRelay, Depends(get_recommendation_relay)]
-Words = Annotated[Vocabulary, Depends(get_vocabulary)]
-Config = Annotated[Settings, Depends(get_settings)]
+Store = Annotated[SessionStore, Depends(from_state("store"))]
+Relay = Annotated[OutboxRelay, Depends(from_state("relay"))]
+Decisions = Annotated[RecommendationStore, Depends(from_state("recommendations"))]
+DecisionRelay = Annotated[OutboxRelay, Depends(from_state("recommendation_relay"))]
+Words = Annotated[Vocabulary, Depends(from_state("vocabulary"))]
+Config = Annotated[Settings, Depends(from_state("settings"))]
 
 
 def issues(found: list[Issue]) -> list[TrainingIssue]:
@@ -101,18 +78,20 @@ IMPORT_BODY: dict[str, Any] = {
 @router.post(
     "/import",
     openapi_extra=IMPORT_BODY,
-    responses={
-        403: {"description": "Only operators and services import trainings."},
-        415: {"description": "The body is not XML."},
-        422: {"description": "The body is not an LHEO document."},
-    },
+    responses=described(
+        {
+            403: "Only operators and services import trainings.",
+            415: "The body is not XML.",
+            422: "The body is not an LHEO document.",
+        }
+    ),
 )
 async def import_trainings(
     request: Request, caller: Caller, store: Store, relay: Relay, words: Words, settings: Config
 ) -> TrainingImportResult:
     """Import an LHEO document: sessions are found again by formation, action and session
     numbers; those past their dates are kept closed; each rejected record says why."""
-    if caller.role not in (Role.OPERATOR, Role.SERVICE):
+    if not is_staff(caller):
         raise forbid("Only operators and services import trainings.")
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in LHEO_MEDIA_TYPES:
@@ -139,12 +118,11 @@ async def import_trainings(
             done = (
                 f" ({report.sessions} sessions before it were imported)" if report.sessions else ""
             )
-            detail = [{"loc": ["body"], "msg": f"{error}{done}", "type": "value_error"}]
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from None
+            raise unprocessable("body", None, f"{error}{done}") from None
     return result(report)
 
 
-@router.get("/sessions/{session_id}", responses={404: {"description": "No such session."}})
+@router.get("/sessions/{session_id}", responses=described({404: "No such session."}))
 async def get_session(session_id: str, caller: Caller, store: Store) -> TrainingSessionView:
     """One training session, open or closed."""
     stored = await store.get(session_id)
@@ -173,8 +151,7 @@ def recommendation_view(document: dict[str, Any]) -> TrainingRecommendationView:
 
 
 @router.post(
-    "/proposals",
-    responses={403: {"description": "Employers, and seekers asking for someone else."}},
+    "/proposals", responses=described({403: "Employers, and seekers asking for someone else."})
 )
 async def proposals(
     request_in: ProposalRequest, caller: Caller, store: Store, decisions: Decisions
@@ -217,11 +194,13 @@ async def proposals(
     ]
 
 
-DECIDED: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Counsellors (and services) only."},
-    404: {"description": "No such training session."},
-    409: {"description": "The session takes no more trainees, or a decision raced this one."},
-}
+DECIDED = described(
+    {
+        403: "Counsellors (and services) only.",
+        404: "No such training session.",
+        409: "The session takes no more trainees, or a decision raced this one.",
+    }
+)
 
 
 def counsellor_of(caller: Principal) -> str:
