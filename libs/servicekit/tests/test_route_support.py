@@ -19,6 +19,7 @@ from servicekit.route_support import (
     is_staff,
     refusals_answered,
     relay_from_state,
+    text_body,
     unprocessable,
 )
 
@@ -115,3 +116,12 @@ def test_only_the_notifier_reads_what_to_send() -> None:
     with pytest.raises(HTTPException):
         notifier_only(Principal(sub="gateway", role=Role.SERVICE))
     assert nothing_to_send().status_code == 404
+
+
+def test_a_body_read_by_the_route_itself_is_documented_with_its_media_types() -> None:
+    body = text_body(["text/csv"], "Rows.")["requestBody"]
+    assert body == {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "Rows.",
+    }

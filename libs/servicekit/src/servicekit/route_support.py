@@ -4,7 +4,7 @@ value."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,6 +46,18 @@ def relay_from_state(name: str = "relay") -> Callable[[Request], Any]:
 
     read.__name__ = f"get_{name}"
     return read
+
+
+def text_body(media_types: Iterable[str], description: str) -> dict[str, Any]:
+    """OpenAPI's `openapi_extra` for a route that reads its body itself: a required document in
+    one of these media types."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {media: {"schema": {"type": "string"}} for media in media_types},
+            "description": description,
+        }
+    }
 
 
 @contextmanager

@@ -20,22 +20,17 @@ from contracts.companies import (
     CompaniesQuery,
     CompanyImportResult,
     CompanyList,
-    RejectedRow,
 )
 from refdata import Sectors, read_establishment_rows
 from servicekit.auth import Caller, Principal, Role, forbid
-from servicekit.route_support import described, is_staff
+from servicekit.route_support import described, is_staff, text_body
 
 router = APIRouter(prefix="/companies", tags=["companies"])
 FOR_THEMSELVES = described({403: "A seeker asks for themselves only."})
 
-CSV_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"text/csv": {"schema": {"type": "string"}}},
-        "description": "Establishments in La Bonne Boîte's format (a header line, then rows).",
-    }
-}
+CSV_BODY = text_body(
+    ["text/csv"], "Establishments in La Bonne Boîte's format (a header line, then rows)."
+)
 
 
 class State:
@@ -88,15 +83,7 @@ async def import_companies(
             f"{len(rows)} rows: send at most {service.settings.import_max_rows} per request.",
         )
     report = await import_rows(rows, service.store, service.catalogue)
-    return CompanyImportResult(
-        accepted=report.accepted,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        rejected=[
-            RejectedRow(line=r.line, siret=r.siret, column=r.column, reason=r.reason)
-            for r in report.rejected
-        ],
-    )
+    return CompanyImportResult.model_validate(report, from_attributes=True)
 
 
 @router.post("/for-seeker", responses=FOR_THEMSELVES)

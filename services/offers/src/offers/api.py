@@ -348,14 +348,6 @@ async def import_offers(
     report = await store.import_offers(offers)
     if report.queued:
         relay.wake(report.queued)
-    rejected.extend(
-        RejectedRecord(index=r.index, id=r.id, field=r.field, reason=r.reason)
-        for r in report.rejected
-    )
+    rejected.extend(RejectedRecord.model_validate(r, from_attributes=True) for r in report.rejected)
     rejected.sort(key=lambda r: r.index)
-    return ImportResult(
-        accepted=report.accepted,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        rejected=rejected,
-    )
+    return ImportResult.model_validate({**vars(report), "rejected": rejected})

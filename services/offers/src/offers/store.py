@@ -19,6 +19,7 @@ from contracts.offers import OfferStatus as Status
 from contracts.vocabulary import ClosureReason
 from offers.domain.offer import Offer, content_hash, fingerprint, published_payload
 from servicekit.data import ConcurrentUpdateError, Database, Update
+from servicekit.import_tally import ImportTally
 from servicekit.outbox import OUTBOX_FIELD, outbox_entry
 
 PRODUCER = "offers"
@@ -68,11 +69,7 @@ class Rejection:
 
 
 @dataclass
-class ImportReport:
-    accepted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
+class ImportReport(ImportTally[Rejection]):
     # Offers that queued an event, for the outbox relay.
     queued: list[str] = field(default_factory=list)
 

@@ -15,7 +15,6 @@ from contracts.trainings import (
     ProposalRequest,
     RecommendationIn,
     TrainingImportResult,
-    TrainingIssue,
     TrainingProposal,
     TrainingRecommendationView,
     TrainingSession,
@@ -23,9 +22,9 @@ from contracts.trainings import (
 )
 from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.outbox import OutboxRelay
-from servicekit.route_support import described, from_state, is_staff, unprocessable
+from servicekit.route_support import described, from_state, is_staff, text_body, unprocessable
 from trainings.config import Settings
-from trainings.domain.formation import Issue, Vocabulary
+from trainings.domain.formation import Vocabulary
 from trainings.domain.proposals import NearMatch, Seeker
 from trainings.importing import ImportReport, import_lheo
 from trainings.lheo_reader import NotLheoError
@@ -50,29 +49,9 @@ Words = Annotated[Vocabulary, Depends(from_state("vocabulary"))]
 Config = Annotated[Settings, Depends(from_state("settings"))]
 
 
-def issues(found: list[Issue]) -> list[TrainingIssue]:
-    return [TrainingIssue(element=i.element, id=i.id, reason=i.reason) for i in found]
-
-
-def result(report: ImportReport) -> TrainingImportResult:
-    return TrainingImportResult(
-        accepted=report.accepted,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        rejected=report.rejected,
-        closed=report.closed,
-        rejections=issues(report.rejections),
-        notices=issues(report.notices),
-    )
-
-
-IMPORT_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {media: {"schema": {"type": "string"}} for media in LHEO_MEDIA_TYPES},
-        "description": "An LHEO document (lheo > offres > formation > action > session).",
-    }
-}
+IMPORT_BODY = text_body(
+    LHEO_MEDIA_TYPES, "An LHEO document (lheo > offres > formation > action > session)."
+)
 
 
 @router.post(
@@ -119,7 +98,7 @@ async def import_trainings(
                 f" ({report.sessions} sessions before it were imported)" if report.sessions else ""
             )
             raise unprocessable("body", None, f"{error}{done}") from None
-    return result(report)
+    return TrainingImportResult.model_validate(report, from_attributes=True)
 
 
 @router.get("/sessions/{session_id}", responses=described({404: "No such session."}))
