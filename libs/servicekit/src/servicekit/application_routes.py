@@ -6,9 +6,22 @@ from __future__ import annotations
 from fastapi import HTTPException, status
 
 from servicekit.auth import Principal, Role, forbid
-from servicekit.route_support import described
+from servicekit.route_support import Responses, described
 
 DELIVERY = described({403: "The notifier only.", 404: "Nothing to send."})
+
+
+def applying_responses(missing: str, refused: str) -> Responses:
+    """The answers of a route that takes an application: `missing`, what 404 says is not there,
+    and `refused`, what 409 says the rules refuse."""
+    return described(
+        {
+            403: "A seeker applies for themselves only.",
+            404: missing,
+            409: refused,
+            429: "The day's applications are all sent.",
+        }
+    )
 
 
 def applies_for_themselves(caller: Principal, seeker_id: str) -> None:

@@ -22,6 +22,7 @@ from contracts.companies import (
 from servicekit.application_routes import (
     DELIVERY,
     applies_for_themselves,
+    applying_responses,
     nothing_to_send,
     notifier_only,
     reads_their_applications,
@@ -47,13 +48,8 @@ Service = Annotated[Applications, Depends(Applications)]
 @router.post(
     "/{siret}/applications/{seeker_id}",
     status_code=status.HTTP_201_CREATED,
-    responses=described(
-        {
-            403: "A seeker applies for themselves only.",
-            404: "No such company.",
-            409: "Already applied in the period, or the company opted out.",
-            429: "The day's applications are all sent.",
-        }
+    responses=applying_responses(
+        "No such company.", "Already applied in the period, or the company opted out."
     ),
 )
 async def submit(

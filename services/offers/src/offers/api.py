@@ -49,15 +49,22 @@ NOT_YOURS = described({403: "Not your offer.", 404: "No such offer."})
 NO_SUCH_OFFER = described({404: "No such offer."})
 
 
+class Writing:
+    """What a write of offers needs: the store, the relay of its events, the reference data and
+    the settings."""
+
+    def __init__(self, store: Store, relay: Relay, reference: Reference, settings: Config) -> None:
+        self.store = store
+        self.relay = relay
+        self.reference = reference
+        self.settings = settings
+
+
+Writes = Annotated[Writing, Depends()]
+
+
 def view(stored: StoredOffer) -> OfferView:
-    return OfferView(
-        offer=stored.offer,
-        version=stored.version,
-        status=stored.status,
-        closed_reason=stored.closed_reason,
-        closed_at=stored.closed_at,
-        distance_km=stored.distance_km,
-    )
+    return OfferView.model_validate(stored, from_attributes=True)
 
 
 def no_such_offer(offer_id: str) -> HTTPException:
@@ -93,13 +100,7 @@ async def offer_to_change(store: OfferStore, offer_id: str, caller: Principal) -
     },
 )
 async def publish_offer(
-    offer_in: OfferIn,
-    caller: Caller,
-    store: Store,
-    relay: Relay,
-    reference: Reference,
-    settings: Config,
-    response: Response,
+    offer_in: OfferIn, caller: Caller, writes: Writes, response: Response
 ) -> OfferView:
     """Publish an offer (`offer-published`, version 1); the same offer again is harmless."""
     if caller.role is not Role.EMPLOYER and not is_staff(caller):
@@ -108,14 +109,14 @@ async def publish_offer(
     try:
         offer = offer_from_input(
             offer_in,
-            reference,
+            writes.reference,
             offer_id=offer_in.id or uuid.uuid4().hex,
             employer_id=caller.sub if caller.role is Role.EMPLOYER else None,
             created_at=now,
             now=now,
-            validity_days=settings.validity_days,
+            validity_days=writes.settings.validity_days,
         )
-        saved = await store.publish(offer, offer_in.application_email)
+        saved = await writes.store.publish(offer, offer_in.application_email)
     except InvalidOffer as error:
         raise unprocessable("body", error.field, error.reason) from None
     except OfferExistsError:
@@ -127,7 +128,7 @@ async def publish_offer(
     except ConcurrentUpdateError:
         raise HTTPException(status.HTTP_409_CONFLICT, "The offer changed meanwhile.") from None
     if saved.published:
-        relay.wake([offer.id])
+        writes.relay.wake([offer.id])
     if not saved.created:
         response.status_code = status.HTTP_200_OK
     return view(saved.stored)
@@ -139,14 +140,7 @@ CHANGE_RESPONSES = {
 }
 
 
-async def change(
-    current: StoredOffer,
-    offer_in: OfferIn,
-    store: OfferStore,
-    relay: OutboxRelay,
-    reference: ReferenceData,
-    settings: Settings,
-) -> OfferView:
+async def change(current: StoredOffer, offer_in: OfferIn, writes: Writing) -> OfferView:
     """The offer's new facts, stored (and published when they matter) if it is still open."""
     if current.status is not OfferStatus.OPEN:
         raise HTTPException(status.HTTP_409_CONFLICT, "A closed offer cannot change.")
@@ -154,14 +148,14 @@ async def change(
     try:
         offer = offer_from_input(
             offer_in,
-            reference,
+            writes.reference,
             offer_id=offer_id,
             employer_id=current.offer.employer_id,
             created_at=current.offer.created_at,
             now=datetime.now(UTC),
-            validity_days=settings.validity_days,
+            validity_days=writes.settings.validity_days,
         )
-        saved = await store.replace(
+        saved = await writes.store.replace(
             offer, expected_version=current.version, application_email=offer_in.application_email
         )
     except InvalidOffer as error:
@@ -171,25 +165,19 @@ async def change(
             status.HTTP_409_CONFLICT, "The offer changed or closed meanwhile; read it again."
         ) from None
     if saved.published:
-        relay.wake([offer_id])
+        writes.relay.wake([offer_id])
     return view(saved.stored)
 
 
 @router.put("/{offer_id}", responses=CHANGE_RESPONSES)
 async def update_offer(
-    offer_id: str,
-    offer_in: OfferIn,
-    caller: Caller,
-    store: Store,
-    relay: Relay,
-    reference: Reference,
-    settings: Config,
+    offer_id: str, offer_in: OfferIn, caller: Caller, writes: Writes
 ) -> OfferView:
     """Replace an open offer's facts; a material change publishes the next version."""
     if offer_in.id is not None and offer_in.id != offer_id:
         raise unprocessable("body", "id", f"differs from the offer id in the path, {offer_id!r}")
-    current = await offer_to_change(store, offer_id, caller)
-    return await change(current, offer_in, store, relay, reference, settings)
+    current = await offer_to_change(writes.store, offer_id, caller)
+    return await change(current, offer_in, writes)
 
 
 def as_input(offer: Offer) -> dict[str, Any]:
@@ -201,20 +189,14 @@ def as_input(offer: Offer) -> dict[str, Any]:
 
 @router.patch("/{offer_id}", responses=CHANGE_RESPONSES)
 async def patch_offer(
-    offer_id: str,
-    patch: OfferPatch,
-    caller: Caller,
-    store: Store,
-    relay: Relay,
-    reference: Reference,
-    settings: Config,
+    offer_id: str, patch: OfferPatch, caller: Caller, writes: Writes
 ) -> OfferView:
     """Change some fields of an open offer: each given field replaces its value whole."""
-    current = await offer_to_change(store, offer_id, caller)
+    current = await offer_to_change(writes.store, offer_id, caller)
     changes = {name: getattr(patch, name) for name in patch.model_fields_set}
-    kept = {"application_email": await store.application_email(offer_id)}
+    kept = {"application_email": await writes.store.application_email(offer_id)}
     offer_in = OfferIn.model_validate({**as_input(current.offer), **kept, **changes})
-    return await change(current, offer_in, store, relay, reference, settings)
+    return await change(current, offer_in, writes)
 
 
 @router.post("/{offer_id}/close", responses=NOT_YOURS)
@@ -305,10 +287,7 @@ async def import_offers(
         ),
     ],
     caller: Caller,
-    store: Store,
-    relay: Relay,
-    reference: Reference,
-    settings: Config,
+    writes: Writes,
 ) -> ImportResult:
     """Import France Travail records: invalid ones are reported one by one, valid ones kept.
 
@@ -320,10 +299,11 @@ async def import_offers(
         records = records_of(body.model_dump() if isinstance(body, SearchResponse) else body)
     except NotRecordsError as error:
         raise unprocessable("body", "", str(error)) from None
-    if len(records) > settings.import_max_records:
+    most = writes.settings.import_max_records
+    if len(records) > most:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,
-            f"{len(records)} records; send at most {settings.import_max_records} per request.",
+            f"{len(records)} records; send at most {most} per request.",
         )
     now = datetime.now(UTC)
     offers: list[tuple[int, Offer]] = []
@@ -331,7 +311,7 @@ async def import_offers(
     for index, record in enumerate(records):
         try:
             offer = offer_from_france_travail(
-                record, reference, now=now, validity_days=settings.validity_days
+                record, writes.reference, now=now, validity_days=writes.settings.validity_days
             )
         except InvalidOffer as error:
             record_id = record.get("id") if isinstance(record, dict) else None
@@ -345,9 +325,9 @@ async def import_offers(
             )
         else:
             offers.append((index, offer))
-    report = await store.import_offers(offers)
+    report = await writes.store.import_offers(offers)
     if report.queued:
-        relay.wake(report.queued)
+        writes.relay.wake(report.queued)
     rejected.extend(RejectedRecord.model_validate(r, from_attributes=True) for r in report.rejected)
     rejected.sort(key=lambda r: r.index)
     return ImportResult.model_validate({**vars(report), "rejected": rejected})

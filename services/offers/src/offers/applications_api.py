@@ -22,6 +22,7 @@ from offers.domain.application import usable_address
 from servicekit.application_routes import (
     DELIVERY,
     applies_for_themselves,
+    applying_responses,
     nothing_to_send,
     notifier_only,
     reads_their_applications,
@@ -40,13 +41,8 @@ Relay = Annotated[OutboxRelay, Depends(relay_from_state("application_relay"))]
 @router.post(
     "/{offer_id}/applications/{seeker_id}",
     status_code=status.HTTP_201_CREATED,
-    responses=described(
-        {
-            403: "A seeker applies for themselves only.",
-            404: "No such offer.",
-            409: "Applied already, the offer is closed, or not published here.",
-            429: "The day's applications are all sent.",
-        }
+    responses=applying_responses(
+        "No such offer.", "Applied already, the offer is closed, or not published here."
     ),
 )
 async def submit(
