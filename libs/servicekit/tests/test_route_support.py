@@ -2,10 +2,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from fastapi import HTTPException
+from fastapi import APIRouter, HTTPException
+from fastapi.routing import APIRoute
 
 from servicekit.application_routes import (
     applies_for_themselves,
+    applying_route,
     nothing_to_send,
     notifier_only,
     reads_their_applications,
@@ -125,3 +127,17 @@ def test_a_body_read_by_the_route_itself_is_documented_with_its_media_types() ->
         "content": {"text/csv": {"schema": {"type": "string"}}},
         "description": "Rows.",
     }
+
+
+def test_the_route_taking_applications_documents_every_refusal() -> None:
+    router = APIRouter()
+
+    @applying_route(router, "/{seeker_id}", "No such company.", "Applied already.")
+    async def submit(seeker_id: str) -> None:
+        return None
+
+    (route,) = router.routes
+    assert isinstance(route, APIRoute)
+    assert route.status_code == 201
+    assert list(route.responses) == [403, 404, 409, 429]
+    assert route.responses[409] == {"description": "Applied already."}

@@ -3,24 +3,33 @@ reads them, and what the notifier reads before it emails one."""
 
 from __future__ import annotations
 
-from fastapi import HTTPException, status
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, status
 
 from servicekit.auth import Principal, Role, forbid
-from servicekit.route_support import Responses, described
+from servicekit.route_support import described
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 DELIVERY = described({403: "The notifier only.", 404: "Nothing to send."})
 
 
-def applying_responses(missing: str, refused: str) -> Responses:
-    """The answers of a route that takes an application: `missing`, what 404 says is not there,
-    and `refused`, what 409 says the rules refuse."""
-    return described(
-        {
-            403: "A seeker applies for themselves only.",
-            404: missing,
-            409: refused,
-            429: "The day's applications are all sent.",
-        }
+def applying_route(router: APIRouter, path: str, missing: str, refused: str) -> Decorator:
+    """Registers the route that takes an application (201): `missing`, what its 404 says is not
+    there, and `refused`, what its 409 says the rules refuse."""
+    return router.post(
+        path,
+        status_code=status.HTTP_201_CREATED,
+        responses=described(
+            {
+                403: "A seeker applies for themselves only.",
+                404: missing,
+                409: refused,
+                429: "The day's applications are all sent.",
+            }
+        ),
     )
 
 

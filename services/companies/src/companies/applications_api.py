@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from companies.api import State
 from companies.applications_store import ApplicationStore
@@ -22,7 +22,7 @@ from contracts.companies import (
 from servicekit.application_routes import (
     DELIVERY,
     applies_for_themselves,
-    applying_responses,
+    applying_route,
     nothing_to_send,
     notifier_only,
     reads_their_applications,
@@ -45,12 +45,11 @@ class Applications(State):
 Service = Annotated[Applications, Depends(Applications)]
 
 
-@router.post(
+@applying_route(
+    router,
     "/{siret}/applications/{seeker_id}",
-    status_code=status.HTTP_201_CREATED,
-    responses=applying_responses(
-        "No such company.", "Already applied in the period, or the company opted out."
-    ),
+    "No such company.",
+    "Already applied in the period, or the company opted out.",
 )
 async def submit(
     siret: str, seeker_id: str, application: ApplicationIn, caller: Caller, service: Service

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends
 
 from contracts.offer_applications import (
     ApplicationStatus,
@@ -22,7 +22,7 @@ from offers.domain.application import usable_address
 from servicekit.application_routes import (
     DELIVERY,
     applies_for_themselves,
-    applying_responses,
+    applying_route,
     nothing_to_send,
     notifier_only,
     reads_their_applications,
@@ -38,12 +38,11 @@ Applications = Annotated[ApplicationStore, Depends(from_state("applications"))]
 Relay = Annotated[OutboxRelay, Depends(relay_from_state("application_relay"))]
 
 
-@router.post(
+@applying_route(
+    router,
     "/{offer_id}/applications/{seeker_id}",
-    status_code=status.HTTP_201_CREATED,
-    responses=applying_responses(
-        "No such offer.", "Applied already, the offer is closed, or not published here."
-    ),
+    "No such offer.",
+    "Applied already, the offer is closed, or not published here.",
 )
 async def submit(
     offer_id: str,

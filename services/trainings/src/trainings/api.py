@@ -22,20 +22,21 @@ from contracts.trainings import (
 )
 from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.outbox import OutboxRelay
-from servicekit.route_support import described, from_state, is_staff, text_body, unprocessable
+from servicekit.route_support import (
+    described,
+    from_state,
+    is_staff,
+    refusals_answered,
+    text_body,
+    unprocessable,
+)
 from trainings.config import Settings
 from trainings.domain.formation import Vocabulary
 from trainings.domain.proposals import NearMatch, Seeker
 from trainings.importing import ImportReport, import_lheo
 from trainings.lheo_reader import NotLheoError
-from trainings.recommendations import Conflict, RecommendationStore
-from trainings.recommending import (
-    SessionNotJoinable,
-    SessionUnknown,
-    dismiss,
-    proposals_for,
-    recommend,
-)
+from trainings.recommendations import RecommendationStore
+from trainings.recommending import dismiss, proposals_for, recommend
 from trainings.store import SessionStore
 
 router = APIRouter(prefix="/trainings", tags=["trainings"])
@@ -107,26 +108,12 @@ async def get_session(session_id: str, caller: Caller, store: Store) -> Training
     stored = await store.get(session_id)
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No training session {session_id!r}.")
-    return TrainingSessionView.model_validate(
-        {
-            "session": stored.session.model_dump(),
-            "version": stored.version,
-            "status": stored.status,
-            "closed_at": stored.closed_at,
-        }
-    )
+    return TrainingSessionView.model_validate(stored, from_attributes=True)
 
 
 def recommendation_view(document: dict[str, Any]) -> TrainingRecommendationView:
-    return TrainingRecommendationView(
-        seeker_id=document["seeker_id"],
-        session_id=document["session_id"],
-        state=document["state"],
-        counsellor_id=document["counsellor_id"],
-        note=document.get("note"),
-        reason=document.get("reason"),
-        decided_at=document["decided_at"],
-    )
+    fields = TrainingRecommendationView.model_fields
+    return TrainingRecommendationView.model_validate({name: document.get(name) for name in fields})
 
 
 @router.post(
@@ -161,7 +148,7 @@ async def proposals(
     )
     return [
         TrainingProposal(
-            session=TrainingSession.model_validate(p.session.model_dump()),
+            session=TrainingSession.model_validate(p.session, from_attributes=True),
             distance_km=p.distance_km,
             fills=p.fills,
             reasons=[ProposalReason(code=r.code, params=r.params, fr="", en="") for r in p.reasons],
@@ -201,7 +188,7 @@ async def recommend_session(
     """Recommend a session to a seeker (the gateway checks they are in the caller's caseload):
     `training-recommended` goes out once per seeker and session, however often it is asked."""
     counsellor_id = counsellor_of(caller)
-    try:
+    with refusals_answered():
         document = await recommend(
             seeker_id,
             session_id,
@@ -212,14 +199,6 @@ async def recommend_session(
             relay=relay,
             now=datetime.now(UTC),
         )
-    except SessionUnknown:
-        raise HTTPException(404, f"No training session {session_id!r}.") from None
-    except SessionNotJoinable:
-        raise HTTPException(
-            409, "This session takes no more trainees (begun, full or closed)."
-        ) from None
-    except Conflict:
-        raise HTTPException(409, "Another decision was being written: try again.") from None
     return recommendation_view(document)
 
 
@@ -234,7 +213,7 @@ async def dismiss_session(
 ) -> TrainingRecommendationView:
     """Dismiss a proposal: neither the counsellor nor the seeker sees it any more."""
     counsellor_id = counsellor_of(caller)
-    try:
+    with refusals_answered():
         document = await dismiss(
             seeker_id,
             session_id,
@@ -244,8 +223,4 @@ async def dismiss_session(
             recommendations=decisions,
             now=datetime.now(UTC),
         )
-    except SessionUnknown:
-        raise HTTPException(404, f"No training session {session_id!r}.") from None
-    except Conflict:
-        raise HTTPException(409, "Another decision was being written: try again.") from None
     return recommendation_view(document)

@@ -32,11 +32,21 @@ VIEW = {"session": 1, "version": 1, "status": 1, "closed_at": 1}
 
 
 @dataclass
-class BatchReport:
+class SessionCounts:
     accepted: int = 0
     updated: int = 0
     unchanged: int = 0
     closed: int = 0
+
+    def add(self, other: SessionCounts) -> None:
+        self.accepted += other.accepted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.closed += other.closed
+
+
+@dataclass
+class BatchReport(SessionCounts):
     # Sessions that queued an event, for the outbox relay.
     queued: list[str] = field(default_factory=list)
     # Sessions a concurrent writer got in the way of.
