@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from pymongo import ASCENDING, DESCENDING
 
+from servicekit.compound_indexes import ensure_indexes
 from servicekit.daily_counts import DailyCounts
 from servicekit.data import Database
 
@@ -24,10 +25,8 @@ class SeekerApplications:
         self.daily = DailyCounts(database.documents("daily_applications"))
 
     async def create_indexes(self) -> None:
-        for owner in self.LISTED_BY:
-            await self.applications.raw.create_index(
-                [(owner, ASCENDING), ("created_at", DESCENDING)]
-            )
+        listings = [[(owner, ASCENDING), ("created_at", DESCENDING)] for owner in self.LISTED_BY]
+        await ensure_indexes(self.applications, listings)
 
     async def take_daily_slot(self, seeker_id: str, day: date, limit: int) -> bool:
         """One more application today, unless the seeker reached the day's limit."""

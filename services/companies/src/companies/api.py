@@ -139,18 +139,14 @@ async def attention(caller: Caller, service: Service) -> AttentionReport:
         if (place := service.catalogue.by_siret.get(siret)) is not None
     }
     spread = distribution(shown, capacities)
-    return AttentionReport(
-        period=period,
-        seekers=len(ledger.shown_to_seeker),
-        companies_shown=spread.companies_shown,
-        views=spread.views,
-        over_capacity=spread.over_capacity,
-        load_p50=spread.load_p50,
-        load_p90=spread.load_p90,
-        load_p99=spread.load_p99,
-        load_max=spread.load_max,
-        busiest=[
-            {"siret": siret, "seekers": seekers, "capacity": room}
-            for siret, seekers, room in spread.busiest
-        ],
+    return AttentionReport.model_validate(
+        {
+            **vars(spread),
+            "period": period,
+            "seekers": len(ledger.shown_to_seeker),
+            "busiest": [
+                {"siret": siret, "seekers": seekers, "capacity": room}
+                for siret, seekers, room in spread.busiest
+            ],
+        }
     )
