@@ -17,6 +17,7 @@ from servicekit.kafka_gate import KafkaUnavailableError
 from servicekit.refusal import Refused
 from servicekit.route_support import (
     described,
+    document_import_route,
     from_state,
     is_staff,
     refusals_answered,
@@ -141,3 +142,17 @@ def test_the_route_taking_applications_documents_every_refusal() -> None:
     assert route.status_code == 201
     assert list(route.responses) == [403, 404, 409, 429]
     assert route.responses[409] == {"description": "Applied already."}
+
+
+def test_an_import_route_documents_its_raw_body_and_refusals() -> None:
+    router = APIRouter()
+
+    @document_import_route(router, ["text/csv"], "Rows.", {403: "Operators only."})
+    async def import_rows() -> None:
+        return None
+
+    (route,) = router.routes
+    assert isinstance(route, APIRoute)
+    assert route.path == "/import"
+    assert route.openapi_extra == text_body(["text/csv"], "Rows.")
+    assert route.responses == {403: {"description": "Operators only."}}

@@ -3,15 +3,10 @@ reads them, and what the notifier reads before it emails one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, status
 
 from servicekit.auth import Principal, Role, forbid
-from servicekit.route_support import described
-
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+from servicekit.route_support import Decorator, described
 
 DELIVERY = described({403: "The notifier only.", 404: "Nothing to send."})
 

@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
 
 from servicekit.auth import Principal, Role
 from servicekit.kafka_gate import kafka_required
 from servicekit.refusal import Refused
 
 Responses = dict[int | str, dict[str, Any]]
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def is_staff(caller: Principal) -> bool:
@@ -58,6 +59,16 @@ def text_body(media_types: Iterable[str], description: str) -> dict[str, Any]:
             "description": description,
         }
     }
+
+
+def document_import_route(
+    router: APIRouter, media_types: Iterable[str], description: str, answers: dict[int, str]
+) -> Decorator:
+    """Registers `POST /import` for a route that reads its body itself, a document in one of
+    `media_types`; `answers`, what each refusal's status says."""
+    return router.post(
+        "/import", openapi_extra=text_body(media_types, description), responses=described(answers)
+    )
 
 
 @contextmanager

@@ -23,14 +23,10 @@ from contracts.companies import (
 )
 from refdata import Sectors, read_establishment_rows
 from servicekit.auth import Caller, Principal, Role, forbid
-from servicekit.route_support import described, is_staff, text_body
+from servicekit.route_support import described, document_import_route, is_staff
 
 router = APIRouter(prefix="/companies", tags=["companies"])
 FOR_THEMSELVES = described({403: "A seeker asks for themselves only."})
-
-CSV_BODY = text_body(
-    ["text/csv"], "Establishments in La Bonne Boîte's format (a header line, then rows)."
-)
 
 
 class State:
@@ -55,16 +51,15 @@ def may_see(caller: Principal, seeker_id: str) -> None:
         raise forbid("Employers do not see seekers' suggestions.")
 
 
-@router.post(
-    "/import",
-    openapi_extra=CSV_BODY,
-    responses=described(
-        {
-            403: "Only operators import companies.",
-            413: "More rows than one request may carry.",
-            422: "Not a file in La Bonne Boîte's format.",
-        }
-    ),
+@document_import_route(
+    router,
+    ["text/csv"],
+    "Establishments in La Bonne Boîte's format (a header line, then rows).",
+    {
+        403: "Only operators import companies.",
+        413: "More rows than one request may carry.",
+        422: "Not a file in La Bonne Boîte's format.",
+    },
 )
 async def import_companies(
     request: Request, caller: Caller, service: Service

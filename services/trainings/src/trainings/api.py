@@ -24,10 +24,10 @@ from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.outbox import OutboxRelay
 from servicekit.route_support import (
     described,
+    document_import_route,
     from_state,
     is_staff,
     refusals_answered,
-    text_body,
     unprocessable,
 )
 from trainings.config import Settings
@@ -50,21 +50,15 @@ Words = Annotated[Vocabulary, Depends(from_state("vocabulary"))]
 Config = Annotated[Settings, Depends(from_state("settings"))]
 
 
-IMPORT_BODY = text_body(
-    LHEO_MEDIA_TYPES, "An LHEO document (lheo > offres > formation > action > session)."
-)
-
-
-@router.post(
-    "/import",
-    openapi_extra=IMPORT_BODY,
-    responses=described(
-        {
-            403: "Only operators and services import trainings.",
-            415: "The body is not XML.",
-            422: "The body is not an LHEO document.",
-        }
-    ),
+@document_import_route(
+    router,
+    LHEO_MEDIA_TYPES,
+    "An LHEO document (lheo > offres > formation > action > session).",
+    {
+        403: "Only operators and services import trainings.",
+        415: "The body is not XML.",
+        422: "The body is not an LHEO document.",
+    },
 )
 async def import_trainings(
     request: Request, caller: Caller, store: Store, relay: Relay, words: Words, settings: Config
