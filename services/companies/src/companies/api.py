@@ -20,20 +20,13 @@ from contracts.companies import (
     CompaniesQuery,
     CompanyImportResult,
     CompanyList,
-    RejectedRow,
 )
 from refdata import Sectors, read_establishment_rows
 from servicekit.auth import Caller, Principal, Role, forbid
+from servicekit.route_support import described, document_import_route, is_staff
 
 router = APIRouter(prefix="/companies", tags=["companies"])
-
-CSV_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"text/csv": {"schema": {"type": "string"}}},
-        "description": "Establishments in La Bonne Boîte's format (a header line, then rows).",
-    }
-}
+FOR_THEMSELVES = described({403: "A seeker asks for themselves only."})
 
 
 class State:
@@ -58,17 +51,14 @@ def may_see(caller: Principal, seeker_id: str) -> None:
         raise forbid("Employers do not see seekers' suggestions.")
 
 
-def is_staff(caller: Principal) -> bool:
-    return caller.role in (Role.OPERATOR, Role.SERVICE)
-
-
-@router.post(
-    "/import",
-    openapi_extra=CSV_BODY,
-    responses={
-        403: {"description": "Only operators import companies."},
-        413: {"description": "More rows than one request may carry."},
-        422: {"description": "Not a file in La Bonne Boîte's format."},
+@document_import_route(
+    router,
+    ["text/csv"],
+    "Establishments in La Bonne Boîte's format (a header line, then rows).",
+    {
+        403: "Only operators import companies.",
+        413: "More rows than one request may carry.",
+        422: "Not a file in La Bonne Boîte's format.",
     },
 )
 async def import_companies(
@@ -88,21 +78,10 @@ async def import_companies(
             f"{len(rows)} rows: send at most {service.settings.import_max_rows} per request.",
         )
     report = await import_rows(rows, service.store, service.catalogue)
-    return CompanyImportResult(
-        accepted=report.accepted,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        rejected=[
-            RejectedRow(line=r.line, siret=r.siret, column=r.column, reason=r.reason)
-            for r in report.rejected
-        ],
-    )
+    return CompanyImportResult.model_validate(report, from_attributes=True)
 
 
-@router.post(
-    "/for-seeker",
-    responses={403: {"description": "A seeker asks for themselves only."}},
-)
+@router.post("/for-seeker", responses=FOR_THEMSELVES)
 async def for_seeker(query: CompaniesQuery, caller: Caller, service: Service) -> CompanyList:
     """Companies likely to hire this seeker, best first, each with its reasons.
 
@@ -122,8 +101,8 @@ async def for_seeker(query: CompaniesQuery, caller: Caller, service: Service) ->
 @router.get(
     "/for-seeker/{seeker_id}",
     responses={
-        403: {"description": "A seeker asks for themselves only."},
-        404: {"description": "No profile of this seeker has reached the service yet."},
+        **FOR_THEMSELVES,
+        **described({404: "No profile of this seeker has reached the service yet."}),
     },
 )
 async def for_known_seeker(
@@ -141,7 +120,7 @@ async def for_known_seeker(
     return await for_seeker(query, caller, service)
 
 
-@router.get("/attention", responses={403: {"description": "Operators only."}})
+@router.get("/attention", responses=described({403: "Operators only."}))
 async def attention(caller: Caller, service: Service) -> AttentionReport:
     """How attention is spread this period: each company's seekers against its capacity."""
     if not is_staff(caller):
@@ -155,18 +134,14 @@ async def attention(caller: Caller, service: Service) -> AttentionReport:
         if (place := service.catalogue.by_siret.get(siret)) is not None
     }
     spread = distribution(shown, capacities)
-    return AttentionReport(
-        period=period,
-        seekers=len(ledger.shown_to_seeker),
-        companies_shown=spread.companies_shown,
-        views=spread.views,
-        over_capacity=spread.over_capacity,
-        load_p50=spread.load_p50,
-        load_p90=spread.load_p90,
-        load_p99=spread.load_p99,
-        load_max=spread.load_max,
-        busiest=[
-            {"siret": siret, "seekers": seekers, "capacity": room}
-            for siret, seekers, room in spread.busiest
-        ],
+    return AttentionReport.model_validate(
+        {
+            **vars(spread),
+            "period": period,
+            "seekers": len(ledger.shown_to_seeker),
+            "busiest": [
+                {"siret": siret, "seekers": seekers, "capacity": room}
+                for siret, seekers, room in spread.busiest
+            ],
+        }
     )

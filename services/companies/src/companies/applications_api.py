@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request
 
-from companies.api import State, is_staff
+from companies.api import State
 from companies.applications_store import ApplicationStore
-from companies.applying import Quotas, Refused, apply, view
+from companies.applying import Quotas, apply, view
 from companies.domain.application import real_address
 from companies.store import CLOSED, OPTED_OUT
 from contracts.companies import (
@@ -19,10 +19,20 @@ from contracts.companies import (
     CompanyStatusOut,
     OptOutIn,
 )
-from servicekit.auth import Caller, Role, forbid
+from servicekit.application_routes import (
+    DELIVERY,
+    applies_for_themselves,
+    applying_route,
+    nothing_to_send,
+    notifier_only,
+    reads_their_applications,
+)
+from servicekit.auth import Caller, forbid
 from servicekit.outbox import OutboxRelay
+from servicekit.route_support import described, is_staff, refusals_answered
 
 router = APIRouter(prefix="/companies", tags=["applications"])
+OPERATORS_ON_A_COMPANY = described({403: "Operators only.", 404: "No such company."})
 
 
 class Applications(State):
@@ -35,26 +45,18 @@ class Applications(State):
 Service = Annotated[Applications, Depends(Applications)]
 
 
-@router.post(
+@applying_route(
+    router,
     "/{siret}/applications/{seeker_id}",
-    status_code=status.HTTP_201_CREATED,
-    responses={
-        403: {"description": "A seeker applies for themselves only."},
-        404: {"description": "No such company."},
-        409: {"description": "Already applied in the period, or the company opted out."},
-        429: {"description": "The day's applications are all sent."},
-    },
+    "No such company.",
+    "Already applied in the period, or the company opted out.",
 )
 async def submit(
     siret: str, seeker_id: str, application: ApplicationIn, caller: Caller, service: Service
 ) -> ApplicationOut:
     """A spontaneous application: kept, and emailed once to a company that has an address."""
-    if (
-        not (caller.role is Role.SEEKER and caller.sub == seeker_id)
-        and caller.role is not Role.SERVICE
-    ):
-        raise forbid("A seeker applies for themselves only.")
-    try:
+    applies_for_themselves(caller, seeker_id)
+    with refusals_answered():
         return await apply(
             seeker_id,
             siret,
@@ -68,38 +70,26 @@ async def submit(
                 service.settings.application_period_days, service.settings.applications_per_day
             ),
         )
-    except Refused as refused:
-        raise HTTPException(refused.status, refused.detail) from None
 
 
-@router.get("/applications/of/{seeker_id}", responses={403: {"description": "Not yours."}})
+@router.get("/applications/of/{seeker_id}", responses=described({403: "Not yours."}))
 async def applications_of(seeker_id: str, caller: Caller, service: Service) -> ApplicationList:
     """A seeker's applications, newest first (their counsellor's caseload is checked by the
     gateway against the profiles service)."""
-    if caller.role is Role.SEEKER and caller.sub != seeker_id:
-        raise forbid()
-    if caller.role is Role.EMPLOYER:
-        raise forbid()
+    reads_their_applications(caller, seeker_id)
     found = await service.applications.of_seeker(seeker_id)
     return ApplicationList(items=[view(document, service.sectors) for document in found])
 
 
-@router.get(
-    "/applications/{application_id}/delivery",
-    responses={
-        403: {"description": "The notifier only."},
-        404: {"description": "Nothing to send."},
-    },
-)
+@router.get("/applications/{application_id}/delivery", responses=DELIVERY)
 async def delivery(application_id: str, caller: Caller, service: Service) -> ApplicationDelivery:
     """What the notifier needs to email an application to its company (never for placeholders)."""
-    if not caller.is_service("notifier"):
-        raise forbid("The notifier only.")
+    notifier_only(caller)
     document = await service.applications.get(application_id)
     place = service.catalogue.by_siret.get(document["siret"]) if document else None
     address = real_address(place.email) if place else None
     if document is None or place is None or address is None:
-        raise HTTPException(404, "Nothing to send for this application.")
+        raise nothing_to_send()
     return ApplicationDelivery(
         application_id=application_id,
         siret=place.siret,
@@ -120,10 +110,7 @@ async def withdraw(
     return CompanyStatusOut(siret=siret, status=new_status, reason=reason)
 
 
-@router.post(
-    "/{siret}/opt-out",
-    responses={403: {"description": "Operators only."}, 404: {"description": "No such company."}},
-)
+@router.post("/{siret}/opt-out", responses=OPERATORS_ON_A_COMPANY)
 async def opt_out(
     siret: str, request: OptOutIn, caller: Caller, service: Service
 ) -> CompanyStatusOut:
@@ -133,10 +120,7 @@ async def opt_out(
     return await withdraw(siret, OPTED_OUT, request.reason, service)
 
 
-@router.post(
-    "/{siret}/close",
-    responses={403: {"description": "Operators only."}, 404: {"description": "No such company."}},
-)
+@router.post("/{siret}/close", responses=OPERATORS_ON_A_COMPANY)
 async def close(siret: str, caller: Caller, service: Service) -> CompanyStatusOut:
     """The establishment closed: it is shown to no one any more."""
     if not is_staff(caller):

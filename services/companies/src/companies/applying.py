@@ -20,6 +20,7 @@ from contracts import APPLICATION_SUBMITTED, ApplicationSubmitted, new_envelope
 from contracts.companies import ApplicationIn, ApplicationOut
 from refdata import Sectors
 from servicekit.outbox import OUTBOX_FIELD, OutboxRelay, outbox_entry
+from servicekit.refusal import Refused
 
 PRODUCER = "companies"
 NOTICE = (
@@ -27,13 +28,6 @@ NOTICE = (
     "poste, elle n'est pas tenue de répondre. / A spontaneous application answers no published "
     "offer: the company announced no job and need not answer."
 )
-
-
-class Refused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 @dataclass(frozen=True)

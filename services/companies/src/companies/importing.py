@@ -4,7 +4,6 @@ the same ones again left alone (a re-import changes nothing), bad rows reported.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from companies.catalogue import Catalogue
 from companies.domain.establishment import (
@@ -14,14 +13,9 @@ from companies.domain.establishment import (
     establishment_from_row,
 )
 from companies.store import OPEN, EstablishmentStore
+from servicekit.import_tally import ImportTally
 
-
-@dataclass
-class ImportReport:
-    accepted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
+ImportReport = ImportTally[Rejection]
 
 
 def parse_rows(

@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 
 from contracts.offer_import import NotRecordsError, SearchResponse, records_of
 from contracts.offers import (
@@ -26,57 +26,49 @@ from offers.search import Around, OfferSearch, search_offers, title_words
 from offers.store import OfferExistsError, OfferStore, StoredOffer
 from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.data import ConcurrentUpdateError
-from servicekit.kafka_gate import kafka_required
 from servicekit.outbox import OutboxRelay
+from servicekit.route_support import (
+    described,
+    from_state,
+    is_staff,
+    relay_from_state,
+    unprocessable,
+)
 
 router = APIRouter(prefix="/offers", tags=["offers"])
 
 MAX_PAGE_SIZE = 100
 
 
-def get_store(request: Request) -> OfferStore:
-    return request.app.state.store  # type: ignore[no-any-return]
+Store = Annotated[OfferStore, Depends(from_state("store"))]
+Relay = Annotated[OutboxRelay, Depends(relay_from_state())]
+Reference = Annotated[ReferenceData, Depends(from_state("reference"))]
+Config = Annotated[Settings, Depends(from_state("settings"))]
+
+NOT_YOURS = described({403: "Not your offer.", 404: "No such offer."})
+NO_SUCH_OFFER = described({404: "No such offer."})
 
 
-def get_relay(request: Request) -> OutboxRelay:
-    """The outbox's relay, for writes that publish events: only while Kafka answers (else 503)."""
-    kafka_required(request)
-    return request.app.state.relay  # type: ignore[no-any-return]
+class Writing:
+    """What a write of offers needs: the store, the relay of its events, the reference data and
+    the settings."""
+
+    def __init__(self, store: Store, relay: Relay, reference: Reference, settings: Config) -> None:
+        self.store = store
+        self.relay = relay
+        self.reference = reference
+        self.settings = settings
 
 
-def get_reference(request: Request) -> ReferenceData:
-    return request.app.state.reference  # type: ignore[no-any-return]
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
-
-
-Store = Annotated[OfferStore, Depends(get_store)]
-Relay = Annotated[OutboxRelay, Depends(get_relay)]
-Reference = Annotated[ReferenceData, Depends(get_reference)]
-Config = Annotated[Settings, Depends(get_settings)]
+Writes = Annotated[Writing, Depends()]
 
 
 def view(stored: StoredOffer) -> OfferView:
-    return OfferView(
-        offer=stored.offer,
-        version=stored.version,
-        status=stored.status,
-        closed_reason=stored.closed_reason,
-        closed_at=stored.closed_at,
-        distance_km=stored.distance_km,
-    )
+    return OfferView.model_validate(stored, from_attributes=True)
 
 
-def unprocessable(where: str, field: str, reason: str) -> HTTPException:
-    """A 422 shaped like FastAPI's own, naming the field to fix."""
-    detail = [{"loc": [where, *field.split(".")], "msg": reason, "type": "value_error"}]
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
-
-
-def is_staff(caller: Principal) -> bool:
-    return caller.role in (Role.OPERATOR, Role.SERVICE)
+def no_such_offer(offer_id: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
 
 
 def may_change(caller: Principal, offer: Offer) -> bool:
@@ -88,7 +80,7 @@ def may_change(caller: Principal, offer: Offer) -> bool:
 async def offer_to_change(store: OfferStore, offer_id: str, caller: Principal) -> StoredOffer:
     stored = await store.get(offer_id)
     if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
+        raise no_such_offer(offer_id)
     if not may_change(caller, stored.offer):
         raise forbid("Only the employer who published this offer, or an operator, may change it.")
     return stored
@@ -99,18 +91,16 @@ async def offer_to_change(store: OfferStore, offer_id: str, caller: Principal) -
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": OfferView, "description": "The same offer was already published."},
-        403: {"description": "Only employers, operators and services publish offers."},
-        409: {"description": "Another offer already has this id."},
+        **described(
+            {
+                403: "Only employers, operators and services publish offers.",
+                409: "Another offer already has this id.",
+            }
+        ),
     },
 )
 async def publish_offer(
-    offer_in: OfferIn,
-    caller: Caller,
-    store: Store,
-    relay: Relay,
-    reference: Reference,
-    settings: Config,
-    response: Response,
+    offer_in: OfferIn, caller: Caller, writes: Writes, response: Response
 ) -> OfferView:
     """Publish an offer (`offer-published`, version 1); the same offer again is harmless."""
     if caller.role is not Role.EMPLOYER and not is_staff(caller):
@@ -119,14 +109,14 @@ async def publish_offer(
     try:
         offer = offer_from_input(
             offer_in,
-            reference,
+            writes.reference,
             offer_id=offer_in.id or uuid.uuid4().hex,
             employer_id=caller.sub if caller.role is Role.EMPLOYER else None,
             created_at=now,
             now=now,
-            validity_days=settings.validity_days,
+            validity_days=writes.settings.validity_days,
         )
-        saved = await store.publish(offer, offer_in.application_email)
+        saved = await writes.store.publish(offer, offer_in.application_email)
     except InvalidOffer as error:
         raise unprocessable("body", error.field, error.reason) from None
     except OfferExistsError:
@@ -138,27 +128,19 @@ async def publish_offer(
     except ConcurrentUpdateError:
         raise HTTPException(status.HTTP_409_CONFLICT, "The offer changed meanwhile.") from None
     if saved.published:
-        relay.wake([offer.id])
+        writes.relay.wake([offer.id])
     if not saved.created:
         response.status_code = status.HTTP_200_OK
     return view(saved.stored)
 
 
-CHANGE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Not your offer."},
-    404: {"description": "No such offer."},
-    409: {"description": "The offer is closed, or changed at the same time."},
+CHANGE_RESPONSES = {
+    **NOT_YOURS,
+    **described({409: "The offer is closed, or changed at the same time."}),
 }
 
 
-async def change(
-    current: StoredOffer,
-    offer_in: OfferIn,
-    store: OfferStore,
-    relay: OutboxRelay,
-    reference: ReferenceData,
-    settings: Settings,
-) -> OfferView:
+async def change(current: StoredOffer, offer_in: OfferIn, writes: Writing) -> OfferView:
     """The offer's new facts, stored (and published when they matter) if it is still open."""
     if current.status is not OfferStatus.OPEN:
         raise HTTPException(status.HTTP_409_CONFLICT, "A closed offer cannot change.")
@@ -166,14 +148,14 @@ async def change(
     try:
         offer = offer_from_input(
             offer_in,
-            reference,
+            writes.reference,
             offer_id=offer_id,
             employer_id=current.offer.employer_id,
             created_at=current.offer.created_at,
             now=datetime.now(UTC),
-            validity_days=settings.validity_days,
+            validity_days=writes.settings.validity_days,
         )
-        saved = await store.replace(
+        saved = await writes.store.replace(
             offer, expected_version=current.version, application_email=offer_in.application_email
         )
     except InvalidOffer as error:
@@ -183,25 +165,19 @@ async def change(
             status.HTTP_409_CONFLICT, "The offer changed or closed meanwhile; read it again."
         ) from None
     if saved.published:
-        relay.wake([offer_id])
+        writes.relay.wake([offer_id])
     return view(saved.stored)
 
 
 @router.put("/{offer_id}", responses=CHANGE_RESPONSES)
 async def update_offer(
-    offer_id: str,
-    offer_in: OfferIn,
-    caller: Caller,
-    store: Store,
-    relay: Relay,
-    reference: Reference,
-    settings: Config,
+    offer_id: str, offer_in: OfferIn, caller: Caller, writes: Writes
 ) -> OfferView:
     """Replace an open offer's facts; a material change publishes the next version."""
     if offer_in.id is not None and offer_in.id != offer_id:
         raise unprocessable("body", "id", f"differs from the offer id in the path, {offer_id!r}")
-    current = await offer_to_change(store, offer_id, caller)
-    return await change(current, offer_in, store, relay, reference, settings)
+    current = await offer_to_change(writes.store, offer_id, caller)
+    return await change(current, offer_in, writes)
 
 
 def as_input(offer: Offer) -> dict[str, Any]:
@@ -213,26 +189,17 @@ def as_input(offer: Offer) -> dict[str, Any]:
 
 @router.patch("/{offer_id}", responses=CHANGE_RESPONSES)
 async def patch_offer(
-    offer_id: str,
-    patch: OfferPatch,
-    caller: Caller,
-    store: Store,
-    relay: Relay,
-    reference: Reference,
-    settings: Config,
+    offer_id: str, patch: OfferPatch, caller: Caller, writes: Writes
 ) -> OfferView:
     """Change some fields of an open offer: each given field replaces its value whole."""
-    current = await offer_to_change(store, offer_id, caller)
+    current = await offer_to_change(writes.store, offer_id, caller)
     changes = {name: getattr(patch, name) for name in patch.model_fields_set}
-    kept = {"application_email": await store.application_email(offer_id)}
+    kept = {"application_email": await writes.store.application_email(offer_id)}
     offer_in = OfferIn.model_validate({**as_input(current.offer), **kept, **changes})
-    return await change(current, offer_in, store, relay, reference, settings)
+    return await change(current, offer_in, writes)
 
 
-@router.post(
-    "/{offer_id}/close",
-    responses={403: {"description": "Not your offer."}, 404: {"description": "No such offer."}},
-)
+@router.post("/{offer_id}/close", responses=NOT_YOURS)
 async def close_offer(
     offer_id: str, closure: Closure, caller: Caller, store: Store, relay: Relay
 ) -> OfferView:
@@ -240,23 +207,23 @@ async def close_offer(
     await offer_to_change(store, offer_id, caller)
     saved = await store.close(offer_id, closure.reason, datetime.now(UTC))
     if saved is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
+        raise no_such_offer(offer_id)
     if saved.published:
         relay.wake([offer_id])
     return view(saved.stored)
 
 
-@router.get("/{offer_id}", responses={404: {"description": "No such offer."}})
+@router.get("/{offer_id}", responses=NO_SUCH_OFFER)
 async def get_offer(offer_id: str, caller: Caller, store: Store) -> OfferView:
     """An offer, open or closed: a link a seeker kept says the offer closed instead of vanishing
     (`status`, `closed_reason`, `closed_at`)."""
     stored = await store.get(offer_id)
     if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No offer with id {offer_id!r}.")
+        raise no_such_offer(offer_id)
     return view(stored)
 
 
-@router.get("", responses={422: {"description": "An unknown commune, or a bad parameter."}})
+@router.get("", responses=described({422: "An unknown commune, or a bad parameter."}))
 async def search(
     caller: Caller,
     store: Store,
@@ -304,10 +271,12 @@ async def search(
 
 @router.post(
     "/import",
-    responses={
-        403: {"description": "Only operators and services import offers."},
-        413: {"description": "Too many records in one request."},
-    },
+    responses=described(
+        {
+            403: "Only operators and services import offers.",
+            413: "Too many records in one request.",
+        }
+    ),
 )
 async def import_offers(
     body: Annotated[
@@ -318,10 +287,7 @@ async def import_offers(
         ),
     ],
     caller: Caller,
-    store: Store,
-    relay: Relay,
-    reference: Reference,
-    settings: Config,
+    writes: Writes,
 ) -> ImportResult:
     """Import France Travail records: invalid ones are reported one by one, valid ones kept.
 
@@ -333,10 +299,11 @@ async def import_offers(
         records = records_of(body.model_dump() if isinstance(body, SearchResponse) else body)
     except NotRecordsError as error:
         raise unprocessable("body", "", str(error)) from None
-    if len(records) > settings.import_max_records:
+    most = writes.settings.import_max_records
+    if len(records) > most:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,
-            f"{len(records)} records; send at most {settings.import_max_records} per request.",
+            f"{len(records)} records; send at most {most} per request.",
         )
     now = datetime.now(UTC)
     offers: list[tuple[int, Offer]] = []
@@ -344,7 +311,7 @@ async def import_offers(
     for index, record in enumerate(records):
         try:
             offer = offer_from_france_travail(
-                record, reference, now=now, validity_days=settings.validity_days
+                record, writes.reference, now=now, validity_days=writes.settings.validity_days
             )
         except InvalidOffer as error:
             record_id = record.get("id") if isinstance(record, dict) else None
@@ -358,17 +325,9 @@ async def import_offers(
             )
         else:
             offers.append((index, offer))
-    report = await store.import_offers(offers)
+    report = await writes.store.import_offers(offers)
     if report.queued:
-        relay.wake(report.queued)
-    rejected.extend(
-        RejectedRecord(index=r.index, id=r.id, field=r.field, reason=r.reason)
-        for r in report.rejected
-    )
+        writes.relay.wake(report.queued)
+    rejected.extend(RejectedRecord.model_validate(r, from_attributes=True) for r in report.rejected)
     rejected.sort(key=lambda r: r.index)
-    return ImportResult(
-        accepted=report.accepted,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        rejected=rejected,
-    )
+    return ImportResult.model_validate({**vars(report), "rejected": rejected})

@@ -18,7 +18,9 @@ from contracts import OFFER_CLOSED, OFFER_PUBLISHED, OfferClosed, new_envelope
 from contracts.offers import OfferStatus as Status
 from contracts.vocabulary import ClosureReason
 from offers.domain.offer import Offer, content_hash, fingerprint, published_payload
+from servicekit.compound_indexes import Keys, ensure_indexes
 from servicekit.data import ConcurrentUpdateError, Database, Update
+from servicekit.import_tally import ImportTally
 from servicekit.outbox import OUTBOX_FIELD, outbox_entry
 
 PRODUCER = "offers"
@@ -68,11 +70,7 @@ class Rejection:
 
 
 @dataclass
-class ImportReport:
-    accepted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
+class ImportReport(ImportTally[Rejection]):
     # Offers that queued an event, for the outbox relay.
     queued: list[str] = field(default_factory=list)
 
@@ -131,15 +129,19 @@ def _stored(document: dict[str, Any], distance: float | None = None) -> StoredOf
     )
 
 
+INDEXES: list[Keys] = [
+    [("status", ASCENDING), ("valid_until", ASCENDING)],
+    [("status", ASCENDING), ("rome_code", ASCENDING)],
+    [("status", ASCENDING), ("published_at", DESCENDING)],
+]
+
+
 class OfferStore:
     def __init__(self, database: Database) -> None:
         self.offers = database.documents("offers")
 
     async def create_indexes(self) -> None:
-        raw = self.offers.raw
-        await raw.create_index([("status", ASCENDING), ("valid_until", ASCENDING)])
-        await raw.create_index([("status", ASCENDING), ("rome_code", ASCENDING)])
-        await raw.create_index([("status", ASCENDING), ("published_at", DESCENDING)])
+        await ensure_indexes(self.offers, INDEXES)
 
     async def get(self, offer_id: str) -> StoredOffer | None:
         document = await self.offers.get(offer_id, VIEW)

@@ -8,7 +8,7 @@ only their caseload, the notifier only contact channels, an operator everything.
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
@@ -29,29 +29,15 @@ from profiles.store import (
 from refdata import Referential
 from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.data import ConcurrentUpdateError
-from servicekit.kafka_gate import kafka_required
 from servicekit.outbox import OutboxRelay
+from servicekit.route_support import from_state, relay_from_state
 
 router = APIRouter(tags=["profiles"])
 
 
-def get_store(request: Request) -> ProfileStore:
-    return request.app.state.store  # type: ignore[no-any-return]
-
-
-def get_relay(request: Request) -> OutboxRelay:
-    """The outbox's relay, for writes that publish events: only while Kafka answers (else 503)."""
-    kafka_required(request)
-    return request.app.state.relay  # type: ignore[no-any-return]
-
-
-def get_referential(request: Request) -> Referential:
-    return request.app.state.referential  # type: ignore[no-any-return]
-
-
-Store = Annotated[ProfileStore, Depends(get_store)]
-Relay = Annotated[OutboxRelay, Depends(get_relay)]
-Reference = Annotated[Referential, Depends(get_referential)]
+Store = Annotated[ProfileStore, Depends(from_state("store"))]
+Relay = Annotated[OutboxRelay, Depends(relay_from_state())]
+Reference = Annotated[Referential, Depends(from_state("referential"))]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such seeker, or not in your caseload."}
 }

@@ -15,7 +15,6 @@ from contracts.trainings import (
     ProposalRequest,
     RecommendationIn,
     TrainingImportResult,
-    TrainingIssue,
     TrainingProposal,
     TrainingRecommendationView,
     TrainingSession,
@@ -23,88 +22,42 @@ from contracts.trainings import (
 )
 from servicekit.auth import Caller, Principal, Role, forbid
 from servicekit.outbox import OutboxRelay
+from servicekit.route_support import (
+    described,
+    document_import_route,
+    from_state,
+    is_staff,
+    refusals_answered,
+    unprocessable,
+)
 from trainings.config import Settings
-from trainings.domain.formation import Issue, Vocabulary
+from trainings.domain.formation import Vocabulary
 from trainings.domain.proposals import NearMatch, Seeker
 from trainings.importing import ImportReport, import_lheo
 from trainings.lheo_reader import NotLheoError
-from trainings.recommendations import Conflict, RecommendationStore
-from trainings.recommending import (
-    SessionNotJoinable,
-    SessionUnknown,
-    dismiss,
-    proposals_for,
-    recommend,
-)
+from trainings.recommendations import RecommendationStore
+from trainings.recommending import dismiss, proposals_for, recommend
 from trainings.store import SessionStore
 
 router = APIRouter(prefix="/trainings", tags=["trainings"])
 
 
-def get_store(request: Request) -> SessionStore:
-    return request.app.state.store  # type: ignore[no-any-return]
+Store = Annotated[SessionStore, Depends(from_state("store"))]
+Relay = Annotated[OutboxRelay, Depends(from_state("relay"))]
+Decisions = Annotated[RecommendationStore, Depends(from_state("recommendations"))]
+DecisionRelay = Annotated[OutboxRelay, Depends(from_state("recommendation_relay"))]
+Words = Annotated[Vocabulary, Depends(from_state("vocabulary"))]
+Config = Annotated[Settings, Depends(from_state("settings"))]
 
 
-def get_relay(request: Request) -> OutboxRelay:
-    return request.app.state.relay  # type: ignore[no-any-return]
-
-
-def get_recommendations(request: Request) -> RecommendationStore:
-    return request.app.state.recommendations  # type: ignore[no-any-return]
-
-
-def get_recommendation_relay(request: Request) -> OutboxRelay:
-    return request.app.state.recommendation_relay  # type: ignore[no-any-return]
-
-
-def get_vocabulary(request: Request) -> Vocabulary:
-    return request.app.state.vocabulary  # type: ignore[no-any-return]
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
-
-
-Store = Annotated[SessionStore, Depends(get_store)]
-Relay = Annotated[OutboxRelay, Depends(get_relay)]
-Decisions = Annotated[RecommendationStore, Depends(get_recommendations)]
-DecisionRelay = Annotated[OutboxRelay, Depends(get_recommendation_relay)]
-Words = Annotated[Vocabulary, Depends(get_vocabulary)]
-Config = Annotated[Settings, Depends(get_settings)]
-
-
-def issues(found: list[Issue]) -> list[TrainingIssue]:
-    return [TrainingIssue(element=i.element, id=i.id, reason=i.reason) for i in found]
-
-
-def result(report: ImportReport) -> TrainingImportResult:
-    return TrainingImportResult(
-        accepted=report.accepted,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        rejected=report.rejected,
-        closed=report.closed,
-        rejections=issues(report.rejections),
-        notices=issues(report.notices),
-    )
-
-
-IMPORT_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {media: {"schema": {"type": "string"}} for media in LHEO_MEDIA_TYPES},
-        "description": "An LHEO document (lheo > offres > formation > action > session).",
-    }
-}
-
-
-@router.post(
-    "/import",
-    openapi_extra=IMPORT_BODY,
-    responses={
-        403: {"description": "Only operators and services import trainings."},
-        415: {"description": "The body is not XML."},
-        422: {"description": "The body is not an LHEO document."},
+@document_import_route(
+    router,
+    LHEO_MEDIA_TYPES,
+    "An LHEO document (lheo > offres > formation > action > session).",
+    {
+        403: "Only operators and services import trainings.",
+        415: "The body is not XML.",
+        422: "The body is not an LHEO document.",
     },
 )
 async def import_trainings(
@@ -112,7 +65,7 @@ async def import_trainings(
 ) -> TrainingImportResult:
     """Import an LHEO document: sessions are found again by formation, action and session
     numbers; those past their dates are kept closed; each rejected record says why."""
-    if caller.role not in (Role.OPERATOR, Role.SERVICE):
+    if not is_staff(caller):
         raise forbid("Only operators and services import trainings.")
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in LHEO_MEDIA_TYPES:
@@ -139,42 +92,26 @@ async def import_trainings(
             done = (
                 f" ({report.sessions} sessions before it were imported)" if report.sessions else ""
             )
-            detail = [{"loc": ["body"], "msg": f"{error}{done}", "type": "value_error"}]
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from None
-    return result(report)
+            raise unprocessable("body", None, f"{error}{done}") from None
+    return TrainingImportResult.model_validate(report, from_attributes=True)
 
 
-@router.get("/sessions/{session_id}", responses={404: {"description": "No such session."}})
+@router.get("/sessions/{session_id}", responses=described({404: "No such session."}))
 async def get_session(session_id: str, caller: Caller, store: Store) -> TrainingSessionView:
     """One training session, open or closed."""
     stored = await store.get(session_id)
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No training session {session_id!r}.")
-    return TrainingSessionView.model_validate(
-        {
-            "session": stored.session.model_dump(),
-            "version": stored.version,
-            "status": stored.status,
-            "closed_at": stored.closed_at,
-        }
-    )
+    return TrainingSessionView.model_validate(stored, from_attributes=True)
 
 
 def recommendation_view(document: dict[str, Any]) -> TrainingRecommendationView:
-    return TrainingRecommendationView(
-        seeker_id=document["seeker_id"],
-        session_id=document["session_id"],
-        state=document["state"],
-        counsellor_id=document["counsellor_id"],
-        note=document.get("note"),
-        reason=document.get("reason"),
-        decided_at=document["decided_at"],
-    )
+    fields = TrainingRecommendationView.model_fields
+    return TrainingRecommendationView.model_validate({name: document.get(name) for name in fields})
 
 
 @router.post(
-    "/proposals",
-    responses={403: {"description": "Employers, and seekers asking for someone else."}},
+    "/proposals", responses=described({403: "Employers, and seekers asking for someone else."})
 )
 async def proposals(
     request_in: ProposalRequest, caller: Caller, store: Store, decisions: Decisions
@@ -205,7 +142,7 @@ async def proposals(
     )
     return [
         TrainingProposal(
-            session=TrainingSession.model_validate(p.session.model_dump()),
+            session=TrainingSession.model_validate(p.session, from_attributes=True),
             distance_km=p.distance_km,
             fills=p.fills,
             reasons=[ProposalReason(code=r.code, params=r.params, fr="", en="") for r in p.reasons],
@@ -217,11 +154,13 @@ async def proposals(
     ]
 
 
-DECIDED: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Counsellors (and services) only."},
-    404: {"description": "No such training session."},
-    409: {"description": "The session takes no more trainees, or a decision raced this one."},
-}
+DECIDED = described(
+    {
+        403: "Counsellors (and services) only.",
+        404: "No such training session.",
+        409: "The session takes no more trainees, or a decision raced this one.",
+    }
+)
 
 
 def counsellor_of(caller: Principal) -> str:
@@ -243,7 +182,7 @@ async def recommend_session(
     """Recommend a session to a seeker (the gateway checks they are in the caller's caseload):
     `training-recommended` goes out once per seeker and session, however often it is asked."""
     counsellor_id = counsellor_of(caller)
-    try:
+    with refusals_answered():
         document = await recommend(
             seeker_id,
             session_id,
@@ -254,14 +193,6 @@ async def recommend_session(
             relay=relay,
             now=datetime.now(UTC),
         )
-    except SessionUnknown:
-        raise HTTPException(404, f"No training session {session_id!r}.") from None
-    except SessionNotJoinable:
-        raise HTTPException(
-            409, "This session takes no more trainees (begun, full or closed)."
-        ) from None
-    except Conflict:
-        raise HTTPException(409, "Another decision was being written: try again.") from None
     return recommendation_view(document)
 
 
@@ -276,7 +207,7 @@ async def dismiss_session(
 ) -> TrainingRecommendationView:
     """Dismiss a proposal: neither the counsellor nor the seeker sees it any more."""
     counsellor_id = counsellor_of(caller)
-    try:
+    with refusals_answered():
         document = await dismiss(
             seeker_id,
             session_id,
@@ -286,8 +217,4 @@ async def dismiss_session(
             recommendations=decisions,
             now=datetime.now(UTC),
         )
-    except SessionUnknown:
-        raise HTTPException(404, f"No training session {session_id!r}.") from None
-    except Conflict:
-        raise HTTPException(409, "Another decision was being written: try again.") from None
     return recommendation_view(document)

@@ -17,19 +17,15 @@ from refdata.lheo import LheoDictionaries
 from trainings.domain.formation import Issue, Located, Vocabulary, read_formation
 from trainings.domain.session import Session
 from trainings.lheo_reader import formations
-from trainings.store import SessionStore
+from trainings.store import SessionCounts, SessionStore
 
 # A broken export can reject every record: the answer lists the first ones and counts them all.
 MAX_LISTED = 1000
 
 
 @dataclass
-class ImportReport:
-    accepted: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class ImportReport(SessionCounts):
     rejected: int = 0
-    closed: int = 0
     rejections: list[Issue] = field(default_factory=list)
     notices: list[Issue] = field(default_factory=list)
 
@@ -85,10 +81,7 @@ async def import_lheo(
     async def write(sessions: list[Session]) -> None:
         moment = now()
         written = await store.import_batch(sessions, moment.date(), moment)
-        report.accepted += written.accepted
-        report.updated += written.updated
-        report.unchanged += written.unchanged
-        report.closed += written.closed
+        report.add(written)
         report.rejected += len(written.conflicts)
         conflicts = [
             Issue("session", i, "changed concurrently; import it again") for i in written.conflicts

@@ -43,16 +43,16 @@ def decision_of(document: dict[str, Any] | None) -> Decision | None:
 def told_entry(
     seeker_id: str, session: Session, decision: Decision, now: datetime
 ) -> dict[str, Any]:
-    payload = TrainingRecommended(
-        recommendation_id=recommendation_id(seeker_id, session.id),
-        seeker_id=seeker_id,
-        session_id=session.id,
-        counsellor_id=decision.counsellor_id,
-        note=decision.note,
-        title=session.title,
-        city=session.city,
-        starts_on=session.starts_on,
-        recommended_at=now,
+    payload = TrainingRecommended.model_validate(
+        {
+            **session.model_dump(include={"title", "city", "starts_on"}),
+            "recommendation_id": recommendation_id(seeker_id, session.id),
+            "seeker_id": seeker_id,
+            "session_id": session.id,
+            "counsellor_id": decision.counsellor_id,
+            "note": decision.note,
+            "recommended_at": now,
+        }
     )
     return outbox_entry(new_envelope(payload, producer=PRODUCER), TRAINING_RECOMMENDED)
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from servicekit.outbox import OutboxRelay
+from servicekit.refusal import Refused
 from trainings.domain.proposals import (
     NearMatch,
     Proposal,
@@ -17,17 +18,40 @@ from trainings.domain.proposals import (
     recommended,
     with_decisions,
 )
-from trainings.domain.recommendation import Decision, State, clean
-from trainings.recommendations import RecommendationStore
-from trainings.store import OPEN, SessionStore
+from trainings.domain.recommendation import Change, Decision, State, clean
+from trainings.domain.session import Session
+from trainings.recommendations import Conflict, RecommendationStore
+from trainings.store import OPEN, SessionStore, StoredSession
 
 
-class SessionUnknown(Exception):
-    pass
+class SessionUnknown(Refused):
+    def __init__(self, session_id: str) -> None:
+        super().__init__(404, f"No training session {session_id!r}.")
 
 
-class SessionNotJoinable(Exception):
-    pass
+class SessionNotJoinable(Refused):
+    def __init__(self, session_id: str) -> None:
+        super().__init__(409, "This session takes no more trainees (begun, full or closed).")
+
+
+async def known_session(sessions: SessionStore, session_id: str) -> StoredSession:
+    stored = await sessions.get(session_id)
+    if stored is None:
+        raise SessionUnknown(session_id)
+    return stored
+
+
+async def decided(
+    recommendations: RecommendationStore,
+    seeker_id: str,
+    session: Session,
+    wanted: Decision,
+    now: datetime,
+) -> tuple[dict[str, Any], Change]:
+    try:
+        return await recommendations.decide(seeker_id, session, wanted, now)
+    except Conflict:
+        raise Refused(409, "Another decision was being written: try again.") from None
 
 
 async def recommend(
@@ -41,13 +65,11 @@ async def recommend(
     relay: OutboxRelay,
     now: datetime,
 ) -> dict[str, Any]:
-    stored = await sessions.get(session_id)
-    if stored is None:
-        raise SessionUnknown(session_id)
+    stored = await known_session(sessions, session_id)
     if stored.status != OPEN or not available(stored.session, now.date()):
         raise SessionNotJoinable(session_id)
     wanted = Decision(State.RECOMMENDED, counsellor_id, note=clean(note))
-    document, change = await recommendations.decide(seeker_id, stored.session, wanted, now)
+    document, change = await decided(recommendations, seeker_id, stored.session, wanted, now)
     if change.tell_seeker:
         relay.wake([document["_id"]])
     return document
@@ -63,11 +85,9 @@ async def dismiss(
     recommendations: RecommendationStore,
     now: datetime,
 ) -> dict[str, Any]:
-    stored = await sessions.get(session_id)
-    if stored is None:
-        raise SessionUnknown(session_id)
+    stored = await known_session(sessions, session_id)
     wanted = Decision(State.DISMISSED, counsellor_id, reason=clean(reason))
-    document, _ = await recommendations.decide(seeker_id, stored.session, wanted, now)
+    document, _ = await decided(recommendations, seeker_id, stored.session, wanted, now)
     return document
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from pymongo import ASCENDING
 
 from contracts import TRAINING_CLOSED, TRAINING_PUBLISHED, TrainingClosed, new_envelope
+from servicekit.compound_indexes import Keys, ensure_indexes
 from servicekit.data import Database, Update
 from servicekit.outbox import OUTBOX_FIELD, outbox_entry
 from trainings.domain.session import Session, content_hash, fingerprint, published_payload
@@ -32,11 +33,21 @@ VIEW = {"session": 1, "version": 1, "status": 1, "closed_at": 1}
 
 
 @dataclass
-class BatchReport:
+class SessionCounts:
     accepted: int = 0
     updated: int = 0
     unchanged: int = 0
     closed: int = 0
+
+    def add(self, other: SessionCounts) -> None:
+        self.accepted += other.accepted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.closed += other.closed
+
+
+@dataclass
+class BatchReport(SessionCounts):
     # Sessions that queued an event, for the outbox relay.
     queued: list[str] = field(default_factory=list)
     # Sessions a concurrent writer got in the way of.
@@ -107,15 +118,19 @@ def _stored(document: dict[str, Any]) -> StoredSession:
     )
 
 
+INDEXES: list[Keys] = [
+    [("status", ASCENDING), ("ends_at", ASCENDING)],
+    [("status", ASCENDING), ("rome_codes", ASCENDING)],
+    [("formation_id", ASCENDING), ("action_id", ASCENDING)],
+]
+
+
 class SessionStore:
     def __init__(self, database: Database) -> None:
         self.sessions = database.documents("sessions")
 
     async def create_indexes(self) -> None:
-        raw = self.sessions.raw
-        await raw.create_index([("status", ASCENDING), ("ends_at", ASCENDING)])
-        await raw.create_index([("status", ASCENDING), ("rome_codes", ASCENDING)])
-        await raw.create_index([("formation_id", ASCENDING), ("action_id", ASCENDING)])
+        await ensure_indexes(self.sessions, INDEXES)
 
     async def get(self, session_id: str) -> StoredSession | None:
         document = await self.sessions.get(session_id, VIEW)

@@ -15,6 +15,7 @@ from math import cos, log1p, radians
 from companies.domain.establishment import Establishment
 from contracts.reasons import CompanyReasonCode
 from refdata import Sectors, distance_km
+from servicekit.coded_reason import CodedReason
 
 KM_PER_DEGREE_LATITUDE = 111.2
 
@@ -40,12 +41,7 @@ class SeekerNeeds:
         return frozenset(flags)
 
 
-@dataclass(frozen=True)
-class Reason:
-    """A code and its figures: the wording catalogue says them in the reader's language."""
-
-    code: CompanyReasonCode
-    params: dict[str, str | int | float] = field(default_factory=dict)
+Reason = CodedReason[CompanyReasonCode]
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,9 @@ import re
 from datetime import datetime
 
 from contracts.offers import Offer, OfferStatus, Origin
+from servicekit.refusal import Refused as Refused
 
 ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class Refused(Exception):
-    """An application the rules refuse: `status` is the HTTP status that says so."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 def check_open_to_applications(offer: Offer, status: OfferStatus, now: datetime) -> None:

@@ -5,6 +5,7 @@ Field names below are France Travail's, so that a rejection names the field of t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -207,28 +208,30 @@ def _qualification(code: str | None) -> int | None:
     return None
 
 
-def _languages(records: list[LabelRecord]) -> list[Language]:
-    languages: dict[str, Language] = {}
+def _requirements(
+    records: list[LabelRecord], key_of: Callable[[str], str | None]
+) -> dict[str, bool]:
+    """Each known key once, in the order first met: required when any of its records is."""
+    found: dict[str, bool] = {}
     for record in records:
-        code = language_code(record.libelle)
-        if code is not None:
-            required = record.exigence == REQUIRED or (
-                code in languages and languages[code].required
-            )
-            languages[code] = Language(code=code, required=required)
-    return list(languages.values())
+        key = key_of(record.libelle)
+        if key is not None:
+            found[key] = found.get(key, False) or record.exigence == REQUIRED
+    return found
+
+
+def _languages(records: list[LabelRecord]) -> list[Language]:
+    return [
+        Language(code=code, required=required)
+        for code, required in _requirements(records, language_code).items()
+    ]
 
 
 def _licences(records: list[LabelRecord]) -> list[Licence]:
-    licences: dict[str, Licence] = {}
-    for record in records:
-        category = licence_category(record.libelle)
-        if category is not None:
-            required = record.exigence == REQUIRED or (
-                category in licences and licences[category].required
-            )
-            licences[category] = Licence(category=category, required=required)
-    return list(licences.values())
+    return [
+        Licence(category=category, required=required)
+        for category, required in _requirements(records, licence_category).items()
+    ]
 
 
 def _working_time(label: str | None) -> WorkingTime:

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from contracts import OfferPublished, OfferSkill, Place
+from contracts import OfferPublished
 from contracts.offers import (
     COMMUNE_PATTERN,
     OFFER_ID_PATTERN,
@@ -123,37 +123,22 @@ def _commune_of_postcode(place: PlaceIn, reference: ReferenceData) -> Commune | 
 
 
 def published_payload(offer: Offer, version: int) -> OfferPublished:
-    return OfferPublished(
-        offer_id=offer.id,
-        version=version,
-        title=offer.title,
-        rome_code=offer.rome_code,
-        job_title=offer.job_title,
-        place=Place(
-            commune_code=offer.place.commune_code,
-            postcode=offer.place.postcode,
-            latitude=offer.place.latitude,
-            longitude=offer.place.longitude,
-        ),
-        contract_type=offer.contract_type,
-        working_time=offer.working_time,
-        experience_required=offer.experience_required,
-        experience_months=offer.experience_months,
-        qualification=offer.qualification,
-        skills=[OfferSkill(label=s.label, required=s.required) for s in offer.skills],
-        languages=list(dict.fromkeys(language.code for language in offer.languages)),
-        driving_licences=list(
-            dict.fromkeys(licence.category for licence in offer.driving_licences)
-        ),
-        salary_min_monthly_eur=offer.salary.min_monthly_eur,
-        salary_max_monthly_eur=offer.salary.max_monthly_eur,
-        salary_text=offer.salary.text,
-        positions=offer.positions,
-        employer_name=offer.employer_name,
-        open_to_disabled_workers=offer.open_to_disabled_workers,
-        published_at=offer.created_at,
-        valid_until=offer.valid_until,
-        origin=offer.origin.value,
+    """The event's facts, read from the offer's fields of the same name (the rest ignored)."""
+    return OfferPublished.model_validate(
+        {
+            **offer.model_dump(exclude={"languages", "driving_licences", "origin"}),
+            "offer_id": offer.id,
+            "version": version,
+            "languages": list(dict.fromkeys(language.code for language in offer.languages)),
+            "driving_licences": list(
+                dict.fromkeys(licence.category for licence in offer.driving_licences)
+            ),
+            "salary_min_monthly_eur": offer.salary.min_monthly_eur,
+            "salary_max_monthly_eur": offer.salary.max_monthly_eur,
+            "salary_text": offer.salary.text,
+            "published_at": offer.created_at,
+            "origin": offer.origin.value,
+        }
     )
 
 

@@ -19,11 +19,12 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from contracts.reasons import ProposalReasonCode
 from refdata import distance_km
+from servicekit.coded_reason import CodedReason
 from trainings.domain.session import Session
 
 GOOD_SCORE = 0.6
@@ -56,12 +57,7 @@ class Seeker:
     occupations: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Reason:
-    """A code and its figures: the wording catalogue says them in the reader's language."""
-
-    code: ProposalReasonCode
-    params: dict[str, str | int | float] = field(default_factory=dict)
+Reason = CodedReason[ProposalReasonCode]
 
 
 @dataclass(frozen=True)

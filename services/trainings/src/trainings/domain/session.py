@@ -42,25 +42,9 @@ class Session(BaseModel):
 
 
 def published_payload(session: Session, version: int) -> TrainingPublished:
-    return TrainingPublished(
-        session_id=session.id,
-        formation_id=session.formation_id,
-        action_id=session.action_id,
-        version=version,
-        title=session.title,
-        rome_codes=session.rome_codes,
-        formacodes=session.formacodes,
-        nsf_codes=session.nsf_codes,
-        place=session.place,
-        starts_on=session.starts_on,
-        ends_on=session.ends_on,
-        recruiting=session.recruiting,
-        funding_possible=session.funding_possible,
-        funders=session.funders,
-        exit_level=session.exit_level,
-        certifying=session.certifying,
-        rncp_code=session.rncp_code,
-        hours=session.hours,
+    """The event's facts, read from the session's fields of the same name (the rest ignored)."""
+    return TrainingPublished.model_validate(
+        {**session.model_dump(), "session_id": session.id, "version": version}
     )
 
 

@@ -1,0 +1,158 @@
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from fastapi import APIRouter, HTTPException
+from fastapi.routing import APIRoute
+
+from servicekit.application_routes import (
+    applies_for_themselves,
+    applying_route,
+    nothing_to_send,
+    notifier_only,
+    reads_their_applications,
+)
+from servicekit.auth import Principal, Role
+from servicekit.kafka_gate import KafkaUnavailableError
+from servicekit.refusal import Refused
+from servicekit.route_support import (
+    described,
+    document_import_route,
+    from_state,
+    is_staff,
+    refusals_answered,
+    relay_from_state,
+    text_body,
+    unprocessable,
+)
+
+
+class Gate:
+    def __init__(self, up: bool) -> None:
+        self.up = up
+
+    def require(self) -> None:
+        if not self.up:
+            raise KafkaUnavailableError
+
+
+def request(**state: Any) -> Any:
+    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(**state)))
+
+
+def test_a_dependency_reads_what_the_composition_root_put_on_the_state() -> None:
+    assert from_state("store")(request(store="the store")) == "the store"
+
+
+def test_a_relay_is_given_only_while_kafka_answers() -> None:
+    read = relay_from_state("application_relay")
+    assert read(request(application_relay="relay", kafka_gate=Gate(up=True))) == "relay"
+    with pytest.raises(KafkaUnavailableError):
+        read(request(application_relay="relay", kafka_gate=Gate(up=False)))
+
+
+def test_responses_are_described_for_openapi() -> None:
+    assert described({403: "Not yours.", 404: "No such thing."}) == {
+        403: {"description": "Not yours."},
+        404: {"description": "No such thing."},
+    }
+
+
+def test_a_refusal_becomes_the_http_answer_it_names() -> None:
+    with pytest.raises(HTTPException) as raised, refusals_answered():
+        raise Refused(409, "Applied already.")
+    assert (raised.value.status_code, raised.value.detail) == (409, "Applied already.")
+
+
+def test_a_bad_value_is_answered_like_fastapi_would() -> None:
+    assert unprocessable("body", "place.postcode", "unknown").detail == [
+        {"loc": ["body", "place", "postcode"], "msg": "unknown", "type": "value_error"}
+    ]
+    assert unprocessable("body", None, "not XML").detail[0]["loc"] == ["body"]
+
+
+@pytest.mark.parametrize(
+    ("role", "staff"), [(Role.OPERATOR, True), (Role.SERVICE, True), (Role.COUNSELLOR, False)]
+)
+def test_operators_and_services_are_staff(role: Role, staff: bool) -> None:
+    assert is_staff(Principal(sub="x", role=role)) is staff
+
+
+@pytest.mark.parametrize(
+    ("caller", "allowed"),
+    [
+        (Principal(sub="s-1", role=Role.SEEKER), True),
+        (Principal(sub="gateway", role=Role.SERVICE), True),
+        (Principal(sub="s-2", role=Role.SEEKER), False),
+        (Principal(sub="c-1", role=Role.COUNSELLOR), False),
+    ],
+)
+def test_a_seeker_applies_for_themselves(caller: Principal, allowed: bool) -> None:
+    if allowed:
+        applies_for_themselves(caller, "s-1")
+    else:
+        with pytest.raises(HTTPException):
+            applies_for_themselves(caller, "s-1")
+
+
+@pytest.mark.parametrize(
+    ("caller", "allowed"),
+    [
+        (Principal(sub="s-1", role=Role.SEEKER), True),
+        (Principal(sub="c-1", role=Role.COUNSELLOR), True),
+        (Principal(sub="s-2", role=Role.SEEKER), False),
+        (Principal(sub="e-1", role=Role.EMPLOYER), False),
+    ],
+)
+def test_applications_are_read_by_their_seeker_not_by_employers(
+    caller: Principal, allowed: bool
+) -> None:
+    if allowed:
+        reads_their_applications(caller, "s-1")
+    else:
+        with pytest.raises(HTTPException):
+            reads_their_applications(caller, "s-1")
+
+
+def test_only_the_notifier_reads_what_to_send() -> None:
+    notifier_only(Principal(sub="notifier", role=Role.SERVICE))
+    with pytest.raises(HTTPException):
+        notifier_only(Principal(sub="gateway", role=Role.SERVICE))
+    assert nothing_to_send().status_code == 404
+
+
+def test_a_body_read_by_the_route_itself_is_documented_with_its_media_types() -> None:
+    body = text_body(["text/csv"], "Rows.")["requestBody"]
+    assert body == {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "Rows.",
+    }
+
+
+def test_the_route_taking_applications_documents_every_refusal() -> None:
+    router = APIRouter()
+
+    @applying_route(router, "/{seeker_id}", "No such company.", "Applied already.")
+    async def submit(seeker_id: str) -> None:
+        return None
+
+    (route,) = router.routes
+    assert isinstance(route, APIRoute)
+    assert route.status_code == 201
+    assert list(route.responses) == [403, 404, 409, 429]
+    assert route.responses[409] == {"description": "Applied already."}
+
+
+def test_an_import_route_documents_its_raw_body_and_refusals() -> None:
+    router = APIRouter()
+
+    @document_import_route(router, ["text/csv"], "Rows.", {403: "Operators only."})
+    async def import_rows() -> None:
+        return None
+
+    (route,) = router.routes
+    assert isinstance(route, APIRoute)
+    assert route.path == "/import"
+    assert route.openapi_extra == text_body(["text/csv"], "Rows.")
+    assert route.responses == {403: {"description": "Operators only."}}
