@@ -1,13 +1,12 @@
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from servicekit.auth import InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.service_settings import ServiceSettings
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="COMPANIES_", extra="ignore")
 
     database: str = Field(default="tremplin_companies", description="MongoDB database name.")
@@ -47,6 +46,3 @@ class Settings(BaseSettings):
     applications_per_day: int = Field(
         default=5, ge=1, le=100, description="Most spontaneous applications a seeker sends a day."
     )
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)

@@ -2,10 +2,10 @@ from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from servicekit.auth import DEVELOPMENT_SECRET, InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.auth import DEVELOPMENT_SECRET
+from servicekit.service_settings import ServiceSettings
 
 # Public: the gateway refuses it outside development mode.
 DEVELOPMENT_ISSUER_SECRET = "tremplin-development-issuer"  # noqa: S105
@@ -30,14 +30,11 @@ def bundled_dsfr() -> Path | None:
     return None
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     mode: Mode = Field(default=Mode.DEVELOPMENT, description="production forbids the dev issuer.")
     database: str = Field(default="tremplin_gateway", description="MongoDB database (access log).")
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)
 
     # Authentication: an external OpenID Connect provider in production.
     oidc_issuer: str | None = Field(default=None, description="Expected `iss` of access tokens.")

@@ -4,8 +4,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notifier.domain.model import DEFAULT_TIME_ZONE
-from servicekit.auth import InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.service_settings import ServiceSettings
 
 
 class SmtpSettings(BaseSettings):
@@ -20,13 +19,10 @@ class SmtpSettings(BaseSettings):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
 
     database: str = Field(default="tremplin_notifier", description="MongoDB database name.")
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
 
     instance_id: str = Field(

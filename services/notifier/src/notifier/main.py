@@ -26,9 +26,9 @@ from refdata import Names, get_names
 from refdata.readers import read_tension as read_tension_table
 from refdata.settings import RefdataSettings
 from refdata.sources import locate_data_dir
-from servicekit.app import create_service_app, kafka_and_mongo
+from servicekit.app import create_service_app
 from servicekit.broker import make_broker
-from servicekit.data import Database
+from servicekit.service_lifespan import service_database
 from servicekit.settings import settings_or_exit
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with kafka_and_mongo(app, broker, settings.mongo) as client:
-            database = await Database.open(client[settings.database], settings.mongo.engine)
+        async with service_database(app, broker, settings.mongo, settings.database) as database:
             store = NotifierStore(database)
             if settings.mongo.indexes_at_start:
                 await store.ensure_indexes()

@@ -1,11 +1,10 @@
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from servicekit.auth import InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.service_settings import ServiceSettings
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="OFFERS_", extra="ignore")
 
     database: str = Field(default="tremplin_offers", description="MongoDB database name.")
@@ -27,6 +26,3 @@ class Settings(BaseSettings):
         le=100,
         description="Most applications to offers a seeker sends through Tremplin a day.",
     )
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)

@@ -1,8 +1,7 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from servicekit.auth import InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.service_settings import ServiceSettings
 
 
 class Batches(BaseSettings):
@@ -33,11 +32,10 @@ class Batches(BaseSettings):
     )
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="RECOMMENDER_", extra="ignore")
 
     database: str = Field(default="tremplin_recommender", description="MongoDB database name.")
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)
     group_id: str = Field(default="recommender", description="Kafka consumer group.")
     replica_id: str = Field(
         default="",
@@ -69,5 +67,3 @@ class Settings(BaseSettings):
         default=0.05, ge=0, le=1, description="Lowest neighbour score (referential) kept."
     )
     batches: Batches = Field(default_factory=Batches)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)
