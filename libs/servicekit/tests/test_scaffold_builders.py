@@ -2,12 +2,15 @@
 
 from typing import Any, ClassVar
 
-from pydantic import Field
+import pytest
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings
 
 from servicekit.data import FERRETDB, Documents
 from servicekit.index_builds import ServiceIndexes, indexes_of
 from servicekit.service_lifespan import woken_relays
 from servicekit.service_settings import ServiceSettings
+from servicekit.setting_types import Count, DaysInAYear, Seconds, Share
 
 
 class Settings(ServiceSettings):
@@ -43,3 +46,25 @@ def test_each_collection_gets_a_relay_woken_for_a_first_pass() -> None:
     relays = woken_relays(object(), "-t", *collections, sweep_interval_s=7.0)  # type: ignore[arg-type]
     assert [relay.documents for relay in relays] == collections
     assert all(relay._wake.is_set() for relay in relays)
+
+
+class Bounded(BaseSettings):
+    interval_s: Seconds = Field(default=1.0, description="How often.")
+    batch: Count = 10
+    days: DaysInAYear = 30
+    score: Share = 0.5
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [("interval_s", 0), ("batch", 0), ("days", 0), ("days", 367), ("score", -0.1), ("score", 1.1)],
+)
+def test_shared_bounds_refuse_what_is_out_of_them(name: str, refused: float) -> None:
+    with pytest.raises(ValidationError):
+        Bounded.model_validate({name: refused})
+
+
+def test_a_setting_of_a_shared_type_keeps_its_own_default_and_description() -> None:
+    field = Bounded.model_fields["interval_s"]
+    assert (field.default, field.description) == (1.0, "How often.")
+    assert Bounded(days=366).days == 366

@@ -34,9 +34,14 @@ class ServiceIndexes:
 
     async def build(self, settings: MongoSettings, database: str | None = None) -> None:
         async with mongo_client(settings) as client:
-            opened = await Database.open(client[database or self.database], settings.engine)
-            for build in self.builders:
-                await build(opened)
+            await self.build_in(
+                await Database.open(client[database or self.database], settings.engine)
+            )
+
+    async def build_in(self, database: Database) -> None:
+        """In a database the service opened: at its start, when it builds its own indexes."""
+        for build in self.builders:
+            await build(database)
 
     def run(self) -> None:
         """The module's entry point: the MongoDB settings come from the environment."""

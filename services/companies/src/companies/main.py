@@ -13,6 +13,7 @@ from companies.catalogue import Catalogue
 from companies.config import Settings
 from companies.erasure import forget_seekers
 from companies.handlers import subscribe
+from companies.indexes import INDEXES
 from companies.ledger import Ledger
 from companies.reference import load_reference_establishments, load_sectors
 from companies.seekers import SeekerNeeds
@@ -45,8 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.store = store = EstablishmentStore(database)
             app.state.applications = applications = ApplicationStore(database)
             if settings.mongo.indexes_at_start:
-                await store.create_indexes()
-                await applications.create_indexes()
+                await INDEXES.build_in(database)
             [app.state.relay] = woken_relays(
                 broker, settings.kafka.topic_suffix, applications.applications
             )

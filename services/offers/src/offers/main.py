@@ -10,6 +10,7 @@ from offers import api, applications_api
 from offers.applications_store import ApplicationStore
 from offers.config import Settings
 from offers.handlers import subscribe
+from offers.indexes import INDEXES
 from offers.store import OfferStore
 from offers.sweep import sweep_forever
 from refdata import get_referential
@@ -32,8 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.store = OfferStore(database)
             app.state.applications = applications = ApplicationStore(database)
             if settings.mongo.indexes_at_start:
-                await app.state.store.create_indexes()
-                await applications.create_indexes()
+                await INDEXES.build_in(database)
             app.state.relays = woken_relays(
                 broker,
                 settings.kafka.topic_suffix,

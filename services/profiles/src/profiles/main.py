@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from profiles import api, handlers
 from profiles.config import Settings
+from profiles.indexes import INDEXES
 from profiles.store import ProfileStore
 from refdata import get_referential
 from servicekit.app import create_service_app
@@ -27,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with service_database(app, broker, settings.mongo, settings.database) as database:
             app.state.store = ProfileStore(database)
             if settings.mongo.indexes_at_start:
-                await app.state.store.ensure_indexes()
+                await INDEXES.build_in(database)
             [app.state.relay] = woken_relays(
                 broker, settings.kafka.topic_suffix, app.state.store.profiles
             )

@@ -15,6 +15,7 @@ from trainings import api
 from trainings.config import Settings
 from trainings.handlers import subscribe
 from trainings.importing import vocabulary
+from trainings.indexes import INDEXES
 from trainings.recommendations import RecommendationStore
 from trainings.store import SessionStore
 from trainings.sweep import sweep_forever
@@ -36,8 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.store = SessionStore(database)
             app.state.recommendations = RecommendationStore(database)
             if settings.mongo.indexes_at_start:
-                await app.state.store.create_indexes()
-                await app.state.recommendations.create_indexes()
+                await INDEXES.build_in(database)
             app.state.relays = woken_relays(
                 broker,
                 settings.kafka.topic_suffix,
