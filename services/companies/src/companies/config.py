@@ -1,13 +1,13 @@
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from servicekit.auth import InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.service_settings import ServiceSettings
+from servicekit.setting_types import Count, DaysInAYear, Seconds
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="COMPANIES_", extra="ignore")
 
     database: str = Field(default="tremplin_companies", description="MongoDB database name.")
@@ -21,8 +21,8 @@ class Settings(BaseSettings):
         description="The establishments file loaded into an empty store; default: "
         "`lbb_etablissements_metz.csv` of the reference data folder.",
     )
-    import_max_rows: int = Field(
-        default=20_000, ge=1, description="Most rows one import request may carry."
+    import_max_rows: Count = Field(
+        default=20_000, description="Most rows one import request may carry."
     )
     seekers_per_hire: float = Field(
         default=5.0,
@@ -32,21 +32,15 @@ class Settings(BaseSettings):
     attention_period_days: int = Field(
         default=7, ge=1, le=90, description="Length of the period over which attention is spread."
     )
-    refresh_s: float = Field(
+    refresh_s: Seconds = Field(
         default=300.0,
-        gt=0,
         description="How often each replica rereads the establishments and the exposures stored "
         "by the others.",
     )
-    application_period_days: int = Field(
+    application_period_days: DaysInAYear = Field(
         default=90,
-        ge=1,
-        le=366,
         description="A seeker applies to a company once in this many days.",
     )
     applications_per_day: int = Field(
         default=5, ge=1, le=100, description="Most spontaneous applications a seeker sends a day."
     )
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)

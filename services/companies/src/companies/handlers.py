@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from contracts import PROFILE_DELETED, PROFILE_UPDATED, ProfileDeleted, ProfileUpdated, topic_name
-from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
+from contracts import PROFILE_DELETED, PROFILE_UPDATED, ProfileUpdated
+from servicekit.batch_subscriptions import batch_subscriber, forget_erased_seekers
+from servicekit.broker import dead_letters_of, decode_batch
 
 Forget = Callable[[list[str]], Awaitable[None]]
 Remember = Callable[[Sequence[ProfileUpdated]], Awaitable[object]]
@@ -19,23 +20,11 @@ def subscribe(
 ) -> None:
     dead_letters = dead_letters_of(broker)
 
-    def batched(base: str) -> Callable[[Callable[..., Awaitable[None]]], object]:
-        return subscriber(
-            broker,
-            topic_name(base, topic_suffix),
-            group_id=f"companies.{base}",
-            batch=True,
-            max_records=100,
-            decoder=undecoded,
-        )
-
-    @batched(PROFILE_DELETED)
+    @batch_subscriber(broker, "companies", PROFILE_DELETED, topic_suffix)
     async def forget_seekers_on_profiles_deleted(message: KafkaMessage) -> None:
-        found = await decode_batch(dead_letters, message.raw_message, ProfileDeleted)
-        if found:
-            await forget([envelope.payload.seeker_id for _, _, envelope in found])
+        await forget_erased_seekers(dead_letters, message.raw_message, forget)
 
-    @batched(PROFILE_UPDATED)
+    @batch_subscriber(broker, "companies", PROFILE_UPDATED, topic_suffix)
     async def remember_needs_on_profiles_updated(message: KafkaMessage) -> None:
         found = await decode_batch(dead_letters, message.raw_message, ProfileUpdated)
         if found and remember is not None:

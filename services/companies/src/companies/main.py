@@ -13,28 +13,24 @@ from companies.catalogue import Catalogue
 from companies.config import Settings
 from companies.erasure import forget_seekers
 from companies.handlers import subscribe
+from companies.indexes import INDEXES
 from companies.ledger import Ledger
 from companies.reference import load_reference_establishments, load_sectors
 from companies.seekers import SeekerNeeds
 from companies.store import EstablishmentStore
 from companies.suggestions import Rankings
-from servicekit.app import create_service_app, kafka_and_mongo
+from servicekit.app import create_service_app
 from servicekit.broker import make_broker
-from servicekit.data import Database
-from servicekit.outbox import OutboxRelay
+from servicekit.periodic_work import repeat_every
+from servicekit.service_lifespan import service_database, woken_relays
 from servicekit.settings import settings_or_exit
 
 log = logging.getLogger(__name__)
 
 
-async def refresh_forever(app: FastAPI, interval_s: float) -> None:
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            await app.state.catalogue.load(app.state.store)
-            await app.state.ledger.load()
-        except Exception:  # the next pass retries; the copy in memory keeps serving
-            log.exception("companies: refresh failed")
+async def refresh(app: FastAPI) -> None:
+    await app.state.catalogue.load(app.state.store)
+    await app.state.ledger.load()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,17 +42,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.internal_auth = settings.internal_auth
         app.state.sectors = await asyncio.to_thread(load_sectors)
-        async with kafka_and_mongo(app, broker, settings.mongo) as client:
-            database = await Database.open(client[settings.database], settings.mongo.engine)
+        async with service_database(app, broker, settings.mongo, settings.database) as database:
             app.state.store = store = EstablishmentStore(database)
             app.state.applications = applications = ApplicationStore(database)
             if settings.mongo.indexes_at_start:
-                await store.create_indexes()
-                await applications.create_indexes()
-            app.state.relay = OutboxRelay(
-                applications.applications, broker, settings.kafka.topic_suffix
+                await INDEXES.build_in(database)
+            [app.state.relay] = woken_relays(
+                broker, settings.kafka.topic_suffix, applications.applications
             )
-            app.state.relay.wake([])
             app.state.catalogue = catalogue = Catalogue()
             app.state.rankings = Rankings()
             if settings.load_reference_at_start and await store.is_empty():
@@ -87,7 +80,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="companies",
         description="Companies likely to hire (La Bonne Boîte's establishments), for seekers.",
         lifespan=lifespan,
-        background=lambda app: [app.state.relay.run(), refresh_forever(app, settings.refresh_s)],
+        background=lambda app: [
+            app.state.relay.run(),
+            # A failed pass is retried at the next; the copy in memory keeps serving meanwhile.
+            repeat_every(
+                settings.refresh_s,
+                lambda: refresh(app),
+                log=log,
+                failure="companies: refresh failed",
+                wait_first=True,
+            ),
+        ],
     )
     app.include_router(api.router)
     app.include_router(applications_api.router)

@@ -2,10 +2,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from servicekit.auth import DEVELOPMENT_SECRET, InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.auth import DEVELOPMENT_SECRET
+from servicekit.service_settings import ServiceSettings
+from servicekit.setting_types import Count, Seconds
 
 # Public: the gateway refuses it outside development mode.
 DEVELOPMENT_ISSUER_SECRET = "tremplin-development-issuer"  # noqa: S105
@@ -30,14 +31,11 @@ def bundled_dsfr() -> Path | None:
     return None
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     mode: Mode = Field(default=Mode.DEVELOPMENT, description="production forbids the dev issuer.")
     database: str = Field(default="tremplin_gateway", description="MongoDB database (access log).")
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)
 
     # Authentication: an external OpenID Connect provider in production.
     oidc_issuer: str | None = Field(default=None, description="Expected `iss` of access tokens.")
@@ -60,7 +58,7 @@ class Settings(BaseSettings):
         "<issuer>/.well-known/openid-configuration.",
     )
     oidc_scopes: str = Field(default="openid profile", description="Scopes the pages ask for.")
-    oidc_timeout_s: float = Field(default=10.0, gt=0, description="Calls to the provider.")
+    oidc_timeout_s: Seconds = Field(default=10.0, description="Calls to the provider.")
     public_url: str | None = Field(
         default=None,
         description="The gateway's public address (https://...), for the provider's redirects; "
@@ -69,8 +67,8 @@ class Settings(BaseSettings):
     web_session_ttl_s: int = Field(
         default=8 * 3600, ge=300, description="Life of a web session (server-side), in seconds."
     )
-    web_session_sweep_s: float = Field(
-        default=600.0, gt=0, description="How often expired web sessions are deleted."
+    web_session_sweep_s: Seconds = Field(
+        default=600.0, description="How often expired web sessions are deleted."
     )
     dev_issuer: bool = Field(
         default=False, description="Built-in issuer of development tokens (never in production)."
@@ -99,11 +97,10 @@ class Settings(BaseSettings):
     notifier_url: str = "http://127.0.0.1:8004"
     companies_url: str = "http://127.0.0.1:8005"
     trainings_url: str = "http://127.0.0.1:8006"
-    upstream_timeout_s: float = Field(default=5.0, gt=0)
+    upstream_timeout_s: Seconds = 5.0
     upstream_retries: int = Field(default=2, ge=0, description="Retries of idempotent calls only.")
-    max_streams: int = Field(
+    max_streams: Count = Field(
         default=5000,
-        ge=1,
         description="Live notification streams one replica relays at once; past it, a new "
         "stream answers 503 with Retry-After. Streams hold their own connections, apart from "
         "the pool of short calls.",
@@ -111,9 +108,9 @@ class Settings(BaseSettings):
 
     # Limits.
     rate_per_token: float = Field(default=50.0, gt=0, description="Requests per second per token.")
-    burst_per_token: int = Field(default=100, ge=1)
+    burst_per_token: Count = 100
     rate_per_address: float = Field(default=200.0, gt=0, description="Requests/s per address.")
-    burst_per_address: int = Field(default=400, ge=1)
+    burst_per_address: Count = 400
     limits_sync_s: float = Field(
         default=1.0,
         gt=0,

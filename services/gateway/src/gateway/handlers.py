@@ -9,8 +9,9 @@ from typing import Protocol
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from contracts import PROFILE_DELETED, ProfileDeleted, topic_name
-from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
+from contracts import PROFILE_DELETED
+from servicekit.batch_subscriptions import BATCH_RECORDS, batch_subscriber, erased_seeker_ids
+from servicekit.broker import dead_letters_of
 
 
 class Forgets(Protocol):
@@ -21,7 +22,7 @@ def subscribe(
     broker: KafkaBroker,
     stores: Sequence[Forgets],
     topic_suffix: str,
-    batch_size: int = 100,
+    batch_size: int = BATCH_RECORDS,
     complete: asyncio.Event | None = None,
 ) -> None:
     """`stores`: what holds seekers (the access log, the web sessions), read at each erasure;
@@ -29,18 +30,11 @@ def subscribe(
     none consumed at start-up is committed with a store left out."""
     dead_letters = dead_letters_of(broker)
 
-    @subscriber(
-        broker,
-        topic_name(PROFILE_DELETED, topic_suffix),
-        group_id=f"gateway.{PROFILE_DELETED}",
-        batch=True,
-        max_records=batch_size,
-        decoder=undecoded,
-    )
+    @batch_subscriber(broker, "gateway", PROFILE_DELETED, topic_suffix, batch_size)
     async def forget_access_log_on_profile_deleted(message: KafkaMessage) -> None:
-        found = await decode_batch(dead_letters, message.raw_message, ProfileDeleted)
-        if found and complete is not None:
+        seeker_ids = await erased_seeker_ids(dead_letters, message.raw_message)
+        if seeker_ids and complete is not None:
             await complete.wait()
-        for _, _, envelope in found:
+        for seeker_id in seeker_ids:
             for store in stores:
-                await store.forget(envelope.payload.seeker_id)
+                await store.forget(seeker_id)

@@ -10,6 +10,7 @@ from gateway import problems
 from gateway.access_log import AccessLog
 from gateway.config import Settings
 from gateway.handlers import Forgets, subscribe
+from gateway.indexes import INDEXES
 from gateway.limits import LimitsMiddleware, TokenBuckets
 from gateway.names import load_names
 from gateway.routes import (
@@ -66,9 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.limits_sync_s,
             )
             if settings.mongo.indexes_at_start:
-                await app.state.access_log.ensure_indexes()
-                await shared.ensure_indexes()
-                await app.state.web_sessions.ensure_indexes()
+                await INDEXES.build_in(database)
             sharing = asyncio.create_task(shared.run(), name="shared-limits")
             try:
                 yield

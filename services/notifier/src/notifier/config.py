@@ -4,8 +4,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notifier.domain.model import DEFAULT_TIME_ZONE
-from servicekit.auth import InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.service_settings import ServiceSettings
+from servicekit.setting_types import Count, Seconds
 
 
 class SmtpSettings(BaseSettings):
@@ -17,16 +17,13 @@ class SmtpSettings(BaseSettings):
     password: str | None = Field(default=None, description="SMTP password (from a Secret).")
     start_tls: bool = Field(default=False, description="Upgrade the connection with STARTTLS.")
     sender: str = Field(default="Tremplin <no-reply@tremplin.invalid>", description="From header.")
-    timeout_s: float = Field(default=10.0, gt=0)
+    timeout_s: Seconds = 10.0
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
 
     database: str = Field(default="tremplin_notifier", description="MongoDB database name.")
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
 
     instance_id: str = Field(
@@ -54,20 +51,20 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8091/sms", description="SMS provider webhook."
     )
     sms_webhook_token: str | None = Field(default=None, description="Bearer token for it.")
-    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    webhook_timeout_s: Seconds = 5.0
 
-    max_attempts: int = Field(default=5, ge=1, description="Sends tried before dead-lettering.")
-    retry_base_s: float = Field(default=30.0, gt=0, description="First retry delay; doubles.")
-    retry_cap_s: float = Field(default=3600.0, gt=0, description="Longest retry delay.")
-    lease_s: float = Field(
-        default=60.0, gt=0, description="A claimed delivery is retried after this if not settled."
+    max_attempts: Count = Field(default=5, description="Sends tried before dead-lettering.")
+    retry_base_s: Seconds = Field(default=30.0, description="First retry delay; doubles.")
+    retry_cap_s: Seconds = Field(default=3600.0, description="Longest retry delay.")
+    lease_s: Seconds = Field(
+        default=60.0, description="A claimed delivery is retried after this if not settled."
     )
     senders: int = Field(default=4, ge=1, le=64, description="Concurrent delivery workers.")
-    sweep_interval_s: float = Field(
-        default=5.0, gt=0, description="How often digests, auto-release and repairs run."
+    sweep_interval_s: Seconds = Field(
+        default=5.0, description="How often digests, auto-release and repairs run."
     )
-    stream_poll_s: float = Field(
-        default=15.0, gt=0, description="Live streams re-read the inbox at least this often."
+    stream_poll_s: Seconds = Field(
+        default=15.0, description="Live streams re-read the inbox at least this often."
     )
     auto_release_hours: float | None = Field(
         default=None, gt=0, description="Held alerts go out by themselves after this; None: never."

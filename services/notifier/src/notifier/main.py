@@ -18,6 +18,7 @@ from notifier.config import Settings
 from notifier.contacts import ContactDirectory, HttpContactDirectory
 from notifier.domain.model import Channel, Clock, SystemClock
 from notifier.handlers import subscribe
+from notifier.indexes import INDEXES
 from notifier.live import LiveFeed, LiveHub
 from notifier.offer_mail import OFFER_LETTER, offer_deliveries
 from notifier.service import Notifier
@@ -26,12 +27,26 @@ from refdata import Names, get_names
 from refdata.readers import read_tension as read_tension_table
 from refdata.settings import RefdataSettings
 from refdata.sources import locate_data_dir
-from servicekit.app import create_service_app, kafka_and_mongo
+from servicekit.app import create_service_app
 from servicekit.broker import make_broker
-from servicekit.data import Database
+from servicekit.service_lifespan import service_database
 from servicekit.settings import settings_or_exit
 
 log = logging.getLogger(__name__)
+
+# The settings the notifier takes under their own names.
+NOTIFIER_SETTINGS = {
+    "instance_id",
+    "max_attempts",
+    "retry_base_s",
+    "retry_cap_s",
+    "lease_s",
+    "auto_release_hours",
+    "digest_hour",
+    "min_tension_pct",
+    "inactive_days",
+    "counsellor_digest_max_lines",
+}
 
 
 def read_tension() -> dict[str, float]:
@@ -86,11 +101,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with kafka_and_mongo(app, broker, settings.mongo) as client:
-            database = await Database.open(client[settings.database], settings.mongo.engine)
+        async with service_database(app, broker, settings.mongo, settings.database) as database:
             store = NotifierStore(database)
             if settings.mongo.indexes_at_start:
-                await store.ensure_indexes()
+                await INDEXES.build_in(database)
             if tension is not None:
                 difficulty: Mapping[str, float] = tension
             elif settings.load_tension:
@@ -107,19 +121,10 @@ def create_app(
                 directory,
                 senders,
                 live,
-                instance_id=settings.instance_id,
                 default_zone=settings.default_time_zone,
-                max_attempts=settings.max_attempts,
-                retry_base_s=settings.retry_base_s,
-                retry_cap_s=settings.retry_cap_s,
-                lease_s=settings.lease_s,
-                auto_release_hours=settings.auto_release_hours,
-                digest_hour=settings.digest_hour,
                 tension=difficulty,
-                min_tension_pct=settings.min_tension_pct,
-                inactive_days=settings.inactive_days,
-                counsellor_digest_max_lines=settings.counsellor_digest_max_lines,
                 names=named,
+                **settings.model_dump(include=NOTIFIER_SETTINGS),
             )
             app.state.hub = hub
             app.state.live = live

@@ -1,25 +1,23 @@
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from servicekit.auth import InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.service_settings import ServiceSettings
+from servicekit.setting_types import Count, DaysInAYear, Seconds
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="OFFERS_", extra="ignore")
 
     database: str = Field(default="tremplin_offers", description="MongoDB database name.")
-    validity_days: int = Field(
+    validity_days: DaysInAYear = Field(
         default=60,
-        ge=1,
-        le=366,
         description="An offer without an explicit end closes this many days after its last update.",
     )
-    sweep_interval_s: float = Field(
-        default=60.0, gt=0, description="How often offers past their validity are closed."
+    sweep_interval_s: Seconds = Field(
+        default=60.0, description="How often offers past their validity are closed."
     )
-    import_max_records: int = Field(
-        default=5000, ge=1, description="Most France Travail records one import request may carry."
+    import_max_records: Count = Field(
+        default=5000, description="Most France Travail records one import request may carry."
     )
     applications_per_day: int = Field(
         default=10,
@@ -27,6 +25,3 @@ class Settings(BaseSettings):
         le=100,
         description="Most applications to offers a seeker sends through Tremplin a day.",
     )
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)

@@ -10,13 +10,13 @@ from offers import api, applications_api
 from offers.applications_store import ApplicationStore
 from offers.config import Settings
 from offers.handlers import subscribe
+from offers.indexes import INDEXES
 from offers.store import OfferStore
 from offers.sweep import sweep_forever
 from refdata import get_referential
-from servicekit.app import create_service_app, kafka_and_mongo
+from servicekit.app import create_service_app
 from servicekit.broker import make_broker
-from servicekit.data import Database
-from servicekit.outbox import OutboxRelay
+from servicekit.service_lifespan import service_database, woken_relays
 from servicekit.settings import settings_or_exit
 
 
@@ -29,23 +29,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.internal_auth = settings.internal_auth
         app.state.reference = await asyncio.to_thread(get_referential)
-        async with kafka_and_mongo(app, broker, settings.mongo) as client:
-            database = await Database.open(client[settings.database], settings.mongo.engine)
+        async with service_database(app, broker, settings.mongo, settings.database) as database:
             app.state.store = OfferStore(database)
             app.state.applications = applications = ApplicationStore(database)
             if settings.mongo.indexes_at_start:
-                await app.state.store.create_indexes()
-                await applications.create_indexes()
-            app.state.relay = OutboxRelay(
-                app.state.store.offers, broker, settings.kafka.topic_suffix
+                await INDEXES.build_in(database)
+            app.state.relays = woken_relays(
+                broker,
+                settings.kafka.topic_suffix,
+                app.state.store.offers,
+                applications.applications,
             )
-            app.state.application_relay = OutboxRelay(
-                applications.applications, broker, settings.kafka.topic_suffix
-            )
-            # Writers name the documents they queue events in: the relay reads just those, and
-            # scans the collection only at start and on its schedule.
-            app.state.relay.wake([])
-            app.state.application_relay.wake([])
+            app.state.relay, app.state.application_relay = app.state.relays
 
             async def forget(seeker_ids: list[str]) -> None:
                 for seeker_id in dict.fromkeys(seeker_ids):
@@ -61,8 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "and applications to employers' offers (offer-application-submitted).",
         lifespan=lifespan,
         background=lambda app: [
-            app.state.relay.run(),
-            app.state.application_relay.run(),
+            *(relay.run() for relay in app.state.relays),
             sweep_forever(app.state.store, app.state.relay, settings.sweep_interval_s),
         ],
     )

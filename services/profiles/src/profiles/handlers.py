@@ -11,23 +11,17 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from contracts import PROFILE_DELETED, ProfileDeleted, topic_name
-from servicekit.broker import dead_letters_of, decode_batch, subscriber, undecoded
+from contracts import PROFILE_DELETED
+from servicekit.batch_subscriptions import batch_subscriber, forget_erased_seekers
+from servicekit.broker import dead_letters_of
 from servicekit.dead_letter_erasure import erase_dead_letters
 from servicekit.settings import KafkaSettings
 
 
 def subscribe(broker: KafkaBroker, kafka: KafkaSettings, topic_suffix: str = "") -> None:
-    @subscriber(
-        broker,
-        topic_name(PROFILE_DELETED, topic_suffix),
-        group_id=f"profiles.{PROFILE_DELETED}",
-        batch=True,
-        max_records=100,
-        decoder=undecoded,
-    )
+    async def erase(seeker_ids: list[str]) -> None:
+        await erase_dead_letters(kafka, broker, set(seeker_ids))
+
+    @batch_subscriber(broker, "profiles", PROFILE_DELETED, topic_suffix)
     async def erase_dead_letters_on_profiles_deleted(message: KafkaMessage) -> Any:
-        found = await decode_batch(dead_letters_of(broker), message.raw_message, ProfileDeleted)
-        seeker_ids = {envelope.payload.seeker_id for _, _, envelope in found}
-        if seeker_ids:
-            await erase_dead_letters(kafka, broker, seeker_ids)
+        await forget_erased_seekers(dead_letters_of(broker), message.raw_message, erase)

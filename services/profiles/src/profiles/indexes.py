@@ -1,22 +1,11 @@
-"""`python -m profiles.indexes`: builds the service's MongoDB indexes. On Kubernetes, a Job runs it
-at each upgrade (deploy/k8s/base/ops/indexes-jobs.yaml), instead of the service at start-up."""
-
-import asyncio
+"""`python -m profiles.indexes`: builds the service's MongoDB indexes (servicekit.index_builds)."""
 
 from profiles.config import Settings
 from profiles.store import ProfileStore
-from servicekit.data.database import Database
-from servicekit.mongo import mongo_client
-from servicekit.settings import MongoSettings
+from servicekit.index_builds import ServiceIndexes
 
-# Fixed: the services' MongoDB user may write this database only (init-replica-set.sh).
-DATABASE = Settings.model_fields["database"].default
-
-
-async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
-    async with mongo_client(settings) as client:
-        await ProfileStore(await Database.open(client[database], settings.engine)).ensure_indexes()
-
+INDEXES = ServiceIndexes(Settings, lambda database: ProfileStore(database).ensure_indexes())
+build_indexes = INDEXES.build
 
 if __name__ == "__main__":
-    asyncio.run(build_indexes(MongoSettings()))
+    INDEXES.run()

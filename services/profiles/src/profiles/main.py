@@ -7,12 +7,12 @@ from fastapi import FastAPI
 
 from profiles import api, handlers
 from profiles.config import Settings
+from profiles.indexes import INDEXES
 from profiles.store import ProfileStore
 from refdata import get_referential
-from servicekit.app import create_service_app, kafka_and_mongo
+from servicekit.app import create_service_app
 from servicekit.broker import make_broker
-from servicekit.data import Database
-from servicekit.outbox import OutboxRelay
+from servicekit.service_lifespan import service_database, woken_relays
 from servicekit.settings import settings_or_exit
 
 
@@ -25,17 +25,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.referential = get_referential()
         app.state.internal_auth = settings.internal_auth
-        async with kafka_and_mongo(app, broker, settings.mongo) as client:
-            database = await Database.open(client[settings.database], settings.mongo.engine)
+        async with service_database(app, broker, settings.mongo, settings.database) as database:
             app.state.store = ProfileStore(database)
             if settings.mongo.indexes_at_start:
-                await app.state.store.ensure_indexes()
-            app.state.relay = OutboxRelay(
-                app.state.store.profiles, broker, settings.kafka.topic_suffix
+                await INDEXES.build_in(database)
+            [app.state.relay] = woken_relays(
+                broker, settings.kafka.topic_suffix, app.state.store.profiles
             )
-            # Writers name the documents they queue events in: the relay reads just those, and
-            # scans the collection only at start and on its schedule.
-            app.state.relay.wake([])
             yield
 
     app = create_service_app(

@@ -1,8 +1,8 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from servicekit.auth import InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.service_settings import ServiceSettings
+from servicekit.setting_types import Count, Seconds, Share
 
 
 class Batches(BaseSettings):
@@ -33,11 +33,10 @@ class Batches(BaseSettings):
     )
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="RECOMMENDER_", extra="ignore")
 
     database: str = Field(default="tremplin_recommender", description="MongoDB database name.")
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)
     group_id: str = Field(default="recommender", description="Kafka consumer group.")
     replica_id: str = Field(
         default="",
@@ -48,26 +47,23 @@ class Settings(BaseSettings):
             "more than one replica, each needs a distinct id. Empty for a single replica."
         ),
     )
-    ready_timeout_s: float = Field(
+    ready_timeout_s: Seconds = Field(
         default=120.0,
-        gt=0,
         description="How long the start waits for the first partitions of profile-updated.",
     )
     top_k: int = Field(default=20, ge=1, le=200, description="Suggestions kept per seeker.")
-    min_score: float = Field(default=0.5, ge=0, le=1, description="Lowest score of a match.")
-    strong_score: float = Field(
-        default=0.8, ge=0, le=1, description="From this score on, a match is flagged strong."
+    min_score: Share = Field(default=0.5, description="Lowest score of a match.")
+    strong_score: Share = Field(
+        default=0.8, description="From this score on, a match is flagged strong."
     )
     alerts_per_position: float = Field(
         default=5.0, gt=0, description="Seekers an offer may alert per position to fill."
     )
-    max_alerts_per_offer: int = Field(
-        default=50, ge=1, description="Seekers an offer may alert at most, whatever its positions."
+    max_alerts_per_offer: Count = Field(
+        default=50, description="Seekers an offer may alert at most, whatever its positions."
     )
     neighbours_top: int = Field(default=3, ge=0, le=20, description="Neighbour occupations kept.")
-    neighbours_threshold: float = Field(
-        default=0.05, ge=0, le=1, description="Lowest neighbour score (referential) kept."
+    neighbours_threshold: Share = Field(
+        default=0.05, description="Lowest neighbour score (referential) kept."
     )
     batches: Batches = Field(default_factory=Batches)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)

@@ -1,22 +1,12 @@
-"""`python -m recommender.indexes`: builds the service's MongoDB indexes. On Kubernetes, a Job
-runs it at each upgrade (deploy/k8s/base/ops/indexes-jobs.yaml), not the service at start-up."""
-
-import asyncio
+"""`python -m recommender.indexes`: builds the service's indexes (servicekit.index_builds)."""
 
 from recommender.config import Settings
 from recommender.repositories import open_repositories
-from servicekit.data.database import Database
-from servicekit.mongo import mongo_client
-from servicekit.settings import MongoSettings
+from servicekit.index_builds import ServiceIndexes
 
-# Fixed: the services' MongoDB user may write this database only (init-replica-set.sh).
-DATABASE = Settings.model_fields["database"].default
-
-
-async def build_indexes(settings: MongoSettings, database: str = DATABASE) -> None:
-    async with mongo_client(settings) as client:
-        await open_repositories(await Database.open(client[database], settings.engine))
-
+# Opening the repositories builds their indexes.
+INDEXES = ServiceIndexes(Settings, open_repositories)
+build_indexes = INDEXES.build
 
 if __name__ == "__main__":
-    asyncio.run(build_indexes(MongoSettings()))
+    INDEXES.run()

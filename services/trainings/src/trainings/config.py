@@ -1,20 +1,19 @@
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from servicekit.auth import InternalAuthSettings
-from servicekit.settings import KafkaSettings, MongoSettings
+from servicekit.service_settings import ServiceSettings
+from servicekit.setting_types import Seconds
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TRAININGS_", extra="ignore")
 
     database: str = Field(default="tremplin_trainings", description="MongoDB database name.")
-    sweep_interval_s: float = Field(
-        default=3600.0, gt=0, description="How often sessions past their dates are closed."
+    sweep_interval_s: Seconds = Field(
+        default=3600.0, description="How often sessions past their dates are closed."
     )
-    relay_sweep_interval_s: float = Field(
+    relay_sweep_interval_s: Seconds = Field(
         default=60.0,
-        gt=0,
         description="How often the outbox relay looks for events nobody named to it (those of "
         "an import made by the CLI, which writes to the store directly).",
     )
@@ -26,6 +25,3 @@ class Settings(BaseSettings):
         ge=0,
         description="An import's body is kept in memory up to this size, on disk beyond.",
     )
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    mongo: MongoSettings = Field(default_factory=MongoSettings)
-    internal_auth: InternalAuthSettings = Field(default_factory=InternalAuthSettings)

@@ -7,15 +7,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from refdata import get_lheo_dictionaries, get_referential
-from servicekit.app import create_service_app, kafka_and_mongo
+from servicekit.app import create_service_app
 from servicekit.broker import make_broker
-from servicekit.data import Database
-from servicekit.outbox import OutboxRelay
+from servicekit.service_lifespan import service_database, woken_relays
 from servicekit.settings import settings_or_exit
 from trainings import api
 from trainings.config import Settings
 from trainings.handlers import subscribe
 from trainings.importing import vocabulary
+from trainings.indexes import INDEXES
 from trainings.recommendations import RecommendationStore
 from trainings.store import SessionStore
 from trainings.sweep import sweep_forever
@@ -33,27 +33,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncio.to_thread(get_referential), asyncio.to_thread(get_lheo_dictionaries)
         )
         app.state.vocabulary = vocabulary(reference, dictionaries)
-        async with kafka_and_mongo(app, broker, settings.mongo) as client:
-            database = await Database.open(client[settings.database], settings.mongo.engine)
+        async with service_database(app, broker, settings.mongo, settings.database) as database:
             app.state.store = SessionStore(database)
             app.state.recommendations = RecommendationStore(database)
             if settings.mongo.indexes_at_start:
-                await app.state.store.create_indexes()
-                await app.state.recommendations.create_indexes()
-            app.state.relay = OutboxRelay(
+                await INDEXES.build_in(database)
+            app.state.relays = woken_relays(
+                broker,
+                settings.kafka.topic_suffix,
                 app.state.store.sessions,
-                broker,
-                settings.kafka.topic_suffix,
-                sweep_interval_s=settings.relay_sweep_interval_s,
-            )
-            app.state.relay.wake([])
-            app.state.recommendation_relay = OutboxRelay(
                 app.state.recommendations.recommendations,
-                broker,
-                settings.kafka.topic_suffix,
                 sweep_interval_s=settings.relay_sweep_interval_s,
             )
-            app.state.recommendation_relay.wake([])
+            app.state.relay, app.state.recommendation_relay = app.state.relays
             subscribe(broker, app.state.recommendations, settings.kafka.topic_suffix)
             await broker.start()
             yield
@@ -64,8 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "their counsellors: training-published, training-closed, training-recommended.",
         lifespan=lifespan,
         background=lambda app: [
-            app.state.relay.run(),
-            app.state.recommendation_relay.run(),
+            *(relay.run() for relay in app.state.relays),
             sweep_forever(app.state.store, app.state.relay, settings.sweep_interval_s),
         ],
     )
