@@ -6,6 +6,7 @@ import importlib
 import inspect
 import re
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
 from deploy_helpers import OVERLAYS, REPO, Manifest, named, of_kind
@@ -60,7 +61,7 @@ def versions() -> dict[str, str]:
 
 def subscriptions(service: str, group_id: str, replica_id: str) -> set[tuple[str, str]]:
     """(topic, consumer group) of every subscription the service's own `subscribe` makes, called
-    as its main.py does: arguments matched by name, its collaborators left out (None)."""
+    as its main.py does: arguments matched by name, its collaborators stand-ins that are never called."""
     broker = make_broker(KafkaSettings(), service)
     subscribe = importlib.import_module(
         f"{service}.consumers" if service == "recommender" else f"{service}.handlers"
@@ -75,7 +76,7 @@ def subscriptions(service: str, group_id: str, replica_id: str) -> set[tuple[str
         "batches": getattr(settings, "batches", None),
     }
     arguments = {
-        name: known.get(name)
+        name: known[name] if name in known else Mock(name=name)
         for name, parameter in inspect.signature(subscribe).parameters.items()
         if name in known or parameter.default is inspect.Parameter.empty
     }
