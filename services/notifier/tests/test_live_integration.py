@@ -11,8 +11,9 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from notifier_helpers import Events, FakeClock, Profiles, Webhooks, contact, read_sse, serve, token
+from notifier_helpers import Events, FakeClock, Profiles, Webhooks, contact, read_sse, token
 from testkit.builders import match_found
+from testkit.served import serve
 
 from contracts import MatchFound, Reason
 from notifier.config import Settings
