@@ -153,11 +153,30 @@ def delivered_twice(events: Events) -> DeliveredTwice:
     return publish
 
 
+NewSettings = Callable[..., Settings]
+
+
+@pytest.fixture
+def settings_of_test(
+    kafka: KafkaSettings, mongo: MongoSettings, run_id: str, webhooks: Webhooks
+) -> NewSettings:
+    """The notifier's settings over this test's topics, database and push webhook."""
+
+    def new(**overrides: Any) -> Settings:
+        return Settings(
+            kafka=kafka,
+            mongo=mongo,
+            database=f"test_{run_id}",
+            push_webhook_url=f"{webhooks.url}/push",
+            **overrides,
+        )
+
+    return new
+
+
 @pytest.fixture
 def make(
-    kafka: KafkaSettings,
-    mongo: MongoSettings,
-    run_id: str,
+    settings_of_test: NewSettings,
     clock: FakeClock,
     profiles: Profiles,
     webhooks: Webhooks,
@@ -167,11 +186,7 @@ def make(
     async def build(
         tension: dict[str, float] | None = None, **overrides: Any
     ) -> AsyncIterator[Harness]:
-        settings = Settings(
-            kafka=kafka,
-            mongo=mongo,
-            database=f"test_{run_id}",
-            push_webhook_url=f"{webhooks.url}/push",
+        settings = settings_of_test(
             sms_webhook_url=f"{webhooks.url}/sms",
             smtp=SmtpSettings(host=smtp.host, port=smtp.port),
             retry_base_s=60,
