@@ -9,22 +9,20 @@ FerretDB; the spans go to an in-memory exporter.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 from pymongo import AsyncMongoClient
 from testkit.builders import profile_updated
+from testkit.served import serve
 from testkit.stack import eventually, header, read_records, span_recorder
 
 from contracts import MATCH_FOUND, OFFER_PUBLISHED, ProfileUpdated, encode, new_envelope
@@ -80,24 +78,6 @@ class NoContacts:
         return dict.fromkeys(seeker_ids)
 
 
-@asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
-    """Over real HTTP, so that the gateway's httpx client (instrumented) carries the trace."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await asyncio.wait_for(task, 5)
-
-
 @pytest.fixture
 async def databases(mongo: MongoSettings, run_id: str) -> AsyncIterator[dict[str, str]]:
     names = {s: f"test_{run_id}_{s}" for s in ("gateway", "offers", "recommender", "notifier")}
@@ -148,7 +128,8 @@ async def test_one_trace_runs_from_the_gateway_to_the_seekers_stream(
             await stack.enter_async_context(
                 LifespanManager(app, startup_timeout=120, shutdown_timeout=60)
             )
-        offers_url = await stack.enter_async_context(served(offers))
+        # over real HTTP, so that the gateway's httpx client (instrumented) carries the trace
+        offers_url = await stack.enter_async_context(serve(offers))
         gateway = create_gateway(
             GatewaySettings(
                 kafka=kafka,

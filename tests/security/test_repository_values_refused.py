@@ -11,11 +11,9 @@ import asyncio
 import importlib
 import json
 import secrets
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -25,6 +23,7 @@ from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from jwt.algorithms import RSAAlgorithm
+from testkit.reference import FileServer
 
 from gateway.tokens import DEV_ISSUER, DEV_KEY_ID, dev_private_key
 from servicekit.auth import (
@@ -128,14 +127,14 @@ async def test_a_service_refuses_internal_tokens_signed_with_repository_values(
 
 
 class Provider:
-    """An OpenID provider's key set, served over HTTP, with one signing key."""
+    """An OpenID provider's key set, served over HTTP at `jwks_url`, with one signing key."""
 
-    def __init__(self) -> None:
+    def __init__(self, server: FileServer) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-    def jwks(self) -> bytes:
         jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
-        return json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+        keys = {"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}
+        server.routes["/jwks.json"] = json.dumps(keys).encode()
+        self.jwks_url = f"{server.base_url}/jwks.json"
 
     def token(self) -> str:
         now = int(time.time())
@@ -146,24 +145,10 @@ class Provider:
 
 
 @pytest.fixture
-def provider() -> Iterator[tuple[Provider, str]]:
-    provider = Provider()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = provider.jwks()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield provider, f"http://127.0.0.1:{server.server_port}/jwks.json"
-    server.shutdown()
+def provider() -> Iterator[Provider]:
+    server = FileServer(content_type="application/json")
+    yield Provider(server)
+    server.stop()
 
 
 def forged_public_tokens(value: str) -> list[str]:
@@ -187,7 +172,7 @@ def forged_public_tokens(value: str) -> list[str]:
 @pytest.mark.slow
 async def test_the_gateway_refuses_tokens_signed_with_repository_values(
     values: list[str],
-    provider: tuple[Provider, str],
+    provider: Provider,
     kafka: KafkaSettings,
     mongo: MongoSettings,
     run_id: str,
@@ -195,12 +180,11 @@ async def test_the_gateway_refuses_tokens_signed_with_repository_values(
     from gateway.config import Settings
     from gateway.main import create_app
 
-    idp, jwks_url = provider
     unreachable = "http://127.0.0.1:1"
     settings = Settings(
         mode="production",
         oidc_issuer=OIDC_ISSUER,
-        oidc_jwks_url=jwks_url,
+        oidc_jwks_url=provider.jwks_url,
         oidc_client_id="tremplin-web",
         oidc_client_secret=secrets.token_hex(16),
         kafka=kafka,
@@ -216,7 +200,7 @@ async def test_the_gateway_refuses_tokens_signed_with_repository_values(
 
     async with running(create_app(settings)) as client:
         refused = await statuses(client, "/v1/me/profile", forged)
-        accepted = await statuses(client, "/v1/me/profile", [idp.token()])
+        accepted = await statuses(client, "/v1/me/profile", [provider.token()])
 
     assert refused == {401: len(forged)}
     assert not {401, 403} & accepted.keys(), accepted

@@ -1,29 +1,17 @@
 """Dead letters listed with their reasons, then replayed to their original topic exactly once."""
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from testkit.stack import header, read_records
+from testkit.stack import FailedRecord, header, read_records
 
 from contracts import DEAD_LETTER, OFFER_PUBLISHED, PROFILE_DELETED, topic_name
 from servicekit.broker import dead_letters_of, make_broker
 from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class FailedRecord:
-    """What a consumer held when it gave up on a message."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes
-    value: bytes
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 async def dead_letter(kafka: KafkaSettings, record: FailedRecord, reason: str) -> None:
@@ -47,33 +35,33 @@ async def count(kafka: KafkaSettings, base: str) -> int:
         await consumer.stop()
 
 
-def an_offer_record(kafka: KafkaSettings) -> FailedRecord:
-    return FailedRecord(
-        topic=topic_name(OFFER_PUBLISHED, kafka.topic_suffix),
-        partition=1,
-        offset=41,
-        key=b"offer-1",
-        value=b'{"event_type": "offer-published", "payload": {}}',
-        headers=[("event_id", b"e-offer-1"), ("content-type", b"application/json")],
-    )
+# Records as consumers held them, on base topics: `of_this_run` names the run's topic.
+AN_OFFER = FailedRecord(
+    OFFER_PUBLISHED,
+    1,
+    41,
+    b"offer-1",
+    b'{"event_type": "offer-published", "payload": {}}',
+    [("event_id", b"e-offer-1"), ("content-type", b"application/json")],
+)
+A_DELETION = FailedRecord(
+    PROFILE_DELETED, 0, 7, b"seeker-9", b"{not json", [("event_id", b"e-deleted-9")]
+)
 
 
-def a_deletion_record(kafka: KafkaSettings) -> FailedRecord:
-    return FailedRecord(
-        topic=topic_name(PROFILE_DELETED, kafka.topic_suffix),
-        partition=0,
-        offset=7,
-        key=b"seeker-9",
-        value=b"{not json",
-        headers=[("event_id", b"e-deleted-9")],
-    )
+def of_this_run(kafka: KafkaSettings, record: FailedRecord) -> FailedRecord:
+    return replace(record, topic=topic_name(record.topic, kafka.topic_suffix))
 
 
 async def test_list_shows_where_each_dead_letter_came_from_and_why(
     kafka: KafkaSettings, tremplin
 ) -> None:
-    await dead_letter(kafka, an_offer_record(kafka), "invalid event: payload.title: Field required")
-    await dead_letter(kafka, a_deletion_record(kafka), "not valid JSON: Expecting property name")
+    await dead_letter(
+        kafka, of_this_run(kafka, AN_OFFER), "invalid event: payload.title: Field required"
+    )
+    await dead_letter(
+        kafka, of_this_run(kafka, A_DELETION), "not valid JSON: Expecting property name"
+    )
 
     result = await tremplin("dead-letters", "list", "--json", kafka=kafka)
 
@@ -92,7 +80,7 @@ async def test_list_shows_where_each_dead_letter_came_from_and_why(
 
 async def test_list_keeps_the_newest(kafka: KafkaSettings, tremplin) -> None:
     for offset in range(3):
-        record = an_offer_record(kafka)
+        record = of_this_run(kafka, AN_OFFER)
         record.offset = offset
         await dead_letter(kafka, record, f"failure {offset}")
 
@@ -105,9 +93,9 @@ async def test_list_keeps_the_newest(kafka: KafkaSettings, tremplin) -> None:
 async def test_replay_republishes_to_the_original_topic_once(
     kafka: KafkaSettings, tremplin
 ) -> None:
-    offer = an_offer_record(kafka)
+    offer = of_this_run(kafka, AN_OFFER)
     await dead_letter(kafka, offer, "invalid event: payload.title: Field required")
-    await dead_letter(kafka, a_deletion_record(kafka), "not valid JSON")
+    await dead_letter(kafka, of_this_run(kafka, A_DELETION), "not valid JSON")
 
     only_offers = await tremplin("dead-letters", "replay", "--topic", OFFER_PUBLISHED, kafka=kafka)
 
@@ -148,7 +136,7 @@ async def test_replay_since_an_offset_passes_over_the_earlier_ones(
     # Each letter has a key of its own (servicekit.broker), so letters spread over the dead-letter
     # topic's 3 partitions: with 6 of them, some partition holds two or more.
     for offset in range(6):
-        record = an_offer_record(kafka)
+        record = of_this_run(kafka, AN_OFFER)
         record.offset = offset
         await dead_letter(kafka, record, f"failure {offset}")
     letters = await read_records(kafka, DEAD_LETTER, 6)

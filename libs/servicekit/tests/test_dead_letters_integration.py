@@ -1,6 +1,7 @@
 """Poison messages leave the partition for the dead-letter topic; the next message flows."""
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from testkit.stack import header, read_records
@@ -28,27 +29,41 @@ def deleted(seeker_id: str) -> Envelope[ProfileDeleted]:
     )
 
 
-async def test_poison_is_dead_lettered_with_its_reason_and_the_partition_keeps_flowing(
-    kafka: KafkaSettings,
-) -> None:
+async def purge_until_done(
+    kafka: KafkaSettings, purge: Callable[[str], bool], bodies: list[bytes], key: bytes
+) -> str:
+    """Publishes `bodies` with `key` to the run's profile-deleted topic, whose subscriber calls
+    `purge` with each seeker id until it says it is done; returns the topic."""
     broker = make_broker(kafka, "test")
     topic = topic_name(PROFILE_DELETED, kafka.topic_suffix)
-    handled: list[str] = []
     done = asyncio.Event()
 
     @subscriber(broker, topic, group_id=f"test{kafka.topic_suffix}")
-    async def purge(event: Envelope[ProfileDeleted]) -> None:
-        handled.append(event.payload.seeker_id)
-        if event.payload.seeker_id == "last":
+    async def handle(event: Envelope[ProfileDeleted]) -> None:
+        if purge(event.payload.seeker_id):
             done.set()
+
+    async with broker:
+        await broker.start()
+        for body in bodies:
+            await broker.publish(body, topic, key=key)
+        await asyncio.wait_for(done.wait(), 30)
+    return topic
+
+
+async def test_poison_is_dead_lettered_with_its_reason_and_the_partition_keeps_flowing(
+    kafka: KafkaSettings,
+) -> None:
+    handled: list[str] = []
+
+    def purge(seeker_id: str) -> bool:
+        handled.append(seeker_id)
+        return seeker_id == "last"
 
     wrong_version = encode(deleted("v2")).replace(b'"schema_version":1', b'"schema_version":2')
     invalid_payload = encode(deleted("x")).replace(b'"seeker_id":"x",', b"")
-    async with broker:
-        await broker.start()
-        for body in (b"{not json", wrong_version, invalid_payload, encode(deleted("last"))):
-            await broker.publish(body, topic, key=b"same-partition")
-        await asyncio.wait_for(done.wait(), 30)
+    bodies = [b"{not json", wrong_version, invalid_payload, encode(deleted("last"))]
+    topic = await purge_until_done(kafka, purge, bodies, key=b"same-partition")
 
     assert handled == ["last"]
     records = await read_records(kafka, DEAD_LETTER, 3)
@@ -67,23 +82,15 @@ async def test_poison_is_dead_lettered_with_its_reason_and_the_partition_keeps_f
 async def test_a_handler_that_keeps_failing_is_dead_lettered_after_its_retries(
     kafka: KafkaSettings,
 ) -> None:
-    broker = make_broker(kafka, "test")
-    topic = topic_name(PROFILE_DELETED, kafka.topic_suffix)
     attempts: list[str] = []
-    done = asyncio.Event()
 
-    @subscriber(broker, topic, group_id=f"test{kafka.topic_suffix}")
-    async def purge(event: Envelope[ProfileDeleted]) -> None:
-        attempts.append(event.payload.seeker_id)
-        if event.payload.seeker_id == "bug":
+    def purge(seeker_id: str) -> bool:
+        attempts.append(seeker_id)
+        if seeker_id == "bug":
             raise ZeroDivisionError("a bug in the handler")
-        done.set()
+        return True
 
-    async with broker:
-        await broker.start()
-        await broker.publish(encode(deleted("bug")), topic, key=b"k")
-        await broker.publish(encode(deleted("fine")), topic, key=b"k")
-        await asyncio.wait_for(done.wait(), 30)
+    await purge_until_done(kafka, purge, [encode(deleted("bug")), encode(deleted("fine"))], b"k")
 
     assert attempts == ["bug"] * 5 + ["fine"]
     [record] = await read_records(kafka, DEAD_LETTER, 1)

@@ -2,12 +2,11 @@
 tombstone on a compacted topic is skipped by the consumers, and the topics are compacted."""
 
 import asyncio
-from dataclasses import dataclass, field
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from testkit.stack import eventually, header, read_records
+from testkit.stack import FailedRecord, eventually, header, read_records
 
 from contracts import DEAD_LETTER, PROFILE_DELETED, PROFILE_UPDATED, topic_name
 from servicekit.broker import dead_letters_of, make_broker, subscriber
@@ -15,16 +14,6 @@ from servicekit.dead_letter_erasure import erase_dead_letters, letters_naming
 from servicekit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class FailedRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 async def test_an_erased_seekers_dead_letters_are_tombstoned_and_no_one_elses(

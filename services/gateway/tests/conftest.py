@@ -11,7 +11,8 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from testkit.builders import stored_profile
+from testkit.apps import client_of
+from testkit.builders import company_application, stored_profile
 
 from gateway.config import Settings
 from gateway.main import create_app
@@ -71,18 +72,7 @@ ATTENTION = {
 }
 
 
-APPLICATION = {
-    "application_id": "a" * 32,
-    "seeker_id": "s-1",
-    "siret": "11111111100011",
-    "company_name": "MEUBLES CENTRE",
-    "naf_label": "Commerce de détail de meubles",
-    "message": "Bonjour",
-    "consent_to_share_contact": True,
-    "route": "kept_for_counsellor",
-    "created_at": "2026-12-03T10:00:00+00:00",
-    "notice": "Une candidature spontanée ne répond à aucune offre publiée.",
-}
+APPLICATION = company_application()
 
 
 OFFER_APPLICATION = {
@@ -252,6 +242,10 @@ class MemorySessions:
         return pending if pending and pending.expires_at > now() else None
 
 
+def upstream_client(name: str, transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=transport, base_url=f"http://{name}")
+
+
 @pytest.fixture
 def settings() -> Settings:
     return Settings(dev_issuer=True, upstream_retries=0)
@@ -271,9 +265,7 @@ async def gateway_over() -> AsyncIterator[GatewayOver]:
         for pools in (upstreams.clients, upstreams.stream_clients):
             for name in list(pools):
                 await pools[name].aclose()
-                pools[name] = httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=services), base_url=f"http://{name}"
-                )
+                pools[name] = upstream_client(name, httpx.ASGITransport(app=services))
         app.state.upstreams = upstreams
         app.state.access_log = MemoryAccessLog()
         app.state.web_sessions = MemorySessions()
@@ -298,9 +290,40 @@ async def gateway(settings: Settings, gateway_over: GatewayOver) -> FastAPI:
 
 @pytest.fixture
 async def client(gateway: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=gateway)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+    async with client_of(gateway, "http://gateway") as client:
         yield client
+
+
+@pytest.fixture
+async def browser(web: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser on this machine, over the `web` app its test module builds."""
+    async with client_of(web, "http://127.0.0.1") as browser:
+        yield browser
+
+
+Answering = Callable[[dict[str, tuple[int, Any]]], Awaitable[list[httpx.Request]]]
+
+
+@pytest.fixture
+def answering(gateway: FastAPI) -> Answering:
+    """Puts services that each give one answer (status, body) behind the gateway; returns the
+    list of the requests they receive."""
+
+    async def install(answers: dict[str, tuple[int, Any]]) -> list[httpx.Request]:
+        seen: list[httpx.Request] = []
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            code, body = answers[request.url.host]
+            return httpx.Response(code, json=body)
+
+        clients = gateway.state.upstreams.clients
+        for name in answers:
+            await clients[name].aclose()
+            clients[name] = upstream_client(name, httpx.MockTransport(handle))
+        return seen
+
+    return install
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from fastapi import HTTPException
+from testkit.builders import stored_offer
 
 from contracts.offers import Offer, OfferView
 from gateway.models import ProfileOut
@@ -23,25 +24,18 @@ NOW = datetime(2026, 12, 3, tzinfo=UTC)
 
 def an_offer(**changes: Any) -> Offer:
     facts: dict[str, Any] = {
-        "id": "185QKWT",
         "title": "Agent d'entretien",
-        "rome_code": "K2204",
-        "contract_type": "CDI",
-        "place": {"commune_code": "69266", "latitude": 45.77, "longitude": 4.88},
-        "created_at": NOW,
-        "updated_at": NOW,
-        "valid_until": NOW,
-        "origin": "france-travail",
+        "working_time": "any",
+        "experience_required": "E",
+        "experience_months": 24,
         "skills": [
             {"label": "Nettoyer des locaux", "required": True},
             {"label": "Trier des déchets", "required": False},
         ],
         "languages": [{"code": "en", "required": True}],
         "driving_licences": [{"category": "B", "required": True}],
-        "experience_required": "E",
-        "experience_months": 24,
     }
-    return Offer.model_validate({**facts, **changes})
+    return stored_offer("185QKWT", **{**facts, **changes})
 
 
 def a_profile(**changes: Any) -> ProfileOut:

@@ -5,9 +5,8 @@ and figures the services give."""
 from typing import Any
 
 import httpx
+from testkit.builders import GAP, company_in_reach, stored_profile, training_session
 
-from gateway.config import Settings
-from gateway.upstream import Upstreams
 from refdata import Names
 
 NAMES = Names(
@@ -17,20 +16,9 @@ NAMES = Names(
 )
 COMPANIES = {
     "items": [
-        {
-            "siret": "11111111100011",
-            "name": "MEUBLES CENTRE",
-            "naf": "4759A",
-            "naf_label": "Commerce de détail de meubles",
-            "headcount": "20-49",
-            "address": "1 RUE SERPENOISE",
-            "postcode": "57000",
-            "commune_code": "57463",
-            "distance_km": 0.4,
-            "rome_code": "D1212",
-            "expected_hires": 3.5,
-            "hiring_flags": ["junior"],
-            "reasons": [
+        company_in_reach(
+            hiring_flags=["junior"],
+            reasons=[
                 {
                     "code": "sector_hires",
                     "params": {
@@ -45,36 +33,13 @@ COMPANIES = {
                 {"code": "distance", "params": {"distance_km": 0.4}, "fr": "", "en": ""},
                 {"code": "flag_junior", "params": {}, "fr": "", "en": ""},
             ],
-        }
+        )
     ],
     "total_in_reach": 1,
 }
-SESSION = {
-    "id": "F1:A1:S1",
-    "formation_id": "F1",
-    "action_id": "A1",
-    "title": "Permis B",
-    "rome_codes": [],
-    "formacodes": ["31812"],
-    "nsf_codes": ["311"],
-    "place": {"commune_code": "05061", "latitude": 44.56, "longitude": 6.08},
-    "city": None,
-    "starts_on": "2027-02-01",
-    "ends_on": "2027-02-26",
-    "recruiting": True,
-    "funding_possible": True,
-    "funders": ["4"],
-    "exit_level": None,
-    "certifying": False,
-    "rncp_code": None,
-    "hours": 35,
-    "price_eur": 1450.0,
-    "body_name": "Auto-école du Centre",
-    "url": "https://formation.example/permis-b",
-}
 PROPOSALS = [
     {
-        "session": SESSION,
+        "session": training_session(title="Permis B", city=None),
         "distance_km": 2.0,
         "fills": "licence_missing",
         "reasons": [
@@ -88,13 +53,9 @@ PROPOSALS = [
         ],
     }
 ]
-PROFILE = {
-    "profile": {
-        "place": {"commune_code": "05061", "latitude": 44.58, "longitude": 6.06},
-        "radius_km": 30,
-        "occupations": [{"rome_code": "A1410", "priority": 1}],
-    }
-}
+PROFILE = stored_profile(
+    place=GAP, radius_km=30, occupations=[{"rome_code": "A1410", "priority": 1}]
+)
 SUGGESTIONS = [
     {
         "offer_id": "o-1",
@@ -107,23 +68,10 @@ SUGGESTIONS = [
 ]
 
 
-def mocked(answers: dict[str, Any]) -> Upstreams:
-    upstreams = Upstreams(Settings(upstream_retries=0))
-    for name, answer in answers.items():
-
-        def handle(request: httpx.Request, answer: Any = answer) -> httpx.Response:
-            return httpx.Response(200, json=answer)
-
-        upstreams.clients[name] = httpx.AsyncClient(
-            transport=httpx.MockTransport(handle), base_url=f"http://{name}"
-        )
-    return upstreams
-
-
 async def test_companies_come_with_their_reasons_in_french_and_english(
-    client: httpx.AsyncClient, gateway: Any, token_for: Any
+    client: httpx.AsyncClient, gateway: Any, token_for: Any, answering: Any
 ) -> None:
-    gateway.state.upstreams = mocked({"companies": COMPANIES})
+    await answering({"companies": (200, COMPANIES)})
     gateway.state.names = NAMES
 
     response = await client.get("/v1/me/companies", headers=token_for("s-1", "seeker"))
@@ -143,14 +91,17 @@ async def test_companies_come_with_their_reasons_in_french_and_english(
         "This company hires people starting out",
     ]
     assert reasons[1]["params"] == {"distance_km": 0.4}
-    await gateway.state.upstreams.close()
 
 
 async def test_trainings_come_with_their_reasons_in_french_and_english(
-    client: httpx.AsyncClient, gateway: Any, token_for: Any
+    client: httpx.AsyncClient, gateway: Any, token_for: Any, answering: Any
 ) -> None:
-    gateway.state.upstreams = mocked(
-        {"profiles": PROFILE, "recommender": SUGGESTIONS, "trainings": PROPOSALS}
+    await answering(
+        {
+            "profiles": (200, PROFILE),
+            "recommender": (200, SUGGESTIONS),
+            "trainings": (200, PROPOSALS),
+        }
     )
     gateway.state.names = NAMES
 
@@ -168,13 +119,12 @@ async def test_trainings_come_with_their_reasons_in_french_and_english(
         "The body gives no occupation (ROME code): proposed from its title and codes "
         "(FORMACODE 31812).",
     ]
-    await gateway.state.upstreams.close()
 
 
 async def test_a_counsellor_reads_a_seekers_suggestions_in_the_counsellors_language(
-    client: httpx.AsyncClient, gateway: Any, token_for: Any
+    client: httpx.AsyncClient, gateway: Any, token_for: Any, answering: Any
 ) -> None:
-    gateway.state.upstreams = mocked({"recommender": SUGGESTIONS})
+    await answering({"recommender": (200, SUGGESTIONS)})
     gateway.state.names = NAMES
     headers = {**token_for("c-1", "counsellor"), "Accept-Language": "en"}
 
@@ -188,4 +138,3 @@ async def test_a_counsellor_reads_a_seekers_suggestions_in_the_counsellors_langu
     assert suggestion["missing"][0]["text"] == (
         "Driving licence asked for that your profile does not mention: B."
     )
-    await gateway.state.upstreams.close()

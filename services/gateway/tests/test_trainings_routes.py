@@ -4,43 +4,23 @@ import json
 from typing import Any
 
 import httpx
+from testkit.builders import GAP, stored_profile
 
-from gateway.config import Settings
-from gateway.upstream import Upstreams
-
-PROFILE = {
-    "profile": {
-        "place": {"commune_code": "05061", "latitude": 44.58, "longitude": 6.06},
-        "radius_km": 30,
-        "occupations": [{"rome_code": "A1410", "priority": 1}],
-    }
-}
+PROFILE = stored_profile(
+    place=GAP, radius_km=30, occupations=[{"rome_code": "A1410", "priority": 1}]
+)
 SUGGESTIONS = [
     {"offer_id": "o-1", "score": 0.8, "missing": [{"code": "licence_missing", "text": "…"}]},
     {"offer_id": "o-2", "score": 0.5, "missing": []},
 ]
 
 
-def mocked(answers: dict[str, Any]) -> tuple[Upstreams, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
-    upstreams = Upstreams(Settings(upstream_retries=0))
-    for name, answer in answers.items():
-
-        def handle(request: httpx.Request, answer: Any = answer) -> httpx.Response:
-            seen.append(request)
-            return httpx.Response(200, json=answer)
-
-        upstreams.clients[name] = httpx.AsyncClient(
-            transport=httpx.MockTransport(handle), base_url=f"http://{name}"
-        )
-    return upstreams, seen
-
-
 async def test_the_proposals_get_the_seekers_place_targets_and_near_matches_only(
-    client: httpx.AsyncClient, gateway: Any, token_for: Any
+    client: httpx.AsyncClient, token_for: Any, answering: Any
 ) -> None:
-    upstreams, seen = mocked({"profiles": PROFILE, "recommender": SUGGESTIONS, "trainings": []})
-    gateway.state.upstreams = upstreams
+    seen = await answering(
+        {"profiles": (200, PROFILE), "recommender": (200, SUGGESTIONS), "trainings": (200, [])}
+    )
 
     response = await client.get("/v1/me/trainings", headers=token_for("s-1", "seeker"))
 
@@ -49,8 +29,8 @@ async def test_the_proposals_get_the_seekers_place_targets_and_near_matches_only
     [asked] = [r for r in seen if r.url.path == "/trainings/proposals"]
     assert json.loads(asked.content) == {
         "seeker_id": "s-1",
-        "latitude": 44.58,
-        "longitude": 6.06,
+        "latitude": GAP["latitude"],
+        "longitude": GAP["longitude"],
         "radius_km": 30,
         "occupations": ["A1410"],
         "near_matches": [
@@ -59,7 +39,6 @@ async def test_the_proposals_get_the_seekers_place_targets_and_near_matches_only
         ],
     }
     assert {r.url.path for r in seen} >= {"/seekers/s-1/profile", "/seekers/s-1/recommendations"}
-    await upstreams.close()
 
 
 async def test_an_import_in_another_media_type_gets_a_415_saying_which(
@@ -87,28 +66,10 @@ DECISION = {
 }
 
 
-def answering(answers: dict[str, tuple[int, Any]]) -> tuple[Upstreams, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
-    upstreams = Upstreams(Settings(upstream_retries=0))
-    for name, (code, answer) in answers.items():
-
-        def handle(
-            request: httpx.Request, code: int = code, answer: Any = answer
-        ) -> httpx.Response:
-            seen.append(request)
-            return httpx.Response(code, json=answer)
-
-        upstreams.clients[name] = httpx.AsyncClient(
-            transport=httpx.MockTransport(handle), base_url=f"http://{name}"
-        )
-    return upstreams, seen
-
-
 async def test_a_recommendation_checks_the_caseload_then_sends_the_note(
-    client: httpx.AsyncClient, gateway: Any, token_for: Any
+    client: httpx.AsyncClient, token_for: Any, answering: Any
 ) -> None:
-    upstreams, seen = answering({"profiles": (200, PROFILE), "trainings": (200, DECISION)})
-    gateway.state.upstreams = upstreams
+    seen = await answering({"profiles": (200, PROFILE), "trainings": (200, DECISION)})
 
     response = await client.post(
         "/v1/caseload/s-1/trainings/F1:A1:S1/recommend",
@@ -123,16 +84,14 @@ async def test_a_recommendation_checks_the_caseload_then_sends_the_note(
         "/trainings/seekers/s-1/sessions/F1:A1:S1/recommendation",
     ]
     assert json.loads(seen[1].content) == {"note": "Allez-y"}
-    await upstreams.close()
 
 
 async def test_outside_the_caseload_nothing_is_recommended(
-    client: httpx.AsyncClient, gateway: Any, token_for: Any
+    client: httpx.AsyncClient, token_for: Any, answering: Any
 ) -> None:
-    upstreams, seen = answering(
+    seen = await answering(
         {"profiles": (404, {"detail": "not yours"}), "trainings": (200, DECISION)}
     )
-    gateway.state.upstreams = upstreams
 
     response = await client.post(
         "/v1/caseload/s-9/trainings/F1:A1:S1/dismiss",
@@ -142,15 +101,13 @@ async def test_outside_the_caseload_nothing_is_recommended(
 
     assert response.status_code == 404
     assert [r.url.path for r in seen] == ["/seekers/s-9/profile"]
-    await upstreams.close()
 
 
 async def test_a_session_that_takes_no_more_trainees_is_a_409_saying_so(
-    client: httpx.AsyncClient, gateway: Any, token_for: Any
+    client: httpx.AsyncClient, token_for: Any, answering: Any
 ) -> None:
     closed = {"detail": "This session takes no more trainees (begun, full or closed)."}
-    upstreams, _ = answering({"profiles": (200, PROFILE), "trainings": (409, closed)})
-    gateway.state.upstreams = upstreams
+    await answering({"profiles": (200, PROFILE), "trainings": (409, closed)})
 
     response = await client.post(
         "/v1/caseload/s-1/trainings/F1:A1:S1/recommend",
@@ -161,7 +118,6 @@ async def test_a_session_that_takes_no_more_trainees_is_a_409_saying_so(
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     assert "no more trainees" in response.json()["detail"]
-    await upstreams.close()
 
 
 async def test_a_note_over_a_thousand_characters_is_refused_before_anything_is_sent(

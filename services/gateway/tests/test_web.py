@@ -6,23 +6,22 @@ what a page sent upstream.
 """
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from markupsafe import escape
-from testkit.builders import stored_profile
+from testkit.builders import company_application, company_in_reach, stored_profile
 
 from gateway.config import Mode, Settings, WebTheme
 from gateway.main import create_app
 from gateway.security import PUBLIC, WEB_RULES
-from gateway.web import companies, console, offers, seeker, signin, trainings
+from gateway.web import mount
 from gateway.web.sessions import WebSession, digest, new_secret, now
 from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 from wording import render
@@ -79,37 +78,12 @@ PREFERENCES = {
 }
 
 
-APPLICATION = {
-    "application_id": "a" * 32,
-    "seeker_id": "s-1",
-    "siret": "11111111100011",
-    "company_name": "MEUBLES CENTRE",
-    "naf_label": "Commerce de détail de meubles",
-    "message": "Vendeuse depuis six ans, disponible tout de suite.",
-    "consent_to_share_contact": False,
-    "route": "kept_for_counsellor",
-    "created_at": "2026-12-03T10:00:00+00:00",
-    "notice": "Une candidature spontanée ne répond à aucune offre publiée.",
-}
+APPLICATION = company_application(
+    message="Vendeuse depuis six ans, disponible tout de suite.", consent_to_share_contact=False
+)
 
 
-COMPANY = {
-    "siret": "11111111100011",
-    "name": "MEUBLES CENTRE",
-    "naf": "4759A",
-    "naf_label": "Commerce de détail de meubles",
-    "headcount": "20-49",
-    "address": "1 RUE SERPENOISE",
-    "postcode": "57000",
-    "commune_code": "57463",
-    "distance_km": 0.4,
-    "rome_code": "D1212",
-    "expected_hires": 3.5,
-    "hiring_flags": [],
-    "reasons": [
-        {"code": "distance", "params": {"distance_km": 0.4}, "fr": "", "en": ""},
-    ],
-}
+COMPANY = company_in_reach()
 
 
 OFFER_VIEW = {
@@ -299,13 +273,6 @@ async def web(web_settings: Settings, services: Services, gateway_over: Any) -> 
     return app
 
 
-@pytest.fixture
-async def browser(web: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=web)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        yield client
-
-
 def sign_in(web: FastAPI, browser: httpx.AsyncClient, sub: str, role: str) -> None:
     """A server-side session for this person, and its cookie in the browser."""
     secret = new_secret()
@@ -315,8 +282,43 @@ def sign_in(web: FastAPI, browser: httpx.AsyncClient, sub: str, role: str) -> No
     browser.cookies.set("tremplin_csrf", CSRF)
 
 
+@pytest.fixture
+def seeker(web: FastAPI, browser: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The browser of seeker s-1, signed in."""
+    sign_in(web, browser, "s-1", "seeker")
+    return browser
+
+
+@pytest.fixture
+def counsellor(web: FastAPI, browser: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The browser of counsellor c-1, whose caseload holds s-1, signed in."""
+    sign_in(web, browser, "c-1", "counsellor")
+    return browser
+
+
 def form(**fields: str) -> dict[str, str]:
     return {"csrf_token": CSRF, **fields}
+
+
+def profile_form(**changes: str) -> dict[str, str]:
+    """The profile form of s-1, whose profile exists, as the page fills it in, then `changes`."""
+    fields = {
+        "exists": "1",
+        "first_name": "Amina",
+        "last_name": "Diallo",
+        "rome_code": "K2204",
+        "commune_code": "69123",
+        "radius_km": "15",
+        "working_time": "full_time",
+    }
+    return form(**{**fields, **changes})
+
+
+def assert_refused(response: httpx.Response, *shown: str) -> None:
+    """The form came back with a 422 that shows each of these next to the fields."""
+    assert response.status_code == 422
+    for text in shown:
+        assert text in response.text
 
 
 def csrf_in(page: str) -> str:
@@ -489,12 +491,10 @@ async def test_a_counsellor_cannot_open_a_file_outside_their_caseload(
 
 
 async def test_the_offer_page_shows_the_description_how_to_apply_and_the_source(
-    web: FastAPI, browser: httpx.AsyncClient
+    seeker: httpx.AsyncClient,
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
-
-    page = (await browser.get("/app/offers/o-1")).text
-    closed = await browser.get("/app/offers/o-closed")
+    page = (await seeker.get("/app/offers/o-1")).text
+    closed = await seeker.get("/app/offers/o-closed")
 
     assert "Entretien de bureaux, du lundi au vendredi." in page
     assert 'href="https://candidat.francetravail.fr/offres/recherche/detail/o-1"' in page
@@ -511,20 +511,17 @@ async def test_the_offer_page_shows_the_description_how_to_apply_and_the_source(
 
 
 async def test_an_employers_offer_takes_an_application_on_its_page(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    seeker: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
-    page = (await browser.get("/app/offers/o-employer")).text
+    page = (await seeker.get("/app/offers/o-employer")).text
     assert 'data-testid="offer-apply-form"' in page
     assert "postulez ici" in page
     assert "peut avoir mon nom et mon adresse électronique" in page
-    empty = await browser.post("/app/offers/o-employer/apply", data=form(message=" "))
-    assert empty.status_code == 422
-    assert "Écrivez un message à l&#39;employeur." in empty.text
-    assert 'aria-invalid="true"' in empty.text
+    empty = await seeker.post("/app/offers/o-employer/apply", data=form(message=" "))
+    assert_refused(empty, "Écrivez un message à l&#39;employeur.", 'aria-invalid="true"')
     assert not services.offer_applications
 
-    sent = await browser.post(
+    sent = await seeker.post(
         "/app/offers/o-employer/apply",
         data=form(message="Agent d'entretien depuis 5 ans.", consent_to_share_contact="true"),
     )
@@ -536,32 +533,31 @@ async def test_an_employers_offer_takes_an_application_on_its_page(
         "last_name": "Diallo",
         "email": "a@example.org",
     }
-    after = (await browser.get(sent.headers["location"])).text
+    after = (await seeker.get(sent.headers["location"])).text
     assert "Votre candidature est envoyée à l&#39;employeur." in after
     assert "Vous avez postulé à cette offre le 03/12/2026." in after
     assert 'data-testid="offer-apply-form"' not in after
 
-    withdrawn = await browser.post("/app/offers/o-employer/withdraw", data=form())
+    withdrawn = await seeker.post("/app/offers/o-employer/withdraw", data=form())
     assert withdrawn.status_code == 303
     assert services.sent("offers", "POST", f"/offers/applications/{'b' * 32}/withdraw")
-    gone = (await browser.get(withdrawn.headers["location"])).text
+    gone = (await seeker.get(withdrawn.headers["location"])).text
     assert "Vous avez retiré votre candidature le 04/12/2026" in gone
     services.offer_applications.clear()
-    english = (await browser.get("/app/offers/o-employer?lang=en")).text
+    english = (await seeker.get("/app/offers/o-employer?lang=en")).text
     assert "Send my application to the employer" in english
 
 
 async def test_an_application_without_consent_carries_no_contact_and_refusals_are_said(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    seeker: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
-    too_many = await browser.post(
+    too_many = await seeker.post(
         "/app/offers/o-employer/apply?lang=en", data=form(message="one too many")
     )
     assert too_many.status_code == 429
     assert "You sent the most applications to offers allowed today" in too_many.text
     assert "one too many" in too_many.text  # the message is kept in the form
-    await browser.post("/app/offers/o-employer/apply", data=form(message="Bonjour"))
+    await seeker.post("/app/offers/o-employer/apply", data=form(message="Bonjour"))
     (_, request) = services.sent("offers", "POST", "/offers/o-employer/applications/s-1")
     assert request["consent_to_share_contact"] is False
     assert request["contact"] is None
@@ -584,10 +580,9 @@ async def test_the_counsellors_file_lists_the_seekers_applications_to_offers(
 
 
 async def test_the_counsellor_sees_an_employers_offer_without_the_form(
-    web: FastAPI, browser: httpx.AsyncClient
+    counsellor: httpx.AsyncClient,
 ) -> None:
-    sign_in(web, browser, "c-1", "counsellor")
-    page = (await browser.get("/console/offers/o-employer")).text
+    page = (await counsellor.get("/console/offers/o-employer")).text
     assert "la personne postule depuis la page de" in page
     assert 'data-testid="offer-apply-form"' not in page
 
@@ -605,12 +600,10 @@ async def test_the_offer_page_shows_the_offer_even_when_the_profile_cannot_be_re
 
 
 async def test_the_search_page_starts_from_the_seekers_occupation_and_home(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    seeker: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
-
-    page = (await browser.get("/app/offers")).text
-    wrong = await browser.get("/app/offers?commune=Atlantis")
+    page = (await seeker.get("/app/offers")).text
+    wrong = await seeker.get("/app/offers?commune=Atlantis")
 
     assert 'data-testid="offer-card" data-offer-id="o-1"' in page
     assert 'href="/app/offers/o-1"' in page
@@ -623,11 +616,9 @@ async def test_the_search_page_starts_from_the_seekers_occupation_and_home(
         ("radius_km", "15"),
         ("rome", "K2204"),
     ]
-    assert wrong.status_code == 422
-    assert 'aria-invalid="true"' in wrong.text
-    assert "Commune inconnue" in wrong.text
+    assert_refused(wrong, 'aria-invalid="true"', "Commune inconnue")
     services.offers_total = 25
-    second = (await browser.get("/app/offers?q=agent&commune=69123&page=2")).text
+    second = (await seeker.get("/app/offers?q=agent&commune=69123&page=2")).text
     assert "Page 2 sur 3" in second
     assert 'href="/app/offers?q=agent&amp;rome=&amp;commune=69123&amp;' in second
 
@@ -650,14 +641,13 @@ async def test_the_console_shows_an_offer_with_what_a_seeker_of_the_caseload_lac
 
 
 async def test_applying_to_a_company_sends_the_form_and_tells_refusals_in_plain_words(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    seeker: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
     url = "/app/companies/22222222200022/apply"
 
-    sent = await browser.post(url, data=form(message="Bonjour", consent_to_share_contact="true"))
-    empty = await browser.post(url, data=form(message=" "))
-    refused = await browser.post(url, data=form(message="one too many"))
+    sent = await seeker.post(url, data=form(message="Bonjour", consent_to_share_contact="true"))
+    empty = await seeker.post(url, data=form(message=" "))
+    refused = await seeker.post(url, data=form(message="one too many"))
 
     assert (sent.status_code, sent.headers["location"]) == (
         303,
@@ -665,30 +655,19 @@ async def test_applying_to_a_company_sends_the_form_and_tells_refusals_in_plain_
     )
     first, _ = services.sent("companies", "POST", "/companies/22222222200022/applications/s-1")
     assert first == {"message": "Bonjour", "consent_to_share_contact": True}
-    assert empty.status_code == 422
-    assert "Écrivez un message" in empty.text
-    assert refused.status_code == 422
-    assert "nombre maximum de candidatures" in refused.text
-    assert 'data-testid="apply-error-summary"' in refused.text
-    page = (await browser.get("/app/companies")).text
+    assert_refused(empty, "Écrivez un message")
+    assert_refused(refused, "nombre maximum de candidatures", 'data-testid="apply-error-summary"')
+    page = (await seeker.get("/app/companies")).text
     assert 'action="/app/companies/11111111100011/apply"' not in page  # applied already
 
 
 async def test_the_profile_form_names_the_occupation_and_the_commune(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    seeker: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
-    fields = {
-        "exists": "1",
-        "first_name": "Amina",
-        "last_name": "Diallo",
-        "rome_code": "K2204",
-        "radius_km": "15",
-        "working_time": "any",
-    }
-
-    page = (await browser.get("/app/profile")).text
-    await browser.post("/app/profile", data=form(**fields, commune_code="Villeurbanne"))
+    page = (await seeker.get("/app/profile")).text
+    await seeker.post(
+        "/app/profile", data=profile_form(working_time="any", commune_code="Villeurbanne")
+    )
 
     assert '<option value="K2204" selected>Nettoyage de locaux</option>' in page
     assert 'value="Lyon"' in page
@@ -698,11 +677,9 @@ async def test_the_profile_form_names_the_occupation_and_the_commune(
 
 
 async def test_the_seeker_page_explains_matches_and_shows_feedback(
-    web: FastAPI, browser: httpx.AsyncClient
+    counsellor: httpx.AsyncClient,
 ) -> None:
-    sign_in(web, browser, "c-1", "counsellor")
-
-    page = (await browser.get("/console/seekers/s-1")).text
+    page = (await counsellor.get("/console/seekers/s-1")).text
 
     assert 'data-testid="match-card" data-offer-id="o-1"' in page
     assert "82 %" in page
@@ -775,13 +752,9 @@ async def test_the_language_follows_accept_language_then_the_cookie(
     assert '<html lang="en"' in kept.text
 
 
-async def test_pages_say_the_reasons_in_their_language(
-    web: FastAPI, browser: httpx.AsyncClient
-) -> None:
-    sign_in(web, browser, "s-1", "seeker")
-
-    page = (await browser.get("/app/recommendations?lang=en")).text
-    french = (await browser.get("/app/recommendations?lang=fr")).text
+async def test_pages_say_the_reasons_in_their_language(seeker: httpx.AsyncClient) -> None:
+    page = (await seeker.get("/app/recommendations?lang=en")).text
+    french = (await seeker.get("/app/recommendations?lang=fr")).text
 
     assert "The job is 4 km from home, within the 15 km you accept." in page
     assert "Le poste est à 4 km de chez vous, dans les 15 km que vous acceptez." in french
@@ -793,14 +766,13 @@ async def test_pages_say_the_reasons_in_their_language(
     ["too_far", "wrong_contract", "salary", "not_my_occupation", "already_applied", "other"],
 )
 async def test_not_for_me_forwards_the_reason_the_seeker_chose(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services, reason: str
+    seeker: httpx.AsyncClient, services: Services, reason: str
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
-    page = (await browser.get("/app/recommendations/o-1/not-for-me")).text
+    page = (await seeker.get("/app/recommendations/o-1/not-for-me")).text
     assert f'name="reason" value="{reason}"' in page
     assert f'<label class="fr-label" for="reason-{reason}">{escape(render(reason))}</label>' in page
 
-    sent = await browser.post("/app/recommendations/o-1/not-for-me", data=form(reason=reason))
+    sent = await seeker.post("/app/recommendations/o-1/not-for-me", data=form(reason=reason))
 
     assert (sent.status_code, sent.headers["location"]) == (
         303,
@@ -811,30 +783,25 @@ async def test_not_for_me_forwards_the_reason_the_seeker_chose(
 
 
 async def test_not_for_me_without_a_reason_says_so_next_to_the_radios(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    seeker: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
+    sent = await seeker.post("/app/recommendations/o-1/not-for-me", data=form(reason="bored"))
 
-    sent = await browser.post("/app/recommendations/o-1/not-for-me", data=form(reason="bored"))
-
-    assert sent.status_code == 422
-    assert 'id="reason-error"' in sent.text
-    assert "Choisissez une raison." in sent.text
+    assert_refused(sent, 'id="reason-error"', "Choisissez une raison.")
     assert not services.sent("recommender", "POST", "/seekers/s-1/recommendations/o-1/feedback")
 
 
 async def test_approving_forwards_the_note_and_rejecting_forwards_nothing_else(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    counsellor: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "c-1", "counsellor")
-    queue = (await browser.get("/console/review")).text
+    queue = (await counsellor.get("/console/review")).text
     assert 'data-testid="held-alert" data-alert-id="s-1:o-1" data-offer-id="o-1"' in queue
 
-    approved = await browser.post(
+    approved = await counsellor.post(
         "/console/review/s-1:o-1/approve", data=form(note="Foncez, Amina !")
     )
-    bare = await browser.post("/console/review/s-1:o-1/approve", data=form(note=""))
-    rejected = await browser.post("/console/review/s-1:o-1/reject", data=form())
+    bare = await counsellor.post("/console/review/s-1:o-1/approve", data=form(note=""))
+    rejected = await counsellor.post("/console/review/s-1:o-1/reject", data=form())
 
     assert approved.headers["location"] == "/console/review?done=approved"
     assert rejected.headers["location"] == "/console/review?done=rejected"
@@ -847,11 +814,9 @@ async def test_approving_forwards_the_note_and_rejecting_forwards_nothing_else(
 
 
 async def test_the_review_switch_patches_the_seekers_profile(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    counsellor: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "c-1", "counsellor")
-
-    switched = await browser.post(
+    switched = await counsellor.post(
         "/console/seekers/s-1/review-before-send", data=form(enabled="false")
     )
 
@@ -862,31 +827,22 @@ async def test_the_review_switch_patches_the_seekers_profile(
 
 
 async def test_profile_errors_from_the_profiles_service_show_next_to_their_field(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    seeker: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
-    fields = {
-        "exists": "1",
-        "first_name": "Amina",
-        "last_name": "Diallo",
-        "rome_code": "K2204",
-        "commune_code": "69123",
-        "radius_km": "999",
-        "working_time": "full_time",
-    }
-
-    refused = await browser.post("/app/profile", data=form(**fields, contract_types="CDI"))
-    saved = await browser.post(
-        "/app/profile", data=form(**{**fields, "radius_km": "20"}, contract_types="CDD")
+    refused = await seeker.post(
+        "/app/profile", data=profile_form(radius_km="999", contract_types="CDI")
+    )
+    saved = await seeker.post(
+        "/app/profile", data=profile_form(radius_km="20", contract_types="CDD")
     )
 
-    assert refused.status_code == 422
-    assert 'id="f-radius_km" name="radius_km" type="text" value="999" inputmode="numeric"' in (
-        refused.text
+    assert_refused(
+        refused,
+        'id="f-radius_km" name="radius_km" type="text" value="999" inputmode="numeric"',
+        'aria-invalid="true" aria-describedby="f-radius_km-error"',
+        'href="#f-radius_km"',  # the error summary links to the field
+        "Saisissez un nombre inférieur ou égal à 200.",
     )
-    assert 'aria-invalid="true" aria-describedby="f-radius_km-error"' in refused.text
-    assert 'href="#f-radius_km"' in refused.text  # the error summary links to the field
-    assert "Saisissez un nombre inférieur ou égal à 200." in refused.text
     assert saved.headers["location"] == "/app/profile?done=saved"
     patch = services.sent("profiles", "PATCH", "/seekers/s-1/profile")[-1]
     assert patch["radius_km"] == 20
@@ -894,30 +850,29 @@ async def test_profile_errors_from_the_profiles_service_show_next_to_their_field
 
 
 async def test_a_new_profile_is_checked_here_before_it_is_created(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    seeker: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
     fields = {"exists": "0", "first_name": "", "last_name": "Diallo", "rome_code": "K2204"}
 
-    refused = await browser.post(
+    refused = await seeker.post(
         "/app/profile", data=form(**fields, commune_code="69123", radius_km="abc")
     )
 
-    assert refused.status_code == 422
-    assert 'aria-describedby="f-first_name-error"' in refused.text
-    assert 'aria-describedby="f-radius_km-error"' in refused.text
-    assert "Saisissez un nombre entier, sans lettre." in refused.text
-    assert "Ce champ est obligatoire." in refused.text
+    assert_refused(
+        refused,
+        'aria-describedby="f-first_name-error"',
+        'aria-describedby="f-radius_km-error"',
+        "Saisissez un nombre entier, sans lettre.",
+        "Ce champ est obligatoire.",
+    )
     assert not services.sent("profiles", "PUT", "/seekers/s-1/profile")
 
 
 async def test_notifications_show_the_counsellors_note_and_a_live_region(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    seeker: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
-
-    page = (await browser.get("/app/notifications")).text
-    read = await browser.post("/app/notifications/n-1/read", data=form())
+    page = (await seeker.get("/app/notifications")).text
+    read = await seeker.post("/app/notifications/n-1/read", data=form())
 
     assert 'data-testid="notification" data-id="n-1" data-offer-id="o-1"' in page
     assert 'data-testid="counsellor-note">Foncez, Amina !' in page
@@ -961,12 +916,11 @@ async def test_the_live_streams_relay_the_notifiers_events_from_where_the_page_s
 
 
 async def test_preferences_are_saved_with_the_inbox_always_on(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services
+    seeker: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
     fields = form(frequency="daily", quiet_start="22:00", quiet_end="07:30")
 
-    saved = await browser.post(
+    saved = await seeker.post(
         "/app/preferences",
         data={**fields, "channels_new_match": ["email", "sms"]},
     )
@@ -1078,21 +1032,24 @@ async def test_without_the_design_system_pages_use_their_own_stylesheet(
     assert css.status_code == 200
 
 
-WEB_ROUTERS = (
-    signin.router,
-    seeker.router,
-    console.router,
-    offers.router,
-    companies.router,
-    trainings.app,
-    trainings.console,
-)
+class RoutersMounted(FastAPI):
+    """An app that keeps the routers `mount` includes in it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.routers: list[APIRouter] = []
+
+    def include_router(self, router: APIRouter, **options: Any) -> None:
+        self.routers.append(router)
+        super().include_router(router, **options)
 
 
 def web_routes() -> list[tuple[str, str]]:
+    app = RoutersMounted()
+    mount(app, Settings(web_dsfr_dir=None))
     return sorted(
         (method, route.path)
-        for router in WEB_ROUTERS
+        for router in app.routers
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods or ()
@@ -1149,7 +1106,7 @@ async def test_web_access(
 
 
 async def test_saving_the_profile_keeps_what_the_form_does_not_show(
-    web: FastAPI, browser: httpx.AsyncClient, services: Services, monkeypatch: pytest.MonkeyPatch
+    seeker: httpx.AsyncClient, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     profile = PROFILE["profile"]
     assert isinstance(profile, dict)
@@ -1157,18 +1114,11 @@ async def test_saving_the_profile_keeps_what_the_form_does_not_show(
     monkeypatch.setitem(profile, "occupations", occupations)
     contracts = [{"contract_type": "CDI", "priority": 1}, {"contract_type": "DDI", "priority": 2}]
     monkeypatch.setitem(profile, "contract_types", contracts)
-    sign_in(web, browser, "s-1", "seeker")
-    fields = {
-        "exists": "1",
-        "first_name": "Amina",
-        "last_name": "Diallo",
-        "rome_code": "N1103",
-        "commune_code": "69123",
-        "radius_km": "20",
-        "working_time": "any",
-    }
+    fields = profile_form(
+        rome_code="N1103", radius_km="20", working_time="any", contract_types="CDD"
+    )
 
-    await browser.post("/app/profile", data=form(**fields, contract_types="CDD"))
+    await seeker.post("/app/profile", data=fields)
 
     (patch,) = services.sent("profiles", "PATCH", "/seekers/s-1/profile")
     assert patch["occupations"] == [
@@ -1215,11 +1165,9 @@ def test_an_empty_or_wrong_design_system_folder_serves_nothing(tmp_path: Path) -
     ("lang", "reason"), [("fr", "À 0,4 km de chez vous"), ("en", "0.4 km from home")]
 )
 async def test_the_companies_page_lists_companies_with_their_reasons_and_my_applications(
-    web: FastAPI, browser: httpx.AsyncClient, lang: str, reason: str
+    seeker: httpx.AsyncClient, lang: str, reason: str
 ) -> None:
-    sign_in(web, browser, "s-1", "seeker")
-
-    page = (await browser.get(f"/app/companies?lang={lang}")).text
+    page = (await seeker.get(f"/app/companies?lang={lang}")).text
 
     assert 'data-testid="company-card" data-siret="11111111100011"' in page
     assert reason in page

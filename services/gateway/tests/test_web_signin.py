@@ -4,7 +4,6 @@ The real exchange (Authlib against node's oidc-provider, in Chromium) is tested 
 tests/e2e/test_web_signin.py; here, what the gateway does with each answer.
 """
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -59,13 +58,6 @@ async def web(gateway_over: Any) -> FastAPI:
     app: FastAPI = await gateway_over(Settings(web_dsfr_dir=None), FastAPI())
     app.state.identity_provider = FakeProvider()
     return app
-
-
-@pytest.fixture
-async def browser(web: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=web)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        yield client
 
 
 async def start(browser: httpx.AsyncClient, area: str = "app") -> str:

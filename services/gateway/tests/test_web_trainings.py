@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from testkit.builders import stored_profile
+from testkit.builders import GAP, stored_profile, training_session
 
 from gateway.config import Settings
 from gateway.web.sessions import WebSession, digest, new_secret, now
@@ -18,35 +18,12 @@ from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 
 CSRF = "test-csrf-token-0123456789"
 CASELOAD = {"c-1": {"s-1"}}
+DECIDE = "/console/seekers/s-1/trainings/F1:A1:S1"  # the counsellor's forms about session F1:A1:S1
+RECOMMENDATION = "/trainings/seekers/s-1/sessions/F1:A1:S1/recommendation"
 PROFILE = stored_profile(
-    version=3,
-    occupations=[{"rome_code": "A1410", "priority": 1}],
-    place={"commune_code": "05061", "latitude": 44.56, "longitude": 6.08},
-    radius_km=30,
+    version=3, occupations=[{"rome_code": "A1410", "priority": 1}], place=GAP, radius_km=30
 )
-SESSION = {
-    "id": "F1:A1:S1",
-    "formation_id": "F1",
-    "action_id": "A1",
-    "title": "Permis de conduire B",
-    "rome_codes": [],
-    "formacodes": ["31812"],
-    "nsf_codes": ["311"],
-    "place": {"commune_code": "05061", "postcode": "05000", "latitude": 44.56, "longitude": 6.08},
-    "city": "Gap",
-    "starts_on": "2027-02-01",
-    "ends_on": "2027-02-26",
-    "recruiting": True,
-    "funding_possible": True,
-    "funders": ["4"],
-    "exit_level": None,
-    "certifying": False,
-    "rncp_code": None,
-    "hours": 35,
-    "price_eur": 1450.0,
-    "body_name": "Auto-école du Centre",
-    "url": "https://formation.example/permis-b",
-}
+SESSION = training_session()
 REASONS = [
     {"code": "gap_licence_missing", "params": {"count": 3, "near": 3}, "fr": "", "en": ""},
     {"code": "funding", "params": {"funders": "4"}, "fr": "", "en": ""},
@@ -132,6 +109,13 @@ def sign_in(browser: httpx.AsyncClient, sub: str, role: str) -> None:
     browser.cookies.set("tremplin_csrf", CSRF)
 
 
+@pytest.fixture
+def counsellor(browser: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The browser of counsellor c-1, whose caseload holds s-1."""
+    sign_in(browser, "c-1", "counsellor")
+    return browser
+
+
 def one_h1(page: str) -> str:
     [h1] = re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.S)
     return h1.strip()
@@ -193,45 +177,39 @@ async def test_the_seeker_sees_each_training_with_its_facts_reasons_and_counsell
 
 
 async def test_the_counsellor_recommends_with_a_note_behind_the_csrf_check(
-    browser: httpx.AsyncClient, services: Services
+    counsellor: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(browser, "c-1", "counsellor")
-    page = await browser.get("/console/seekers/s-1/trainings")
+    page = await counsellor.get("/console/seekers/s-1/trainings")
     assert page.status_code == 200, page.text
     assert one_h1(page.text) == "Formations pour Amina Diallo"
     assert 'action="/console/seekers/s-1/trainings/F1%3AA1%3AS1/recommend"' in page.text
     assert 'name="note"' in page.text
     assert f'value="{CSRF}"' in page.text
 
-    refused = await browser.post(
-        "/console/seekers/s-1/trainings/F1:A1:S1/recommend", data={"note": "Allez-y"}
-    )
+    refused = await counsellor.post(f"{DECIDE}/recommend", data={"note": "Allez-y"})
     assert refused.status_code == 403
-    assert (
-        services.sent("trainings", "/trainings/seekers/s-1/sessions/F1:A1:S1/recommendation") == []
-    )
+    assert services.sent("trainings", RECOMMENDATION) == []
 
-    done = await browser.post(
+    done = await counsellor.post(
         "/console/seekers/s-1/trainings/F1%3AA1%3AS1/recommend",
         data={"csrf_token": CSRF, "note": "  Allez-y  "},
     )
     assert done.status_code == 303
     assert done.headers["location"] == "/console/seekers/s-1/trainings?done=recommended"
-    sent = services.sent("trainings", "/trainings/seekers/s-1/sessions/F1:A1:S1/recommendation")
+    sent = services.sent("trainings", RECOMMENDATION)
     assert sent == [{"note": "Allez-y"}]
     services.recommended = True
-    after = await browser.get(done.headers["location"])
+    after = await counsellor.get(done.headers["location"])
     assert "la personne reçoit une alerte avec votre mot" in after.text
     assert 'data-testid="training-recommended"' in after.text
     assert 'data-testid="recommend-form"' not in after.text
 
 
 async def test_a_dismissal_forwards_the_reason_and_a_full_session_says_so(
-    browser: httpx.AsyncClient, services: Services
+    counsellor: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(browser, "c-1", "counsellor")
-    dismissed = await browser.post(
-        "/console/seekers/s-1/trainings/F1:A1:S1/dismiss",
+    dismissed = await counsellor.post(
+        f"{DECIDE}/dismiss",
         data={"csrf_token": CSRF, "reason": "A déjà le permis"},
     )
     assert dismissed.headers["location"].endswith("?done=dismissed")
@@ -239,21 +217,17 @@ async def test_a_dismissal_forwards_the_reason_and_a_full_session_says_so(
     assert sent == [{"reason": "A déjà le permis"}]
 
     services.decision_status = 409
-    full = await browser.post(
-        "/console/seekers/s-1/trainings/F1:A1:S1/recommend", data={"csrf_token": CSRF}
-    )
+    full = await counsellor.post(f"{DECIDE}/recommend", data={"csrf_token": CSRF})
     assert full.headers["location"].endswith("?done=not_joinable")
-    shown = await browser.get(full.headers["location"] + "&lang=en")
+    shown = await counsellor.get(full.headers["location"] + "&lang=en")
     assert "This session takes no more trainees" in shown.text
 
 
 async def test_a_note_too_long_is_shown_next_to_its_field_and_nothing_is_sent(
-    browser: httpx.AsyncClient, services: Services
+    counsellor: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(browser, "c-1", "counsellor")
-
-    page = await browser.post(
-        "/console/seekers/s-1/trainings/F1:A1:S1/recommend",
+    page = await counsellor.post(
+        f"{DECIDE}/recommend",
         data={"csrf_token": CSRF, "note": "x" * 1001},
     )
 
@@ -263,9 +237,7 @@ async def test_a_note_too_long_is_shown_next_to_its_field_and_nothing_is_sent(
     assert 'id="f-note-F1-A1-S1-error"' in page.text
     assert "1000 au plus" in page.text
     assert 'href="#f-note-F1-A1-S1"' in page.text
-    assert (
-        services.sent("trainings", "/trainings/seekers/s-1/sessions/F1:A1:S1/recommendation") == []
-    )
+    assert services.sent("trainings", RECOMMENDATION) == []
 
 
 async def test_a_seeker_outside_the_caseload_is_not_found_and_nothing_is_decided(
@@ -274,19 +246,15 @@ async def test_a_seeker_outside_the_caseload_is_not_found_and_nothing_is_decided
     sign_in(browser, "c-2", "counsellor")
 
     page = await browser.get("/console/seekers/s-1/trainings")
-    posted = await browser.post(
-        "/console/seekers/s-1/trainings/F1:A1:S1/dismiss", data={"csrf_token": CSRF}
-    )
+    posted = await browser.post(f"{DECIDE}/dismiss", data={"csrf_token": CSRF})
 
     assert (page.status_code, posted.status_code) == (404, 404)
     assert [c for c in services.calls if c[0] == "trainings"] == []
 
 
 async def test_the_seekers_file_links_to_their_trainings(
-    browser: httpx.AsyncClient, services: Services
+    counsellor: httpx.AsyncClient, services: Services
 ) -> None:
-    sign_in(browser, "c-1", "counsellor")
-
-    page = await browser.get("/console/seekers/s-1")
+    page = await counsellor.get("/console/seekers/s-1")
 
     assert 'href="/console/seekers/s-1/trainings" data-testid="trainings-link"' in page.text

@@ -1,8 +1,9 @@
 """Fixtures of the notifier's tests: real local servers (profiles, webhooks, SMTP), a clock."""
 
+import asyncio
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from contracts import EventPayload, ProfileDeleted, new_envelope
 from notifier.config import Settings, SmtpSettings
 from notifier.contacts import HttpContactDirectory
 from notifier.main import create_app
-from servicekit.auth import InternalAuthSettings, read_internal_token
+from servicekit.auth import InternalAuthSettings, Role, read_internal_token
 from servicekit.settings import KafkaSettings, MongoSettings
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -37,8 +39,10 @@ from notifier_helpers import (
     Smtp,
     Webhooks,
     contact,
-    serve,
+    token,
 )
+from testkit.served import serve
+from testkit.stack import eventually
 
 
 @pytest.fixture
@@ -126,11 +130,53 @@ async def events(kafka: KafkaSettings) -> AsyncIterator[Events]:
         await publisher.producer.stop()
 
 
+DeliveredTwice = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+def delivered_twice(events: Events) -> DeliveredTwice:
+    """Publishes `first` twice in one envelope (a redelivery) and `others` once each, then waits
+    until `store` holds a record of each and the duplicate has had its turn."""
+
+    async def publish(
+        store: Any, producer: str, first: EventPayload, *others: EventPayload
+    ) -> None:
+        envelope = new_envelope(first, producer=producer)
+        await events.publish(first, envelope)
+        await events.publish(first, envelope)
+        for event in others:
+            await events.publish(event)
+        expected = 1 + len(others)
+        assert await eventually(lambda: store.raw.count_documents({}), expected) == expected
+        await asyncio.sleep(1)  # the duplicate, on the same partition, has had its turn
+
+    return publish
+
+
+NewSettings = Callable[..., Settings]
+
+
+@pytest.fixture
+def settings_of_test(
+    kafka: KafkaSettings, mongo: MongoSettings, run_id: str, webhooks: Webhooks
+) -> NewSettings:
+    """The notifier's settings over this test's topics, database and push webhook."""
+
+    def new(**overrides: Any) -> Settings:
+        return Settings(
+            kafka=kafka,
+            mongo=mongo,
+            database=f"test_{run_id}",
+            push_webhook_url=f"{webhooks.url}/push",
+            **overrides,
+        )
+
+    return new
+
+
 @pytest.fixture
 def make(
-    kafka: KafkaSettings,
-    mongo: MongoSettings,
-    run_id: str,
+    settings_of_test: NewSettings,
     clock: FakeClock,
     profiles: Profiles,
     webhooks: Webhooks,
@@ -140,11 +186,7 @@ def make(
     async def build(
         tension: dict[str, float] | None = None, **overrides: Any
     ) -> AsyncIterator[Harness]:
-        settings = Settings(
-            kafka=kafka,
-            mongo=mongo,
-            database=f"test_{run_id}",
-            push_webhook_url=f"{webhooks.url}/push",
+        settings = settings_of_test(
             sms_webhook_url=f"{webhooks.url}/sms",
             smtp=SmtpSettings(host=smtp.host, port=smtp.port),
             retry_base_s=60,
@@ -164,6 +206,35 @@ def make(
                 yield Harness(app, c)
 
     return build
+
+
+Prefer = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+def counsellor_prefers(harness: Harness) -> Prefer:
+    """Saves a counsellor's preferences through the API, as they would."""
+
+    async def save(counsellor_id: str, **preferences: Any) -> None:
+        response = await harness.client.put(
+            f"/counsellors/{counsellor_id}/preferences",
+            json=preferences,
+            headers=token(counsellor_id, Role.COUNSELLOR),
+        )
+        assert response.status_code == 200, response.text
+
+    return save
+
+
+@pytest.fixture
+def erased(harness: Harness, events: Events) -> Callable[[str], Awaitable[None]]:
+    """Publishes a seeker's erasure and waits until the notifier has recorded it."""
+
+    async def erase(seeker_id: str) -> None:
+        await events.publish(ProfileDeleted(seeker_id=seeker_id, deleted_at=datetime.now(UTC)))
+        assert await eventually(lambda: harness.notifier.store.was_erased(seeker_id), True)
+
+    return erase
 
 
 @pytest.fixture

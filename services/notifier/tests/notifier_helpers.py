@@ -14,7 +14,6 @@ from email.message import Message
 from typing import TYPE_CHECKING, Any
 
 import httpx
-import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from starlette.applications import Starlette
@@ -22,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from testkit.builders import match_found, profile_updated
+from testkit.served import serve
 from testkit.stack import eventually
 
 from contracts import (
@@ -57,24 +57,6 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
-
-
-@asynccontextmanager
-async def serve(app: Any, lifespan: str = "off") -> AsyncIterator[str]:
-    """Run an ASGI app on a free port of 127.0.0.1; yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan)
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await asyncio.wait_for(task, 5)
 
 
 @dataclass

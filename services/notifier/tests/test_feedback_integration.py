@@ -18,9 +18,9 @@ from notifier_helpers import (
     a_profile,
     not_for_me,
     read_sse,
-    serve,
     token,
 )
+from testkit.served import serve
 from testkit.stack import eventually, header, read_records
 
 from contracts import DEAD_LETTER, FEEDBACK_RECORDED, ProfileDeleted, topic_name
@@ -77,14 +77,9 @@ async def test_not_for_me_reaches_the_counsellors_live_feed_once(
 
 
 async def test_the_counsellor_of_the_seekers_record_hears_it_in_their_language(
-    harness: Harness, events: Events
+    harness: Harness, events: Events, counsellor_prefers: Any
 ) -> None:
-    response = await harness.client.put(
-        "/counsellors/c-2/preferences",
-        json={"language": "en"},
-        headers=token("c-2", Role.COUNSELLOR),
-    )
-    assert response.status_code == 200, response.text
+    await counsellor_prefers("c-2", language="en")
     await events.publish(a_profile("s-2", counsellor_id="c-2"))
     assert await eventually(lambda: _known(harness, "s-2"), True)
     await events.publish(not_for_me("s-2", "o-5", FeedbackReason.SALARY, counsellor_id=None))
@@ -131,11 +126,10 @@ async def test_the_next_digest_lists_each_not_for_me_with_its_reason(
 
 
 async def test_poison_goes_to_the_dead_letters_and_an_erased_seeker_is_not_heard(
-    harness: Harness, events: Events, kafka: KafkaSettings
+    harness: Harness, events: Events, kafka: KafkaSettings, erased: Any
 ) -> None:
     store = harness.notifier.store
-    await events.publish(ProfileDeleted(seeker_id="s-3", deleted_at=datetime.now(UTC)))
-    assert await eventually(lambda: store.was_erased("s-3"), True)
+    await erased("s-3")
     await harness.notifier.tell_counsellors_on_feedback_recorded([not_for_me("s-3", "o-1")])
     topic = topic_name(FEEDBACK_RECORDED, kafka.topic_suffix)
     await events.producer.send_and_wait(topic, b'{"not json', key=b"s-1")

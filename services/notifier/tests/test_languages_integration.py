@@ -3,6 +3,8 @@ FerretDB: the seeker on every channel, the counsellor in their items and their r
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from notifier_helpers import Events, Harness, Make, Profiles, Smtp, a_match, contact, token
 from testkit.stack import eventually
@@ -40,14 +42,9 @@ async def test_an_english_seeker_reads_english_reasons_in_the_inbox_and_the_emai
 
 
 async def test_a_counsellor_reviews_in_their_language_whatever_the_seekers(
-    harness: Harness, events: Events
+    harness: Harness, events: Events, counsellor_prefers: Any
 ) -> None:
-    response = await harness.client.put(
-        "/counsellors/c-1/preferences",
-        json={"language": "en"},
-        headers=token("c-1", Role.COUNSELLOR),
-    )
-    assert response.status_code == 200, response.text
+    await counsellor_prefers("c-1", language="en")
     await events.publish(a_match(needs_review=True))
     assert await eventually(lambda: harness.alert_exists("s-1:o-1"), True)
     assert await eventually(lambda: _count(harness), 1) == 1
@@ -78,14 +75,9 @@ async def _count(harness: Harness) -> int:
 
 
 async def test_a_strong_match_reaches_the_counsellor_in_their_language(
-    harness: Harness, events: Events
+    harness: Harness, events: Events, counsellor_prefers: Any
 ) -> None:
-    response = await harness.client.put(
-        "/counsellors/c-1/preferences",
-        json={"language": "en"},
-        headers=token("c-1", Role.COUNSELLOR),
-    )
-    assert response.status_code == 200, response.text
+    await counsellor_prefers("c-1", language="en")
     await events.publish(a_match(strong=True))
     assert await eventually(lambda: _count(harness), 1) == 1
 

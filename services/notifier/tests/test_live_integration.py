@@ -11,15 +11,14 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from notifier_helpers import Events, FakeClock, Profiles, Webhooks, contact, read_sse, serve, token
+from notifier_helpers import Events, FakeClock, Profiles, Webhooks, contact, read_sse, token
 from testkit.builders import match_found
+from testkit.served import serve
 
 from contracts import MatchFound, Reason
-from notifier.config import Settings
 from notifier.contacts import HttpContactDirectory
 from notifier.main import create_app
 from servicekit.auth import InternalAuthSettings, Role
-from servicekit.settings import KafkaSettings, MongoSettings
 
 pytestmark = pytest.mark.integration
 
@@ -37,25 +36,13 @@ Replica = Callable[[], AbstractAsyncContextManager[tuple[FastAPI, str]]]
 
 
 @pytest.fixture
-def replica(
-    kafka: KafkaSettings,
-    mongo: MongoSettings,
-    run_id: str,
-    clock: FakeClock,
-    profiles: Profiles,
-    webhooks: Webhooks,
-) -> Replica:
+def replica(settings_of_test: Any, clock: FakeClock, profiles: Profiles) -> Replica:
     profiles.contacts["s-1"] = contact()
 
     @asynccontextmanager
     async def start() -> AsyncIterator[tuple[FastAPI, str]]:
-        settings = Settings(
-            kafka=kafka,
-            mongo=mongo,
-            database=f"test_{run_id}",
-            push_webhook_url=f"{webhooks.url}/push",
-            stream_poll_s=60,  # a wake-up, not the periodic re-read, must bring the events
-        )
+        # a wake-up, not the periodic re-read, must bring the events
+        settings = settings_of_test(stream_poll_s=60)
         directory = HttpContactDirectory(profiles.url, InternalAuthSettings())
         app = create_app(settings, clock=clock, contacts=directory)
         async with (

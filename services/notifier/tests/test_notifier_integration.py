@@ -31,6 +31,27 @@ from servicekit.auth import Role
 pytestmark = pytest.mark.integration
 
 
+async def deliveries_planned(harness: Harness) -> None:
+    """Waits until the match's two deliveries are planned."""
+    await eventually(lambda: harness.notifier.store.deliveries.raw.count_documents({}), 2)
+
+
+async def match_planned(harness: Harness, events: Events) -> None:
+    await events.publish(a_match())
+    await deliveries_planned(harness)
+
+
+async def held_until(
+    harness: Harness, clock: FakeClock, webhooks: Webhooks, **delta: float
+) -> None:
+    """Nothing goes out yet; once the clock has moved on by `delta`, the one push does."""
+    assert await harness.drain() == 0
+    assert webhooks.push.received == []
+    clock.advance(**delta)
+    assert await harness.drain() == 1
+    assert len(webhooks.push.received) == 1
+
+
 async def test_duplicated_events_give_one_inbox_item_and_one_push(
     harness: Harness, events: Events, webhooks: Webhooks
 ) -> None:
@@ -64,11 +85,7 @@ async def test_quiet_hours_hold_a_push_until_the_window_ends(
 
     assert await harness.drain() == 0
     clock.current = datetime(2026, 1, 14, 6, 59, tzinfo=UTC)  # 07:59 in Paris
-    assert await harness.drain() == 0
-    assert webhooks.push.received == []
-    clock.advance(minutes=1)
-    assert await harness.drain() == 1
-    assert len(webhooks.push.received) == 1
+    await held_until(harness, clock, webhooks, minutes=1)
 
 
 async def test_pushes_beyond_three_an_hour_fold_into_the_next_digest(
@@ -236,7 +253,7 @@ async def test_a_failing_channel_is_retried_with_backoff_then_dead_lettered(
         webhooks.push.failures = [503, 503, 503]
         await events.publish(a_match())
         assert await eventually(harness.inbox_size, 1) == 1
-        await eventually(lambda: harness.notifier.store.deliveries.raw.count_documents({}), 2)
+        await deliveries_planned(harness)
         assert await harness.drain() == 1
         push = (await harness.status("s-1:o-1"))["channels"]["push"]
         assert (push["status"], push["attempts"]) == ("queued", 1)
@@ -259,8 +276,7 @@ async def test_a_channel_that_recovers_sends_once(
     harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
 ) -> None:
     webhooks.push.failures = [500]
-    await events.publish(a_match())
-    await eventually(lambda: harness.notifier.store.deliveries.raw.count_documents({}), 2)
+    await match_planned(harness, events)
     await harness.drain()
     clock.advance(minutes=1)
     await harness.drain()
@@ -271,22 +287,17 @@ async def test_a_channel_that_recovers_sends_once(
 async def test_a_crash_after_claiming_retries_after_the_lease(
     harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
 ) -> None:
-    await events.publish(a_match())
-    await eventually(lambda: harness.notifier.store.deliveries.raw.count_documents({}), 2)
+    await match_planned(harness, events)
     store = harness.notifier.store
     claimed = await store.claim_due(clock.now(), harness.notifier.lease, "crashed-replica")
     assert claimed is not None
-    assert await harness.drain() == 0  # leased by the crashed replica
-    clock.advance(seconds=61)
-    assert await harness.drain() == 1
-    assert len(webhooks.push.received) == 1
+    await held_until(harness, clock, webhooks, seconds=61)  # leased by the crashed replica
 
 
 async def test_a_claimer_that_died_before_moving_the_generation_on_is_repaired(
     harness: Harness, events: Events, webhooks: Webhooks, clock: FakeClock
 ) -> None:
-    await events.publish(a_match())
-    await eventually(lambda: harness.notifier.store.deliveries.raw.count_documents({}), 2)
+    await match_planned(harness, events)
     store = harness.notifier.store
     planned = await store.deliveries.raw.find({"status": "queued"}).to_list(None)
     # A replica inserted its claims and died before writing the next generation.

@@ -1,16 +1,15 @@
 """Applications to employers' offers emailed to the employer, once each, over the real Kafka and
 FerretDB: the offers service is a local server answering its delivery endpoint."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
+from typing import Any
 
 import pytest
-from notifier_helpers import Events, Make, Profiles, Smtp, contact, deliveries_served
-from testkit.stack import eventually
+from notifier_helpers import Make, Profiles, Smtp, contact, deliveries_served
 
-from contracts import OfferApplicationSubmitted, new_envelope
+from contracts import OfferApplicationSubmitted
 
 pytestmark = pytest.mark.integration
 
@@ -57,20 +56,17 @@ def submitted(application_id: str) -> OfferApplicationSubmitted:
 
 
 async def test_the_employer_is_emailed_once_with_the_seekers_consented_address(
-    make: Make, profiles: Profiles, smtp: Smtp, events: Events, offers_url: str
+    make: Make, profiles: Profiles, smtp: Smtp, delivered_twice: Any, offers_url: str
 ) -> None:
     profiles.contacts["s-1"] = contact(email="amina@example.org")
     async with make(offers_url=offers_url) as harness:
         assert harness.app
-        envelope = new_envelope(submitted("app-1"), producer="offers")
-        await events.publish(submitted("app-1"), envelope)
-        await events.publish(submitted("app-1"), envelope)  # delivered twice: sent once
-        await events.publish(submitted("app-private"))
-        await events.publish(submitted("app-withdrawn"))  # nothing to send for it
-
         store = harness.app.state.offer_mail.sent
-        assert await eventually(lambda: store.raw.count_documents({}), 3) == 3
-        await asyncio.sleep(1)  # the duplicate, on the same partition, has had its turn
+        # app-1 delivered twice: sent once; nothing to send for app-withdrawn
+        withdrawn = submitted("app-withdrawn")
+        await delivered_twice(
+            store, "offers", submitted("app-1"), submitted("app-private"), withdrawn
+        )
         assert len(smtp.mailbox.messages) == 2
         by_address = {mail["To"]: mail for mail in smtp.mailbox.messages}
         mail = by_address["recrutement@cabinet-bellecour.fr"]

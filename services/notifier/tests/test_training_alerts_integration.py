@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 from notifier_helpers import Events, Harness, Profiles, Smtp, Webhooks, contact, token
-from testkit.stack import eventually, header, read_records
+from testkit.stack import header, read_records
 
 from contracts import (
     DEAD_LETTER,
     TRAINING_RECOMMENDED,
-    ProfileDeleted,
     TrainingRecommended,
     topic_name,
 )
@@ -90,11 +89,10 @@ async def test_the_seekers_channels_for_counsellor_messages_are_obeyed_in_their_
 
 
 async def test_poison_goes_to_the_dead_letters_and_an_erased_seeker_is_not_alerted(
-    harness: Harness, events: Events, kafka: KafkaSettings
+    harness: Harness, events: Events, kafka: KafkaSettings, erased: Any
 ) -> None:
     store = harness.notifier.store
-    await events.publish(ProfileDeleted(seeker_id="s-3", deleted_at=datetime.now(UTC)))
-    assert await eventually(lambda: store.was_erased("s-3"), True)
+    await erased("s-3")
     topic = topic_name(TRAINING_RECOMMENDED, kafka.topic_suffix)
     await events.producer.send_and_wait(topic, b'{"not json', key=b"s-1")
     await events.publish(recommended("s-3"))

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from testkit.apps import client_of
 from testkit.builders import OfferBuilder, ProfileBuilder
 from testkit.stack import eventually, header, read_records
 
@@ -53,8 +54,7 @@ async def app(settings: Settings, referential: Referential) -> AsyncIterator[Fas
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://recommender") as client:
+    async with client_of(app, "http://recommender") as client:
         yield client
 
 

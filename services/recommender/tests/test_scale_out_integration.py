@@ -10,11 +10,10 @@ import time
 from collections import defaultdict
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from testkit.builders import GRENOBLE, OfferBuilder, ProfileBuilder
-from testkit.stack import eventually
+from testkit.stack import eventually, from_the_start
 
 from contracts import (
     MATCH_FOUND,
@@ -22,7 +21,6 @@ from contracts import (
     PROFILE_UPDATED,
     MatchFound,
     decode,
-    topic_name,
 )
 from recommender.config import Settings
 from recommender.main import create_app
@@ -95,16 +93,9 @@ async def stored_pairs(replica: Replica) -> set[tuple[str, str]]:
 
 async def announced(kafka: KafkaSettings, quiet_s: float = 4.0) -> dict[tuple[str, str], set[str]]:
     """Every match-found on the topic: (seeker, offer) -> the distinct event ids announcing it."""
-    consumer = AIOKafkaConsumer(
-        topic_name(MATCH_FOUND, kafka.topic_suffix),
-        bootstrap_servers=kafka.bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
     last = time.monotonic()
-    try:
+    async with from_the_start(kafka, MATCH_FOUND) as consumer:
         while time.monotonic() - last < quiet_s:
             for batch in (await consumer.getmany(timeout_ms=300)).values():
                 for record in batch:
@@ -113,8 +104,6 @@ async def announced(kafka: KafkaSettings, quiet_s: float = 4.0) -> dict[tuple[st
                         str(event.event_id)
                     )
                     last = time.monotonic()
-    finally:
-        await consumer.stop()
     return found
 
 

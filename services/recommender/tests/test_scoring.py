@@ -1,6 +1,7 @@
 """Each reason of a match on hand-made cases (pure: no I/O)."""
 
 from collections.abc import Callable
+from itertools import pairwise
 
 import pytest
 
@@ -31,6 +32,14 @@ def score(graph: OccupationGraph, profile: ProfileUpdated, offer: OfferPublished
         km,
         OCCUPATIONS,
     )
+
+
+def ranked(*best_first: Scored | None) -> list[Scored]:
+    """Each was scored, each above the next."""
+    scored = [s for s in best_first if s is not None]
+    assert len(scored) == len(best_first), "an offer was not scored"
+    assert all(higher.score > lower.score for higher, lower in pairwise(scored))
+    return scored
 
 
 def codes(scored: Scored | None) -> tuple[set[str], set[str]]:
@@ -117,9 +126,7 @@ def test_the_farther_within_the_radius_the_lower(
     near = score(graph, a_profile(), an_offer(place=LYON))
     farther = score(graph, a_profile(), an_offer())
 
-    assert near is not None
-    assert farther is not None
-    assert near.score > farther.score
+    ranked(near, farther)
 
 
 def test_a_contract_not_wished_is_missing_and_costs_its_weight(
@@ -176,11 +183,8 @@ def test_salary_against_the_minimum(
     assert "salary_meets_minimum" in codes(enough)[0]
     assert "salary_below_minimum" in codes(too_low)[1]
     assert "salary_unknown" in codes(unknown)[1]
-    assert enough is not None
-    assert too_low is not None
-    assert unknown is not None
-    assert enough.score > unknown.score > too_low.score
-    below = next(r for r in too_low.missing if r.code == "salary_below_minimum")
+    _, _, lowest = ranked(enough, unknown, too_low)
+    below = next(r for r in lowest.missing if r.code == "salary_below_minimum")
     assert below.params == {"salary_eur": 1800, "min_salary_eur": 2000}
 
 
@@ -212,12 +216,9 @@ def test_experience_required_wished_or_not(
     assert "experience_short" in codes(required)[1]
     assert "experience_short" in codes(wished)[1]
     assert "experience_met" in codes(met)[0]
-    assert required is not None
-    assert wished is not None
-    assert met is not None
-    assert met.score > wished.score > required.score
-    assert required.missing[0].params == {"years": 2, "asked_years": 5, "experience": "E"}
-    assert wished.missing[0].params["experience"] == "S"
+    _, wished_scored, required_scored = ranked(met, wished, required)
+    assert required_scored.missing[0].params == {"years": 2, "asked_years": 5, "experience": "E"}
+    assert wished_scored.missing[0].params["experience"] == "S"
 
 
 def test_languages_and_licences(

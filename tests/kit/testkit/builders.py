@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts import MatchFound, OfferPublished, ProfileUpdated, Reason
+from contracts.offers import Offer
 
 LYON = {"commune_code": "69123", "latitude": 45.76, "longitude": 4.83}
 VILLEURBANNE = {"commune_code": "69266", "latitude": 45.77, "longitude": 4.88}  # ~4 km from Lyon
 GRENOBLE = {"commune_code": "38185", "latitude": 45.19, "longitude": 5.72}  # ~95 km from Lyon
 METZ = {"commune_code": "57463", "latitude": 49.1193, "longitude": 6.1757}
+GAP = {"commune_code": "05061", "latitude": 44.56, "longitude": 6.08}
 
 
 def profile_updated(seeker_id: str = "s-1", version: int = 1, **changes: Any) -> ProfileUpdated:
@@ -107,6 +109,21 @@ def offer_in(offer_id: str = "o-1", **changes: Any) -> dict[str, Any]:
     return offer
 
 
+def stored_offer(offer_id: str = "o-1", **changes: Any) -> Offer:
+    """An offer as the offers service keeps and answers it, from France Travail."""
+    when = datetime(2026, 12, 3, tzinfo=UTC)
+    facts: dict[str, Any] = {
+        **offer_in(offer_id),
+        "place": VILLEURBANNE,
+        "created_at": when,
+        "updated_at": when,
+        "valid_until": when,
+        "origin": "france-travail",
+    }
+    facts.update(changes)
+    return Offer.model_validate(facts)
+
+
 def stored_profile(seeker_id: str = "s-1", version: int = 1, **changes: Any) -> dict[str, Any]:
     """A profile as the profiles service answers it (`GET /seekers/{id}/profile`)."""
     profile: dict[str, Any] = {
@@ -134,6 +151,74 @@ def stored_profile(seeker_id: str = "s-1", version: int = 1, **changes: Any) -> 
         "updated_at": "2026-11-25T10:00:00Z",
         "profile": profile,
     }
+
+
+def training_session(**changes: Any) -> dict[str, Any]:
+    """A session as the trainings service answers it: a driving licence course in Gap."""
+    session: dict[str, Any] = {
+        "id": "F1:A1:S1",
+        "formation_id": "F1",
+        "action_id": "A1",
+        "title": "Permis de conduire B",
+        "rome_codes": [],
+        "formacodes": ["31812"],
+        "nsf_codes": ["311"],
+        "place": {**GAP, "postcode": "05000"},
+        "city": "Gap",
+        "starts_on": "2027-02-01",
+        "ends_on": "2027-02-26",
+        "recruiting": True,
+        "funding_possible": True,
+        "funders": ["4"],
+        "exit_level": None,
+        "certifying": False,
+        "rncp_code": None,
+        "hours": 35,
+        "price_eur": 1450.0,
+        "body_name": "Auto-école du Centre",
+        "url": "https://formation.example/permis-b",
+    }
+    session.update(changes)
+    return session
+
+
+def company_in_reach(**changes: Any) -> dict[str, Any]:
+    """A company as the companies service answers it: a furniture shop in Metz."""
+    company: dict[str, Any] = {
+        "siret": "11111111100011",
+        "name": "MEUBLES CENTRE",
+        "naf": "4759A",
+        "naf_label": "Commerce de détail de meubles",
+        "headcount": "20-49",
+        "address": "1 RUE SERPENOISE",
+        "postcode": "57000",
+        "commune_code": "57463",
+        "distance_km": 0.4,
+        "rome_code": "D1212",
+        "expected_hires": 3.5,
+        "hiring_flags": [],
+        "reasons": [{"code": "distance", "params": {"distance_km": 0.4}, "fr": "", "en": ""}],
+    }
+    company.update(changes)
+    return company
+
+
+def company_application(**changes: Any) -> dict[str, Any]:
+    """A spontaneous application as the companies service answers it, kept for the counsellor."""
+    application: dict[str, Any] = {
+        "application_id": "a" * 32,
+        "seeker_id": "s-1",
+        "siret": "11111111100011",
+        "company_name": "MEUBLES CENTRE",
+        "naf_label": "Commerce de détail de meubles",
+        "message": "Bonjour",
+        "consent_to_share_contact": True,
+        "route": "kept_for_counsellor",
+        "created_at": "2026-12-03T10:00:00+00:00",
+        "notice": "Une candidature spontanée ne répond à aucune offre publiée.",
+    }
+    application.update(changes)
+    return application
 
 
 _COORDINATES_OF_LYON = {"latitude": 45.76, "longitude": 4.83}

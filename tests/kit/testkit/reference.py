@@ -84,7 +84,8 @@ def write_synthetic_files(folder: Path) -> Path:
 class FileServer:
     """A local HTTP server answering `routes` (path -> body) and 404 for anything else."""
 
-    def __init__(self) -> None:
+    def __init__(self, content_type: str = "text/csv") -> None:
+        self.content_type = content_type
         self.routes: dict[str, bytes] = {}
         self.requested: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -109,7 +110,7 @@ class FileServer:
                     self.send_error(404)
                     return
                 self.send_response(200)
-                self.send_header("Content-Type", "text/csv")
+                self.send_header("Content-Type", state.content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -60,14 +61,25 @@ async def isolated_topics(
             await admin.close()
 
 
+@dataclass
+class FailedRecord:
+    """What a consumer held when it gave up on a message: what a dead letter is made from."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
 def mongo_settings() -> MongoSettings:
     return MongoSettings(url=mongo_url(), timeout_s=5)
 
 
-async def read_records(
-    settings: KafkaSettings, base: str, count: int, timeout_s: float = 40.0
-) -> list[ConsumerRecord[bytes, bytes]]:
-    """Read `count` records of a topic from the beginning (fails if they do not come in time)."""
+@asynccontextmanager
+async def from_the_start(settings: KafkaSettings, base: str) -> AsyncIterator[AIOKafkaConsumer]:
+    """A consumer of the run's `base` topic from its first record, in no group."""
     consumer = AIOKafkaConsumer(
         topic_name(base, settings.topic_suffix),
         bootstrap_servers=settings.bootstrap_servers,
@@ -75,15 +87,23 @@ async def read_records(
         enable_auto_commit=False,
     )
     await consumer.start()
+    try:
+        yield consumer
+    finally:
+        await consumer.stop()
+
+
+async def read_records(
+    settings: KafkaSettings, base: str, count: int, timeout_s: float = 40.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read `count` records of a topic from the beginning (fails if they do not come in time)."""
     records: list[ConsumerRecord[bytes, bytes]] = []
     deadline = time.monotonic() + timeout_s
-    try:
+    async with from_the_start(settings, base) as consumer:
         while len(records) < count and time.monotonic() < deadline:
             batches = await consumer.getmany(timeout_ms=200)
             for batch in batches.values():
                 records.extend(batch)
-    finally:
-        await consumer.stop()
     if len(records) < count:
         raise AssertionError(f"expected {count} records on {base}, got {len(records)}")
     return records
