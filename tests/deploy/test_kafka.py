@@ -61,7 +61,7 @@ def versions() -> dict[str, str]:
 
 def subscriptions(service: str, group_id: str, replica_id: str) -> set[tuple[str, str]]:
     """(topic, consumer group) of every subscription the service's own `subscribe` makes, called
-    as its main.py does: arguments matched by name, its collaborators stand-ins that are never called."""
+    as its main.py does: arguments matched by name, its collaborators stand-ins never called."""
     broker = make_broker(KafkaSettings(), service)
     subscribe = importlib.import_module(
         f"{service}.consumers" if service == "recommender" else f"{service}.handlers"
