@@ -32,7 +32,7 @@ import uuid
 from typing import Any
 
 import httpx
-from common import add_record_option, command_line, percentile, record
+from common import add_record_option, percentile, report
 
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 OCCUPATIONS = ("D1212", "D1212", "D1106", "D1211", "K2204")  # D1212 twice: the target's share
@@ -181,13 +181,7 @@ def main() -> None:
     add_record_option(parser)
     args = parser.parse_args()
     figures = asyncio.run(run(args))
-    if args.record:
-        record(
-            "bench-companies",
-            command_line("make bench-companies", "bench_companies.py"),
-            figures,
-        )
-    print(json.dumps(figures))
+    report(figures, args.record, "bench-companies", "make bench-companies", "bench_companies.py")
 
 
 if __name__ == "__main__":

@@ -55,11 +55,10 @@ from aiokafka import AIOKafkaProducer
 from common import (
     Offsets,
     add_record_option,
-    command_line,
     consumed_offsets,
     percentile,
     ratio,
-    record,
+    report,
     store_ceilings,
     wait_consumed,
 )
@@ -555,10 +554,7 @@ def main() -> None:
     add_record_option(parser)
     args = parser.parse_args()
     figures = asyncio.run(run(args))
-    print(json.dumps(figures), flush=True)
-    if args.record:
-        record("bench-e2e", command_line("make bench-e2e", "bench_e2e.py"), figures)
-    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
+    report(figures, args.record, "bench-e2e", "make bench-e2e", "bench_e2e.py")
 
 
 if __name__ == "__main__":

@@ -52,9 +52,9 @@ from bench_e2e import alert_id, produce_all
 from common import (
     Offsets,
     add_record_option,
-    command_line,
+    keyed_arrivals,
     ratio,
-    record,
+    report,
     store_ceilings,
     wait_consumed,
 )
@@ -157,27 +157,9 @@ async def import_offers(
 
 async def count_published(prefix: bytes, seen: list[int], ready: asyncio.Event) -> None:
     """Count `offer-published` records whose key starts with `prefix`, from now on."""
-    kafka = KafkaSettings()
-    consumer = AIOKafkaConsumer(
-        topic_name(OFFER_PUBLISHED, kafka.topic_suffix),
-        bootstrap_servers=kafka.bootstrap_servers,
-        auto_offset_reset="latest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        while not consumer.assignment():  # noqa: ASYNC110 - aiokafka offers no event for it
-            await asyncio.sleep(0.05)
-        for partition in consumer.assignment():
-            await consumer.seek_to_end(partition)
-            await consumer.position(partition)
-        ready.set()
-        while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
-            for batch in batches.values():
-                seen[0] += sum(1 for r in batch if r.key and r.key.startswith(prefix))
-    finally:
-        await consumer.stop()
+    topic = topic_name(OFFER_PUBLISHED, KafkaSettings().topic_suffix)
+    async for hits in keyed_arrivals(topic, prefix, ready):
+        seen[0] += hits
 
 
 async def match_found_ends() -> dict[TopicPartition, int]:
@@ -373,14 +355,7 @@ def main() -> None:
         figures = asyncio.run(run(args))
     except BenchError as error:
         sys.exit(f"bench-france-day failed: {error}")
-    print(json.dumps(figures, default=str), flush=True)
-    if args.record:
-        record(
-            "bench-france-day",
-            command_line("make bench-france-day", "bench_france_day.py"),
-            figures,
-        )
-    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
+    report(figures, args.record, "bench-france-day", "make bench-france-day", "bench_france_day.py")
 
 
 if __name__ == "__main__":

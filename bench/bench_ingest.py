@@ -43,15 +43,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
-from common import add_record_option, command_line, ratio, record, store_ceilings
+from common import add_record_option, keyed_arrivals, ratio, report, store_ceilings
 from native_tools import ToolMissing, ensure_wrk
 
 from demo.generate import offers as demo_offers
 from demo.generate import seekers as demo_seekers
 from refdata import get_referential
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
-from servicekit.settings import KafkaSettings
 
 # wrk's Lua (LuaJIT): thread t of T sends requests t, t+T, t+2T...; request k updates seeker
 # k mod n, its radius moved by 5 or 10 km from the created profile's, alternately at each round.
@@ -156,28 +154,8 @@ class EventCounter:
             await self.task
 
     async def _count(self) -> None:
-        consumer = AIOKafkaConsumer(
-            self.topic,
-            bootstrap_servers=KafkaSettings().bootstrap_servers,
-            auto_offset_reset="latest",
-            enable_auto_commit=False,
-        )
-        await consumer.start()
-        try:
-            while not consumer.assignment():  # noqa: ASYNC110 - aiokafka offers no event for it
-                await asyncio.sleep(0.05)
-            for partition in consumer.assignment():
-                await consumer.seek_to_end(partition)
-                await consumer.position(partition)
-            self.ready.set()
-            while True:
-                batches = await consumer.getmany(timeout_ms=500, max_records=5000)
-                now = time.monotonic()
-                for batch in batches.values():
-                    hits = sum(1 for r in batch if r.key and r.key.startswith(self.prefix))
-                    self.arrivals.extend([now] * hits)
-        finally:
-            await consumer.stop()
+        async for hits in keyed_arrivals(self.topic, self.prefix, self.ready):
+            self.arrivals.extend([time.monotonic()] * hits)
 
     async def when(self, count: int, timeout_s: float, what: str) -> float:
         """Monotonic time at which the `count`-th record arrived."""
@@ -364,7 +342,4 @@ if __name__ == "__main__":
         figures = asyncio.run(main(arguments))
     except (BenchError, ToolMissing) as error:
         sys.exit(f"bench-ingest failed: {error}")
-    print(json.dumps(figures), flush=True)
-    if arguments.record:
-        record("bench-ingest", command_line("make bench-ingest", "bench_ingest.py"), figures)
-    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
+    report(figures, arguments.record, "bench-ingest", "make bench-ingest", "bench_ingest.py")
