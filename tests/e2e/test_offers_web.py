@@ -2,7 +2,6 @@
 gateway and the real services (API), then in headless Chromium (axe-core on every page shown, the
 keyboard for the search and the application form, screenshots in docs/screenshots/)."""
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -12,9 +11,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.async_api import Page, expect
+from testkit.gateway_seekers import METZ_SEEKER, lyon_seeker
 from web_browser import (
     LIVE,
-    LIVE_S,
     Audit,
     NewContext,
     assert_no_keyboard_trap,
@@ -28,23 +27,9 @@ from web_browser import (
 pytestmark = pytest.mark.e2e
 
 Login = Callable[[str, str], Awaitable[dict[str, str]]]
-LYON_SEEKER: dict[str, Any] = {
-    "contact": {"first_name": "Amina", "last_name": "Diallo"},
-    "occupations": [{"rome_code": "K2204", "priority": 1}],
-    "place": {"commune_code": "69123"},
-    "radius_km": 20,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-    "working_time": "full_time",
-    "skills": ["Nettoyer des locaux"],
-    "experience_years": 3,
-}
-METZ_SEEKER: dict[str, Any] = {
-    "contact": {"first_name": "Léa", "last_name": "Muller"},
-    "occupations": [{"rome_code": "D1212", "priority": 1}],
-    "place": {"commune_code": "57463"},
-    "radius_km": 20,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-}
+LYON_SEEKER = lyon_seeker(
+    {"first_name": "Amina", "last_name": "Diallo"}, skills=["Nettoyer des locaux"]
+)
 
 
 def france_travail_record(offer_id: str, word: str) -> dict[str, Any]:
@@ -72,30 +57,6 @@ def france_travail_record(offer_id: str, word: str) -> dict[str, Any]:
     }
 
 
-async def a_seeker(gateway: httpx.AsyncClient, login: Login, seeker_id: str, profile: Any) -> None:
-    created = await gateway.put(
-        "/v1/me/profile", headers=await login(seeker_id, "seeker"), json=profile
-    )
-    assert created.status_code == 201, created.text
-
-
-async def known_to_the_recommender(gateway: httpx.AsyncClient, headers: dict[str, str]) -> None:
-    for _ in range(int(LIVE_S * 2)):
-        if (await gateway.get("/v1/me/recommendations", headers=headers)).status_code == 200:
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError("the recommender never learnt of the seeker")
-
-
-async def suggested(gateway: httpx.AsyncClient, headers: dict[str, str], offer_id: str) -> None:
-    for _ in range(int(LIVE_S * 2)):
-        found = await gateway.get("/v1/me/recommendations", headers=headers)
-        if found.status_code == 200 and offer_id in found.text:
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"offer {offer_id} never reached the seeker's suggestions")
-
-
 async def import_offer(gateway: httpx.AsyncClient, login: Login, record: dict[str, Any]) -> None:
     operator = await login("ops-offers", "operator")
     imported = await gateway.post("/v1/offers/import", headers=operator, json=[record])
@@ -104,12 +65,11 @@ async def import_offer(gateway: httpx.AsyncClient, login: Login, record: dict[st
 
 
 async def test_an_imported_offer_answers_with_its_description_and_a_link_to_apply(
-    gateway: httpx.AsyncClient, login: Login, unique: str
+    gateway: httpx.AsyncClient, login: Login, unique: str, new_seeker: Any
 ) -> None:
     seeker_id, offer_id, word = f"os-{unique}", f"FT{unique.upper()}", f"api{unique}"
-    await a_seeker(gateway, login, seeker_id, LYON_SEEKER)
+    seeker = await new_seeker(seeker_id, LYON_SEEKER)
     await import_offer(gateway, login, france_travail_record(offer_id, word))
-    seeker = await login(seeker_id, "seeker")
 
     found = await gateway.get("/v1/offers", headers=seeker, params={"q": word, "commune": "69123"})
     answer = await gateway.get(f"/v1/offers/{offer_id}", headers=seeker)
@@ -171,22 +131,19 @@ async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
+    new_seeker: Any,
+    counsellor_of: Any,
+    suggested: Any,
     new_context: NewContext,
     audit: Audit,
 ) -> None:
     seeker_id, counsellor_id = f"ws-{unique}", f"wc-{unique}"
     offer_id, word = f"FT{unique.upper()}", f"web{unique}"
-    seeker = await login(seeker_id, "seeker")
-    await a_seeker(gateway, login, seeker_id, LYON_SEEKER)
-    taken = await gateway.put(
-        f"/v1/caseload/{seeker_id}/counsellor",
-        headers=await login(counsellor_id, "counsellor"),
-        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
-    )
-    assert taken.status_code == 200, taken.text
-    await known_to_the_recommender(gateway, seeker)
+    seeker = await new_seeker(seeker_id, LYON_SEEKER)
+    await counsellor_of(seeker_id, counsellor_id)
+    await suggested(seeker)
     await import_offer(gateway, login, france_travail_record(offer_id, word))
-    await suggested(gateway, seeker, offer_id)
+    await suggested(seeker, offer_id)
     locale = "fr-FR" if language == "fr" else "en-GB"
     shots = language == "fr"
     offer_page = f"/app/offers/{offer_id}"
@@ -281,12 +238,12 @@ async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quo
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
+    new_seeker: Any,
     new_context: NewContext,
     audit: Audit,
 ) -> None:
     seeker_id = f"wa-{unique}"
-    seeker = await login(seeker_id, "seeker")
-    await a_seeker(gateway, login, seeker_id, METZ_SEEKER)
+    seeker = await new_seeker(seeker_id, METZ_SEEKER)
     listed = await gateway.get("/v1/me/companies", headers=seeker, params={"limit": 20})
     sirets = [c["siret"] for c in listed.json()["items"]]
     assert len(sirets) >= 6, listed.text
@@ -346,12 +303,12 @@ async def test_a_seeker_applies_to_an_employers_offer_from_its_page(
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
+    new_seeker: Any,
     new_context: NewContext,
     audit: Audit,
 ) -> None:
     seeker_id, offer_id, employer_id = f"wo-{unique}", f"EMP{unique.upper()}", f"we-{unique}"
-    seeker = await login(seeker_id, "seeker")
-    await a_seeker(gateway, login, seeker_id, LYON_SEEKER)
+    seeker = await new_seeker(seeker_id, LYON_SEEKER)
     employer = await login(employer_id, "employer")
     published = await gateway.post(
         "/v1/offers",

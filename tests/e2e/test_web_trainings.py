@@ -5,27 +5,19 @@ and the alert among their notifications. Every page passes axe-core, in French a
 the two pages are saved to docs/screenshots/."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from playwright.async_api import Page, expect
-from testkit.builders import profile_in
 from web_browser import REPO, Audit, NewContext
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-Login = Callable[[str, str], Awaitable[dict[str, str]]]
 NOTE = "Le permis B vous ouvrira les offres de berger : inscrivez-vous vite."
-PROFILE = profile_in(
-    contact={"first_name": "Louise", "last_name": "Martin"},
-    occupations=[{"rome_code": "A1410", "priority": 1}],
-    place={"commune_code": "05061"},
-    radius_km=30,
-)
 # Which element has the focus, and how it looks (with its labels) focused and not.
 FOCUSED = """() => {
     const el = document.activeElement;
@@ -84,41 +76,18 @@ async def screenshot(page: Page, name: str) -> None:
 
 
 async def a_seeker_missing_a_licence(
-    gateway: httpx.AsyncClient, login: Login, an_lheo_document: Any, unique: str
+    gateway: httpx.AsyncClient, missing_a_licence: Any, unique: str
 ) -> tuple[str, str]:
     """A seeker near Gap whose three near-matches ask for a licence, two licence trainings near
     them, and their counsellor; once the trainings service proposes both."""
     seeker_id, counsellor_id = f"ws-{unique}", f"wc-{unique}"
-    seeker = await login(seeker_id, "seeker")
-    counsellor = await login(counsellor_id, "counsellor")
-    employer = await login(f"we-{unique}", "employer")
-    operator = await login(f"wo-{unique}", "operator")
-    assert (await gateway.put("/v1/me/profile", json=PROFILE, headers=seeker)).status_code == 201
-    taken = await gateway.put(
-        f"/v1/caseload/{seeker_id}/counsellor",
-        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
-        headers=counsellor,
+    seeker, _ = await missing_a_licence(
+        seeker_id,
+        counsellor_id,
+        {"first_name": "Louise", "last_name": "Martin"},
+        f"WEB{unique.upper()}",
+        {f"WB{unique}": "Permis de conduire B", f"WC{unique}": "Permis C"},
     )
-    assert taken.status_code == 200, taken.text
-    for n in range(3):
-        offer = {
-            "id": f"WEB{unique.upper()}{n}",
-            "title": "Berger / Bergère H/F",
-            "rome_code": "A1410",
-            "place": {"commune_code": "05061"},
-            "contract_type": "CDI",
-            "experience_required": "D",
-            "working_time": "full_time",
-            "driving_licences": [{"category": "B", "required": True}],
-        }
-        assert (await gateway.post("/v1/offers", json=offer, headers=employer)).status_code == 201
-    for formation, title in ((f"WB{unique}", "Permis de conduire B"), (f"WC{unique}", "Permis C")):
-        imported = await gateway.post(
-            "/v1/trainings/import",
-            content=an_lheo_document(formation, title=title, rome=None, commune="05061"),
-            headers={**operator, "Content-Type": "application/xml"},
-        )
-        assert imported.status_code == 200, imported.text
     for _ in range(120):
         found = await gateway.get("/v1/me/trainings", headers=seeker)
         if found.status_code == 200 and len(found.json()) >= 2:
@@ -130,15 +99,12 @@ async def a_seeker_missing_a_licence(
 @pytest.mark.timeout(240)
 async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seeker_sees_it(
     gateway: httpx.AsyncClient,
-    login: Login,
-    an_lheo_document: Any,
+    missing_a_licence: Any,
     unique: str,
     new_context: NewContext,
     audit: Audit,
 ) -> None:
-    seeker_id, counsellor_id = await a_seeker_missing_a_licence(
-        gateway, login, an_lheo_document, unique
-    )
+    seeker_id, counsellor_id = await a_seeker_missing_a_licence(gateway, missing_a_licence, unique)
     console = await (await new_context("desktop")).new_page()
     await sign_in(console, audit, "console", "counsellor_id", counsellor_id)
     await visit(console, audit, f"/console/seekers/{seeker_id}")
