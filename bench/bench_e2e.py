@@ -54,11 +54,10 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from common import (
     Offsets,
-    add_record_option,
     consumed_offsets,
     percentile,
     ratio,
-    report,
+    run_and_report,
     store_ceilings,
     wait_consumed,
 )
@@ -551,10 +550,7 @@ def main() -> None:
     )
     parser.add_argument("--recommender-db", default="tremplin_recommender")
     parser.add_argument("--notifier-db", default="tremplin_notifier")
-    add_record_option(parser)
-    args = parser.parse_args()
-    figures = asyncio.run(run(args))
-    report(figures, args.record, "bench-e2e", "make bench-e2e", "bench_e2e.py")
+    run_and_report(parser, run, "bench-e2e", "make bench-e2e", "bench_e2e.py")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -50,11 +49,11 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from bench_e2e import alert_id, produce_all
 from common import (
+    BenchError,
     Offsets,
-    add_record_option,
     keyed_arrivals,
     ratio,
-    report,
+    run_and_report,
     store_ceilings,
     wait_consumed,
 )
@@ -68,10 +67,6 @@ from servicekit.auth import InternalAuthSettings, Principal, Role, issue_interna
 from servicekit.settings import KafkaSettings, MongoSettings
 
 FACTS = set(ProfileUpdated.model_fields) - {"seeker_id", "version"}
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on; the message says why."""
 
 
 def seeker_events(run: str, count: int, referential: Referential) -> Iterator[ProfileUpdated]:
@@ -349,13 +344,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=60.0, help="Wait for stragglers (s).")
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--store-documents", type=int, default=2500, help="Store ceiling round.")
-    add_record_option(parser)
-    args = parser.parse_args()
-    try:
-        figures = asyncio.run(run(args))
-    except BenchError as error:
-        sys.exit(f"bench-france-day failed: {error}")
-    report(figures, args.record, "bench-france-day", "make bench-france-day", "bench_france_day.py")
+    run_and_report(parser, run, "bench-france-day", "make bench-france-day", "bench_france_day.py")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import add_record_option, keyed_arrivals, ratio, report, store_ceilings
+from common import BenchError, keyed_arrivals, ratio, run_and_report, store_ceilings
 from native_tools import ToolMissing, ensure_wrk
 
 from demo.generate import offers as demo_offers
@@ -86,10 +86,6 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(99)))
 end
 """
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on; the message says why."""
 
 
 def operator_token() -> str:
@@ -336,10 +332,11 @@ if __name__ == "__main__":
     parser.add_argument("--store-documents", type=int, default=2500, help="Store ceiling round.")
     parser.add_argument("--profiles-url", default="http://127.0.0.1:8001")
     parser.add_argument("--offers-url", default="http://127.0.0.1:8002")
-    add_record_option(parser)
-    arguments = parser.parse_args()
-    try:
-        figures = asyncio.run(main(arguments))
-    except (BenchError, ToolMissing) as error:
-        sys.exit(f"bench-ingest failed: {error}")
-    report(figures, arguments.record, "bench-ingest", "make bench-ingest", "bench_ingest.py")
+    run_and_report(
+        parser,
+        main,
+        "bench-ingest",
+        "make bench-ingest",
+        "bench_ingest.py",
+        failures=(BenchError, ToolMissing),
+    )

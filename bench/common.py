@@ -12,7 +12,7 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,29 @@ def report(
     if recorded:
         record(section, command_line(target, script), figures, notes)
     print(json.dumps(public, default=str))
+
+
+class BenchError(Exception):
+    """The benchmark cannot go on; the message says why."""
+
+
+def run_and_report(
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]],
+    section: str,
+    target: str,
+    script: str,
+    failures: tuple[type[Exception], ...] = (BenchError,),
+) -> None:
+    """Parse the bench's options (and `--record`), run it, report its figures; a failure it
+    foresaw ends the process with its message."""
+    add_record_option(parser)
+    args = parser.parse_args()
+    try:
+        figures = asyncio.run(run(args))
+    except failures as error:
+        sys.exit(f"{section} failed: {error}")
+    report(figures, args.record, section, target, script)
 
 
 def testkit_importable() -> None:

@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import os
@@ -56,7 +55,7 @@ sys.path.insert(0, str(HERE))
 
 import httpx  # noqa: E402
 from chaoslib import checker, design, faults, inbox, kafkatools, sinks  # noqa: E402
-from chaoslib.harness import STARTED, checked_design, retrying, say  # noqa: E402
+from chaoslib.harness import STARTED, checked_design, exit_code_of, retrying, say  # noqa: E402
 
 from contracts import DEAD_LETTER, MATCH_FOUND, OFFER_PUBLISHED  # noqa: E402
 
@@ -574,13 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     # The local stack is a development run: the harness signs internal tokens as its services do.
     os.environ.setdefault("TREMPLIN_DEVELOPMENT", "true")
     args = parse_args(argv)
-    try:
-        return asyncio.run(Harness(args).run())
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # the last line stays one JSON object, saying what went wrong
-        print(json.dumps({"offers": args.offers, "error": f"{type(error).__name__}: {error}"}))
-        return 2
+    return exit_code_of(lambda: Harness(args).run(), offers=args.offers)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ from chaoslib import (  # noqa: E402
     inbox,
     sinks,
 )
-from chaoslib.harness import STARTED, checked_design, say  # noqa: E402
+from chaoslib.harness import STARTED, checked_design, exit_code_of, say  # noqa: E402
 
 DATABASE_PREFIX = "tremplin_"
 GATEWAY_ONLY_PROFILE_FIELDS = ("needs_support", "review_before_send")  # counsellors set these
@@ -524,13 +524,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TREMPLIN_DEVELOPMENT", "true")
     args = parse_args(argv)
-    try:
-        return asyncio.run(Drill(args).run())
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # the last line stays one JSON object, saying what went wrong
-        print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
-        return 2
+    return exit_code_of(lambda: Drill(args).run())
 
 
 if __name__ == "__main__":

@@ -17,7 +17,16 @@ from testkit.stack import mongo_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # web_browser, under importlib mode
 
-from web_browser import LIVE_S, audit, browser, new_context, playwright  # noqa: F401 (fixtures)
+from web_browser import (  # noqa: F401 (fixtures)
+    LIVE_S,
+    audit,
+    browser,
+    language,
+    locale,
+    new_context,
+    playwright,
+    seeker_app,
+)
 
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 Headers = dict[str, str]

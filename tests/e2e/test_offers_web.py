@@ -16,6 +16,7 @@ from web_browser import (
     LIVE,
     Audit,
     NewContext,
+    SeekerApp,
     assert_no_keyboard_trap,
     h1,
     screenshot,
@@ -125,7 +126,6 @@ async def search_with_the_keyboard(page: Page, audit: Audit, word: str) -> None:
     await audit.check(page)
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
 async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     language: str,
     gateway: httpx.AsyncClient,
@@ -134,7 +134,9 @@ async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     new_seeker: Any,
     counsellor_of: Any,
     suggested: Any,
+    seeker_app: SeekerApp,
     new_context: NewContext,
+    locale: str,
     audit: Audit,
 ) -> None:
     seeker_id, counsellor_id = f"ws-{unique}", f"wc-{unique}"
@@ -144,13 +146,11 @@ async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     await suggested(seeker)
     await import_offer(gateway, login, france_travail_record(offer_id, word))
     await suggested(seeker, offer_id)
-    locale = "fr-FR" if language == "fr" else "en-GB"
     shots = language == "fr"
     offer_page = f"/app/offers/{offer_id}"
 
     # From a suggestion to the offer's page.
-    app = await (await new_context("mobile", locale)).new_page()
-    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+    app = await seeker_app(seeker_id)
     await visit(app, audit, "/app/recommendations")
     card = app.locator(f'[data-testid="match-card"][data-offer-id="{offer_id}"]')
     async with app.expect_navigation():
@@ -232,14 +232,13 @@ async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
 async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quota(
     language: str,
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
     new_seeker: Any,
-    new_context: NewContext,
+    seeker_app: SeekerApp,
     audit: Audit,
 ) -> None:
     seeker_id = f"wa-{unique}"
@@ -247,10 +246,8 @@ async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quo
     listed = await gateway.get("/v1/me/companies", headers=seeker, params={"limit": 20})
     sirets = [c["siret"] for c in listed.json()["items"]]
     assert len(sirets) >= 6, listed.text
-    locale = "fr-FR" if language == "fr" else "en-GB"
 
-    app = await (await new_context("mobile", locale)).new_page()
-    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+    app = await seeker_app(seeker_id)
     await visit(app, audit, "/app/companies")
     await expect(app.locator("main")).to_contain_text(
         re.compile("ne répond à aucune offre" if language == "fr" else "answers no published offer")
@@ -297,14 +294,13 @@ async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quo
     assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
 async def test_a_seeker_applies_to_an_employers_offer_from_its_page(
     language: str,
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
     new_seeker: Any,
-    new_context: NewContext,
+    seeker_app: SeekerApp,
     audit: Audit,
 ) -> None:
     seeker_id, offer_id, employer_id = f"wo-{unique}", f"EMP{unique.upper()}", f"we-{unique}"
@@ -324,11 +320,9 @@ async def test_a_seeker_applies_to_an_employers_offer_from_its_page(
         },
     )
     assert published.status_code == 201, published.text
-    locale = "fr-FR" if language == "fr" else "en-GB"
     offer_page = f"/app/offers/{offer_id}"
 
-    app = await (await new_context("mobile", locale)).new_page()
-    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+    app = await seeker_app(seeker_id)
     await visit(app, audit, offer_page)
     await expect(app.get_by_test_id("offer-apply")).to_contain_text(
         "postulez ici" if language == "fr" else "apply here"

@@ -5,74 +5,16 @@ and the alert among their notifications. Every page passes axe-core, in French a
 the two pages are saved to docs/screenshots/."""
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
-from web_browser import REPO, Audit, NewContext
+from playwright.async_api import expect
+from web_browser import Audit, NewContext, screenshot, sign_in, tab_to, visit
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = REPO / "docs" / "screenshots"
 NOTE = "Le permis B vous ouvrira les offres de berger : inscrivez-vous vite."
-# Which element has the focus, and how it looks (with its labels) focused and not.
-FOCUSED = """() => {
-    const el = document.activeElement;
-    if (!el || el === document.body || el === document.documentElement) return null;
-    return {tag: el.tagName.toLowerCase(), type: el.type || null, name: el.name || null,
-            form: el.form ? el.form.getAttribute('action') : null};
-}"""
-LOOK = """(el) => {
-    const looks = [];
-    for (const part of [el, ...(el.labels ? Array.from(el.labels) : [])]) {
-        const s = getComputedStyle(part);
-        looks.push([s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow].join('|'));
-    }
-    return looks.join(';');
-}"""
-
-
-async def tab_to(page: Page, matches: Callable[[dict[str, Any]], bool], limit: int = 80) -> None:
-    """Tab until the focused element matches; each element on the way shows its focus."""
-    for _ in range(limit):
-        await page.keyboard.press("Tab")
-        focused = await page.evaluate(FOCUSED)
-        if focused is None:
-            continue
-        element = await page.evaluate_handle("document.activeElement")
-        seen = await page.evaluate(LOOK, element)
-        await page.evaluate("(el) => el.blur()", element)
-        unseen = await page.evaluate(LOOK, element)
-        await page.evaluate("(el) => el.focus()", element)
-        assert seen != unseen, f"no visible focus on {focused} at {page.url}"
-        if matches(focused):
-            return
-    raise AssertionError(f"Tab never reached the element on {page.url}")
-
-
-async def visit(page: Page, audit: Audit, path: str) -> None:
-    response = await page.goto(path)
-    assert response is not None, path
-    await audit.check(page)
-    assert response.status == 200, f"{path} answered {response.status}"
-
-
-async def sign_in(page: Page, audit: Audit, area: str, field: str, who: str) -> None:
-    await visit(page, audit, f"/{area}/login")
-    await page.locator(f'input[name="{field}"]').fill(who)
-    async with page.expect_navigation():
-        await page.locator(f'form:has(input[name="{field}"]) [type="submit"]').click()
-    assert urlsplit(page.url).path != f"/{area}/login"
-    await audit.check(page)
-
-
-async def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.evaluate("document.activeElement && document.activeElement.blur()")
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 async def a_seeker_missing_a_licence(
@@ -106,7 +48,7 @@ async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seek
 ) -> None:
     seeker_id, counsellor_id = await a_seeker_missing_a_licence(gateway, missing_a_licence, unique)
     console = await (await new_context("desktop")).new_page()
-    await sign_in(console, audit, "console", "counsellor_id", counsellor_id)
+    await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id)
     await visit(console, audit, f"/console/seekers/{seeker_id}")
     async with console.expect_navigation():
         await console.get_by_test_id("trainings-link").click()
@@ -122,9 +64,9 @@ async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seek
     # Recommend the licence B training, with the keyboard alone.
     action = await licence_b.locator('[data-testid="recommend-form"]').get_attribute("action")
     await console.evaluate("document.activeElement && document.activeElement.blur()")
-    await tab_to(console, lambda f: f["name"] == "note" and f["form"] == action)
+    await tab_to(console, lambda f: f["name"] == "note" and f["form"] == action, limit=80)
     await console.keyboard.type(NOTE)
-    await tab_to(console, lambda f: f["type"] == "submit" and f["form"] == action)
+    await tab_to(console, lambda f: f["type"] == "submit" and f["form"] == action, limit=80)
     async with console.expect_navigation():
         await console.keyboard.press("Enter")
     await audit.check(console)
@@ -144,7 +86,7 @@ async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seek
 
     # The seeker: the training with its facts and the note, in French and English; the alert.
     app = await (await new_context("mobile")).new_page()
-    await sign_in(app, audit, "app", "seeker_id", seeker_id)
+    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
     await visit(app, audit, "/app/trainings")
     await expect(app.locator("h1")).to_have_text("Formations pour vous")
     first = app.get_by_test_id("training-card").first  # the recommended one comes first

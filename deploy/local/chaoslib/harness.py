@@ -4,8 +4,10 @@ writes retried through restarts, and the design checked against the recommender'
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 
@@ -63,3 +65,19 @@ def checked_design(
     )
     neighbours = {rome: referential.neighbours(rome) for rome in referential.occupations}
     return layout, design.check_design(layout, neighbours, limits)
+
+
+def exit_code_of(run: Callable[[], Awaitable[int]], **context: Any) -> int:
+    """The run's exit code; when it breaks, the last line printed stays one JSON object, saying
+    what went wrong (with `context`)."""
+
+    async def main() -> int:
+        return await run()
+
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        print(json.dumps({**context, "error": f"{type(error).__name__}: {error}"}))
+        return 2
