@@ -59,6 +59,7 @@ from common import (
     ratio,
     run_and_report,
     store_ceilings,
+    store_figures,
     wait_consumed,
 )
 from pymongo import AsyncMongoClient
@@ -518,7 +519,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "_group_size": args.group_size,
         "_source": args.source,
         "_run": f"b{run_id}",
-        "_store": {k: v for k, v in ceilings.items() if k != "concurrency"},
+        "_store": store_figures(ceilings),
     }
 
 

@@ -55,6 +55,7 @@ from common import (
     ratio,
     run_and_report,
     store_ceilings,
+    store_figures,
     wait_consumed,
 )
 from pymongo import AsyncMongoClient
@@ -326,7 +327,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "_batch": args.batch,
         "_import_concurrency": args.import_concurrency,
         "_run": f"f{run}",
-        "_store": {k: v for k, v in store.items() if k != "concurrency"},
+        "_store": store_figures(store),
     }
 
 

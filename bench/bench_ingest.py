@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import BenchError, keyed_arrivals, ratio, run_and_report, store_ceilings
+from common import BenchError, keyed_arrivals, ratio, run_and_report, store_ceilings, store_figures
 from native_tools import ToolMissing, ensure_wrk
 
 from demo.generate import offers as demo_offers
@@ -314,7 +314,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "_offers": args.offers,
         "_batch": args.batch,
         "_import_concurrency": args.import_concurrency,
-        "_store": {k: v for k, v in store.items() if k != "concurrency"},
+        "_store": store_figures(store),
     }
 
 
