@@ -32,7 +32,7 @@ import uuid
 from typing import Any
 
 import httpx
-from common import add_record_option, command_line, percentile, record
+from common import percentile, run_and_report
 
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 OCCUPATIONS = ("D1212", "D1212", "D1106", "D1211", "K2204")  # D1212 twice: the target's share
@@ -178,16 +178,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per loop")
     parser.add_argument("--rounds", type=int, default=3)
-    add_record_option(parser)
-    args = parser.parse_args()
-    figures = asyncio.run(run(args))
-    if args.record:
-        record(
-            "bench-companies",
-            command_line("make bench-companies", "bench_companies.py"),
-            figures,
-        )
-    print(json.dumps(figures))
+    run_and_report(parser, run, "bench-companies", "make bench-companies", "bench_companies.py")
 
 
 if __name__ == "__main__":

@@ -54,13 +54,12 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from common import (
     Offsets,
-    add_record_option,
-    command_line,
     consumed_offsets,
     percentile,
     ratio,
-    record,
+    run_and_report,
     store_ceilings,
+    store_figures,
     wait_consumed,
 )
 from pymongo import AsyncMongoClient
@@ -520,7 +519,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "_group_size": args.group_size,
         "_source": args.source,
         "_run": f"b{run_id}",
-        "_store": {k: v for k, v in ceilings.items() if k != "concurrency"},
+        "_store": store_figures(ceilings),
     }
 
 
@@ -552,13 +551,7 @@ def main() -> None:
     )
     parser.add_argument("--recommender-db", default="tremplin_recommender")
     parser.add_argument("--notifier-db", default="tremplin_notifier")
-    add_record_option(parser)
-    args = parser.parse_args()
-    figures = asyncio.run(run(args))
-    print(json.dumps(figures), flush=True)
-    if args.record:
-        record("bench-e2e", command_line("make bench-e2e", "bench_e2e.py"), figures)
-    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
+    run_and_report(parser, run, "bench-e2e", "make bench-e2e", "bench_e2e.py")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -50,12 +49,13 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from bench_e2e import alert_id, produce_all
 from common import (
+    BenchError,
     Offsets,
-    add_record_option,
-    command_line,
+    keyed_arrivals,
     ratio,
-    record,
+    run_and_report,
     store_ceilings,
+    store_figures,
     wait_consumed,
 )
 from pymongo import AsyncMongoClient
@@ -68,10 +68,6 @@ from servicekit.auth import InternalAuthSettings, Principal, Role, issue_interna
 from servicekit.settings import KafkaSettings, MongoSettings
 
 FACTS = set(ProfileUpdated.model_fields) - {"seeker_id", "version"}
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on; the message says why."""
 
 
 def seeker_events(run: str, count: int, referential: Referential) -> Iterator[ProfileUpdated]:
@@ -157,27 +153,9 @@ async def import_offers(
 
 async def count_published(prefix: bytes, seen: list[int], ready: asyncio.Event) -> None:
     """Count `offer-published` records whose key starts with `prefix`, from now on."""
-    kafka = KafkaSettings()
-    consumer = AIOKafkaConsumer(
-        topic_name(OFFER_PUBLISHED, kafka.topic_suffix),
-        bootstrap_servers=kafka.bootstrap_servers,
-        auto_offset_reset="latest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        while not consumer.assignment():  # noqa: ASYNC110 - aiokafka offers no event for it
-            await asyncio.sleep(0.05)
-        for partition in consumer.assignment():
-            await consumer.seek_to_end(partition)
-            await consumer.position(partition)
-        ready.set()
-        while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
-            for batch in batches.values():
-                seen[0] += sum(1 for r in batch if r.key and r.key.startswith(prefix))
-    finally:
-        await consumer.stop()
+    topic = topic_name(OFFER_PUBLISHED, KafkaSettings().topic_suffix)
+    async for hits in keyed_arrivals(topic, prefix, ready):
+        seen[0] += hits
 
 
 async def match_found_ends() -> dict[TopicPartition, int]:
@@ -349,7 +327,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "_batch": args.batch,
         "_import_concurrency": args.import_concurrency,
         "_run": f"f{run}",
-        "_store": {k: v for k, v in store.items() if k != "concurrency"},
+        "_store": store_figures(store),
     }
 
 
@@ -367,20 +345,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=60.0, help="Wait for stragglers (s).")
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--store-documents", type=int, default=2500, help="Store ceiling round.")
-    add_record_option(parser)
-    args = parser.parse_args()
-    try:
-        figures = asyncio.run(run(args))
-    except BenchError as error:
-        sys.exit(f"bench-france-day failed: {error}")
-    print(json.dumps(figures, default=str), flush=True)
-    if args.record:
-        record(
-            "bench-france-day",
-            command_line("make bench-france-day", "bench_france_day.py"),
-            figures,
-        )
-    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
+    run_and_report(parser, run, "bench-france-day", "make bench-france-day", "bench_france_day.py")
 
 
 if __name__ == "__main__":

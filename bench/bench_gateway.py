@@ -44,8 +44,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import add_record_option, command_line, percentile, record
+from common import add_record_option, percentile, report, testkit_importable
 from fastapi import Request, Response  # the relay's endpoint resolves its annotations here
+
+testkit_importable()
+from testkit.builders import offer_in  # noqa: E402
+from testkit.gateway_seekers import lyon_seeker  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -397,31 +401,6 @@ class World:
     loaded: list[tuple[str, str]] = field(default_factory=list)  # seekers with suggestions
 
 
-def profile(n: int) -> dict[str, Any]:
-    return {
-        "contact": {"first_name": "Bench", "last_name": f"Seeker {n}"},
-        "occupations": [{"rome_code": "K2204", "priority": 1}],
-        "place": {"commune_code": "69123"},
-        "radius_km": 20,
-        "contract_types": [{"contract_type": "CDI", "priority": 1}],
-        "working_time": "full_time",
-        "experience_years": 3,
-    }
-
-
-def offer(offer_id: str) -> dict[str, Any]:
-    return {
-        "id": offer_id,
-        "title": "Agent d'entretien H/F",
-        "rome_code": "K2204",
-        "place": {"commune_code": "69266"},
-        "contract_type": "CDI",
-        "experience_required": "D",
-        "working_time": "full_time",
-        "positions": 10,
-    }
-
-
 async def set_up(gateway: str, seekers: int, timeout_s: float) -> World:
     import httpx
 
@@ -441,7 +420,7 @@ async def set_up(gateway: str, seekers: int, timeout_s: float) -> World:
         offer_ids = [f"BENCH{run.upper()}{n}" for n in range(math.ceil(seekers / 20) + 1)]
         for offer_id in offer_ids:
             published = await client.post(
-                "/v1/offers", json=offer(offer_id), headers=bearer(employer)
+                "/v1/offers", json=offer_in(offer_id, positions=10), headers=bearer(employer)
             )
             if published.status_code != 201:
                 raise RuntimeError(
@@ -456,7 +435,9 @@ async def set_up(gateway: str, seekers: int, timeout_s: float) -> World:
                 tokens[sub] = await token(sub, "seeker")
                 for attempt in range(5):  # a busy store may time out: PUT is idempotent
                     written = await client.put(
-                        "/v1/me/profile", json=profile(n), headers=bearer(tokens[sub])
+                        "/v1/me/profile",
+                        json=lyon_seeker({"first_name": "Bench", "last_name": f"Seeker {n}"}),
+                        headers=bearer(tokens[sub]),
                     )
                     if written.status_code != 503:
                         break
@@ -640,10 +621,7 @@ def main() -> None:
         figures["_seekers_without_suggestions"] = len(world.seeker_tokens) - len(world.loaded)
     finally:
         asyncio.run(clean_up(args.gateway, world))
-    print(json.dumps(figures), flush=True)
-    if args.record:
-        record("bench-gateway", command_line("make bench-gateway", "bench_gateway.py"), figures)
-    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
+    report(figures, args.record, "bench-gateway", "make bench-gateway", "bench_gateway.py")
 
 
 if __name__ == "__main__":

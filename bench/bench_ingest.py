@@ -43,15 +43,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
-from common import add_record_option, command_line, ratio, record, store_ceilings
+from common import BenchError, keyed_arrivals, ratio, run_and_report, store_ceilings, store_figures
 from native_tools import ToolMissing, ensure_wrk
 
 from demo.generate import offers as demo_offers
 from demo.generate import seekers as demo_seekers
 from refdata import get_referential
 from servicekit.auth import InternalAuthSettings, Principal, Role, issue_internal_token
-from servicekit.settings import KafkaSettings
 
 # wrk's Lua (LuaJIT): thread t of T sends requests t, t+T, t+2T...; request k updates seeker
 # k mod n, its radius moved by 5 or 10 km from the created profile's, alternately at each round.
@@ -88,10 +86,6 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(99)))
 end
 """
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on; the message says why."""
 
 
 def operator_token() -> str:
@@ -156,28 +150,8 @@ class EventCounter:
             await self.task
 
     async def _count(self) -> None:
-        consumer = AIOKafkaConsumer(
-            self.topic,
-            bootstrap_servers=KafkaSettings().bootstrap_servers,
-            auto_offset_reset="latest",
-            enable_auto_commit=False,
-        )
-        await consumer.start()
-        try:
-            while not consumer.assignment():  # noqa: ASYNC110 - aiokafka offers no event for it
-                await asyncio.sleep(0.05)
-            for partition in consumer.assignment():
-                await consumer.seek_to_end(partition)
-                await consumer.position(partition)
-            self.ready.set()
-            while True:
-                batches = await consumer.getmany(timeout_ms=500, max_records=5000)
-                now = time.monotonic()
-                for batch in batches.values():
-                    hits = sum(1 for r in batch if r.key and r.key.startswith(self.prefix))
-                    self.arrivals.extend([now] * hits)
-        finally:
-            await consumer.stop()
+        async for hits in keyed_arrivals(self.topic, self.prefix, self.ready):
+            self.arrivals.extend([time.monotonic()] * hits)
 
     async def when(self, count: int, timeout_s: float, what: str) -> float:
         """Monotonic time at which the `count`-th record arrived."""
@@ -340,7 +314,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "_offers": args.offers,
         "_batch": args.batch,
         "_import_concurrency": args.import_concurrency,
-        "_store": {k: v for k, v in store.items() if k != "concurrency"},
+        "_store": store_figures(store),
     }
 
 
@@ -358,13 +332,11 @@ if __name__ == "__main__":
     parser.add_argument("--store-documents", type=int, default=2500, help="Store ceiling round.")
     parser.add_argument("--profiles-url", default="http://127.0.0.1:8001")
     parser.add_argument("--offers-url", default="http://127.0.0.1:8002")
-    add_record_option(parser)
-    arguments = parser.parse_args()
-    try:
-        figures = asyncio.run(main(arguments))
-    except (BenchError, ToolMissing) as error:
-        sys.exit(f"bench-ingest failed: {error}")
-    print(json.dumps(figures), flush=True)
-    if arguments.record:
-        record("bench-ingest", command_line("make bench-ingest", "bench_ingest.py"), figures)
-    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
+    run_and_report(
+        parser,
+        main,
+        "bench-ingest",
+        "make bench-ingest",
+        "bench_ingest.py",
+        failures=(BenchError, ToolMissing),
+    )

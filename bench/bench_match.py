@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import add_record_option, command_line, percentile, ratio, record, store_ceilings
+from common import add_record_option, percentile, ratio, report, store_ceilings, store_figures
 
 from contracts import (
     OFFER_PUBLISHED,
@@ -343,13 +343,8 @@ def main() -> None:
     figures["profile_events_ratio"] = ratio(
         figures["profile_events_per_s"], store["ceiling_recommender_new_seekers_per_s"]
     )
-    figures["_store"] = {k: v for k, v in store.items() if k != "concurrency"}
-    print(json.dumps(figures), flush=True)
-    if args.record:
-        record(
-            "Matching (recommender)", command_line("make bench-match", "bench_match.py"), figures
-        )
-    print(json.dumps({k: v for k, v in figures.items() if not k.startswith("_")}))
+    figures["_store"] = store_figures(store)
+    report(figures, args.record, "Matching (recommender)", "make bench-match", "bench_match.py")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from common import add_record_option, command_line, record
+from common import add_record_option, report
 from pymongo import AsyncMongoClient, UpdateOne
 
 INSERT_CHUNK = 16  # statements per bulk command on FerretDB (servicekit.data.engine)
@@ -291,14 +291,8 @@ async def main() -> None:
         figures["tuned_vs_stock_update"] = round(
             figures["update_with_event_per_s"] / stock["update_with_event_per_s"], 2
         )
-    if args.record:
-        record(
-            "Store ceiling",
-            command_line("make bench-store", "bench_store.py"),
-            figures,
-            "Medians of the rounds. `ceiling_*` figures are upper bounds: the store's time alone.",
-        )
-    print(json.dumps(figures))
+    notes = "Medians of the rounds. `ceiling_*` figures are upper bounds: the store's time alone."
+    report(figures, args.record, "Store ceiling", "make bench-store", "bench_store.py", notes)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from common import add_record_option, command_line, ratio, record, store_ceilings
+from common import add_record_option, ratio, report, store_ceilings
 from pymongo import AsyncMongoClient
 
 from demo.trainings import write_lheo
@@ -116,13 +116,13 @@ def main(argv: list[str] | None = None) -> int:
         "meets_memory_target": peak_mb <= TARGET_PEAK_RSS_MB,
         "idempotent": second["unchanged"] == first["accepted"] and second["accepted"] == 0,
     }
-    if args.record:
-        record(
-            "bench-trainings-import",
-            command_line("make bench-trainings-import", "bench_trainings_import.py"),
-            figures,
-        )
-    print(json.dumps(figures))
+    report(
+        figures,
+        args.record,
+        "bench-trainings-import",
+        "make bench-trainings-import",
+        "bench_trainings_import.py",
+    )
     return 0
 
 

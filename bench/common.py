@@ -12,7 +12,7 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,78 @@ def command_line(target: str, script: str) -> str:
     return f"{target}  # {script} {' '.join(sys.argv[1:])}".rstrip()
 
 
+def report(
+    figures: dict[str, Any], recorded: bool, section: str, target: str, script: str, notes: str = ""
+) -> None:
+    """Print the figures, the last line without the private ones (a leading `_`), and write them
+    to docs/benchmarks.md under `section` when asked (`--record`)."""
+    public = {k: v for k, v in figures.items() if not k.startswith("_")}
+    if public != figures:
+        print(json.dumps(figures, default=str), flush=True)
+    if recorded:
+        record(section, command_line(target, script), figures, notes)
+    print(json.dumps(public, default=str))
+
+
+class BenchError(Exception):
+    """The benchmark cannot go on; the message says why."""
+
+
+def run_and_report(
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]],
+    section: str,
+    target: str,
+    script: str,
+    failures: tuple[type[Exception], ...] = (BenchError,),
+) -> None:
+    """Parse the bench's options (and `--record`), run it, report its figures; a failure it
+    foresaw ends the process with its message."""
+    add_record_option(parser)
+    args = parser.parse_args()
+    try:
+        figures = asyncio.run(run(args))
+    except failures as error:
+        sys.exit(f"{section} failed: {error}")
+    report(figures, args.record, section, target, script)
+
+
+def testkit_importable() -> None:
+    """The tests' own helpers (tests/kit/testkit), which pytest finds through its pythonpath."""
+    kit = str(RESULTS.parent.parent / "tests" / "kit")
+    if kit not in sys.path:
+        sys.path.insert(0, kit)
+
+
+async def keyed_arrivals(topic: str, prefix: bytes, ready: asyncio.Event) -> AsyncIterator[int]:
+    """From now on, per batch read from `topic`: how many records have a key starting with
+    `prefix`. `ready` is set once the consumer stands at the end of every partition."""
+    from aiokafka import AIOKafkaConsumer
+
+    from servicekit.settings import KafkaSettings
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=KafkaSettings().bootstrap_servers,
+        auto_offset_reset="latest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        while not consumer.assignment():  # noqa: ASYNC110 - aiokafka offers no event for it
+            await asyncio.sleep(0.05)
+        for partition in consumer.assignment():
+            await consumer.seek_to_end(partition)
+            await consumer.position(partition)
+        ready.set()
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+            for batch in batches.values():
+                yield sum(1 for r in batch if r.key and r.key.startswith(prefix))
+    finally:
+        await consumer.stop()
+
+
 def ratio(value: float, ceiling: float) -> float:
     return round(value / ceiling, 3) if ceiling and not math.isnan(value) else float("nan")
 
@@ -113,6 +185,11 @@ async def store_ceilings(documents: int = 2500) -> dict[str, Any]:
     keys = [k for k in figures if k.startswith("ceiling_")]
     print(f"  {json.dumps({k: figures[k] for k in keys})}", flush=True)
     return figures
+
+
+def store_figures(ceilings: dict[str, Any]) -> dict[str, Any]:
+    """bench_store's figures as a bench keeps them beside its own (`_store`)."""
+    return {k: v for k, v in ceilings.items() if k != "concurrency"}
 
 
 class Offsets:

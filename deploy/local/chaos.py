@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import os
@@ -56,6 +55,7 @@ sys.path.insert(0, str(HERE))
 
 import httpx  # noqa: E402
 from chaoslib import checker, design, faults, inbox, kafkatools, sinks  # noqa: E402
+from chaoslib.harness import STARTED, checked_design, exit_code_of, retrying, say  # noqa: E402
 
 from contracts import DEAD_LETTER, MATCH_FOUND, OFFER_PUBLISHED  # noqa: E402
 
@@ -66,11 +66,6 @@ SERVICE_COLLECTIONS = (
     ("tremplin_recommender", "seekers"),
     ("tremplin_notifier", "deliveries"),
 )
-STARTED = time.monotonic()
-
-
-def say(message: str) -> None:
-    print(f"[{time.monotonic() - STARTED:7.1f}s] {message}", flush=True)
 
 
 def operator_headers() -> dict[str, str]:
@@ -82,27 +77,16 @@ def operator_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def retrying(
-    what: str, call: Callable[[], Awaitable[httpx.Response]], timeout_s: float = 300
-) -> httpx.Response:
-    """A write the harness must get done: retried through restarts of the service or the infra."""
-    t0 = said = time.monotonic()
-    delay = 0.2
-    while True:
-        try:
-            response = await call()
-            if response.status_code < 500 and response.status_code not in (408, 409, 429):
-                return response
-            reason = f"{response.status_code} {response.text[:200]}"
-        except httpx.HTTPError as error:
-            reason = type(error).__name__
-        if time.monotonic() - t0 > timeout_s:
-            raise RuntimeError(f"{what}: still failing after {timeout_s:.0f}s ({reason})")
-        if time.monotonic() - said > 15:
-            said = time.monotonic()
-            say(f"{what}: retrying ({reason})")
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 3.0)
+async def put_as_operator(
+    client: httpx.AsyncClient, seeker_id: str, what: str, body: dict[str, Any]
+) -> None:
+    """`PUT /seekers/{seeker_id}/{what}` on a service, as the operators' tools write there."""
+    path = f"/seekers/{seeker_id}/{what}"
+    response = await retrying(
+        f"{what} of {seeker_id}", lambda: client.put(path, json=body, headers=operator_headers())
+    )
+    if response.status_code >= 400:
+        raise RuntimeError(f"{what} refused: {response.status_code} {response.text}")
 
 
 async def for_all(items: Sequence[Any], work: Callable[[Any], Awaitable[None]], n: int) -> None:
@@ -133,24 +117,6 @@ class Harness:
 
     # preparation ------------------------------------------------------------------------------
 
-    def make_design(self) -> tuple[design.Design, set[tuple[str, str]]]:
-        from recommender.config import Settings as RecommenderSettings
-        from refdata import get_referential
-
-        referential = get_referential()
-        limits = design.limits_from(RecommenderSettings())
-        layout = design.make_design(
-            referential,
-            run_id=self.run_id,
-            seed=self.args.seed,
-            seekers=self.args.seekers,
-            offers=self.args.offers,
-            group_size=self.args.group_size,
-            limits=limits,
-        )
-        neighbours = {rome: referential.neighbours(rome) for rome in referential.occupations}
-        return layout, design.check_design(layout, neighbours, limits)
-
     async def start_sinks(self) -> list[Callable[[], Awaitable[None]]]:
         return await sinks.start_channel_sinks(self.inboxes, "chaos")
 
@@ -164,25 +130,10 @@ class Harness:
 
             async def create(seeker_id: str) -> None:
                 # Preferences first: the first alert must find them.
-                response = await retrying(
-                    f"preferences of {seeker_id}",
-                    lambda: notif.put(
-                        f"/seekers/{seeker_id}/preferences",
-                        json=layout.preferences(seeker_id),
-                        headers=operator_headers(),
-                    ),
+                await put_as_operator(
+                    notif, seeker_id, "preferences", layout.preferences(seeker_id)
                 )
-                response.raise_for_status()
-                response = await retrying(
-                    f"profile of {seeker_id}",
-                    lambda: prof.put(
-                        f"/seekers/{seeker_id}/profile",
-                        json=layout.profile(seeker_id),
-                        headers=operator_headers(),
-                    ),
-                )
-                if response.status_code >= 400:
-                    raise RuntimeError(f"profile refused: {response.status_code} {response.text}")
+                await put_as_operator(prof, seeker_id, "profile", layout.profile(seeker_id))
 
             await for_all(layout.seekers, create, n)
 
@@ -486,7 +437,14 @@ class Harness:
             return 2
         t0 = time.monotonic()
         try:
-            layout, expected = await asyncio.to_thread(self.make_design)
+            layout, expected = await asyncio.to_thread(
+                checked_design,
+                self.run_id,
+                self.args.seed,
+                self.args.seekers,
+                self.args.offers,
+                self.args.group_size,
+            )
         except design.DesignError as error:
             say(f"chaos: the workload cannot give predictable alerts: {error}")
             return 2
@@ -615,13 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     # The local stack is a development run: the harness signs internal tokens as its services do.
     os.environ.setdefault("TREMPLIN_DEVELOPMENT", "true")
     args = parse_args(argv)
-    try:
-        return asyncio.run(Harness(args).run())
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # the last line stays one JSON object, saying what went wrong
-        print(json.dumps({"offers": args.offers, "error": f"{type(error).__name__}: {error}"}))
-        return 2
+    return exit_code_of(lambda: Harness(args).run(), offers=args.offers)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -51,16 +52,20 @@ REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 import httpx  # noqa: E402
-from chaoslib import checker, design, faults, inbox, sinks  # noqa: E402
+from chaoslib import (  # noqa: E402
+    checker,
+    design,
+    faults,
+    harness,
+    inbox,
+    sinks,
+)
+from chaoslib.harness import STARTED, checked_design, exit_code_of, say  # noqa: E402
 
-STARTED = time.monotonic()
 DATABASE_PREFIX = "tremplin_"
 GATEWAY_ONLY_PROFILE_FIELDS = ("needs_support", "review_before_send")  # counsellors set these
 SENT_BEFORE_RECORDED_S = 2.0  # a send is recorded just after it: older ones must be in the dump
-
-
-def say(message: str) -> None:
-    print(f"[{time.monotonic() - STARTED:7.1f}s] {message}", flush=True)
+retrying = functools.partial(harness.retrying, timeout_s=120)
 
 
 def began(directory: Path) -> bool:
@@ -79,25 +84,6 @@ class TimedInboxes(sinks.Inboxes):
         if key is not None:
             with self._lock:
                 self.first_seen.setdefault((channel, key), time.time())
-
-
-async def retrying(
-    what: str, call: Callable[[], Awaitable[httpx.Response]], timeout_s: float = 120
-) -> httpx.Response:
-    t0 = time.monotonic()
-    delay = 0.2
-    while True:
-        try:
-            response = await call()
-            if response.status_code < 500 and response.status_code not in (408, 409, 429):
-                return response
-            reason = f"{response.status_code} {response.text[:200]}"
-        except httpx.HTTPError as error:
-            reason = type(error).__name__
-        if time.monotonic() - t0 > timeout_s:
-            raise RuntimeError(f"{what}: still failing after {timeout_s:.0f}s ({reason})")
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 3.0)
 
 
 async def opscli(*args: str) -> dict[str, Any]:
@@ -137,25 +123,6 @@ class Drill:
         self.directory.mkdir(parents=True, exist_ok=True)
 
     # the workload ------------------------------------------------------------------------------
-
-    def make_design(self) -> design.Design:
-        from recommender.config import Settings as RecommenderSettings
-        from refdata import get_referential
-
-        referential = get_referential()
-        limits = design.limits_from(RecommenderSettings())
-        layout = design.make_design(
-            referential,
-            run_id=self.run_id,
-            seed=self.args.seed,
-            seekers=self.args.seekers,
-            offers=self.args.offers,
-            group_size=2,
-            limits=limits,
-        )
-        neighbours = {rome: referential.neighbours(rome) for rome in referential.occupations}
-        design.check_design(layout, neighbours, limits)
-        return layout
 
     async def sign_in(self, gateway: httpx.AsyncClient, sub: str, role: str) -> dict[str, str]:
         if sub not in self.tokens:
@@ -396,7 +363,9 @@ class Drill:
         if await self.stack.wait_ready(["kafka", "ferretdb", *services], 90) is None:
             say("drill: the stack is not fully up and ready (python3 deploy/local/stack.py status)")
             return 2
-        layout = await asyncio.to_thread(self.make_design)
+        layout, _ = await asyncio.to_thread(
+            checked_design, self.run_id, args.seed, args.seekers, args.offers, 2
+        )
         offers = list(layout.offers)
         first, pool, last = (
             offers[: args.before],
@@ -555,13 +524,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TREMPLIN_DEVELOPMENT", "true")
     args = parse_args(argv)
-    try:
-        return asyncio.run(Drill(args).run())
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # the last line stays one JSON object, saying what went wrong
-        print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
-        return 2
+    return exit_code_of(lambda: Drill(args).run())
 
 
 if __name__ == "__main__":

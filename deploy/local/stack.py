@@ -235,28 +235,25 @@ def main(argv: list[str] | None = None) -> int:
         epilog=f"Runtime files: {LOCAL}",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser(
-        "prepare", help="fetch Kafka jars, build FerretDB, install Chromium and web assets (cached)"
-    ).set_defaults(func=cmd_prepare)
-    p_up = sub.add_parser("up", help="start everything not running and wait until ready")
-    p_up.add_argument(
-        "--infra-only", action="store_true", help="Kafka and FerretDB only, no services"
-    )
-    p_up.set_defaults(func=cmd_up)
-    sub.add_parser("down", help="stop the processes this project started").set_defaults(
-        func=cmd_down
-    )
-    p_run = sub.add_parser("run", help="up, then follow all logs until Ctrl-C, then down")
-    p_run.add_argument(
-        "--infra-only", action="store_true", help="Kafka and FerretDB only, no services"
-    )
-    p_run.set_defaults(func=cmd_run)
-    sub.add_parser("status", help="show what runs (exit 3 if something is down)").set_defaults(
-        func=cmd_status
-    )
-    sub.add_parser(
-        "clean", help="down, then delete .local/data (keeps jars and binaries)"
-    ).set_defaults(func=cmd_clean)
+    for name, what, func, infra_only in (
+        (
+            "prepare",
+            "fetch Kafka jars, build FerretDB, install Chromium and web assets (cached)",
+            cmd_prepare,
+            False,
+        ),
+        ("up", "start everything not running and wait until ready", cmd_up, True),
+        ("down", "stop the processes this project started", cmd_down, False),
+        ("run", "up, then follow all logs until Ctrl-C, then down", cmd_run, True),
+        ("status", "show what runs (exit 3 if something is down)", cmd_status, False),
+        ("clean", "down, then delete .local/data (keeps jars and binaries)", cmd_clean, False),
+    ):
+        command = sub.add_parser(name, help=what)
+        if infra_only:
+            command.add_argument(
+                "--infra-only", action="store_true", help="Kafka and FerretDB only, no services"
+            )
+        command.set_defaults(func=func)
     p_with = sub.add_parser(
         "with-infra", help="start Kafka+FerretDB if needed, run CMD, stop what was started"
     )

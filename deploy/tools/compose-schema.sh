@@ -17,10 +17,9 @@ fi
 mkdir -p "$share_dir"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# uv, not pip: inside `uv run` the first python3 on PATH is the project's venv, which has no pip.
-uv_cmd=("${UV:-}")
-[[ -n "${UV:-}" ]] || uv_cmd=(python3 -m uv)
-"${uv_cmd[@]}" pip install --quiet --no-deps --target "$work" "$COMPOSE_SCHEMA_FROM" >&2
+# shellcheck source=wheel.sh
+source "$repo/deploy/tools/wheel.sh"
+unpack_wheel "$work" "$COMPOSE_SCHEMA_FROM"
 cp "$work/compose/config/compose_spec.json" "$target.part"
 mv "$target.part" "$target"
 echo "$target"

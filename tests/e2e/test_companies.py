@@ -5,26 +5,18 @@ from typing import Any
 
 import httpx
 import pytest
+from testkit.gateway_seekers import METZ_SEEKER
 
 pytestmark = pytest.mark.e2e
 
-METZ_SEEKER: dict[str, Any] = {
-    "contact": {"first_name": "Léa", "last_name": "Muller"},
-    "occupations": [{"rome_code": "D1212", "priority": 1}],
-    "place": {"commune_code": "57463"},
-    "radius_km": 20,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-}
 FIELDS = {"siret", "name", "naf_label", "distance_km", "expected_hires", "reasons"}
 
 
 async def test_a_seeker_in_metz_gets_companies_likely_to_hire(
-    gateway: httpx.AsyncClient, login: Any, unique: str
+    gateway: httpx.AsyncClient, login: Any, unique: str, new_seeker: Any, counsellor_of: Any
 ) -> None:
     seeker_id, counsellor_id = f"cs-{unique}", f"cc-{unique}"
-    seeker = await login(seeker_id, "seeker")
-    created = await gateway.put("/v1/me/profile", json=METZ_SEEKER, headers=seeker)
-    assert created.status_code == 201, created.text
+    seeker = await new_seeker(seeker_id, METZ_SEEKER)
 
     answer = await gateway.get("/v1/me/companies", headers=seeker)
     assert answer.status_code == 200, answer.text
@@ -43,12 +35,7 @@ async def test_a_seeker_in_metz_gets_companies_likely_to_hire(
     counsellor = await login(counsellor_id, "counsellor")
     refused = await gateway.get(f"/v1/caseload/{seeker_id}/companies", headers=counsellor)
     assert refused.status_code == 404  # not in their caseload yet
-    taken = await gateway.put(
-        f"/v1/caseload/{seeker_id}/counsellor",
-        json={"counsellor_id": counsellor_id, "reason": "Intake interview"},
-        headers=counsellor,
-    )
-    assert taken.status_code == 200, taken.text
+    await counsellor_of(seeker_id, counsellor_id, "Intake interview")
     seen = await gateway.get(f"/v1/caseload/{seeker_id}/companies", headers=counsellor)
     assert seen.status_code == 200, seen.text
     assert {i["siret"] for i in seen.json()["items"]} == {i["siret"] for i in items}

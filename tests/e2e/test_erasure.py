@@ -33,28 +33,19 @@ async def test_an_operators_erasure_empties_every_store_within_ten_seconds(
     login: Any,
     unique: str,
     stores_naming: Any,
+    new_seeker: Any,
+    counsellor_of: Any,
     record_property: Any,
 ) -> None:
     seeker_id, counsellor_id = f"s-{unique}", f"c-{unique}"
-    seeker = await login(seeker_id, "seeker")
-    counsellor = await login(counsellor_id, "counsellor")
-    created = await gateway.put(
-        "/v1/me/profile",
-        headers=seeker,
-        json=profile_in(
-            contact={"first_name": "Nora", "last_name": "Petit", "email": "nora@example.org"},
-            place={"commune_code": "69123"},
-            radius_km=20,
-            experience_years=1,
-        ),
+    profile = profile_in(
+        contact={"first_name": "Nora", "last_name": "Petit", "email": "nora@example.org"},
+        place={"commune_code": "69123"},
+        radius_km=20,
+        experience_years=1,
     )
-    assert created.status_code == 201, created.text
-    taken = await gateway.put(
-        f"/v1/caseload/{seeker_id}/counsellor",
-        headers=counsellor,
-        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
-    )
-    assert taken.status_code == 200, taken.text
+    seeker = await new_seeker(seeker_id, profile)
+    counsellor = await counsellor_of(seeker_id, counsellor_id)
     looked = await gateway.get(f"/v1/caseload/{seeker_id}", headers=counsellor)
     assert looked.status_code == 200, looked.text
     # An application to an employer's offer: the offers service holds the seeker too.

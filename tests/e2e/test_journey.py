@@ -6,8 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
+from testkit.gateway_seekers import lyon_seeker
 
 pytestmark = pytest.mark.e2e
+
+AMINA = {"first_name": "Amina", "last_name": "Diallo", "email": "amina@example.org"}
 
 
 async def first_event(
@@ -34,33 +37,18 @@ async def first_event(
 
 
 async def test_a_seeker_journey_through_the_gateway(
-    gateway: httpx.AsyncClient, login: Any, unique: str, an_offer: Any, stores_naming: Any
+    gateway: httpx.AsyncClient,
+    login: Any,
+    unique: str,
+    an_offer: Any,
+    new_seeker: Any,
+    counsellor_of: Any,
+    forgotten: Any,
 ) -> None:
     seeker_id, counsellor_id, employer_id = f"s-{unique}", f"c-{unique}", f"e-{unique}"
-    seeker = await login(seeker_id, "seeker")
-    counsellor = await login(counsellor_id, "counsellor")
+    seeker = await new_seeker(seeker_id, lyon_seeker(AMINA))
+    counsellor = await counsellor_of(seeker_id, counsellor_id)
     employer = await login(employer_id, "employer")
-
-    profile = await gateway.put(
-        "/v1/me/profile",
-        headers=seeker,
-        json={
-            "contact": {"first_name": "Amina", "last_name": "Diallo", "email": "amina@example.org"},
-            "occupations": [{"rome_code": "K2204", "priority": 1}],
-            "place": {"commune_code": "69123"},
-            "radius_km": 20,
-            "contract_types": [{"contract_type": "CDI", "priority": 1}],
-            "working_time": "full_time",
-            "experience_years": 3,
-        },
-    )
-    assert profile.status_code == 201, profile.text
-    taken = await gateway.put(
-        f"/v1/caseload/{seeker_id}/counsellor",
-        headers=counsellor,
-        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
-    )
-    assert taken.status_code == 200, taken.text
     await asyncio.sleep(2)  # the recommender learns of the seeker before the offer comes
 
     offer_id = f"E2E{unique.upper()}"
@@ -111,9 +99,4 @@ async def test_a_seeker_journey_through_the_gateway(
     erased = await gateway.delete("/v1/me", headers=seeker)
     assert erased.status_code == 204
     assert (await gateway.get("/v1/me/profile", headers=seeker)).status_code == 404
-    for _ in range(60):
-        remaining = await stores_naming(seeker_id)
-        if not remaining:
-            break
-        await asyncio.sleep(0.5)
-    assert remaining == [], f"still holding {seeker_id}: {remaining}"
+    await forgotten(seeker_id)

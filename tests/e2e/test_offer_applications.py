@@ -9,36 +9,28 @@ from typing import Any
 import httpx
 import pytest
 from mail_sink import mail_sink
+from testkit.gateway_seekers import lyon_seeker
 
 pytestmark = pytest.mark.e2e
 
-SEEKER: dict[str, Any] = {
-    "contact": {"first_name": "Amina", "last_name": "Diallo", "email": "amina.d@example.org"},
-    "occupations": [{"rome_code": "K2204", "priority": 1}],
-    "place": {"commune_code": "69123"},
-    "radius_km": 20,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-}
+SEEKER = lyon_seeker({"first_name": "Amina", "last_name": "Diallo", "email": "amina.d@example.org"})
 MESSAGE = "Agent d'entretien depuis cinq ans, disponible tout de suite."
 
 
 @pytest.mark.timeout(180)
 async def test_a_seeker_applies_once_to_an_employers_offer_and_the_employer_is_emailed_once(
-    gateway: httpx.AsyncClient, login: Any, unique: str, an_offer: Any
+    gateway: httpx.AsyncClient,
+    login: Any,
+    unique: str,
+    an_offer: Any,
+    new_seeker: Any,
+    counsellor_of: Any,
 ) -> None:
     seeker_id, counsellor_id = f"as-{unique}", f"ac-{unique}"
     offer_id, address = f"APPLY{unique.upper()}", f"rh-{unique}@employeur-tremplin.fr"
-    seeker = await login(seeker_id, "seeker")
+    seeker = await new_seeker(seeker_id, SEEKER)
+    counsellor = await counsellor_of(seeker_id, counsellor_id, "Intake interview")
     employer = await login(f"ae-{unique}", "employer")
-    counsellor = await login(counsellor_id, "counsellor")
-    created = await gateway.put("/v1/me/profile", json=SEEKER, headers=seeker)
-    assert created.status_code == 201, created.text
-    taken = await gateway.put(
-        f"/v1/caseload/{seeker_id}/counsellor",
-        json={"counsellor_id": counsellor_id, "reason": "Intake interview"},
-        headers=counsellor,
-    )
-    assert taken.status_code == 200, taken.text
 
     async with mail_sink() as sink:
         published = await gateway.post(

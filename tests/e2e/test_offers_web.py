@@ -2,7 +2,6 @@
 gateway and the real services (API), then in headless Chromium (axe-core on every page shown, the
 keyboard for the search and the application form, screenshots in docs/screenshots/)."""
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -12,11 +11,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.async_api import Page, expect
+from testkit.gateway_seekers import METZ_SEEKER, lyon_seeker
 from web_browser import (
     LIVE,
-    LIVE_S,
     Audit,
     NewContext,
+    SeekerApp,
     assert_no_keyboard_trap,
     h1,
     screenshot,
@@ -28,23 +28,9 @@ from web_browser import (
 pytestmark = pytest.mark.e2e
 
 Login = Callable[[str, str], Awaitable[dict[str, str]]]
-LYON_SEEKER: dict[str, Any] = {
-    "contact": {"first_name": "Amina", "last_name": "Diallo"},
-    "occupations": [{"rome_code": "K2204", "priority": 1}],
-    "place": {"commune_code": "69123"},
-    "radius_km": 20,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-    "working_time": "full_time",
-    "skills": ["Nettoyer des locaux"],
-    "experience_years": 3,
-}
-METZ_SEEKER: dict[str, Any] = {
-    "contact": {"first_name": "Léa", "last_name": "Muller"},
-    "occupations": [{"rome_code": "D1212", "priority": 1}],
-    "place": {"commune_code": "57463"},
-    "radius_km": 20,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-}
+LYON_SEEKER = lyon_seeker(
+    {"first_name": "Amina", "last_name": "Diallo"}, skills=["Nettoyer des locaux"]
+)
 
 
 def france_travail_record(offer_id: str, word: str) -> dict[str, Any]:
@@ -72,30 +58,6 @@ def france_travail_record(offer_id: str, word: str) -> dict[str, Any]:
     }
 
 
-async def a_seeker(gateway: httpx.AsyncClient, login: Login, seeker_id: str, profile: Any) -> None:
-    created = await gateway.put(
-        "/v1/me/profile", headers=await login(seeker_id, "seeker"), json=profile
-    )
-    assert created.status_code == 201, created.text
-
-
-async def known_to_the_recommender(gateway: httpx.AsyncClient, headers: dict[str, str]) -> None:
-    for _ in range(int(LIVE_S * 2)):
-        if (await gateway.get("/v1/me/recommendations", headers=headers)).status_code == 200:
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError("the recommender never learnt of the seeker")
-
-
-async def suggested(gateway: httpx.AsyncClient, headers: dict[str, str], offer_id: str) -> None:
-    for _ in range(int(LIVE_S * 2)):
-        found = await gateway.get("/v1/me/recommendations", headers=headers)
-        if found.status_code == 200 and offer_id in found.text:
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"offer {offer_id} never reached the seeker's suggestions")
-
-
 async def import_offer(gateway: httpx.AsyncClient, login: Login, record: dict[str, Any]) -> None:
     operator = await login("ops-offers", "operator")
     imported = await gateway.post("/v1/offers/import", headers=operator, json=[record])
@@ -104,12 +66,11 @@ async def import_offer(gateway: httpx.AsyncClient, login: Login, record: dict[st
 
 
 async def test_an_imported_offer_answers_with_its_description_and_a_link_to_apply(
-    gateway: httpx.AsyncClient, login: Login, unique: str
+    gateway: httpx.AsyncClient, login: Login, unique: str, new_seeker: Any
 ) -> None:
     seeker_id, offer_id, word = f"os-{unique}", f"FT{unique.upper()}", f"api{unique}"
-    await a_seeker(gateway, login, seeker_id, LYON_SEEKER)
+    seeker = await new_seeker(seeker_id, LYON_SEEKER)
     await import_offer(gateway, login, france_travail_record(offer_id, word))
-    seeker = await login(seeker_id, "seeker")
 
     found = await gateway.get("/v1/offers", headers=seeker, params={"q": word, "commune": "69123"})
     answer = await gateway.get(f"/v1/offers/{offer_id}", headers=seeker)
@@ -165,35 +126,31 @@ async def search_with_the_keyboard(page: Page, audit: Audit, word: str) -> None:
     await audit.check(page)
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
 async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     language: str,
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
+    new_seeker: Any,
+    counsellor_of: Any,
+    suggested: Any,
+    seeker_app: SeekerApp,
     new_context: NewContext,
+    locale: str,
     audit: Audit,
 ) -> None:
     seeker_id, counsellor_id = f"ws-{unique}", f"wc-{unique}"
     offer_id, word = f"FT{unique.upper()}", f"web{unique}"
-    seeker = await login(seeker_id, "seeker")
-    await a_seeker(gateway, login, seeker_id, LYON_SEEKER)
-    taken = await gateway.put(
-        f"/v1/caseload/{seeker_id}/counsellor",
-        headers=await login(counsellor_id, "counsellor"),
-        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
-    )
-    assert taken.status_code == 200, taken.text
-    await known_to_the_recommender(gateway, seeker)
+    seeker = await new_seeker(seeker_id, LYON_SEEKER)
+    await counsellor_of(seeker_id, counsellor_id)
+    await suggested(seeker)
     await import_offer(gateway, login, france_travail_record(offer_id, word))
-    await suggested(gateway, seeker, offer_id)
-    locale = "fr-FR" if language == "fr" else "en-GB"
+    await suggested(seeker, offer_id)
     shots = language == "fr"
     offer_page = f"/app/offers/{offer_id}"
 
     # From a suggestion to the offer's page.
-    app = await (await new_context("mobile", locale)).new_page()
-    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+    app = await seeker_app(seeker_id)
     await visit(app, audit, "/app/recommendations")
     card = app.locator(f'[data-testid="match-card"][data-offer-id="{offer_id}"]')
     async with app.expect_navigation():
@@ -275,25 +232,22 @@ async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
 async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quota(
     language: str,
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
-    new_context: NewContext,
+    new_seeker: Any,
+    seeker_app: SeekerApp,
     audit: Audit,
 ) -> None:
     seeker_id = f"wa-{unique}"
-    seeker = await login(seeker_id, "seeker")
-    await a_seeker(gateway, login, seeker_id, METZ_SEEKER)
+    seeker = await new_seeker(seeker_id, METZ_SEEKER)
     listed = await gateway.get("/v1/me/companies", headers=seeker, params={"limit": 20})
     sirets = [c["siret"] for c in listed.json()["items"]]
     assert len(sirets) >= 6, listed.text
-    locale = "fr-FR" if language == "fr" else "en-GB"
 
-    app = await (await new_context("mobile", locale)).new_page()
-    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+    app = await seeker_app(seeker_id)
     await visit(app, audit, "/app/companies")
     await expect(app.locator("main")).to_contain_text(
         re.compile("ne répond à aucune offre" if language == "fr" else "answers no published offer")
@@ -340,18 +294,17 @@ async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quo
     assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
 async def test_a_seeker_applies_to_an_employers_offer_from_its_page(
     language: str,
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
-    new_context: NewContext,
+    new_seeker: Any,
+    seeker_app: SeekerApp,
     audit: Audit,
 ) -> None:
     seeker_id, offer_id, employer_id = f"wo-{unique}", f"EMP{unique.upper()}", f"we-{unique}"
-    seeker = await login(seeker_id, "seeker")
-    await a_seeker(gateway, login, seeker_id, LYON_SEEKER)
+    seeker = await new_seeker(seeker_id, LYON_SEEKER)
     employer = await login(employer_id, "employer")
     published = await gateway.post(
         "/v1/offers",
@@ -367,11 +320,9 @@ async def test_a_seeker_applies_to_an_employers_offer_from_its_page(
         },
     )
     assert published.status_code == 201, published.text
-    locale = "fr-FR" if language == "fr" else "en-GB"
     offer_page = f"/app/offers/{offer_id}"
 
-    app = await (await new_context("mobile", locale)).new_page()
-    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+    app = await seeker_app(seeker_id)
     await visit(app, audit, offer_page)
     await expect(app.get_by_test_id("offer-apply")).to_contain_text(
         "postulez ici" if language == "fr" else "apply here"

@@ -56,11 +56,17 @@ async def test_every_route_answers_through_the_real_stack(
     operator = await login(f"ro-{unique}", "operator")
     offer_id = f"ROUTE{unique.upper()}"
     called: dict[tuple[str, str], int] = {}
+    # What the routes' path parameters stand for, as the test learns them.
+    names = {
+        "seeker_id": seeker_id,
+        "offer_id": offer_id,
+        "session_id": f"RT{unique}:A1:S1",
+        "alert_id": f"no-such-alert-{unique}",
+        "notification_id": f"no-such-{unique}",
+    }
 
-    async def call(
-        method: str, route: str, headers: dict[str, str], url: str | None = None, **kw: Any
-    ) -> httpx.Response:
-        response = await gateway.request(method, url or route, headers=headers, **kw)
+    async def call(method: str, route: str, headers: dict[str, str], **kw: Any) -> httpx.Response:
+        response = await gateway.request(method, route.format(**names), headers=headers, **kw)
         assert response.status_code < 500, f"{method} {route}: {response.text}"
         called[(method, route)] = response.status_code
         return response
@@ -74,19 +80,17 @@ async def test_every_route_answers_through_the_real_stack(
         "PUT",
         "/v1/caseload/{seeker_id}/counsellor",
         counsellor,
-        f"/v1/caseload/{seeker_id}/counsellor",
         json={"counsellor_id": counsellor_id, "reason": "Intake interview"},
     )
     assert taken.status_code == 200, taken.text
 
     published = await call("POST", "/v1/offers", employer, json=an_offer(offer_id))
     assert published.status_code == 201, published.text
-    assert (await call("GET", "/v1/offers/{offer_id}", seeker, f"/v1/offers/{offer_id}")).is_success
+    assert (await call("GET", "/v1/offers/{offer_id}", seeker)).is_success
     changed = await call(
         "PATCH",
         "/v1/offers/{offer_id}",
         employer,
-        f"/v1/offers/{offer_id}",
         json={"title": "Agent d'entretien confirmé H/F", "positions": 2},
     )
     assert changed.status_code == 200, changed.text
@@ -123,45 +127,25 @@ async def test_every_route_answers_through_the_real_stack(
     called[("GET", "/v1/me/recommendations")] = 200
     assert any(s["offer_id"] == offer_id for s in offers)
     assert (await call("GET", "/v1/me/trainings", seeker)).status_code == 200
-    their_trainings = await call(
-        "GET",
-        "/v1/caseload/{seeker_id}/trainings",
-        counsellor,
-        f"/v1/caseload/{seeker_id}/trainings",
-    )
+    their_trainings = await call("GET", "/v1/caseload/{seeker_id}/trainings", counsellor)
     assert their_trainings.status_code == 200, their_trainings.text
-    session_id = f"RT{unique}:A1:S1"
     for decision, body in (("recommend", {"note": "Route test"}), ("dismiss", {"reason": "No"})):
         decided = await call(
             "POST",
             f"/v1/caseload/{{seeker_id}}/trainings/{{session_id}}/{decision}",
             counsellor,
-            f"/v1/caseload/{seeker_id}/trainings/{session_id}/{decision}",
             json=body,
         )
         assert decided.status_code == 200, decided.text
     feedback = await call(
-        "POST",
-        "/v1/me/recommendations/{offer_id}/feedback",
-        seeker,
-        f"/v1/me/recommendations/{offer_id}/feedback",
-        json={"reason": "too_far"},
+        "POST", "/v1/me/recommendations/{offer_id}/feedback", seeker, json={"reason": "too_far"}
     )
     assert feedback.status_code == 201, feedback.text
     for route in ("/recommendations", "/feedback", ""):
-        answer = await call(
-            "GET",
-            f"/v1/caseload/{{seeker_id}}{route}",
-            counsellor,
-            f"/v1/caseload/{seeker_id}{route}",
-        )
+        answer = await call("GET", f"/v1/caseload/{{seeker_id}}{route}", counsellor)
         assert answer.status_code == 200, answer.text
     switched = await call(
-        "PUT",
-        "/v1/caseload/{seeker_id}/review-before-send",
-        counsellor,
-        f"/v1/caseload/{seeker_id}/review-before-send",
-        json={"enabled": False},
+        "PUT", "/v1/caseload/{seeker_id}/review-before-send", counsellor, json={"enabled": False}
     )
     assert switched.status_code == 200, switched.text
     assert (await call("GET", "/v1/caseload", counsellor)).status_code == 200
@@ -187,27 +171,16 @@ async def test_every_route_answers_through_the_real_stack(
             "POST",
             f"/v1/counsellor/held-alerts/{{alert_id}}/{decision}",
             counsellor,
-            f"/v1/counsellor/held-alerts/no-such-alert-{unique}/{decision}",
             json={} if decision == "approve" else None,
         )
         assert service_not_found(answer), answer.text
-    read = await call(
-        "POST",
-        "/v1/me/notifications/{notification_id}/read",
-        seeker,
-        f"/v1/me/notifications/no-such-{unique}/read",
-    )
+    read = await call("POST", "/v1/me/notifications/{notification_id}/read", seeker)
     assert service_not_found(read), read.text
     assert (await call("GET", "/v1/me/access-log", seeker)).json()
     assert (await call("GET", "/v1/ops/status", operator)).status_code == 200
     mine = await call("GET", "/v1/me/companies", seeker, params={"limit": 5})
     assert mine.status_code == 200, mine.text
-    theirs = await call(
-        "GET",
-        "/v1/caseload/{seeker_id}/companies",
-        counsellor,
-        f"/v1/caseload/{seeker_id}/companies",
-    )
+    theirs = await call("GET", "/v1/caseload/{seeker_id}/companies", counsellor)
     assert theirs.status_code == 200, theirs.text
     rows = (
         "siret,raisonsociale,codenaf,codecommune,coordinates_x,coordinates_y\n"
@@ -221,7 +194,7 @@ async def test_every_route_answers_through_the_real_stack(
     )
     assert companies_import.json()["rejected"][0]["column"] == "siret", companies_import.text
     assert (await call("GET", "/v1/ops/companies/attention", operator)).status_code == 200
-    siret = str(int(unique, 16)).zfill(14)[-14:]
+    siret = names["siret"] = str(int(unique, 16)).zfill(14)[-14:]
     own_company = (
         "siret,raisonsociale,codenaf,codecommune,coordinates_x,coordinates_y,email\n"
         f"{siret},ROUTE TEST,4759A,57463,6.17,49.11,\n"
@@ -236,74 +209,40 @@ async def test_every_route_answers_through_the_real_stack(
         "POST",
         "/v1/me/companies/{siret}/applications",
         seeker,
-        f"/v1/me/companies/{siret}/applications",
         json={"message": "Bonjour, je suis disponible.", "consent_to_share_contact": False},
     )
     assert applied.status_code == 201, applied.text
     assert applied.json()["route"] == "kept_for_counsellor"
     listed = await call("GET", "/v1/me/applications", seeker)
     assert [a["siret"] for a in listed.json()["items"]] == [siret]
-    passed_on = await call(
-        "GET",
-        "/v1/caseload/{seeker_id}/applications",
-        counsellor,
-        f"/v1/caseload/{seeker_id}/applications",
-    )
+    passed_on = await call("GET", "/v1/caseload/{seeker_id}/applications", counsellor)
     assert [a["siret"] for a in passed_on.json()["items"]] == [siret]
     out = await call(
-        "POST",
-        "/v1/ops/companies/{siret}/opt-out",
-        operator,
-        f"/v1/ops/companies/{siret}/opt-out",
-        json={"reason": "Route test"},
+        "POST", "/v1/ops/companies/{siret}/opt-out", operator, json={"reason": "Route test"}
     )
     assert out.json()["status"] == "opted_out", out.text
-    shut = await call(
-        "POST", "/v1/ops/companies/{siret}/close", operator, f"/v1/ops/companies/{siret}/close"
-    )
+    shut = await call("POST", "/v1/ops/companies/{siret}/close", operator)
     assert shut.json()["status"] == "closed", shut.text
 
     to_offer = await call(
         "POST",
         "/v1/me/offers/{offer_id}/applications",
         seeker,
-        f"/v1/me/offers/{offer_id}/applications",
         json={"message": "Bonjour, je postule.", "consent_to_share_contact": True},
     )
     assert to_offer.status_code == 201, to_offer.text
-    application_id = to_offer.json()["application_id"]
+    application_id = names["application_id"] = to_offer.json()["application_id"]
     listed_to_offers = await call("GET", "/v1/me/offer-applications", seeker)
     assert [a["offer_id"] for a in listed_to_offers.json()["items"]] == [offer_id]
-    received = await call(
-        "GET",
-        "/v1/employer/offers/{offer_id}/applications",
-        employer,
-        f"/v1/employer/offers/{offer_id}/applications",
-    )
+    received = await call("GET", "/v1/employer/offers/{offer_id}/applications", employer)
     [seen] = received.json()["items"]
     assert seen["contact"]["last_name"] == "Test", received.text
-    followed = await call(
-        "GET",
-        "/v1/caseload/{seeker_id}/offer-applications",
-        counsellor,
-        f"/v1/caseload/{seeker_id}/offer-applications",
-    )
+    followed = await call("GET", "/v1/caseload/{seeker_id}/offer-applications", counsellor)
     assert [a["application_id"] for a in followed.json()["items"]] == [application_id]
-    taken_back = await call(
-        "POST",
-        "/v1/me/offer-applications/{application_id}/withdraw",
-        seeker,
-        f"/v1/me/offer-applications/{application_id}/withdraw",
-    )
+    taken_back = await call("POST", "/v1/me/offer-applications/{application_id}/withdraw", seeker)
     assert taken_back.json()["status"] == "withdrawn", taken_back.text
 
-    closed = await call(
-        "POST",
-        "/v1/offers/{offer_id}/close",
-        employer,
-        f"/v1/offers/{offer_id}/close",
-        json={"reason": "filled"},
-    )
+    closed = await call("POST", "/v1/offers/{offer_id}/close", employer, json={"reason": "filled"})
     assert closed.json()["status"] == "closed"
     assert (await call("DELETE", "/v1/me", seeker)).status_code == 204
     called[("POST", "/v1/auth/dev-token")] = 200  # `login` above

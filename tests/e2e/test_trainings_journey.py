@@ -8,30 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from testkit.builders import profile_in
 
 pytestmark = pytest.mark.e2e
-
-# Shepherds near Gap: an occupation and a place the demo data and the other tests leave alone.
-PROFILE = profile_in(
-    contact={"first_name": "Permis", "last_name": "Test"},
-    occupations=[{"rome_code": "A1410", "priority": 1}],
-    place={"commune_code": "05061"},
-    radius_km=30,
-)
-
-
-def an_offer_asking_for_a_licence(offer_id: str) -> dict[str, Any]:
-    return {
-        "id": offer_id,
-        "title": "Berger / Bergère H/F",
-        "rome_code": "A1410",
-        "place": {"commune_code": "05061"},
-        "contract_type": "CDI",
-        "experience_required": "D",
-        "working_time": "full_time",
-        "driving_licences": [{"category": "B", "required": True}],
-    }
 
 
 async def eventually(
@@ -53,39 +31,23 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
     gateway: httpx.AsyncClient,
     login: Any,
     unique: str,
-    an_lheo_document: Any,
+    missing_a_licence: Any,
     stores_naming: Any,
+    forgotten: Any,
 ) -> None:
-    seeker_id, counsellor_id = f"ts-{unique}", f"tc-{unique}"
-    seeker = await login(seeker_id, "seeker")
-    counsellor = await login(counsellor_id, "counsellor")
-    employer = await login(f"te-{unique}", "employer")
-    operator = await login(f"to-{unique}", "operator")
-    assert (await gateway.put("/v1/me/profile", json=PROFILE, headers=seeker)).status_code == 201
-    taken = await gateway.put(
-        f"/v1/caseload/{seeker_id}/counsellor",
-        json={"counsellor_id": counsellor_id, "reason": "Intake interview"},
-        headers=counsellor,
+    seeker_id, counsellor_id, offers = f"ts-{unique}", f"tc-{unique}", f"TRAIN{unique.upper()}"
+    seeker, counsellor = await missing_a_licence(
+        seeker_id,
+        counsellor_id,
+        {"first_name": "Permis", "last_name": "Test"},
+        offers,
+        {f"TJ{unique}": "Permis de conduire B", f"TK{unique}": "Permis C"},
     )
-    assert taken.status_code == 200, taken.text
-    for n in range(3):
-        offer = an_offer_asking_for_a_licence(f"TRAIN{unique.upper()}{n}")
-        published = await gateway.post("/v1/offers", json=offer, headers=employer)
-        assert published.status_code == 201, published.text
-    for formation, title in ((f"TJ{unique}", "Permis de conduire B"), (f"TK{unique}", "Permis C")):
-        lheo = an_lheo_document(formation, title=title, rome=None, commune="05061")
-        imported = await gateway.post(
-            "/v1/trainings/import",
-            content=lheo,
-            headers={**operator, "Content-Type": "application/xml"},
-        )
-        assert imported.status_code == 200, imported.text
-        assert imported.json()["accepted"] == 1
     await eventually(
         gateway,
         "/v1/me/recommendations",
         seeker,
-        lambda found: sum("TRAIN" in s["offer_id"] for s in found) == 3,
+        lambda found: sum(s["offer_id"].startswith(offers) for s in found) == 3,
     )
 
     ours = {f"TJ{unique}", f"TK{unique}"}
@@ -154,10 +116,4 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
     # The seeker erases their account: the counsellor's decisions and note go with it.
     assert "tremplin_trainings.recommendations" in await stores_naming(seeker_id)
     assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
-    remaining = ["?"]
-    for _ in range(60):
-        remaining = await stores_naming(seeker_id)
-        if not remaining:
-            break
-        await asyncio.sleep(0.5)
-    assert remaining == [], f"still holding {seeker_id}: {remaining}"
+    await forgotten(seeker_id)

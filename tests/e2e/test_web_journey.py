@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.async_api import Page, expect
+from testkit.gateway_seekers import lyon_seeker
 from web_browser import (
     FOCUSED,
     LIVE,
-    LIVE_S,
     Audit,
     NewContext,
     assert_accessible,
@@ -82,43 +82,9 @@ async def test_the_checks_fail_on_a_page_that_breaks_the_rules(
 # ----------------------------------------------------------------------------------------------
 # The journey
 # ----------------------------------------------------------------------------------------------
-SEEKER_PROFILE: dict[str, Any] = {
-    "contact": {"first_name": "Amina", "last_name": "Diallo", "email": "amina@example.org"},
-    "occupations": [{"rome_code": "K2204", "priority": 1}],
-    "place": {"commune_code": "69123"},
-    "radius_km": 20,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-    "working_time": "full_time",
-    "experience_years": 3,
-}
-
-
-async def seeker_with_counsellor(
-    gateway: httpx.AsyncClient, login: Login, seeker_id: str, counsellor_id: str
-) -> None:
-    seeker = await login(seeker_id, "seeker")
-    counsellor = await login(counsellor_id, "counsellor")
-    profile = await gateway.put("/v1/me/profile", headers=seeker, json=SEEKER_PROFILE)
-    assert profile.status_code == 201, profile.text
-    taken = await gateway.put(
-        f"/v1/caseload/{seeker_id}/counsellor",
-        headers=counsellor,
-        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
-    )
-    assert taken.status_code == 200, taken.text
-
-
-async def known_to_the_recommender(
-    gateway: httpx.AsyncClient, login: Login, seeker_id: str
-) -> None:
-    """The recommender has the seeker (their suggestions answer 200, not 404): offers match them."""
-    headers = await login(seeker_id, "seeker")
-    for _ in range(int(LIVE_S * 2)):
-        found = await gateway.get("/v1/me/recommendations", headers=headers)
-        if found.status_code == 200:
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"the recommender never learnt of {seeker_id}: {found.status_code}")
+SEEKER_PROFILE = lyon_seeker(
+    {"first_name": "Amina", "last_name": "Diallo", "email": "amina@example.org"}
+)
 
 
 async def sign_in_with_the_keyboard(
@@ -154,11 +120,15 @@ async def test_a_match_goes_live_through_the_console_and_the_web_app(
     login: Login,
     unique: str,
     an_offer: Callable[[str], dict[str, object]],
+    new_seeker: Any,
+    counsellor_of: Any,
+    suggested: Any,
     new_context: NewContext,
     audit: Audit,
 ) -> None:
     seeker_id, counsellor_id, employer_id = f"s-{unique}", f"c-{unique}", f"e-{unique}"
-    await seeker_with_counsellor(gateway, login, seeker_id, counsellor_id)
+    seeker = await new_seeker(seeker_id, SEEKER_PROFILE)
+    await counsellor_of(seeker_id, counsellor_id)
     note = f"Je vous recommande cette offre, appelez-moi ({unique})."
 
     # The counsellor signs in and has this seeker's alerts wait for review (the console switch).
@@ -182,7 +152,7 @@ async def test_a_match_goes_live_through_the_console_and_the_web_app(
     await sign_in_with_the_keyboard(app, audit, "/app/login", "seeker_id", seeker_id)
     await visit(app, audit, "/app/notifications")
     app_marker = await mark_page(app)
-    await known_to_the_recommender(gateway, login, seeker_id)
+    await suggested(seeker)
 
     # An employer publishes a matching offer: the match reaches the counsellor's page live.
     offer_id = f"WEB{unique.upper()}"
@@ -279,17 +249,6 @@ COUNSELLOR_PAGES = [
 ]
 
 
-async def suggestions_of(
-    gateway: httpx.AsyncClient, headers: dict[str, str], offer_id: str
-) -> None:
-    for _ in range(int(LIVE_S * 2)):
-        found = await gateway.get("/v1/me/recommendations", headers=headers)
-        if found.status_code == 200 and offer_id in found.text:
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"offer {offer_id} never reached the seeker's suggestions")
-
-
 async def publish(
     gateway: httpx.AsyncClient, employer: dict[str, str], offer: dict[str, object]
 ) -> httpx.Response:
@@ -304,24 +263,28 @@ async def publish(
     return published
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
 async def test_every_page_passes_axe_core(
     language: str,
+    locale: str,
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
     an_offer: Callable[[str], dict[str, object]],
+    new_seeker: Any,
+    counsellor_of: Any,
+    suggested: Any,
     new_context: NewContext,
     audit: Audit,
 ) -> None:
     seeker_id, counsellor_id = f"s-{unique}", f"c-{unique}"
-    await seeker_with_counsellor(gateway, login, seeker_id, counsellor_id)
-    await known_to_the_recommender(gateway, login, seeker_id)
+    seeker = await new_seeker(seeker_id, SEEKER_PROFILE)
+    await counsellor_of(seeker_id, counsellor_id)
+    await suggested(seeker)
     offer_id = f"WEB{unique.upper()}"
     employer = await login(f"e-{unique}", "employer")
     published = await publish(gateway, employer, an_offer(offer_id))
     assert published.status_code in (200, 201), published.text
-    await suggestions_of(gateway, await login(seeker_id, "seeker"), offer_id)
+    await suggested(seeker, offer_id)
     # A spontaneous application, for the counsellor's view of the file.
     siret = str(int(unique, 16)).zfill(14)[-14:]
     company = (
@@ -341,7 +304,6 @@ async def test_every_page_passes_axe_core(
         json={"message": "Bonjour, je suis disponible.", "consent_to_share_contact": False},
     )
     assert applied.status_code == 201, applied.text
-    locale = "fr-FR" if language == "fr" else "en-GB"
     titles: set[str] = set()
 
     # The signed-out pages, in the browser's language.

@@ -5,120 +5,31 @@ and the alert among their notifications. Every page passes axe-core, in French a
 the two pages are saved to docs/screenshots/."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
-from testkit.builders import profile_in
-from web_browser import REPO, Audit, NewContext
+from playwright.async_api import expect
+from web_browser import Audit, NewContext, screenshot, sign_in, tab_to, visit
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = REPO / "docs" / "screenshots"
-Login = Callable[[str, str], Awaitable[dict[str, str]]]
 NOTE = "Le permis B vous ouvrira les offres de berger : inscrivez-vous vite."
-PROFILE = profile_in(
-    contact={"first_name": "Louise", "last_name": "Martin"},
-    occupations=[{"rome_code": "A1410", "priority": 1}],
-    place={"commune_code": "05061"},
-    radius_km=30,
-)
-# Which element has the focus, and how it looks (with its labels) focused and not.
-FOCUSED = """() => {
-    const el = document.activeElement;
-    if (!el || el === document.body || el === document.documentElement) return null;
-    return {tag: el.tagName.toLowerCase(), type: el.type || null, name: el.name || null,
-            form: el.form ? el.form.getAttribute('action') : null};
-}"""
-LOOK = """(el) => {
-    const looks = [];
-    for (const part of [el, ...(el.labels ? Array.from(el.labels) : [])]) {
-        const s = getComputedStyle(part);
-        looks.push([s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow].join('|'));
-    }
-    return looks.join(';');
-}"""
-
-
-async def tab_to(page: Page, matches: Callable[[dict[str, Any]], bool], limit: int = 80) -> None:
-    """Tab until the focused element matches; each element on the way shows its focus."""
-    for _ in range(limit):
-        await page.keyboard.press("Tab")
-        focused = await page.evaluate(FOCUSED)
-        if focused is None:
-            continue
-        element = await page.evaluate_handle("document.activeElement")
-        seen = await page.evaluate(LOOK, element)
-        await page.evaluate("(el) => el.blur()", element)
-        unseen = await page.evaluate(LOOK, element)
-        await page.evaluate("(el) => el.focus()", element)
-        assert seen != unseen, f"no visible focus on {focused} at {page.url}"
-        if matches(focused):
-            return
-    raise AssertionError(f"Tab never reached the element on {page.url}")
-
-
-async def visit(page: Page, audit: Audit, path: str) -> None:
-    response = await page.goto(path)
-    assert response is not None, path
-    await audit.check(page)
-    assert response.status == 200, f"{path} answered {response.status}"
-
-
-async def sign_in(page: Page, audit: Audit, area: str, field: str, who: str) -> None:
-    await visit(page, audit, f"/{area}/login")
-    await page.locator(f'input[name="{field}"]').fill(who)
-    async with page.expect_navigation():
-        await page.locator(f'form:has(input[name="{field}"]) [type="submit"]').click()
-    assert urlsplit(page.url).path != f"/{area}/login"
-    await audit.check(page)
-
-
-async def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.evaluate("document.activeElement && document.activeElement.blur()")
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 async def a_seeker_missing_a_licence(
-    gateway: httpx.AsyncClient, login: Login, an_lheo_document: Any, unique: str
+    gateway: httpx.AsyncClient, missing_a_licence: Any, unique: str
 ) -> tuple[str, str]:
     """A seeker near Gap whose three near-matches ask for a licence, two licence trainings near
     them, and their counsellor; once the trainings service proposes both."""
     seeker_id, counsellor_id = f"ws-{unique}", f"wc-{unique}"
-    seeker = await login(seeker_id, "seeker")
-    counsellor = await login(counsellor_id, "counsellor")
-    employer = await login(f"we-{unique}", "employer")
-    operator = await login(f"wo-{unique}", "operator")
-    assert (await gateway.put("/v1/me/profile", json=PROFILE, headers=seeker)).status_code == 201
-    taken = await gateway.put(
-        f"/v1/caseload/{seeker_id}/counsellor",
-        json={"counsellor_id": counsellor_id, "reason": "Premier entretien"},
-        headers=counsellor,
+    seeker, _ = await missing_a_licence(
+        seeker_id,
+        counsellor_id,
+        {"first_name": "Louise", "last_name": "Martin"},
+        f"WEB{unique.upper()}",
+        {f"WB{unique}": "Permis de conduire B", f"WC{unique}": "Permis C"},
     )
-    assert taken.status_code == 200, taken.text
-    for n in range(3):
-        offer = {
-            "id": f"WEB{unique.upper()}{n}",
-            "title": "Berger / Bergère H/F",
-            "rome_code": "A1410",
-            "place": {"commune_code": "05061"},
-            "contract_type": "CDI",
-            "experience_required": "D",
-            "working_time": "full_time",
-            "driving_licences": [{"category": "B", "required": True}],
-        }
-        assert (await gateway.post("/v1/offers", json=offer, headers=employer)).status_code == 201
-    for formation, title in ((f"WB{unique}", "Permis de conduire B"), (f"WC{unique}", "Permis C")):
-        imported = await gateway.post(
-            "/v1/trainings/import",
-            content=an_lheo_document(formation, title=title, rome=None, commune="05061"),
-            headers={**operator, "Content-Type": "application/xml"},
-        )
-        assert imported.status_code == 200, imported.text
     for _ in range(120):
         found = await gateway.get("/v1/me/trainings", headers=seeker)
         if found.status_code == 200 and len(found.json()) >= 2:
@@ -130,17 +41,14 @@ async def a_seeker_missing_a_licence(
 @pytest.mark.timeout(240)
 async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seeker_sees_it(
     gateway: httpx.AsyncClient,
-    login: Login,
-    an_lheo_document: Any,
+    missing_a_licence: Any,
     unique: str,
     new_context: NewContext,
     audit: Audit,
 ) -> None:
-    seeker_id, counsellor_id = await a_seeker_missing_a_licence(
-        gateway, login, an_lheo_document, unique
-    )
+    seeker_id, counsellor_id = await a_seeker_missing_a_licence(gateway, missing_a_licence, unique)
     console = await (await new_context("desktop")).new_page()
-    await sign_in(console, audit, "console", "counsellor_id", counsellor_id)
+    await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id)
     await visit(console, audit, f"/console/seekers/{seeker_id}")
     async with console.expect_navigation():
         await console.get_by_test_id("trainings-link").click()
@@ -156,9 +64,9 @@ async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seek
     # Recommend the licence B training, with the keyboard alone.
     action = await licence_b.locator('[data-testid="recommend-form"]').get_attribute("action")
     await console.evaluate("document.activeElement && document.activeElement.blur()")
-    await tab_to(console, lambda f: f["name"] == "note" and f["form"] == action)
+    await tab_to(console, lambda f: f["name"] == "note" and f["form"] == action, limit=80)
     await console.keyboard.type(NOTE)
-    await tab_to(console, lambda f: f["type"] == "submit" and f["form"] == action)
+    await tab_to(console, lambda f: f["type"] == "submit" and f["form"] == action, limit=80)
     async with console.expect_navigation():
         await console.keyboard.press("Enter")
     await audit.check(console)
@@ -178,7 +86,7 @@ async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seek
 
     # The seeker: the training with its facts and the note, in French and English; the alert.
     app = await (await new_context("mobile")).new_page()
-    await sign_in(app, audit, "app", "seeker_id", seeker_id)
+    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
     await visit(app, audit, "/app/trainings")
     await expect(app.locator("h1")).to_have_text("Formations pour vous")
     first = app.get_by_test_id("training-card").first  # the recommended one comes first

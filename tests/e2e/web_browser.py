@@ -1,6 +1,7 @@
 """The browser of the web tests: Debian's Chromium driven by Playwright, and axe-core on every page.
 
-Fixtures (`playwright`, `browser`, `audit`, `new_context`) are registered by tests/e2e/conftest.py;
+Fixtures (`playwright`, `browser`, `audit`, `new_context`, `language`, `locale`, `seeker_app`) are
+registered by tests/e2e/conftest.py;
 test modules import the helpers from here.
 """
 
@@ -135,6 +136,35 @@ async def assert_accessible(page: Page) -> None:
     )
 
 
+LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+
+
+@pytest.fixture(params=list(LOCALES))
+def language(request: pytest.FixtureRequest) -> str:
+    """The tests that take it run in French and in English."""
+    return str(request.param)
+
+
+@pytest.fixture
+def locale(language: str) -> str:
+    return LOCALES[language]
+
+
+SeekerApp = Callable[[str], Awaitable[Page]]
+
+
+@pytest.fixture
+def seeker_app(new_context: NewContext, audit: Audit, locale: str) -> SeekerApp:
+    """The seeker web app on a phone, in the test's language, signed in as the seeker."""
+
+    async def open_app(seeker_id: str) -> Page:
+        app = await (await new_context("mobile", locale)).new_page()
+        await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+        return app
+
+    return open_app
+
+
 SCREENSHOTS = REPO / "docs" / "screenshots"
 # From an offer's publication to a line on a page, on a loaded machine (a larger budget for a stack
 # that still works through a backlog: WEB_LIVE_TIMEOUT_S).
@@ -153,6 +183,7 @@ FOCUSED = """() => {
     return {
         tab: el.dataset.tab, tag: el.tagName.toLowerCase(), type: el.type || null,
         name: el.name || null, value: el.value || null,
+        form: el.form ? el.form.getAttribute('action') : null,
         text: (el.getAttribute('aria-label') || el.innerText || el.value || '').trim().slice(0, 60),
     };
 }"""

@@ -20,7 +20,7 @@ import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -374,11 +374,4 @@ def channel_counts(design: Design) -> Counter[str]:
 
 def limits_from(settings: Any) -> Limits:
     """Limits from the recommender's Settings (whatever its environment says)."""
-    return Limits(
-        top_k=settings.top_k,
-        min_score=settings.min_score,
-        alerts_per_position=settings.alerts_per_position,
-        max_alerts_per_offer=settings.max_alerts_per_offer,
-        neighbours_top=settings.neighbours_top,
-        neighbours_threshold=settings.neighbours_threshold,
-    )
+    return Limits(**{f.name: getattr(settings, f.name) for f in fields(Limits)})
