@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from demo.generate import offers, seekers
 from demo.trainings import lheo_document
 from refdata import get_referential
 from servicekit.auth import InternalAuthSettings, InternalBearer, Principal, Role
+from servicekit.terminal_progress import progress_bar
 
 OFFER_BATCH = 1000
 
@@ -37,16 +37,6 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=False,
-    )
 
 
 async def put(client: httpx.AsyncClient, path: str, body: Any, attempts: int = 3) -> httpx.Response:
@@ -68,7 +58,7 @@ async def seed_seekers(url: str, count: int, seed: int, concurrency: int = 32) -
     async with httpx.AsyncClient(
         base_url=url, limits=limits, timeout=30, auth=operator()
     ) as client:
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("seekers", total=count)
             for batch in _batches(seekers(count, referential, seed), concurrency * 4):
                 responses = await asyncio.gather(
@@ -88,7 +78,7 @@ async def seed_offers(url: str, count: int, seed: int) -> int:
     referential = get_referential()
     rejected = 0
     async with httpx.AsyncClient(base_url=url, timeout=120, auth=operator()) as client:
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("offers", total=count)
             # Dated from today (at midnight, so that seeding twice the same day changes nothing):
             # offers dated from a fixed day would expire and be refused as out of date.

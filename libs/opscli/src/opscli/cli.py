@@ -15,7 +15,6 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from contracts import (
@@ -32,6 +31,7 @@ from opscli.health import DEFAULT_URLS, services_health
 from opscli.importer import ImportFileError, import_records, read_records
 from servicekit.auth import InternalAuthSettings
 from servicekit.settings import KafkaSettings
+from servicekit.terminal_progress import progress_bar
 
 T = TypeVar("T")
 
@@ -83,16 +83,6 @@ def run(work: Coroutine[Any, Any, T]) -> T:
     except httpx.HTTPError as error:
         errors.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from None
-
-
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
 
 
 # Status
@@ -254,7 +244,7 @@ def import_file(
 
     async def work() -> Any:
         async with httpx.AsyncClient(base_url=offers_url, timeout=timeout_s) as client:
-            with progress_bar() as progress:
+            with progress_bar(console) as progress:
                 task = progress.add_task("importing", total=len(records))
                 return await import_records(
                     records,
@@ -367,7 +357,7 @@ def replay_dead_letters(
         errors.print(f"[red]error:[/] --topic must be one of {', '.join(EVENT_TOPICS)}")
         raise typer.Exit(2)
     settings = kafka_settings(bootstrap_servers, topic_suffix)
-    with progress_bar() as progress:
+    with progress_bar(console) as progress:
         task = progress.add_task("replaying", total=None)
         report = run(
             kafka_ops.replay_dead_letters(

@@ -30,6 +30,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -69,51 +70,39 @@ def tombstone_entry(topic: str, key: str) -> dict[str, Any]:
     return {"event_id": str(uuid.uuid4()), "topic": topic, "key": key, "value": None, "headers": {}}
 
 
+@dataclass(eq=False)
 class OutboxRelay:
-    def __init__(
-        self,
-        documents: Documents,
-        broker: KafkaBroker,
-        topic_suffix: str = "",
-        batch_size: int = 500,
-        poll_interval_s: float = 0.5,
-        after_publish: Callable[[list[str]], Awaitable[None]] | None = None,
-        sweep_interval_s: float = 300.0,
-        scope: Callable[[], dict[str, Any]] | None = None,
-        idle_s: float = 1.0,
-        cleanup_after_s: float = 2.0,
-        max_deferred: int = 20_000,
-    ) -> None:
-        # The service's own `Documents` of that collection: the relay's removals take their
-        # turn with the service's writes of the same documents.
-        self.documents = documents
-        self.broker = broker
-        self.topic_suffix = topic_suffix
-        self.batch_size = batch_size
-        self.poll_interval_s = poll_interval_s
-        self.after_publish = after_publish
-        # Conditions on the documents this relay may send from (e.g. the partitions a replica
-        # holds); none: every document of the collection.
-        self.scope = scope or dict
-        self.published = 0
-        self.idle_s = idle_s
-        self.cleanup_after_s = cleanup_after_s
-        self.max_deferred = max_deferred
-        # Entries published and not removed yet, by document, and their event ids.
-        self._sent: dict[Any, list[dict[str, Any]]] = {}
-        self._sent_ids: set[str] = set()
-        self._deferred_since: float | None = None
-        self._published_at = time.monotonic()
-        self._passing = False
-        self._current: asyncio.Task[int] | None = None
-        self._wake = asyncio.Event()
-        self.sweep_interval_s = sweep_interval_s
-        # Documents writers named since they were last read, oldest first (a dict keeps order).
-        self._due: dict[Any, None] = {}
-        self._named = False
-        self._sweep_requested = True  # the first pass catches what a previous run left behind
-        self._next_sweep = 0.0
-        self._more = False
+    # The service's own `Documents` of that collection: the relay's removals take their
+    # turn with the service's writes of the same documents.
+    documents: Documents
+    broker: KafkaBroker
+    topic_suffix: str = ""
+    batch_size: int = 500
+    poll_interval_s: float = 0.5
+    after_publish: Callable[[list[str]], Awaitable[None]] | None = None
+    sweep_interval_s: float = 300.0
+    # Conditions on the documents this relay may send from (e.g. the partitions a replica
+    # holds); the default: every document of the collection.
+    scope: Callable[[], dict[str, Any]] = dict
+    idle_s: float = 1.0
+    cleanup_after_s: float = 2.0
+    max_deferred: int = 20_000
+    published: int = field(init=False, default=0)
+    # Entries published and not removed yet, by document, and their event ids.
+    _sent: dict[Any, list[dict[str, Any]]] = field(init=False, default_factory=dict)
+    _sent_ids: set[str] = field(init=False, default_factory=set)
+    _deferred_since: float | None = field(init=False, default=None)
+    _published_at: float = field(init=False, default_factory=time.monotonic)
+    _passing: bool = field(init=False, default=False)
+    _current: asyncio.Task[int] | None = field(init=False, default=None)
+    _wake: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    # Documents writers named since they were last read, oldest first (a dict keeps order).
+    _due: dict[Any, None] = field(init=False, default_factory=dict)
+    _named: bool = field(init=False, default=False)
+    # The first pass catches what a previous run left behind.
+    _sweep_requested: bool = field(init=False, default=True)
+    _next_sweep: float = field(init=False, default=0.0)
+    _more: bool = field(init=False, default=False)
 
     def wake(self, ids: Iterable[Any] | None = None) -> None:
         """Ask for a pass over these documents, or (without ids) over every pending document."""

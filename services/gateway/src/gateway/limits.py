@@ -52,20 +52,13 @@ class TokenBuckets:
         return used
 
 
+@dataclass(eq=False)
 class LimitsMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        per_token: TokenBuckets,
-        per_address: TokenBuckets,
-        max_body: int,
-        max_import_body: int,
-    ) -> None:
-        self.app = app
-        self.per_token = per_token
-        self.per_address = per_address
-        self.max_body = max_body
-        self.max_import_body = max_import_body
+    app: ASGIApp
+    per_token: TokenBuckets
+    per_address: TokenBuckets
+    max_body: int
+    max_import_body: int
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):

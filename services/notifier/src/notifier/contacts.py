@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import InitVar, dataclass, field
 from typing import Protocol
 
 import httpx
@@ -32,24 +33,22 @@ class ContactDirectory(Protocol):
 CHANNELS_PER_REQUEST = 500
 
 
+@dataclass(eq=False)
 class HttpContactDirectory:
     """Reads the profiles service's channels with a service token; answers are cached briefly.
 
     A batch of alerts asks for all its seekers in one `POST /seekers/channels`.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        auth: InternalAuthSettings,
-        cache_s: float = 30.0,
-        timeout_s: float = 3.0,
-        max_entries: int = 50_000,
-    ) -> None:
-        self.auth = auth
-        self.cache_s = cache_s
-        self.max_entries = max_entries
-        self._cache: dict[str, tuple[float, Contact | None]] = {}
+    base_url: InitVar[str]
+    auth: InternalAuthSettings
+    cache_s: float = 30.0
+    timeout_s: InitVar[float] = 3.0
+    max_entries: int = 50_000
+    _cache: dict[str, tuple[float, Contact | None]] = field(init=False, default_factory=dict)
+    _client: httpx.AsyncClient = field(init=False)
+
+    def __post_init__(self, base_url: str, timeout_s: float) -> None:
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
 
     async def channels(self, seeker_id: str) -> Contact | None:

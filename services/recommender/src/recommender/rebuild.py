@@ -29,7 +29,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from contracts import (
     FEEDBACK_RECORDED,
@@ -57,6 +56,7 @@ from refdata import Referential, get_referential
 from servicekit.broker import POISON_ERRORS
 from servicekit.data import Database
 from servicekit.mongo import mongo_client
+from servicekit.terminal_progress import progress_bar
 
 TOPICS = (PROFILE_UPDATED, PROFILE_DELETED, OFFER_PUBLISHED, OFFER_CLOSED, FEEDBACK_RECORDED)
 BATCH = 500
@@ -263,16 +263,6 @@ async def rebuild_store(
 
 def _recorded_at(entry: Document) -> datetime:
     return entry["recorded_at"]  # type: ignore[no-any-return]
-
-
-def progress_bar(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
 
 
 async def run(settings: Settings, referential: Referential, yes: bool, console: Console) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 
 from recommender.config import Settings
 from recommender.domain.engine import MatchingEngine
@@ -34,37 +35,31 @@ class UnknownError(LookupError):
     pass
 
 
+@dataclass(eq=False)
 class Recommender:
-    def __init__(
-        self,
-        seekers: SeekerRepository,
-        offers: OfferRepository,
-        engine: MatchingEngine,
-        settings: Settings,
-        publish: bool = True,
-    ) -> None:
-        self.seekers = seekers
-        self.offers = offers
-        self.engine = engine
-        self.settings = settings
-        # False while rebuilding from the topics: suggestions are written as already announced.
-        self.publish = publish
-        self.on_published: list[Callable[[list[str]], None]] = []
-        # Waits until the outbox relay has sent what was written and cleaned it up (before a
-        # partition changes hands); None without a relay (a rebuild).
-        self.settle_relay: Callable[[float], Awaitable[bool]] | None = None
-        # Seekers are sharded by the profile-updated partitions this replica owns; every replica
-        # holds every open offer.
-        self.owned: set[int] = set()
-        self.assigned = asyncio.Event()  # set once the first assignment is loaded
-        # A batch of profile events and a change of owned partitions never overlap.
-        self.profiles_lock = asyncio.Lock()
-        # Offers are matched only while the seekers held are those of the owned partitions: from
-        # the revocation of partitions until the next assignment is loaded, offers wait. Two
-        # replicas never match the same seeker, even for an instant.
-        self._serving = asyncio.Event()
-        self._matching = asyncio.Lock()
-        self.stopping = False
+    seekers: SeekerRepository
+    offers: OfferRepository
+    engine: MatchingEngine
+    settings: Settings
+    # False while rebuilding from the topics: suggestions are written as already announced.
+    publish: bool = True
+    on_published: list[Callable[[list[str]], None]] = field(init=False, default_factory=list)
+    # Waits until the outbox relay has sent what was written and cleaned it up (before a
+    # partition changes hands); None without a relay (a rebuild).
+    settle_relay: Callable[[float], Awaitable[bool]] | None = field(init=False, default=None)
+    # Seekers are sharded by the profile-updated partitions this replica owns; every replica
+    # holds every open offer.
+    owned: set[int] = field(init=False, default_factory=set)
+    # Set once the first assignment is loaded.
+    assigned: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    # A batch of profile events and a change of owned partitions never overlap.
+    profiles_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
+    # Offers are matched only while the seekers held are those of the owned partitions: from
+    # the revocation of partitions until the next assignment is loaded, offers wait. Two
+    # replicas never match the same seeker, even for an instant.
+    _serving: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    _matching: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
+    stopping: bool = field(init=False, default=False)
 
     @contextlib.asynccontextmanager
     async def matching(self) -> AsyncIterator[None]:
