@@ -1,10 +1,8 @@
 """Internal HTTP API of the notifier (the gateway exposes it to the outside)."""
 
-from __future__ import annotations
-
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -160,8 +158,6 @@ async def counsellor_inbox(counsellor_id: str, caller: Caller) -> str:
     return counsellor_recipient(counsellor_id)
 
 
-SeekerInbox = Annotated[str, Depends(seeker_inbox)]
-CounsellorInbox = Annotated[str, Depends(counsellor_inbox)]
 Page = Annotated[int, Query(ge=1, le=100_000, description="1 is the newest page.")]
 PageSize = Annotated[int, Query(ge=1, le=100)]
 LastEventId = Annotated[
@@ -230,12 +226,51 @@ def stream(request: Request, notifier: Notifier, recipient: str, after: int) -> 
     return EventSourceResponse(events(), ping=15)
 
 
-@router.get("/seekers/{seeker_id}/notifications")
-async def seeker_notifications(
-    inbox: SeekerInbox, listing: Listing, notifier: Service
-) -> NotificationPage:
-    """A seeker's inbox, newest first."""
-    return await listing.read(notifier.store, inbox)
+def declare_inbox_routes(
+    owner: str,
+    audience: str,
+    inbox_of: Callable[..., Awaitable[str]],
+    listing_doc: str,
+    stream_doc: str,
+) -> None:
+    """A seeker's or a counsellor's inbox: its pages, and its new or changed notifications live."""
+    path = f"{owner}/notifications"
+    Inbox = Annotated[str, Depends(inbox_of)]
+
+    async def notifications(
+        inbox: Inbox,
+        listing: Listing,
+        notifier: Service,
+    ) -> NotificationPage:
+        return await listing.read(notifier.store, inbox)
+
+    async def live(
+        inbox: Inbox,
+        request: Request,
+        notifier: Service,
+        last_event_id: LastEventId = None,
+    ) -> EventSourceResponse:
+        return stream(request, notifier, inbox, last_event_id or 0)
+
+    notifications.__doc__, live.__doc__ = listing_doc, stream_doc
+    router.get(path, name=f"{audience}_notifications")(notifications)
+    router.get(f"{path}/stream", name=f"{audience}_stream")(live)
+
+
+declare_inbox_routes(
+    "/seekers/{seeker_id}",
+    "seeker",
+    seeker_inbox,
+    "A seeker's inbox, newest first.",
+    "Server-Sent Events: every new or changed notification, with its seq as the event id.",
+)
+declare_inbox_routes(
+    "/counsellors/{counsellor_id}",
+    "counsellor",
+    counsellor_inbox,
+    "A counsellor's inbox: strong matches, alerts to pass on, alerts to review.",
+    "Server-Sent Events of a counsellor's inbox.",
+)
 
 
 @router.post(
@@ -251,14 +286,6 @@ async def mark_notification_read(
     if item is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No notification {notification_id!r}.")
     return notification_of(item)
-
-
-@router.get("/seekers/{seeker_id}/notifications/stream")
-async def seeker_stream(
-    inbox: SeekerInbox, request: Request, notifier: Service, last_event_id: LastEventId = None
-) -> EventSourceResponse:
-    """Server-Sent Events: every new or changed notification, with its seq as the event id."""
-    return stream(request, notifier, inbox, last_event_id or 0)
 
 
 @router.get("/seekers/{seeker_id}/preferences")
@@ -281,14 +308,6 @@ async def put_preferences(
     return preferences
 
 
-@router.get("/counsellors/{counsellor_id}/notifications")
-async def counsellor_notifications(
-    inbox: CounsellorInbox, listing: Listing, notifier: Service
-) -> NotificationPage:
-    """A counsellor's inbox: strong matches, alerts to pass on, alerts to review."""
-    return await listing.read(notifier.store, inbox)
-
-
 @router.get("/counsellors/{counsellor_id}/preferences")
 async def get_counsellor_preferences(
     counsellor_id: str, caller: Caller, notifier: Service
@@ -307,14 +326,6 @@ async def put_counsellor_preferences(
     require_counsellor(caller, counsellor_id)
     await notifier.set_counsellor_preferences(counsellor_id, preferences)
     return preferences
-
-
-@router.get("/counsellors/{counsellor_id}/notifications/stream")
-async def counsellor_stream(
-    inbox: CounsellorInbox, request: Request, notifier: Service, last_event_id: LastEventId = None
-) -> EventSourceResponse:
-    """Server-Sent Events of a counsellor's inbox."""
-    return stream(request, notifier, inbox, last_event_id or 0)
 
 
 @router.get("/counsellors/{counsellor_id}/held-alerts")

@@ -3,7 +3,6 @@
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
 
 from gateway.language import ReaderLanguage
 from gateway.models import (
@@ -17,7 +16,7 @@ from gateway.models import (
 from gateway.names import NamesOf
 from gateway.problems import responses
 from gateway.routes import inbox
-from gateway.routes.deps import SSE_RESPONSES, Accesses, Id, LastEventId, Page, PageSize, Services
+from gateway.routes.deps import Accesses, Id, Page, PageSize, Services
 from gateway.routes.seeker_data import (
     caseload_of,
     caseload_routes,
@@ -95,41 +94,21 @@ async def assign(
     return await stored_profile(services, me, "PUT", path, json=change.model_dump(mode="json"))
 
 
-@counsellor.get("/notifications")
-async def my_notifications(
-    me: Caller, services: Services, page: Page = 1, page_size: PageSize = 20
-) -> Any:
-    """Your notifications: strong matches in your caseload, feedback from your seekers."""
-    return await inbox.notifications_of("counsellors", me, services, page, page_size)
-
-
-@counsellor.get(
-    "/notifications/stream",
-    response_class=StreamingResponse,
-    responses=SSE_RESPONSES,
+inbox.declare_inbox_routes(
+    counsellor,
+    inbox.InboxRoutes(
+        whose="counsellors",
+        preferences_in=CounsellorPreferencesIn,
+        notifications=(
+            "Your notifications: strong matches in your caseload, feedback from your seekers."
+        ),
+        stream="Your notifications as they arrive (Server-Sent Events).",
+        preferences="Your working hours and the language of your daily digest.",
+        set_preferences=(
+            "Change your working hours: your daily digest arrives when your working day starts."
+        ),
+    ),
 )
-async def my_notification_stream(
-    me: Caller,
-    services: Services,
-    last_event_id: LastEventId = None,
-) -> StreamingResponse:
-    """Your notifications as they arrive (Server-Sent Events)."""
-    return await inbox.notification_stream_of("counsellors", me, services, last_event_id)
-
-
-@counsellor.get("/preferences")
-async def my_preferences(me: Caller, services: Services) -> Any:
-    """Your working hours and the language of your daily digest."""
-    return await inbox.preferences_of("counsellors", me, services)
-
-
-@counsellor.put("/preferences")
-async def set_my_preferences(
-    preferences: CounsellorPreferencesIn, me: Caller, services: Services
-) -> Any:
-    """Change your working hours: your daily digest arrives when your working day starts."""
-    values = preferences.model_dump(mode="json", exclude_unset=True)
-    return await inbox.set_preferences_of("counsellors", values, me, services)
 
 
 @counsellor.get("/held-alerts")

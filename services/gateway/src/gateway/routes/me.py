@@ -3,7 +3,6 @@
 from typing import Any
 
 from fastapi import Response, status
-from fastapi.responses import StreamingResponse
 
 from gateway.language import ReaderLanguage
 from gateway.models import (
@@ -18,7 +17,7 @@ from gateway.models import (
 from gateway.names import NamesOf
 from gateway.problems import responses
 from gateway.routes import inbox
-from gateway.routes.deps import SSE_RESPONSES, Accesses, Id, LastEventId, Page, PageSize, Services
+from gateway.routes.deps import Accesses, Id, Page, PageSize, Services
 from gateway.routes.seeker_data import (
     change_profile,
     profile_of,
@@ -109,14 +108,6 @@ async def not_for_me(offer_id: Id, feedback: FeedbackIn, me: Caller, services: S
     )
 
 
-@router.get("/notifications")
-async def my_notifications(
-    me: Caller, services: Services, page: Page = 1, page_size: PageSize = 20
-) -> Any:
-    """Your notifications, newest first."""
-    return await inbox.notifications_of("seekers", me, services, page, page_size)
-
-
 @router.post(
     "/notifications/{notification_id}/read",
     responses=responses(404, s404="No such notification."),
@@ -128,33 +119,20 @@ async def read_notification(notification_id: Id, me: Caller, services: Services)
     )
 
 
-@router.get(
-    "/notifications/stream",
-    response_class=StreamingResponse,
-    responses=SSE_RESPONSES,
+inbox.declare_inbox_routes(
+    router,
+    inbox.InboxRoutes(
+        whose="seekers",
+        preferences_in=SeekerPreferencesIn,
+        notifications="Your notifications, newest first.",
+        stream=(
+            "Your notifications as they arrive (Server-Sent Events; resumes after Last-Event-ID)."
+        ),
+        preferences="How and when you want to be told.",
+        set_preferences="Change how and when you want to be told.",
+        set_preferences_responses=responses(404, s404="Your account was erased."),
+    ),
 )
-async def my_notification_stream(
-    me: Caller,
-    services: Services,
-    last_event_id: LastEventId = None,
-) -> StreamingResponse:
-    """Your notifications as they arrive (Server-Sent Events; resumes after Last-Event-ID)."""
-    return await inbox.notification_stream_of("seekers", me, services, last_event_id)
-
-
-@router.get("/preferences")
-async def my_preferences(me: Caller, services: Services) -> Any:
-    """How and when you want to be told."""
-    return await inbox.preferences_of("seekers", me, services)
-
-
-@router.put("/preferences", responses=responses(404, s404="Your account was erased."))
-async def set_my_preferences(
-    preferences: SeekerPreferencesIn, me: Caller, services: Services
-) -> Any:
-    """Change how and when you want to be told."""
-    values = preferences.model_dump(mode="json", exclude_unset=True)
-    return await inbox.set_preferences_of("seekers", values, me, services)
 
 
 @router.get("/access-log")

@@ -6,12 +6,12 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from gateway.models import HeldAlertDecision
 from gateway.names import NamesOf
 from gateway.routes import inbox
-from gateway.routes.deps import Accesses, Id, LastEventId, Services
+from gateway.routes.deps import Accesses, Id, Services
 from gateway.routes.seeker_data import (
     applications_of,
     caseload_of,
@@ -22,7 +22,7 @@ from gateway.routes.seeker_data import (
     suggestions_of,
     unless_missing,
 )
-from gateway.web.notifications import live_notifications, notifications_page
+from gateway.web.notifications import declare_notification_pages
 from gateway.web.pages import Form, PageUser, first, language, redirect, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -123,25 +123,9 @@ async def switch_review(seeker_id: Id, me: PageUser, form: Form, services: Servi
     return redirect(f"/console/seekers/{seeker_id}?done=saved")
 
 
-@router.get("/notifications")
-async def feed(request: Request, me: PageUser, services: Services) -> Response:
-    return await notifications_page(
-        request,
-        "counsellors",
-        me,
-        services,
-        stream="/console/notifications/stream",
-        title_key="feed_title",
-        intro_key="feed_intro",
-        can_mark=False,
-    )
-
-
-@router.get("/notifications/stream")
-async def feed_stream(
-    request: Request, me: PageUser, services: Services, last_event_id: LastEventId = None
-) -> StreamingResponse:
-    return await live_notifications(request, "counsellors", me, services, last_event_id)
+declare_notification_pages(
+    router, "counsellors", title_key="feed_title", intro_key="feed_intro", can_mark=False
+)
 
 
 @router.get("/review")

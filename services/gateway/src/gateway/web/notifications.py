@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from gateway.routes import inbox
+from gateway.routes.deps import LastEventId, Services
 from gateway.upstream import Upstreams
-from gateway.web.pages import render, resume_from
+from gateway.web.pages import PageUser, render, resume_from
 from servicekit.auth import Principal
 
 
@@ -65,3 +66,29 @@ async def live_notifications(
 ) -> StreamingResponse:
     resumed = resume_from(request, last_event_id)
     return await inbox.notification_stream_of(whose, me, services, resumed)
+
+
+def declare_notification_pages(
+    router: APIRouter, whose: inbox.Whose, *, title_key: str, intro_key: str, can_mark: bool
+) -> None:
+    """Declares on `router` (/app or /console) the notifications page and its live stream."""
+    stream = f"{router.prefix}/notifications/stream"
+
+    @router.get("/notifications")
+    async def notifications(request: Request, me: PageUser, services: Services) -> Response:
+        return await notifications_page(
+            request,
+            whose,
+            me,
+            services,
+            stream=stream,
+            title_key=title_key,
+            intro_key=intro_key,
+            can_mark=can_mark,
+        )
+
+    @router.get("/notifications/stream")
+    async def notification_stream(
+        request: Request, me: PageUser, services: Services, last_event_id: LastEventId = None
+    ) -> StreamingResponse:
+        return await live_notifications(request, whose, me, services, last_event_id)

@@ -6,17 +6,17 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from contracts.vocabulary import ContractType, FeedbackReason, WorkingTime
 from gateway.models import MyProfileIn, StoredProfileOut
 from gateway.names import names_of
 from gateway.routes import inbox
-from gateway.routes.deps import Accesses, Id, LastEventId, Services
+from gateway.routes.deps import Accesses, Id, Services
 from gateway.routes.seeker_data import profile_of, suggestions_of, unless_missing
 from gateway.web.i18n import error_text, translate
-from gateway.web.notifications import live_notifications, notifications_page
+from gateway.web.notifications import declare_notification_pages
 from gateway.web.pages import (
     SESSION,
     Form,
@@ -267,18 +267,13 @@ async def save_profile(request: Request, me: PageUser, form: Form, services: Ser
     return redirect("/app/profile?done=saved")
 
 
-@router.get("/notifications")
-async def notifications(request: Request, me: PageUser, services: Services) -> Response:
-    return await notifications_page(
-        request,
-        "seekers",
-        me,
-        services,
-        stream="/app/notifications/stream",
-        title_key="notifications_title",
-        intro_key="notifications_intro",
-        can_mark=True,
-    )
+declare_notification_pages(
+    router,
+    "seekers",
+    title_key="notifications_title",
+    intro_key="notifications_intro",
+    can_mark=True,
+)
 
 
 @router.post("/notifications/{notification_id}/read")
@@ -287,13 +282,6 @@ async def mark_read(notification_id: Id, me: PageUser, form: Form, services: Ser
         "notifier", "POST", f"/seekers/{me.sub}/notifications/{notification_id}/read", me
     )
     return redirect("/app/notifications")
-
-
-@router.get("/notifications/stream")
-async def notification_stream(
-    request: Request, me: PageUser, services: Services, last_event_id: LastEventId = None
-) -> StreamingResponse:
-    return await live_notifications(request, "seekers", me, services, last_event_id)
 
 
 def preferences_page(
