@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.builders import OfferBuilder, ProfileBuilder
 
 from contracts import EventPayload, encode, new_envelope, topic_name
 from recommender.config import Settings
@@ -53,3 +55,13 @@ class Publisher:
             body, topic_name(topic, self.kafka.topic_suffix), key=payload.aggregate_id().encode()
         )
         return body
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What an integration test sends events with and reads them back from."""
+
+    publisher: Publisher
+    kafka: KafkaSettings
+    a_profile: ProfileBuilder
+    an_offer: OfferBuilder
