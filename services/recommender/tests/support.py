@@ -49,11 +49,11 @@ class Publisher:
         self.kafka = kafka
         self.broker = make_broker(kafka, "test")
 
-    async def send(self, payload: EventPayload, topic: str, raw: bytes | None = None) -> bytes:
+    async def send(self, payload: EventPayload, raw: bytes | None = None) -> bytes:
+        """Publishes on the payload's own topic; `raw` stands for the encoded event if given."""
         body = raw if raw is not None else encode(new_envelope(payload, producer="test"))
-        await self.broker.publish(
-            body, topic_name(topic, self.kafka.topic_suffix), key=payload.aggregate_id().encode()
-        )
+        topic = topic_name(payload.topic, self.kafka.topic_suffix)
+        await self.broker.publish(body, topic, key=payload.aggregate_id().encode())
         return body
 
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from testkit.stack import eventually, read_records
 
-from contracts import MATCH_FOUND, OFFER_PUBLISHED, PROFILE_UPDATED, MatchFound, decode
+from contracts import MATCH_FOUND, MatchFound, decode
 from recommender.config import Batches, Settings
 from refdata import Referential
 from servicekit.outbox import PENDING
@@ -37,16 +37,16 @@ async def test_a_redelivered_batch_of_offers_writes_no_seeker_and_publishes_noth
         recommender = recommender_of(app)
         seekers = recommender.seekers.documents.raw
         for seeker_id in SEEKERS:
-            await feed.publisher.send(feed.a_profile(seeker_id), PROFILE_UPDATED)
+            await feed.publisher.send(feed.a_profile(seeker_id))
         assert await eventually(lambda: seekers.count_documents({}), 4, timeout_s=20) == 4
-        bodies = [await feed.publisher.send(feed.an_offer(o), OFFER_PUBLISHED) for o in OFFERS]
+        bodies = [await feed.publisher.send(feed.an_offer(o)) for o in OFFERS]
         found = await read_records(feed.kafka, MATCH_FOUND, 12, timeout_s=30)
         assert len({(r.key, r.value) for r in found}) == 12
         assert await eventually(lambda: seekers.count_documents(PENDING), 0, timeout_s=20) == 0
         revisions = {d["_id"]: d["rev"] async for d in seekers.find({}, {"rev": 1})}
 
         for offer_id, body in zip(OFFERS, bodies, strict=True):
-            await feed.publisher.send(feed.an_offer(offer_id), OFFER_PUBLISHED, raw=body)
+            await feed.publisher.send(feed.an_offer(offer_id), raw=body)
         offers = recommender.offers.documents.raw
 
         async def handled() -> int:
@@ -73,10 +73,10 @@ async def test_a_stop_under_load_ends_within_seconds_and_loses_nothing(
     async with running(settings, referential) as app:
         seekers = recommender_of(app).seekers.documents.raw
         for seeker_id in SEEKERS:
-            await feed.publisher.send(feed.a_profile(seeker_id), PROFILE_UPDATED)
+            await feed.publisher.send(feed.a_profile(seeker_id))
         assert await eventually(lambda: seekers.count_documents({}), 4, timeout_s=20) == 4
         for offer_id in offer_ids:
-            await feed.publisher.send(feed.an_offer(offer_id, positions=2), OFFER_PUBLISHED)
+            await feed.publisher.send(feed.an_offer(offer_id, positions=2))
         offers = recommender_of(app).offers.documents.raw
 
         async def some_matched() -> bool:

@@ -15,10 +15,6 @@ from contracts import (
     FEEDBACK_RECORDED,
     MATCH_FOUND,
     MATCH_WITHDRAWN,
-    OFFER_CLOSED,
-    OFFER_PUBLISHED,
-    PROFILE_DELETED,
-    PROFILE_UPDATED,
     FeedbackRecorded,
     MatchFound,
     MatchWithdrawn,
@@ -91,10 +87,10 @@ async def test_the_same_event_twice_gives_one_match_and_one_match_found(
     client: httpx.AsyncClient,
     feed: Feed,
 ) -> None:
-    await feed.publisher.send(feed.an_offer(), OFFER_PUBLISHED)
+    await feed.publisher.send(feed.an_offer())
     profile = feed.a_profile(review_before_send=True, no_smartphone=True)
-    body = await feed.publisher.send(profile, PROFILE_UPDATED)
-    await feed.publisher.send(profile, PROFILE_UPDATED, raw=body)
+    body = await feed.publisher.send(profile)
+    await feed.publisher.send(profile, raw=body)
 
     assert await eventually(lambda: matches_count(app, "s-1"), 1, timeout_s=20) == 1
     [record] = await read_records(feed.kafka, MATCH_FOUND, 1)
@@ -120,12 +116,12 @@ async def test_a_profile_then_an_offer_then_its_closure(
     client: httpx.AsyncClient,
     feed: Feed,
 ) -> None:
-    await feed.publisher.send(feed.a_profile(), PROFILE_UPDATED)
+    await feed.publisher.send(feed.a_profile())
     await feed.publisher.send(
-        feed.a_profile("s-2", occupations=[{"rome_code": "K1304", "priority": 1}]), PROFILE_UPDATED
+        feed.a_profile("s-2", occupations=[{"rome_code": "K1304", "priority": 1}])
     )
     assert await eventually(lambda: matches_count(app, "s-2"), 0, timeout_s=20) == 0
-    await feed.publisher.send(feed.an_offer(), OFFER_PUBLISHED)
+    await feed.publisher.send(feed.an_offer())
 
     records = await read_records(feed.kafka, MATCH_FOUND, 2)
     assert {decode(r.value, MatchFound).payload.seeker_id for r in records} == {"s-1", "s-2"}
@@ -133,14 +129,14 @@ async def test_a_profile_then_an_offer_then_its_closure(
     assert [m["seeker_id"] for m in response.json()] == ["s-1", "s-2"]
     assert response.json()[1]["reasons"][0]["code"] == "occupation_neighbour"
 
-    await feed.publisher.send(feed.a_profile(version=2, skills=["Autre chose"]), PROFILE_UPDATED)
+    await feed.publisher.send(feed.a_profile(version=2, skills=["Autre chose"]))
     assert await eventually(
         lambda: recommender_of(app).seekers.documents.raw.count_documents({"version": 2}), 1
     )
     await no_more(feed.kafka, MATCH_FOUND, 2)
 
     closed = OfferClosed(offer_id="o-1", reason="filled", closed_at=datetime.now(UTC))
-    await feed.publisher.send(closed, OFFER_CLOSED)
+    await feed.publisher.send(closed)
     withdrawn = await read_records(feed.kafka, MATCH_WITHDRAWN, 2)
     payloads = [decode(r.value, MatchWithdrawn).payload for r in withdrawn]
     assert {(p.seeker_id, p.reason.value) for p in payloads} == {
@@ -154,12 +150,12 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_one_processed(
     app: FastAPI,
     feed: Feed,
 ) -> None:
-    await feed.publisher.send(feed.a_profile("s-9"), PROFILE_UPDATED, raw=b"{not json")
+    await feed.publisher.send(feed.a_profile("s-9"), raw=b"{not json")
     invalid = encode(new_envelope(feed.a_profile("s-9"), producer="test")).replace(
         b'"radius_km":15', b'"radius_km":-3'
     )
-    await feed.publisher.send(feed.a_profile("s-9"), PROFILE_UPDATED, raw=invalid)
-    await feed.publisher.send(feed.a_profile("s-9"), PROFILE_UPDATED)
+    await feed.publisher.send(feed.a_profile("s-9"), raw=invalid)
+    await feed.publisher.send(feed.a_profile("s-9"))
 
     assert await eventually(lambda: matches_count(app, "s-9"), 0, timeout_s=20) == 0
     records = await read_records(feed.kafka, DEAD_LETTER, 2)
@@ -189,11 +185,9 @@ async def test_a_restart_rebuilds_an_identical_index(
         }
 
     async with running(settings, referential) as app:
-        await feed.publisher.send(feed.an_offer(), OFFER_PUBLISHED)
+        await feed.publisher.send(feed.an_offer())
         for n in range(5):
-            await feed.publisher.send(
-                feed.a_profile(f"s-{n}", radius_km=5 + 10 * n), PROFILE_UPDATED
-            )
+            await feed.publisher.send(feed.a_profile(f"s-{n}", radius_km=5 + 10 * n))
         seekers = recommender_of(app).seekers.documents.raw
         assert await eventually(lambda: seekers.count_documents({}), 5, timeout_s=20) == 5
         assert await eventually(lambda: offers_matched(app), 1, timeout_s=20) == 1
@@ -212,8 +206,8 @@ async def test_erasure_leaves_nothing(
     client: httpx.AsyncClient,
     feed: Feed,
 ) -> None:
-    await feed.publisher.send(feed.an_offer(), OFFER_PUBLISHED)
-    await feed.publisher.send(feed.a_profile("gone"), PROFILE_UPDATED)
+    await feed.publisher.send(feed.an_offer())
+    await feed.publisher.send(feed.a_profile("gone"))
     assert await eventually(lambda: matches_count(app, "gone"), 1, timeout_s=20) == 1
     await client.post(
         "/seekers/gone/recommendations/o-1/feedback",
@@ -221,9 +215,7 @@ async def test_erasure_leaves_nothing(
         headers=as_("gone", Role.SEEKER),
     )
 
-    await feed.publisher.send(
-        ProfileDeleted(seeker_id="gone", deleted_at=datetime.now(UTC)), PROFILE_DELETED
-    )
+    await feed.publisher.send(ProfileDeleted(seeker_id="gone", deleted_at=datetime.now(UTC)))
 
     recommender = recommender_of(app)
     engine = recommender.engine
@@ -251,8 +243,8 @@ async def test_feedback_is_recorded_published_and_withdraws_the_match(
     client: httpx.AsyncClient,
     feed: Feed,
 ) -> None:
-    await feed.publisher.send(feed.an_offer(), OFFER_PUBLISHED)
-    await feed.publisher.send(feed.a_profile(), PROFILE_UPDATED)
+    await feed.publisher.send(feed.an_offer())
+    await feed.publisher.send(feed.a_profile())
     assert await eventually(lambda: matches_count(app, "s-1"), 1, timeout_s=20) == 1
     path = "/seekers/s-1/recommendations/o-1/feedback"
 
@@ -288,10 +280,10 @@ async def test_an_offer_alerts_a_bounded_number_of_seekers(
     feed: Feed,
 ) -> None:
     for n in range(5):
-        await feed.publisher.send(feed.a_profile(f"s-{n}"), PROFILE_UPDATED)
+        await feed.publisher.send(feed.a_profile(f"s-{n}"))
     assert await eventually(lambda: matches_count(app, "s-4"), 0, timeout_s=20) == 0
-    await feed.publisher.send(feed.an_offer("o-1"), OFFER_PUBLISHED)
-    await feed.publisher.send(feed.an_offer("o-2"), OFFER_PUBLISHED)
+    await feed.publisher.send(feed.an_offer("o-1"))
+    await feed.publisher.send(feed.an_offer("o-2"))
 
     records = await read_records(feed.kafka, MATCH_FOUND, 4)
     await no_more(feed.kafka, MATCH_FOUND, 4)

@@ -17,8 +17,6 @@ from testkit.stack import eventually, from_the_start
 
 from contracts import (
     MATCH_FOUND,
-    OFFER_PUBLISHED,
-    PROFILE_UPDATED,
     MatchFound,
     decode,
 )
@@ -114,10 +112,10 @@ async def test_two_replicas_share_the_seekers_and_announce_every_match_once(
 ) -> None:
     async def profile(n: int) -> None:
         place = {} if fits(n) else {"place": GRENOBLE}
-        await feed.publisher.send(feed.a_profile(seeker_id(n), **place), PROFILE_UPDATED)
+        await feed.publisher.send(feed.a_profile(seeker_id(n), **place))
 
     async def offer(n: int) -> None:
-        await feed.publisher.send(feed.an_offer(f"o-{n}"), OFFER_PUBLISHED)
+        await feed.publisher.send(feed.an_offer(f"o-{n}"))
 
     async def stream(seekers: range, offers: range) -> None:
         for n, m in zip(seekers, offers, strict=False):
