@@ -5,19 +5,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from testkit.builders import OfferBuilder, ProfileBuilder
+from testkit.stack import read_records
 
-from contracts import EventPayload, encode, new_envelope, topic_name
+from contracts import EventPayload, decode, encode, new_envelope, topic_name
 from recommender.config import Settings
 from recommender.main import create_app
 from recommender.service import Recommender
 from refdata import Referential
 from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings, MongoSettings
+
+P = TypeVar("P", bound=EventPayload)
 
 
 def settings_for(
@@ -65,3 +68,8 @@ class Feed:
     kafka: KafkaSettings
     a_profile: ProfileBuilder
     an_offer: OfferBuilder
+
+    async def announced(self, kind: type[P], count: int) -> list[P]:
+        """The first `count` events of that kind on its topic (fails if fewer come)."""
+        records = await read_records(self.kafka, kind.topic, count)
+        return [decode(record.value, kind).payload for record in records]

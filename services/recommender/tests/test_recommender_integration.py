@@ -12,9 +12,7 @@ from testkit.stack import eventually, header, read_records
 
 from contracts import (
     DEAD_LETTER,
-    FEEDBACK_RECORDED,
-    MATCH_FOUND,
-    MATCH_WITHDRAWN,
+    EventPayload,
     FeedbackRecorded,
     MatchFound,
     MatchWithdrawn,
@@ -77,9 +75,9 @@ async def drained(app: FastAPI) -> int:
     return await recommender_of(app).seekers.documents.raw.count_documents(PENDING)
 
 
-async def no_more(kafka: KafkaSettings, topic: str, count: int) -> None:
+async def no_more(kafka: KafkaSettings, kind: type[EventPayload], count: int) -> None:
     with pytest.raises(AssertionError, match=f"got {count}"):
-        await read_records(kafka, topic, count + 1, timeout_s=2)
+        await read_records(kafka, kind.topic, count + 1, timeout_s=2)
 
 
 async def test_the_same_event_twice_gives_one_match_and_one_match_found(
@@ -93,7 +91,7 @@ async def test_the_same_event_twice_gives_one_match_and_one_match_found(
     await feed.publisher.send(profile, raw=body)
 
     assert await eventually(lambda: matches_count(app, "s-1"), 1, timeout_s=20) == 1
-    [record] = await read_records(feed.kafka, MATCH_FOUND, 1)
+    [record] = await read_records(feed.kafka, MatchFound.topic, 1)
     found = decode(record.value, MatchFound).payload
     assert (found.seeker_id, found.offer_id, found.profile_version) == ("s-1", "o-1", 1)
     assert found.needs_review
@@ -102,7 +100,7 @@ async def test_the_same_event_twice_gives_one_match_and_one_match_found(
     assert found.counsellor_id == "c-1"
     assert "occupation_exact" in {r.code for r in found.reasons}
     assert record.key == b"s-1"
-    await no_more(feed.kafka, MATCH_FOUND, 1)
+    await no_more(feed.kafka, MatchFound, 1)
 
     response = await client.get("/seekers/s-1/recommendations", headers=as_("s-1", Role.SEEKER))
     assert response.status_code == 200
@@ -123,8 +121,8 @@ async def test_a_profile_then_an_offer_then_its_closure(
     assert await eventually(lambda: matches_count(app, "s-2"), 0, timeout_s=20) == 0
     await feed.publisher.send(feed.an_offer())
 
-    records = await read_records(feed.kafka, MATCH_FOUND, 2)
-    assert {decode(r.value, MatchFound).payload.seeker_id for r in records} == {"s-1", "s-2"}
+    found = await feed.announced(MatchFound, 2)
+    assert {p.seeker_id for p in found} == {"s-1", "s-2"}
     response = await client.get("/offers/o-1/matches", headers=OPERATOR)
     assert [m["seeker_id"] for m in response.json()] == ["s-1", "s-2"]
     assert response.json()[1]["reasons"][0]["code"] == "occupation_neighbour"
@@ -133,13 +131,12 @@ async def test_a_profile_then_an_offer_then_its_closure(
     assert await eventually(
         lambda: recommender_of(app).seekers.documents.raw.count_documents({"version": 2}), 1
     )
-    await no_more(feed.kafka, MATCH_FOUND, 2)
+    await no_more(feed.kafka, MatchFound, 2)
 
     closed = OfferClosed(offer_id="o-1", reason="filled", closed_at=datetime.now(UTC))
     await feed.publisher.send(closed)
-    withdrawn = await read_records(feed.kafka, MATCH_WITHDRAWN, 2)
-    payloads = [decode(r.value, MatchWithdrawn).payload for r in withdrawn]
-    assert {(p.seeker_id, p.reason.value) for p in payloads} == {
+    withdrawn = await feed.announced(MatchWithdrawn, 2)
+    assert {(p.seeker_id, p.reason.value) for p in withdrawn} == {
         ("s-1", "offer_closed"),
         ("s-2", "offer_closed"),
     }
@@ -258,10 +255,10 @@ async def test_feedback_is_recorded_published_and_withdraws_the_match(
     response = await client.post(path, json={"reason": "too_far"}, headers=as_("s-1", Role.SEEKER))
 
     assert response.status_code == 201
-    [recorded] = await read_records(feed.kafka, FEEDBACK_RECORDED, 1)
-    assert decode(recorded.value, FeedbackRecorded).payload.counsellor_id == "c-1"
-    [withdrawn] = await read_records(feed.kafka, MATCH_WITHDRAWN, 1)
-    assert decode(withdrawn.value, MatchWithdrawn).payload.reason.value == "seeker_feedback"
+    [recorded] = await feed.announced(FeedbackRecorded, 1)
+    assert recorded.counsellor_id == "c-1"
+    [withdrawn] = await feed.announced(MatchWithdrawn, 1)
+    assert withdrawn.reason.value == "seeker_feedback"
     assert await matches_count(app, "s-1") == 0
     counsellor = await client.get("/seekers/s-1/feedback", headers=as_("c-1", Role.COUNSELLOR))
     assert [f["reason"] for f in counsellor.json()] == ["too_far"]
@@ -285,9 +282,9 @@ async def test_an_offer_alerts_a_bounded_number_of_seekers(
     await feed.publisher.send(feed.an_offer("o-1"))
     await feed.publisher.send(feed.an_offer("o-2"))
 
-    records = await read_records(feed.kafka, MATCH_FOUND, 4)
-    await no_more(feed.kafka, MATCH_FOUND, 4)
-    alerted = [decode(r.value, MatchFound).payload.seeker_id for r in records]
+    found = await feed.announced(MatchFound, 4)
+    await no_more(feed.kafka, MatchFound, 4)
+    alerted = [p.seeker_id for p in found]
     assert len(set(alerted)) == 4  # the second offer went to other, equally good seekers
     stats = (await client.get("/stats", headers=OPERATOR)).json()
     assert stats["alerts_per_offer"] == {"2": 2}
