@@ -14,7 +14,6 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 import jwt
@@ -23,12 +22,11 @@ from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from jwt.algorithms import RSAAlgorithm
+from testkit.internal_tokens import internal_claims, signed
 from testkit.reference import FileServer
 
 from gateway.tokens import DEV_ISSUER, DEV_KEY_ID, dev_private_key
 from servicekit.auth import (
-    INTERNAL_AUDIENCE,
-    INTERNAL_ISSUER,
     InternalAuthSettings,
     Principal,
     Role,
@@ -61,24 +59,9 @@ def production_auth() -> InternalAuthSettings:
     return InternalAuthSettings(development=False, token_secret=secrets.token_hex(32))
 
 
-def internal_claims() -> dict[str, Any]:
-    now = int(time.time())
-    return {
-        "sub": SEEKER,
-        "role": "seeker",
-        "iss": INTERNAL_ISSUER,
-        "aud": INTERNAL_AUDIENCE,
-        "iat": now,
-        "exp": now + 60,
-    }
-
-
 def forged_internal_tokens(value: str) -> list[str]:
-    claims = internal_claims()
-    return [
-        jwt.encode(claims, value, algorithm="HS256", headers={"kid": key_id(value)}),
-        jwt.encode(claims, value, algorithm="HS256"),
-    ]
+    claims = internal_claims(SEEKER, Role.SEEKER)
+    return [signed(claims, value, kid=key_id(value)), signed(claims, value)]
 
 
 async def statuses(client: httpx.AsyncClient, path: str, tokens: list[str]) -> dict[int, int]:
@@ -116,10 +99,11 @@ async def test_a_service_refuses_internal_tokens_signed_with_repository_values(
         kafka=kafka, mongo=mongo, database=f"test_{run_id}", internal_auth=auth
     )
     forged = [token for value in values for token in forged_internal_tokens(value)]
-    genuine = issue_internal_token(Principal(sub=SEEKER, role=Role.SEEKER), auth)
 
     async with running(main.create_app(settings)) as client:
         refused = await statuses(client, ROUTES[service], forged)
+        # Minted now: it lives a minute, less than a start-up and the forged calls on a busy host.
+        genuine = issue_internal_token(Principal(sub=SEEKER, role=Role.SEEKER), auth)
         accepted = await statuses(client, ROUTES[service], [genuine])
 
     assert refused == {401: len(forged)}

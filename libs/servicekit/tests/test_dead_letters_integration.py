@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pytest
 from testkit.stack import header, read_records
@@ -29,6 +30,21 @@ def deleted(seeker_id: str) -> Envelope[ProfileDeleted]:
     )
 
 
+@dataclass
+class Purges:
+    """The seeker ids the handler was called with; it fails on `failing` and is done at `last`."""
+
+    last: str
+    failing: str | None = None
+    seen: list[str] = field(default_factory=list)
+
+    def __call__(self, seeker_id: str) -> bool:
+        self.seen.append(seeker_id)
+        if seeker_id == self.failing:
+            raise ZeroDivisionError("a bug in the handler")
+        return seeker_id == self.last
+
+
 async def purge_until_done(
     kafka: KafkaSettings, purge: Callable[[str], bool], bodies: list[bytes], key: bytes
 ) -> str:
@@ -54,18 +70,13 @@ async def purge_until_done(
 async def test_poison_is_dead_lettered_with_its_reason_and_the_partition_keeps_flowing(
     kafka: KafkaSettings,
 ) -> None:
-    handled: list[str] = []
-
-    def purge(seeker_id: str) -> bool:
-        handled.append(seeker_id)
-        return seeker_id == "last"
-
+    purge = Purges(last="last")
     wrong_version = encode(deleted("v2")).replace(b'"schema_version":1', b'"schema_version":2')
     invalid_payload = encode(deleted("x")).replace(b'"seeker_id":"x",', b"")
     bodies = [b"{not json", wrong_version, invalid_payload, encode(deleted("last"))]
     topic = await purge_until_done(kafka, purge, bodies, key=b"same-partition")
 
-    assert handled == ["last"]
+    assert purge.seen == ["last"]
     records = await read_records(kafka, DEAD_LETTER, 3)
     # Each letter has a key of its own, so they spread over the partitions: in the original order.
     records.sort(key=lambda r: int(header(r, "x-original-offset") or 0))
@@ -82,16 +93,9 @@ async def test_poison_is_dead_lettered_with_its_reason_and_the_partition_keeps_f
 async def test_a_handler_that_keeps_failing_is_dead_lettered_after_its_retries(
     kafka: KafkaSettings,
 ) -> None:
-    attempts: list[str] = []
-
-    def purge(seeker_id: str) -> bool:
-        attempts.append(seeker_id)
-        if seeker_id == "bug":
-            raise ZeroDivisionError("a bug in the handler")
-        return True
-
+    purge = Purges(last="fine", failing="bug")
     await purge_until_done(kafka, purge, [encode(deleted("bug")), encode(deleted("fine"))], b"k")
 
-    assert attempts == ["bug"] * 5 + ["fine"]
+    assert purge.seen == ["bug"] * 5 + ["fine"]
     [record] = await read_records(kafka, DEAD_LETTER, 1)
     assert "failed 5 times: ZeroDivisionError" in (header(record, "x-dead-letter-reason") or "")

@@ -1,15 +1,12 @@
 """No built-in secret outside development mode; tokens name their key, and a key can be rotated."""
 
-import time
-
 import jwt
 import pytest
 from pydantic import ValidationError
+from testkit.internal_tokens import internal_claims, signed
 
 from servicekit.auth import (
     DEVELOPMENT_SECRET,
-    INTERNAL_AUDIENCE,
-    INTERNAL_ISSUER,
     InternalAuthSettings,
     Principal,
     Role,
@@ -78,11 +75,9 @@ def test_a_rotation_never_refuses_a_token_of_the_other_key() -> None:
 
 
 def test_a_known_key_id_does_not_stand_for_the_signature() -> None:
-    now = int(time.time())
-    claims = {"sub": "op", "role": "operator", "iss": INTERNAL_ISSUER, "aud": INTERNAL_AUDIENCE}
-    claims |= {"iat": now, "exp": now + 60}
-    forged = jwt.encode(claims, NEW, algorithm="HS256", headers={"kid": key_id(OLD)})
-    unnamed = jwt.encode(claims, OLD, algorithm="HS256")
+    claims = internal_claims("op", Role.OPERATOR)
+    forged = signed(claims, NEW, kid=key_id(OLD))
+    unnamed = signed(claims, OLD)
 
     with pytest.raises(jwt.InvalidSignatureError):
         read_internal_token(forged, production(token_secret=OLD))

@@ -103,6 +103,14 @@ def relay_of(collection: FakeCollection, broker: FakeBroker, **options: Any) -> 
     return OutboxRelay(documents, broker, **options)  # type: ignore[arg-type]
 
 
+async def swept(collection: FakeCollection, broker: FakeBroker, **options: Any) -> OutboxRelay:
+    """A relay past its first sweep, which found nothing to announce."""
+    relay = relay_of(collection, broker, **options)
+    relay.wake([])
+    await relay.relay_once()
+    return relay
+
+
 async def test_a_relay_given_names_reads_only_those_documents_after_its_first_sweep() -> None:
     collection, broker = FakeCollection(), FakeBroker()
     relay = relay_of(collection, broker)
@@ -124,9 +132,7 @@ async def test_a_relay_given_names_reads_only_those_documents_after_its_first_sw
 
 async def test_a_relay_sweeps_again_once_its_interval_has_passed() -> None:
     collection, broker = FakeCollection(), FakeBroker()
-    relay = relay_of(collection, broker, sweep_interval_s=0.0)
-    relay.wake([])
-    await relay.relay_once()
+    relay = await swept(collection, broker, sweep_interval_s=0.0)
     collection.push("unnamed", 1)
 
     assert await relay.relay_once() == 1
@@ -135,9 +141,7 @@ async def test_a_relay_sweeps_again_once_its_interval_has_passed() -> None:
 
 async def test_waking_without_names_asks_for_a_sweep() -> None:
     collection, broker = FakeCollection(), FakeBroker()
-    relay = relay_of(collection, broker)
-    relay.wake([])
-    await relay.relay_once()
+    relay = await swept(collection, broker)
     collection.push("unnamed", 1)
     assert await relay.relay_once() == 0
 
@@ -158,9 +162,7 @@ async def test_a_relay_never_given_names_scans_at_every_pass() -> None:
 
 async def test_documents_of_a_failed_pass_are_named_again_ahead_of_the_others() -> None:
     collection, broker = FakeCollection(), FakeBroker()
-    relay = relay_of(collection, broker, batch_size=2)
-    relay.wake([])
-    await relay.relay_once()
+    relay = await swept(collection, broker, batch_size=2)
     for document_id in ("a", "b", "c"):
         collection.push(document_id, 1)
     relay.wake(["a", "b", "c"])
@@ -179,9 +181,7 @@ async def test_documents_of_a_failed_pass_are_named_again_ahead_of_the_others() 
 
 async def test_named_documents_go_out_in_batches_and_events_of_one_document_in_order() -> None:
     collection, broker = FakeCollection(), FakeBroker()
-    relay = relay_of(collection, broker, batch_size=10)
-    relay.wake([])
-    await relay.relay_once()
+    relay = await swept(collection, broker, batch_size=10)
     for n in range(3):
         for d in range(25):
             collection.push(f"d{d}", n)
@@ -208,9 +208,7 @@ async def test_named_documents_go_out_in_batches_and_events_of_one_document_in_o
 
 async def test_a_tombstone_named_by_its_writer_disappears_once_announced() -> None:
     collection, broker = FakeCollection(), FakeBroker()
-    relay = relay_of(collection, broker)
-    relay.wake([])
-    await relay.relay_once()
+    relay = await swept(collection, broker)
     collection.push("erased", 1)
     collection.documents["erased"][TOMBSTONE] = True
     relay.wake(["erased"])
@@ -234,9 +232,7 @@ async def test_sent_events_are_removed_in_commands_ferretdb_can_finish() -> None
 
 async def test_sent_entries_leave_their_documents_later_in_one_write_per_document() -> None:
     collection, broker = FakeCollection(), FakeBroker()
-    relay = relay_of(collection, broker, idle_s=3600, cleanup_after_s=3600)
-    relay.wake([])
-    await relay.relay_once()
+    relay = await swept(collection, broker, idle_s=3600, cleanup_after_s=3600)
     for n in range(3):
         collection.push("d", n)
         relay.wake(["d"])

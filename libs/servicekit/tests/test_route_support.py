@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -79,39 +80,26 @@ def test_operators_and_services_are_staff(role: Role, staff: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("caller", "allowed"),
+    ("check", "caller", "allowed"),
     [
-        (Principal(sub="s-1", role=Role.SEEKER), True),
-        (Principal(sub="gateway", role=Role.SERVICE), True),
-        (Principal(sub="s-2", role=Role.SEEKER), False),
-        (Principal(sub="c-1", role=Role.COUNSELLOR), False),
+        (applies_for_themselves, Principal(sub="s-1", role=Role.SEEKER), True),
+        (applies_for_themselves, Principal(sub="gateway", role=Role.SERVICE), True),
+        (applies_for_themselves, Principal(sub="s-2", role=Role.SEEKER), False),
+        (applies_for_themselves, Principal(sub="c-1", role=Role.COUNSELLOR), False),
+        (reads_their_applications, Principal(sub="s-1", role=Role.SEEKER), True),
+        (reads_their_applications, Principal(sub="c-1", role=Role.COUNSELLOR), True),
+        (reads_their_applications, Principal(sub="s-2", role=Role.SEEKER), False),
+        (reads_their_applications, Principal(sub="e-1", role=Role.EMPLOYER), False),
     ],
 )
-def test_a_seeker_applies_for_themselves(caller: Principal, allowed: bool) -> None:
-    if allowed:
-        applies_for_themselves(caller, "s-1")
-    else:
-        with pytest.raises(HTTPException):
-            applies_for_themselves(caller, "s-1")
-
-
-@pytest.mark.parametrize(
-    ("caller", "allowed"),
-    [
-        (Principal(sub="s-1", role=Role.SEEKER), True),
-        (Principal(sub="c-1", role=Role.COUNSELLOR), True),
-        (Principal(sub="s-2", role=Role.SEEKER), False),
-        (Principal(sub="e-1", role=Role.EMPLOYER), False),
-    ],
-)
-def test_applications_are_read_by_their_seeker_not_by_employers(
-    caller: Principal, allowed: bool
+def test_a_seeker_applies_for_themselves_and_their_applications_are_not_read_by_employers(
+    check: Callable[[Principal, str], None], caller: Principal, allowed: bool
 ) -> None:
     if allowed:
-        reads_their_applications(caller, "s-1")
+        check(caller, "s-1")
     else:
         with pytest.raises(HTTPException):
-            reads_their_applications(caller, "s-1")
+            check(caller, "s-1")
 
 
 def test_only_the_notifier_reads_what_to_send() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from testkit.builders import profile_in
 
 from gateway.config import Settings
 from gateway.main import create_app
@@ -24,13 +25,7 @@ IDS = {
     "session_id": {"own": "F1:A1:S1"},
     "application_id": {"own": "a" * 32},
 }
-PROFILE_BODY = {
-    "contact": {"first_name": "Amina", "last_name": "Diallo"},
-    "occupations": [{"rome_code": "K2204", "priority": 1}],
-    "place": {"commune_code": "69123"},
-    "radius_km": 15,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-}
+PROFILE_BODY = profile_in()
 BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/v1/me/profile"): PROFILE_BODY,
     ("PATCH", "/v1/me/profile"): {"radius_km": 20},

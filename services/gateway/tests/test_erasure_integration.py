@@ -5,8 +5,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
+from testkit.service_harness import erase_seeker
 from testkit.stack import eventually
 
 from contracts import PROFILE_DELETED, ProfileDeleted, encode, new_envelope, topic_name
@@ -28,17 +28,7 @@ async def test_profile_deleted_purges_the_access_log_within_seconds(
         access_log = app.state.access_log
         for seeker in (erased, erased, kept):
             await access_log.record(seeker, "c-1", "Camille", "profile")
-        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-        await producer.start()
-        try:
-            event = ProfileDeleted(seeker_id=erased, deleted_at=datetime.now(UTC))
-            await producer.send_and_wait(
-                topic_name(PROFILE_DELETED, kafka.topic_suffix),
-                encode(new_envelope(event, producer="profiles")),
-                key=erased.encode(),
-            )
-        finally:
-            await producer.stop()
+        await erase_seeker(kafka, erased)
         t0 = time.monotonic()
 
         async def forgotten() -> bool:

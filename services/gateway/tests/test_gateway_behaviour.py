@@ -4,19 +4,14 @@ from typing import Any
 
 import httpx
 import pytest
+from testkit.builders import profile_in
 
 from gateway.config import Settings
 from gateway.limits import TokenBuckets
 from gateway.main import create_app
 from gateway.upstream import Upstreams
 
-PROFILE = {
-    "contact": {"first_name": "Amina", "last_name": "Diallo"},
-    "occupations": [{"rome_code": "K2204", "priority": 1}],
-    "place": {"commune_code": "69123"},
-    "radius_km": 15,
-    "contract_types": [{"contract_type": "CDI", "priority": 1}],
-}
+PROFILE = profile_in()
 
 
 async def test_responses_carry_only_allow_listed_fields(

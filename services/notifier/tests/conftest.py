@@ -6,6 +6,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +30,23 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from notifier_helpers import (
     TENSION,
+    ApplicationsHolder,
     Events,
     FakeClock,
     Harness,
-    Mailbox,
+    MailsOfApplications,
     Make,
     Profiles,
     Receiver,
+    Rig,
     Smtp,
     Webhooks,
     contact,
+    deliveries_served,
     token,
 )
 from testkit.served import serve
+from testkit.smtp_mailbox import Mailbox
 from testkit.stack import eventually
 
 
@@ -130,27 +135,35 @@ async def events(kafka: KafkaSettings) -> AsyncIterator[Events]:
         await publisher.producer.stop()
 
 
-DeliveredTwice = Callable[..., Awaitable[None]]
-
-
 @pytest.fixture
-def delivered_twice(events: Events) -> DeliveredTwice:
-    """Publishes `first` twice in one envelope (a redelivery) and `others` once each, then waits
-    until `store` holds a record of each and the duplicate has had its turn."""
+def mails_of_applications(
+    make: Make, profiles: Profiles, smtp: Smtp, events: Events
+) -> MailsOfApplications:
+    """Starts the notifier in front of `holder`, publishes `first` twice in one envelope (a
+    redelivery) and `others` once each, waits until each is recorded and the duplicate has had its
+    turn, and gives the mails sent. The seeker s-1 has the address amina@example.org."""
 
-    async def publish(
-        store: Any, producer: str, first: EventPayload, *others: EventPayload
-    ) -> None:
-        envelope = new_envelope(first, producer=producer)
-        await events.publish(first, envelope)
-        await events.publish(first, envelope)
-        for event in others:
-            await events.publish(event)
-        expected = 1 + len(others)
-        assert await eventually(lambda: store.raw.count_documents({}), expected) == expected
-        await asyncio.sleep(1)  # the duplicate, on the same partition, has had its turn
+    async def mails(
+        holder: ApplicationsHolder, first: EventPayload, *others: EventPayload
+    ) -> list[Message]:
+        profiles.contacts["s-1"] = contact(email="amina@example.org")
+        async with (
+            deliveries_served(holder.path, holder.deliveries) as url,
+            make(**{holder.setting: url}) as harness,
+        ):
+            assert harness.app
+            store = getattr(harness.app.state, holder.store).sent
+            envelope = new_envelope(first, producer=holder.producer)
+            await events.publish(first, envelope)
+            await events.publish(first, envelope)
+            for event in others:
+                await events.publish(event)
+            expected = 1 + len(others)
+            assert await eventually(lambda: store.raw.count_documents({}), expected) == expected
+            await asyncio.sleep(1)  # the duplicate, on the same partition, has had its turn
+            return list(smtp.mailbox.messages)
 
-    return publish
+    return mails
 
 
 NewSettings = Callable[..., Settings]
@@ -242,3 +255,15 @@ async def harness(make: Make, profiles: Profiles) -> AsyncIterator[Harness]:
     profiles.contacts["s-1"] = contact()
     async with make() as built:
         yield built
+
+
+@pytest.fixture
+def rig(
+    harness: Harness,
+    profiles: Profiles,
+    events: Events,
+    webhooks: Webhooks,
+    smtp: Smtp,
+    clock: FakeClock,
+) -> Rig:
+    return Rig(harness, profiles, events, webhooks, smtp, clock)

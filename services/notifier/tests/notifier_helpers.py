@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
 from email.message import Message
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from testkit.builders import match_found, profile_updated
 from testkit.served import serve
+from testkit.smtp_mailbox import Mailbox
 from testkit.stack import eventually
 
 from contracts import (
@@ -90,15 +90,6 @@ class Profiles:
     contacts: dict[str, dict[str, Any]]
     calls: list[str]
     down: bool = False
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
 
 
 @dataclass
@@ -259,6 +250,20 @@ SERVICE = token("gateway", Role.SERVICE)
 TENSION = {"K2204": 80.0, "J1501": 65.0, "M1607": 30.0}
 
 
+@dataclass(frozen=True)
+class ApplicationsHolder:
+    """A service holding applications, as the notifier reaches it."""
+
+    setting: str  # the notifier's setting naming its address
+    path: str  # its delivery endpoint
+    deliveries: dict[str, dict[str, Any]]
+    producer: str  # the producer of its submission events
+    store: str  # the notifier's record of the mails sent for them, on `app.state`
+
+
+MailsOfApplications = Callable[..., Awaitable[list[Message]]]
+
+
 @asynccontextmanager
 async def deliveries_served(path: str, deliveries: dict[str, dict[str, Any]]) -> AsyncIterator[str]:
     """A local stand-in for the service that holds applications: their delivery by id (the path
@@ -276,3 +281,15 @@ async def deliveries_served(path: str, deliveries: dict[str, dict[str, Any]]) ->
 
     async with serve(Starlette(routes=[Route(path, delivery)])) as url:
         yield url
+
+
+@dataclass(frozen=True)
+class Rig:
+    """The notifier under test and what stands around it: one fixture for tests that need most."""
+
+    harness: Harness
+    profiles: Profiles
+    events: Events
+    webhooks: Webhooks
+    smtp: Smtp
+    clock: FakeClock

@@ -1,12 +1,10 @@
 """Spontaneous applications emailed to companies, once each, over the real Kafka and FerretDB:
 the companies service is a local server answering its delivery endpoint."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from notifier_helpers import Make, Profiles, Smtp, contact, deliveries_served
+from notifier_helpers import ApplicationsHolder, MailsOfApplications
 
 from contracts import ApplicationSubmitted
 
@@ -25,12 +23,13 @@ DELIVERIES = {
 }
 
 
-@pytest.fixture
-async def companies_url() -> AsyncIterator[str]:
-    async with deliveries_served(
-        "/companies/applications/{application_id}/delivery", DELIVERIES
-    ) as url:
-        yield url
+COMPANIES = ApplicationsHolder(
+    setting="companies_url",
+    path="/companies/applications/{application_id}/delivery",
+    deliveries=DELIVERIES,
+    producer="companies",
+    store="company_mail",
+)
 
 
 def submitted(application_id: str) -> ApplicationSubmitted:
@@ -43,19 +42,16 @@ def submitted(application_id: str) -> ApplicationSubmitted:
 
 
 async def test_the_company_is_emailed_once_with_the_seekers_consented_address(
-    make: Make, profiles: Profiles, smtp: Smtp, delivered_twice: Any, companies_url: str
+    mails_of_applications: MailsOfApplications,
 ) -> None:
-    profiles.contacts["s-1"] = contact(email="amina@example.org")
-    async with make(companies_url=companies_url) as harness:
-        assert harness.app
-        store = harness.app.state.company_mail.sent
-        # app-1 delivered twice: sent once; nothing to send for app-unknown
-        await delivered_twice(store, "companies", submitted("app-1"), submitted("app-unknown"))
-        assert len(smtp.mailbox.messages) == 1
-        [mail] = smtp.mailbox.messages
-        assert mail["To"] == "recrutement@meubles-centre.fr"
-        assert "MEUBLES CENTRE" in mail["Subject"]
-        text = mail.get_payload(decode=True).decode()
-        assert "candidature spontanée" in text
-        assert "amina@example.org" in text
-        assert "Vendeuse depuis six ans" in text
+    # app-1 delivered twice: sent once; nothing to send for app-unknown
+    sent = await mails_of_applications(COMPANIES, submitted("app-1"), submitted("app-unknown"))
+
+    assert len(sent) == 1
+    [mail] = sent
+    assert mail["To"] == "recrutement@meubles-centre.fr"
+    assert "MEUBLES CENTRE" in mail["Subject"]
+    text = mail.get_payload(decode=True).decode()
+    assert "candidature spontanée" in text
+    assert "amina@example.org" in text
+    assert "Vendeuse depuis six ans" in text

@@ -1,13 +1,11 @@
 """Applications to employers' offers emailed to the employer, once each, over the real Kafka and
 FerretDB: the offers service is a local server answering its delivery endpoint."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
-from typing import Any
 
 import pytest
-from notifier_helpers import Make, Profiles, Smtp, contact, deliveries_served
+from notifier_helpers import ApplicationsHolder, MailsOfApplications
 
 from contracts import OfferApplicationSubmitted
 
@@ -37,12 +35,13 @@ DELIVERIES = {
 }
 
 
-@pytest.fixture
-async def offers_url() -> AsyncIterator[str]:
-    async with deliveries_served(
-        "/offers/applications/{application_id}/delivery", DELIVERIES
-    ) as url:
-        yield url
+OFFERS = ApplicationsHolder(
+    setting="offers_url",
+    path="/offers/applications/{application_id}/delivery",
+    deliveries=DELIVERIES,
+    producer="offers",
+    store="offer_mail",
+)
 
 
 def submitted(application_id: str) -> OfferApplicationSubmitted:
@@ -56,25 +55,20 @@ def submitted(application_id: str) -> OfferApplicationSubmitted:
 
 
 async def test_the_employer_is_emailed_once_with_the_seekers_consented_address(
-    make: Make, profiles: Profiles, smtp: Smtp, delivered_twice: Any, offers_url: str
+    mails_of_applications: MailsOfApplications,
 ) -> None:
-    profiles.contacts["s-1"] = contact(email="amina@example.org")
-    async with make(offers_url=offers_url) as harness:
-        assert harness.app
-        store = harness.app.state.offer_mail.sent
-        # app-1 delivered twice: sent once; nothing to send for app-withdrawn
-        withdrawn = submitted("app-withdrawn")
-        await delivered_twice(
-            store, "offers", submitted("app-1"), submitted("app-private"), withdrawn
-        )
-        assert len(smtp.mailbox.messages) == 2
-        by_address = {mail["To"]: mail for mail in smtp.mailbox.messages}
-        mail = by_address["recrutement@cabinet-bellecour.fr"]
-        assert "Secrétaire médicale" in str(make_header(decode_header(mail["Subject"])))
-        text = mail.get_payload(decode=True).decode()
-        assert "acme-0001" in text
-        assert "amina@example.org" in text
-        assert "Doctolib" in text
-        private = by_address["rh@cabinet-bellecour.fr"].get_payload(decode=True).decode()
-        assert "amina@example.org" not in private  # no consent: no address
-        assert "conseiller" in private
+    # app-1 delivered twice: sent once; nothing to send for app-withdrawn
+    events = [submitted(a) for a in ("app-1", "app-private", "app-withdrawn")]
+    sent = await mails_of_applications(OFFERS, *events)
+
+    assert len(sent) == 2
+    by_address = {mail["To"]: mail for mail in sent}
+    mail = by_address["recrutement@cabinet-bellecour.fr"]
+    assert "Secrétaire médicale" in str(make_header(decode_header(mail["Subject"])))
+    text = mail.get_payload(decode=True).decode()
+    assert "acme-0001" in text
+    assert "amina@example.org" in text
+    assert "Doctolib" in text
+    private = by_address["rh@cabinet-bellecour.fr"].get_payload(decode=True).decode()
+    assert "amina@example.org" not in private  # no consent: no address
+    assert "conseiller" in private

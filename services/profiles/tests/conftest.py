@@ -6,12 +6,19 @@ from typing import Any
 
 import pytest
 from testkit.builders import BodyBuilder, profile_in
-from testkit.service_harness import ServiceUnderTest, app, app_settings, bearer, client
+from testkit.service_harness import (
+    ServiceUnderTest,
+    app,
+    app_settings,
+    bearer,
+    client,
+    service,
+)
 
 from profiles.config import Settings
 from profiles.main import create_app
 
-__all__ = ["app", "app_settings", "client"]  # fixtures, for the integration tests
+__all__ = ["app", "app_settings", "client", "service"]  # fixtures, for the integration tests
 
 ProfileBuilder = BodyBuilder
 AuthHeaders = Callable[..., dict[str, str]]

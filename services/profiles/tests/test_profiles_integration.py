@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from testkit.service_harness import Running
 from testkit.stack import eventually, header, read_records
 
 from contracts import PROFILE_DELETED, PROFILE_UPDATED, ProfileDeleted, ProfileUpdated, decode
@@ -295,32 +295,30 @@ async def test_contact_channels_of_many_seekers_at_once_leave_out_unknown_and_er
 
 
 async def test_erasure_leaves_nothing_personal_and_announces_it(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    kafka: KafkaSettings,
-    a_profile: ProfileBuilder,
-    as_: AuthHeaders,
+    a_profile: ProfileBuilder, as_: AuthHeaders, service: Running
 ) -> None:
-    await client.put("/seekers/s-11/profile", json=a_profile(), headers=as_("s-11"))
-    await client.put(
+    await service.client.put("/seekers/s-11/profile", json=a_profile(), headers=as_("s-11"))
+    await service.client.put(
         "/seekers/s-11/counsellor",
         json={"counsellor_id": "c-1", "reason": "First interview"},
         headers=as_("c-1", "counsellor"),
     )
 
-    assert (await client.delete("/seekers/s-11", headers=as_("s-other"))).status_code == 403
-    erased = await client.delete("/seekers/s-11", headers=as_("s-11"))
+    assert (await service.client.delete("/seekers/s-11", headers=as_("s-other"))).status_code == 403
+    erased = await service.client.delete("/seekers/s-11", headers=as_("s-11"))
 
     assert erased.status_code == 204
     # At once: what the store may still hold (the tombstone carrying the event, until the relay
     # has sent it) is nothing personal.
-    profiles = app.state.store.profiles.raw
+    profiles = service.app.state.store.profiles.raw
     dump = repr(await profiles.find({}).to_list(None))
     for personal in ("Amina", "Diallo", "amina.diallo", "12 34 56 78", "First interview"):
         assert personal not in dump
-    assert (await client.get("/seekers/s-11/profile", headers=as_("s-11"))).status_code == 404
-    assert (await client.delete("/seekers/s-11", headers=as_("s-11"))).status_code == 404
-    [record] = await read_records(kafka, PROFILE_DELETED, 1)
+    assert (
+        await service.client.get("/seekers/s-11/profile", headers=as_("s-11"))
+    ).status_code == 404
+    assert (await service.client.delete("/seekers/s-11", headers=as_("s-11"))).status_code == 404
+    [record] = await read_records(service.kafka, PROFILE_DELETED, 1)
     assert decode(record.value, ProfileDeleted).payload.seeker_id == "s-11"
     assert await eventually(lambda: profiles.count_documents(PENDING)) == 0
     # Then the tombstone goes too, once its event is out (the relay removes the entry, then it).
@@ -328,13 +326,9 @@ async def test_erasure_leaves_nothing_personal_and_announces_it(
 
 
 async def test_a_crash_between_publish_and_removal_publishes_again_with_the_same_id(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    kafka: KafkaSettings,
-    a_profile: ProfileBuilder,
-    as_: AuthHeaders,
+    a_profile: ProfileBuilder, as_: AuthHeaders, service: Running
 ) -> None:
-    relay = app.state.relay
+    relay = service.app.state.relay
     crashes: list[list[str]] = []
 
     async def crash_once(event_ids: list[str]) -> None:
@@ -343,9 +337,9 @@ async def test_a_crash_between_publish_and_removal_publishes_again_with_the_same
             raise RuntimeError("relay killed after publishing, before removing")
 
     relay.after_publish = crash_once
-    await client.put("/seekers/s-4/profile", json=a_profile(), headers=as_("s-4"))
+    await service.client.put("/seekers/s-4/profile", json=a_profile(), headers=as_("s-4"))
 
-    first, second = await read_records(kafka, PROFILE_UPDATED, 2)
+    first, second = await read_records(service.kafka, PROFILE_UPDATED, 2)
 
     assert len(crashes) == 1
     assert first.value == second.value

@@ -15,7 +15,7 @@ from recommender.domain.occupations import OccupationGraph
 from refdata import Referential, read_referential
 from servicekit.settings import KafkaSettings
 
-from .support import Publisher
+from .support import Feed, Publisher
 
 NEIGHBOURS = {"K2204": {"K1304": 0.5, "G1501": 0.02}, "K1304": {"K2204": 0.3}}
 
@@ -51,3 +51,10 @@ async def publisher(kafka: KafkaSettings) -> AsyncIterator[Publisher]:
     await publisher.broker.start()
     yield publisher
     await publisher.broker.stop()
+
+
+@pytest.fixture
+def feed(
+    publisher: Publisher, kafka: KafkaSettings, a_profile: ProfileBuilder, an_offer: OfferBuilder
+) -> Feed:
+    return Feed(publisher, kafka, a_profile, an_offer)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from testkit.builders import OfferBuilder, ProfileBuilder
+from testkit.stack import read_records
 
-from contracts import EventPayload, encode, new_envelope, topic_name
+from contracts import EventPayload, decode, encode, new_envelope, topic_name
 from recommender.config import Settings
 from recommender.main import create_app
 from recommender.service import Recommender
 from refdata import Referential
 from servicekit.broker import make_broker
 from servicekit.settings import KafkaSettings, MongoSettings
+
+P = TypeVar("P", bound=EventPayload)
 
 
 def settings_for(
@@ -47,9 +52,24 @@ class Publisher:
         self.kafka = kafka
         self.broker = make_broker(kafka, "test")
 
-    async def send(self, payload: EventPayload, topic: str, raw: bytes | None = None) -> bytes:
+    async def send(self, payload: EventPayload, raw: bytes | None = None) -> bytes:
+        """Publishes on the payload's own topic; `raw` stands for the encoded event if given."""
         body = raw if raw is not None else encode(new_envelope(payload, producer="test"))
-        await self.broker.publish(
-            body, topic_name(topic, self.kafka.topic_suffix), key=payload.aggregate_id().encode()
-        )
+        topic = topic_name(payload.topic, self.kafka.topic_suffix)
+        await self.broker.publish(body, topic, key=payload.aggregate_id().encode())
         return body
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What an integration test sends events with and reads them back from."""
+
+    publisher: Publisher
+    kafka: KafkaSettings
+    a_profile: ProfileBuilder
+    an_offer: OfferBuilder
+
+    async def announced(self, kind: type[P], count: int) -> list[P]:
+        """The first `count` events of that kind on its topic (fails if fewer come)."""
+        records = await read_records(self.kafka, kind.topic, count)
+        return [decode(record.value, kind).payload for record in records]

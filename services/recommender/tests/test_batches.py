@@ -47,10 +47,15 @@ async def with_seekers(
     return recommender
 
 
+@pytest.fixture
+async def recommender(engine: MatchingEngine, a_profile: ProfileBuilder) -> Recommender:
+    """A recommender on fakes that knows the four seekers."""
+    return await with_seekers(engine, a_profile, SEEKERS)
+
+
 async def test_a_batch_of_offers_writes_each_seeker_once(
-    engine: MatchingEngine, a_profile: ProfileBuilder, an_offer: OfferBuilder
+    recommender: Recommender, an_offer: OfferBuilder
 ) -> None:
-    recommender = await with_seekers(engine, a_profile, SEEKERS)
     seekers = seekers_of(recommender)
     reads = seekers.reads
 
@@ -69,9 +74,8 @@ async def test_a_batch_of_offers_writes_each_seeker_once(
 
 
 async def test_a_redelivered_batch_of_offers_writes_and_announces_nothing(
-    engine: MatchingEngine, a_profile: ProfileBuilder, an_offer: OfferBuilder
+    recommender: Recommender, an_offer: OfferBuilder
 ) -> None:
-    recommender = await with_seekers(engine, a_profile, SEEKERS)
     batch = envelopes([an_offer(o) for o in OFFERS])
     await match_seekers_on_offers_published(recommender, batch)
     seekers = seekers_of(recommender)
@@ -85,9 +89,8 @@ async def test_a_redelivered_batch_of_offers_writes_and_announces_nothing(
 
 
 async def test_a_seeker_written_meanwhile_is_written_again_without_a_second_alert(
-    engine: MatchingEngine, a_profile: ProfileBuilder, an_offer: OfferBuilder
+    recommender: Recommender, engine: MatchingEngine, an_offer: OfferBuilder
 ) -> None:
-    recommender = await with_seekers(engine, a_profile, SEEKERS)
     seekers = seekers_of(recommender)
 
     def concurrent_write(writes: Sequence[SeekerWrite]) -> None:
@@ -138,9 +141,8 @@ async def test_a_newer_version_in_the_batch_is_the_one_matched(
 
 
 async def test_a_batch_of_closures_withdraws_each_seekers_matches_in_one_write(
-    engine: MatchingEngine, a_profile: ProfileBuilder, an_offer: OfferBuilder
+    recommender: Recommender, engine: MatchingEngine, an_offer: OfferBuilder
 ) -> None:
-    recommender = await with_seekers(engine, a_profile, SEEKERS)
     await match_seekers_on_offers_published(recommender, envelopes([an_offer(o) for o in OFFERS]))
     seekers = seekers_of(recommender)
     seekers.writes.clear()
@@ -158,9 +160,8 @@ async def test_a_batch_of_closures_withdraws_each_seekers_matches_in_one_write(
 
 
 async def test_a_batch_of_erasures_leaves_nothing_once_swept(
-    engine: MatchingEngine, a_profile: ProfileBuilder, an_offer: OfferBuilder
+    recommender: Recommender, engine: MatchingEngine, an_offer: OfferBuilder
 ) -> None:
-    recommender = await with_seekers(engine, a_profile, SEEKERS)
     await match_seekers_on_offers_published(recommender, envelopes([an_offer(o) for o in OFFERS]))
     sweep = ErasureSweep(recommender.seekers, recommender.offers)
     now = datetime.now(UTC)
@@ -211,9 +212,8 @@ async def test_a_seeker_back_before_the_sweep_keeps_their_new_matches(
 
 
 async def test_a_batch_that_fails_leaves_the_engine_as_it_was_and_succeeds_when_retried(
-    engine: MatchingEngine, a_profile: ProfileBuilder, an_offer: OfferBuilder
+    recommender: Recommender, engine: MatchingEngine, an_offer: OfferBuilder
 ) -> None:
-    recommender = await with_seekers(engine, a_profile, SEEKERS)
     seekers = seekers_of(recommender)
 
     def store_down(writes: Sequence[SeekerWrite]) -> None:

@@ -6,16 +6,15 @@ import asyncio
 import time
 
 import pytest
-from testkit.builders import OfferBuilder, ProfileBuilder
 from testkit.stack import eventually, read_records
 
-from contracts import MATCH_FOUND, OFFER_PUBLISHED, PROFILE_UPDATED, MatchFound, decode
+from contracts import MATCH_FOUND, MatchFound, decode
 from recommender.config import Batches, Settings
 from refdata import Referential
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
 
-from .support import Publisher, recommender_of, running, settings_for
+from .support import Feed, recommender_of, running, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -32,25 +31,22 @@ def settings(kafka: KafkaSettings, mongo: MongoSettings, run_id: str) -> Setting
 async def test_a_redelivered_batch_of_offers_writes_no_seeker_and_publishes_nothing(
     settings: Settings,
     referential: Referential,
-    publisher: Publisher,
-    kafka: KafkaSettings,
-    a_profile: ProfileBuilder,
-    an_offer: OfferBuilder,
+    feed: Feed,
 ) -> None:
     async with running(settings, referential) as app:
         recommender = recommender_of(app)
         seekers = recommender.seekers.documents.raw
         for seeker_id in SEEKERS:
-            await publisher.send(a_profile(seeker_id), PROFILE_UPDATED)
+            await feed.publisher.send(feed.a_profile(seeker_id))
         assert await eventually(lambda: seekers.count_documents({}), 4, timeout_s=20) == 4
-        bodies = [await publisher.send(an_offer(o), OFFER_PUBLISHED) for o in OFFERS]
-        found = await read_records(kafka, MATCH_FOUND, 12, timeout_s=30)
+        bodies = [await feed.publisher.send(feed.an_offer(o)) for o in OFFERS]
+        found = await read_records(feed.kafka, MATCH_FOUND, 12, timeout_s=30)
         assert len({(r.key, r.value) for r in found}) == 12
         assert await eventually(lambda: seekers.count_documents(PENDING), 0, timeout_s=20) == 0
         revisions = {d["_id"]: d["rev"] async for d in seekers.find({}, {"rev": 1})}
 
         for offer_id, body in zip(OFFERS, bodies, strict=True):
-            await publisher.send(an_offer(offer_id), OFFER_PUBLISHED, raw=body)
+            await feed.publisher.send(feed.an_offer(offer_id), raw=body)
         offers = recommender.offers.documents.raw
 
         async def handled() -> int:
@@ -61,16 +57,13 @@ async def test_a_redelivered_batch_of_offers_writes_no_seeker_and_publishes_noth
         await asyncio.sleep(2)  # the redelivered batch has been polled and handled
         assert {d["_id"]: d["rev"] async for d in seekers.find({}, {"rev": 1})} == revisions
     with pytest.raises(AssertionError, match="got 12"):
-        await read_records(kafka, MATCH_FOUND, 13, timeout_s=2)
+        await read_records(feed.kafka, MATCH_FOUND, 13, timeout_s=2)
 
 
 async def test_a_stop_under_load_ends_within_seconds_and_loses_nothing(
     settings: Settings,
     referential: Referential,
-    publisher: Publisher,
-    kafka: KafkaSettings,
-    a_profile: ProfileBuilder,
-    an_offer: OfferBuilder,
+    feed: Feed,
 ) -> None:
     # Slices of a few offers: the stop comes while a batch is in hand. Every offer suits every
     # seeker and is kept: each pair is announced once, whatever the stop.
@@ -80,10 +73,10 @@ async def test_a_stop_under_load_ends_within_seconds_and_loses_nothing(
     async with running(settings, referential) as app:
         seekers = recommender_of(app).seekers.documents.raw
         for seeker_id in SEEKERS:
-            await publisher.send(a_profile(seeker_id), PROFILE_UPDATED)
+            await feed.publisher.send(feed.a_profile(seeker_id))
         assert await eventually(lambda: seekers.count_documents({}), 4, timeout_s=20) == 4
         for offer_id in offer_ids:
-            await publisher.send(an_offer(offer_id, positions=2), OFFER_PUBLISHED)
+            await feed.publisher.send(feed.an_offer(offer_id, positions=2))
         offers = recommender_of(app).offers.documents.raw
 
         async def some_matched() -> bool:
@@ -99,7 +92,7 @@ async def test_a_stop_under_load_ends_within_seconds_and_loses_nothing(
         matched = {"status": "matched"}
         done = await eventually(lambda: offers.count_documents(matched), OFFERS_UNDER_LOAD, 120)
         assert done == OFFERS_UNDER_LOAD
-        found = await read_records(kafka, MATCH_FOUND, 4 * OFFERS_UNDER_LOAD, timeout_s=30)
+        found = await read_records(feed.kafka, MATCH_FOUND, 4 * OFFERS_UNDER_LOAD, timeout_s=30)
     pairs = {
         (p.seeker_id, p.offer_id) for p in (decode(r.value, MatchFound).payload for r in found)
     }

@@ -8,18 +8,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from testkit.apps import client_of
-from testkit.builders import OfferBuilder, ProfileBuilder
 from testkit.stack import eventually, header, read_records
 
 from contracts import (
     DEAD_LETTER,
-    FEEDBACK_RECORDED,
-    MATCH_FOUND,
-    MATCH_WITHDRAWN,
-    OFFER_CLOSED,
-    OFFER_PUBLISHED,
-    PROFILE_DELETED,
-    PROFILE_UPDATED,
+    EventPayload,
     FeedbackRecorded,
     MatchFound,
     MatchWithdrawn,
@@ -36,7 +29,7 @@ from servicekit.auth import InternalAuthSettings, Principal, Role, issue_interna
 from servicekit.outbox import PENDING
 from servicekit.settings import KafkaSettings, MongoSettings
 
-from .support import Publisher, recommender_of, running, settings_for
+from .support import Feed, recommender_of, running, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -82,26 +75,23 @@ async def drained(app: FastAPI) -> int:
     return await recommender_of(app).seekers.documents.raw.count_documents(PENDING)
 
 
-async def no_more(kafka: KafkaSettings, topic: str, count: int) -> None:
+async def no_more(kafka: KafkaSettings, kind: type[EventPayload], count: int) -> None:
     with pytest.raises(AssertionError, match=f"got {count}"):
-        await read_records(kafka, topic, count + 1, timeout_s=2)
+        await read_records(kafka, kind.topic, count + 1, timeout_s=2)
 
 
 async def test_the_same_event_twice_gives_one_match_and_one_match_found(
     app: FastAPI,
     client: httpx.AsyncClient,
-    publisher: Publisher,
-    kafka: KafkaSettings,
-    a_profile: ProfileBuilder,
-    an_offer: OfferBuilder,
+    feed: Feed,
 ) -> None:
-    await publisher.send(an_offer(), OFFER_PUBLISHED)
-    profile = a_profile(review_before_send=True, no_smartphone=True)
-    body = await publisher.send(profile, PROFILE_UPDATED)
-    await publisher.send(profile, PROFILE_UPDATED, raw=body)
+    await feed.publisher.send(feed.an_offer())
+    profile = feed.a_profile(review_before_send=True, no_smartphone=True)
+    body = await feed.publisher.send(profile)
+    await feed.publisher.send(profile, raw=body)
 
     assert await eventually(lambda: matches_count(app, "s-1"), 1, timeout_s=20) == 1
-    [record] = await read_records(kafka, MATCH_FOUND, 1)
+    [record] = await read_records(feed.kafka, MatchFound.topic, 1)
     found = decode(record.value, MatchFound).payload
     assert (found.seeker_id, found.offer_id, found.profile_version) == ("s-1", "o-1", 1)
     assert found.needs_review
@@ -110,7 +100,7 @@ async def test_the_same_event_twice_gives_one_match_and_one_match_found(
     assert found.counsellor_id == "c-1"
     assert "occupation_exact" in {r.code for r in found.reasons}
     assert record.key == b"s-1"
-    await no_more(kafka, MATCH_FOUND, 1)
+    await no_more(feed.kafka, MatchFound, 1)
 
     response = await client.get("/seekers/s-1/recommendations", headers=as_("s-1", Role.SEEKER))
     assert response.status_code == 200
@@ -122,35 +112,31 @@ async def test_the_same_event_twice_gives_one_match_and_one_match_found(
 async def test_a_profile_then_an_offer_then_its_closure(
     app: FastAPI,
     client: httpx.AsyncClient,
-    publisher: Publisher,
-    kafka: KafkaSettings,
-    a_profile: ProfileBuilder,
-    an_offer: OfferBuilder,
+    feed: Feed,
 ) -> None:
-    await publisher.send(a_profile(), PROFILE_UPDATED)
-    await publisher.send(
-        a_profile("s-2", occupations=[{"rome_code": "K1304", "priority": 1}]), PROFILE_UPDATED
+    await feed.publisher.send(feed.a_profile())
+    await feed.publisher.send(
+        feed.a_profile("s-2", occupations=[{"rome_code": "K1304", "priority": 1}])
     )
     assert await eventually(lambda: matches_count(app, "s-2"), 0, timeout_s=20) == 0
-    await publisher.send(an_offer(), OFFER_PUBLISHED)
+    await feed.publisher.send(feed.an_offer())
 
-    records = await read_records(kafka, MATCH_FOUND, 2)
-    assert {decode(r.value, MatchFound).payload.seeker_id for r in records} == {"s-1", "s-2"}
+    found = await feed.announced(MatchFound, 2)
+    assert {p.seeker_id for p in found} == {"s-1", "s-2"}
     response = await client.get("/offers/o-1/matches", headers=OPERATOR)
     assert [m["seeker_id"] for m in response.json()] == ["s-1", "s-2"]
     assert response.json()[1]["reasons"][0]["code"] == "occupation_neighbour"
 
-    await publisher.send(a_profile(version=2, skills=["Autre chose"]), PROFILE_UPDATED)
+    await feed.publisher.send(feed.a_profile(version=2, skills=["Autre chose"]))
     assert await eventually(
         lambda: recommender_of(app).seekers.documents.raw.count_documents({"version": 2}), 1
     )
-    await no_more(kafka, MATCH_FOUND, 2)
+    await no_more(feed.kafka, MatchFound, 2)
 
     closed = OfferClosed(offer_id="o-1", reason="filled", closed_at=datetime.now(UTC))
-    await publisher.send(closed, OFFER_CLOSED)
-    withdrawn = await read_records(kafka, MATCH_WITHDRAWN, 2)
-    payloads = [decode(r.value, MatchWithdrawn).payload for r in withdrawn]
-    assert {(p.seeker_id, p.reason.value) for p in payloads} == {
+    await feed.publisher.send(closed)
+    withdrawn = await feed.announced(MatchWithdrawn, 2)
+    assert {(p.seeker_id, p.reason.value) for p in withdrawn} == {
         ("s-1", "offer_closed"),
         ("s-2", "offer_closed"),
     }
@@ -159,19 +145,17 @@ async def test_a_profile_then_an_offer_then_its_closure(
 
 async def test_a_poison_message_is_dead_lettered_and_the_next_one_processed(
     app: FastAPI,
-    publisher: Publisher,
-    kafka: KafkaSettings,
-    a_profile: ProfileBuilder,
+    feed: Feed,
 ) -> None:
-    await publisher.send(a_profile("s-9"), PROFILE_UPDATED, raw=b"{not json")
-    invalid = encode(new_envelope(a_profile("s-9"), producer="test")).replace(
+    await feed.publisher.send(feed.a_profile("s-9"), raw=b"{not json")
+    invalid = encode(new_envelope(feed.a_profile("s-9"), producer="test")).replace(
         b'"radius_km":15', b'"radius_km":-3'
     )
-    await publisher.send(a_profile("s-9"), PROFILE_UPDATED, raw=invalid)
-    await publisher.send(a_profile("s-9"), PROFILE_UPDATED)
+    await feed.publisher.send(feed.a_profile("s-9"), raw=invalid)
+    await feed.publisher.send(feed.a_profile("s-9"))
 
     assert await eventually(lambda: matches_count(app, "s-9"), 0, timeout_s=20) == 0
-    records = await read_records(kafka, DEAD_LETTER, 2)
+    records = await read_records(feed.kafka, DEAD_LETTER, 2)
     # Each letter has a key of its own: they may sit in two partitions, put them in order.
     records.sort(key=lambda r: int(header(r, "x-original-offset") or 0))
     reasons = [header(r, "x-dead-letter-reason") or "" for r in records]
@@ -182,9 +166,7 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_one_processed(
 async def test_a_restart_rebuilds_an_identical_index(
     settings: Settings,
     referential: Referential,
-    publisher: Publisher,
-    a_profile: ProfileBuilder,
-    an_offer: OfferBuilder,
+    feed: Feed,
 ) -> None:
     def snapshot(app: FastAPI) -> dict[str, Any]:
         engine = recommender_of(app).engine
@@ -200,9 +182,9 @@ async def test_a_restart_rebuilds_an_identical_index(
         }
 
     async with running(settings, referential) as app:
-        await publisher.send(an_offer(), OFFER_PUBLISHED)
+        await feed.publisher.send(feed.an_offer())
         for n in range(5):
-            await publisher.send(a_profile(f"s-{n}", radius_km=5 + 10 * n), PROFILE_UPDATED)
+            await feed.publisher.send(feed.a_profile(f"s-{n}", radius_km=5 + 10 * n))
         seekers = recommender_of(app).seekers.documents.raw
         assert await eventually(lambda: seekers.count_documents({}), 5, timeout_s=20) == 5
         assert await eventually(lambda: offers_matched(app), 1, timeout_s=20) == 1
@@ -219,12 +201,10 @@ async def test_a_restart_rebuilds_an_identical_index(
 async def test_erasure_leaves_nothing(
     app: FastAPI,
     client: httpx.AsyncClient,
-    publisher: Publisher,
-    a_profile: ProfileBuilder,
-    an_offer: OfferBuilder,
+    feed: Feed,
 ) -> None:
-    await publisher.send(an_offer(), OFFER_PUBLISHED)
-    await publisher.send(a_profile("gone"), PROFILE_UPDATED)
+    await feed.publisher.send(feed.an_offer())
+    await feed.publisher.send(feed.a_profile("gone"))
     assert await eventually(lambda: matches_count(app, "gone"), 1, timeout_s=20) == 1
     await client.post(
         "/seekers/gone/recommendations/o-1/feedback",
@@ -232,9 +212,7 @@ async def test_erasure_leaves_nothing(
         headers=as_("gone", Role.SEEKER),
     )
 
-    await publisher.send(
-        ProfileDeleted(seeker_id="gone", deleted_at=datetime.now(UTC)), PROFILE_DELETED
-    )
+    await feed.publisher.send(ProfileDeleted(seeker_id="gone", deleted_at=datetime.now(UTC)))
 
     recommender = recommender_of(app)
     engine = recommender.engine
@@ -260,13 +238,10 @@ async def test_erasure_leaves_nothing(
 async def test_feedback_is_recorded_published_and_withdraws_the_match(
     app: FastAPI,
     client: httpx.AsyncClient,
-    publisher: Publisher,
-    kafka: KafkaSettings,
-    a_profile: ProfileBuilder,
-    an_offer: OfferBuilder,
+    feed: Feed,
 ) -> None:
-    await publisher.send(an_offer(), OFFER_PUBLISHED)
-    await publisher.send(a_profile(), PROFILE_UPDATED)
+    await feed.publisher.send(feed.an_offer())
+    await feed.publisher.send(feed.a_profile())
     assert await eventually(lambda: matches_count(app, "s-1"), 1, timeout_s=20) == 1
     path = "/seekers/s-1/recommendations/o-1/feedback"
 
@@ -280,10 +255,10 @@ async def test_feedback_is_recorded_published_and_withdraws_the_match(
     response = await client.post(path, json={"reason": "too_far"}, headers=as_("s-1", Role.SEEKER))
 
     assert response.status_code == 201
-    [recorded] = await read_records(kafka, FEEDBACK_RECORDED, 1)
-    assert decode(recorded.value, FeedbackRecorded).payload.counsellor_id == "c-1"
-    [withdrawn] = await read_records(kafka, MATCH_WITHDRAWN, 1)
-    assert decode(withdrawn.value, MatchWithdrawn).payload.reason.value == "seeker_feedback"
+    [recorded] = await feed.announced(FeedbackRecorded, 1)
+    assert recorded.counsellor_id == "c-1"
+    [withdrawn] = await feed.announced(MatchWithdrawn, 1)
+    assert withdrawn.reason.value == "seeker_feedback"
     assert await matches_count(app, "s-1") == 0
     counsellor = await client.get("/seekers/s-1/feedback", headers=as_("c-1", Role.COUNSELLOR))
     assert [f["reason"] for f in counsellor.json()] == ["too_far"]
@@ -299,20 +274,17 @@ async def test_feedback_is_recorded_published_and_withdraws_the_match(
 async def test_an_offer_alerts_a_bounded_number_of_seekers(
     app: FastAPI,
     client: httpx.AsyncClient,
-    publisher: Publisher,
-    kafka: KafkaSettings,
-    a_profile: ProfileBuilder,
-    an_offer: OfferBuilder,
+    feed: Feed,
 ) -> None:
     for n in range(5):
-        await publisher.send(a_profile(f"s-{n}"), PROFILE_UPDATED)
+        await feed.publisher.send(feed.a_profile(f"s-{n}"))
     assert await eventually(lambda: matches_count(app, "s-4"), 0, timeout_s=20) == 0
-    await publisher.send(an_offer("o-1"), OFFER_PUBLISHED)
-    await publisher.send(an_offer("o-2"), OFFER_PUBLISHED)
+    await feed.publisher.send(feed.an_offer("o-1"))
+    await feed.publisher.send(feed.an_offer("o-2"))
 
-    records = await read_records(kafka, MATCH_FOUND, 4)
-    await no_more(kafka, MATCH_FOUND, 4)
-    alerted = [decode(r.value, MatchFound).payload.seeker_id for r in records]
+    found = await feed.announced(MatchFound, 4)
+    await no_more(feed.kafka, MatchFound, 4)
+    alerted = [p.seeker_id for p in found]
     assert len(set(alerted)) == 4  # the second offer went to other, equally good seekers
     stats = (await client.get("/stats", headers=OPERATOR)).json()
     assert stats["alerts_per_offer"] == {"2": 2}

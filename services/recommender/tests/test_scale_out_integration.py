@@ -12,13 +12,11 @@ from collections import defaultdict
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from testkit.builders import GRENOBLE, OfferBuilder, ProfileBuilder
+from testkit.builders import GRENOBLE
 from testkit.stack import eventually, from_the_start
 
 from contracts import (
     MATCH_FOUND,
-    OFFER_PUBLISHED,
-    PROFILE_UPDATED,
     MatchFound,
     decode,
 )
@@ -28,7 +26,7 @@ from recommender.service import Recommender
 from refdata import Referential
 from servicekit.settings import KafkaSettings, MongoSettings
 
-from .support import Publisher, settings_for
+from .support import Feed, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -110,17 +108,14 @@ async def announced(kafka: KafkaSettings, quiet_s: float = 4.0) -> dict[tuple[st
 async def test_two_replicas_share_the_seekers_and_announce_every_match_once(
     settings: Settings,
     referential: Referential,
-    publisher: Publisher,
-    kafka: KafkaSettings,
-    a_profile: ProfileBuilder,
-    an_offer: OfferBuilder,
+    feed: Feed,
 ) -> None:
     async def profile(n: int) -> None:
         place = {} if fits(n) else {"place": GRENOBLE}
-        await publisher.send(a_profile(seeker_id(n), **place), PROFILE_UPDATED)
+        await feed.publisher.send(feed.a_profile(seeker_id(n), **place))
 
     async def offer(n: int) -> None:
-        await publisher.send(an_offer(f"o-{n}"), OFFER_PUBLISHED)
+        await feed.publisher.send(feed.an_offer(f"o-{n}"))
 
     async def stream(seekers: range, offers: range) -> None:
         for n, m in zip(seekers, offers, strict=False):
@@ -178,7 +173,7 @@ async def test_two_replicas_share_the_seekers_and_announce_every_match_once(
         assert set(second.recommender.engine.slot_of) == {seeker_id(n) for n in range(21)}
         assert len(second.recommender.engine.offers) == 10
 
-        found = await announced(kafka)
+        found = await announced(feed.kafka)
     finally:
         if second is not None:
             await second.stop()

@@ -80,3 +80,17 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with client_of(app, service_under_test.base_url) as client:
         yield client
+
+
+@dataclass(frozen=True)
+class Running:
+    """The service in its lifespan, a client of it, and the broker it publishes on."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    kafka: KafkaSettings
+
+
+@pytest.fixture
+def service(app: FastAPI, client: httpx.AsyncClient, kafka: KafkaSettings) -> Running:
+    return Running(app, client, kafka)

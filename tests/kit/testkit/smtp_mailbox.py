@@ -1,0 +1,17 @@
+"""What a local SMTP server received: the handler aiosmtpd's Controller is given, keeping each
+message as parsed. The notifier's tests use it; the end-to-end mail sink can be built on it too."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
