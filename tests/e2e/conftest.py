@@ -37,6 +37,7 @@ CounsellorOf = Callable[..., Awaitable[Headers]]
 Suggested = Callable[..., Awaitable[None]]
 Forgotten = Callable[[str], Awaitable[None]]
 MissingALicence = Callable[..., Awaitable[tuple[Headers, Headers]]]
+Eventually = Callable[..., Awaitable[Any]]
 
 
 @pytest.fixture
@@ -181,6 +182,27 @@ def suggested(gateway: httpx.AsyncClient) -> Suggested:
         raise AssertionError(f"the recommender never gave {awaited}: {found.status_code}")
 
     return wait
+
+
+@pytest.fixture
+def eventually(gateway: httpx.AsyncClient) -> Eventually:
+    """Reads a path until it answers 200 with a body `enough` accepts (half a second a try)."""
+
+    async def read(
+        path: str, headers: Headers, enough: Callable[[Any], bool], tries: int = 60
+    ) -> Any:
+        response = None
+        for _ in range(tries):
+            response = await gateway.get(path, headers=headers)
+            if response.status_code == 200 and enough(response.json()):
+                return response.json()
+            await asyncio.sleep(0.5)
+        assert response is not None
+        raise AssertionError(
+            f"{path} never gave what was awaited: {response.status_code} {response.text}"
+        )
+
+    return read
 
 
 @pytest.fixture

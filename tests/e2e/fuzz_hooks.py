@@ -62,19 +62,10 @@ def body_models() -> dict[tuple[str, str], TypeAdapter[Any]]:
     """The gateway's own model of each request body, by (method, path)."""
     from fastapi.routing import APIRoute
 
-    from gateway.routes import counsellor, me, offers, ops, trainings
+    from gateway.main import JOURNEY_ROUTERS  # builds the app too: the stack's settings serve
 
     out: dict[tuple[str, str], TypeAdapter[Any]] = {}
-    routers = (
-        me.router,
-        counsellor.caseload,
-        counsellor.counsellor,
-        offers.router,
-        trainings.router,
-        trainings.proposals,
-        ops.ops,
-    )
-    for router in routers:
+    for router in JOURNEY_ROUTERS:
         for route in router.routes:
             if isinstance(route, APIRoute) and route.body_field is not None:
                 for method in route.methods:

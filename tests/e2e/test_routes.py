@@ -71,6 +71,15 @@ async def test_every_route_answers_through_the_real_stack(
         called[(method, route)] = response.status_code
         return response
 
+    async def apply(route: str, listing: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The seeker applies; their own list and their counsellor's name the application."""
+        applied = await call("POST", route, seeker, json=body)
+        assert applied.status_code == 201, applied.text
+        for path, who in (("/v1/me", seeker), ("/v1/caseload/{seeker_id}", counsellor)):
+            listed = await call("GET", f"{path}/{listing}", who)
+            assert [a[key] for a in listed.json()["items"]] == [names[key]], listed.text
+        return dict(applied.json())
+
     created = await call("PUT", "/v1/me/profile", seeker, json=PROFILE)
     assert created.status_code == 201, created.text
     assert (await call("GET", "/v1/me/profile", seeker)).status_code == 200
@@ -205,18 +214,13 @@ async def test_every_route_answers_through_the_real_stack(
         headers={**operator, "Content-Type": "text/csv"},
     )
     assert added.json()["accepted"] == 1, added.text
-    applied = await call(
-        "POST",
+    to_company = await apply(
         "/v1/me/companies/{siret}/applications",
-        seeker,
-        json={"message": "Bonjour, je suis disponible.", "consent_to_share_contact": False},
+        "applications",
+        "siret",
+        {"message": "Bonjour, je suis disponible.", "consent_to_share_contact": False},
     )
-    assert applied.status_code == 201, applied.text
-    assert applied.json()["route"] == "kept_for_counsellor"
-    listed = await call("GET", "/v1/me/applications", seeker)
-    assert [a["siret"] for a in listed.json()["items"]] == [siret]
-    passed_on = await call("GET", "/v1/caseload/{seeker_id}/applications", counsellor)
-    assert [a["siret"] for a in passed_on.json()["items"]] == [siret]
+    assert to_company["route"] == "kept_for_counsellor"
     out = await call(
         "POST", "/v1/ops/companies/{siret}/opt-out", operator, json={"reason": "Route test"}
     )
@@ -224,21 +228,16 @@ async def test_every_route_answers_through_the_real_stack(
     shut = await call("POST", "/v1/ops/companies/{siret}/close", operator)
     assert shut.json()["status"] == "closed", shut.text
 
-    to_offer = await call(
-        "POST",
+    to_offer = await apply(
         "/v1/me/offers/{offer_id}/applications",
-        seeker,
-        json={"message": "Bonjour, je postule.", "consent_to_share_contact": True},
+        "offer-applications",
+        "offer_id",
+        {"message": "Bonjour, je postule.", "consent_to_share_contact": True},
     )
-    assert to_offer.status_code == 201, to_offer.text
-    application_id = names["application_id"] = to_offer.json()["application_id"]
-    listed_to_offers = await call("GET", "/v1/me/offer-applications", seeker)
-    assert [a["offer_id"] for a in listed_to_offers.json()["items"]] == [offer_id]
+    names["application_id"] = to_offer["application_id"]
     received = await call("GET", "/v1/employer/offers/{offer_id}/applications", employer)
     [seen] = received.json()["items"]
     assert seen["contact"]["last_name"] == "Test", received.text
-    followed = await call("GET", "/v1/caseload/{seeker_id}/offer-applications", counsellor)
-    assert [a["application_id"] for a in followed.json()["items"]] == [application_id]
     taken_back = await call("POST", "/v1/me/offer-applications/{application_id}/withdraw", seeker)
     assert taken_back.json()["status"] == "withdrawn", taken_back.text
 

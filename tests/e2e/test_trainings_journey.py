@@ -12,20 +12,6 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-async def eventually(
-    gateway: httpx.AsyncClient, path: str, headers: dict[str, str], enough: Any
-) -> Any:
-    body: Any = []
-    for _ in range(60):
-        response = await gateway.get(path, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        if enough(body):
-            return body
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"{path} never gave what was awaited: {body}")
-
-
 @pytest.mark.timeout(180)
 async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_them(
     gateway: httpx.AsyncClient,
@@ -34,6 +20,7 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
     missing_a_licence: Any,
     stores_naming: Any,
     forgotten: Any,
+    eventually: Any,
 ) -> None:
     seeker_id, counsellor_id, offers = f"ts-{unique}", f"tc-{unique}", f"TRAIN{unique.upper()}"
     seeker, counsellor = await missing_a_licence(
@@ -44,7 +31,6 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
         {f"TJ{unique}": "Permis de conduire B", f"TK{unique}": "Permis C"},
     )
     await eventually(
-        gateway,
         "/v1/me/recommendations",
         seeker,
         lambda found: sum(s["offer_id"].startswith(offers) for s in found) == 3,
@@ -52,7 +38,6 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
 
     ours = {f"TJ{unique}", f"TK{unique}"}
     proposals = await eventually(
-        gateway,
         "/v1/me/trainings",
         seeker,
         lambda found: ours <= {p["session"]["formation_id"] for p in found},
@@ -82,7 +67,6 @@ async def test_a_seeker_missing_a_licence_is_proposed_a_licence_training_near_th
         assert done.json()["state"] == "recommended"
     assert (await gateway.post(path, json={"note": note}, headers=stranger)).status_code == 404
     items = await eventually(
-        gateway,
         "/v1/me/notifications",
         seeker,
         lambda page: any(i["kind"] == "training" for i in page["items"]),

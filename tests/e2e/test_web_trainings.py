@@ -7,7 +7,6 @@ the two pages are saved to docs/screenshots/."""
 import asyncio
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import expect
 from web_browser import Audit, NewContext, screenshot, sign_in, tab_to, visit
@@ -18,7 +17,7 @@ NOTE = "Le permis B vous ouvrira les offres de berger : inscrivez-vous vite."
 
 
 async def a_seeker_missing_a_licence(
-    gateway: httpx.AsyncClient, missing_a_licence: Any, unique: str
+    eventually: Any, missing_a_licence: Any, unique: str
 ) -> tuple[str, str]:
     """A seeker near Gap whose three near-matches ask for a licence, two licence trainings near
     them, and their counsellor; once the trainings service proposes both."""
@@ -30,23 +29,21 @@ async def a_seeker_missing_a_licence(
         f"WEB{unique.upper()}",
         {f"WB{unique}": "Permis de conduire B", f"WC{unique}": "Permis C"},
     )
-    for _ in range(120):
-        found = await gateway.get("/v1/me/trainings", headers=seeker)
-        if found.status_code == 200 and len(found.json()) >= 2:
-            return seeker_id, counsellor_id
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"the trainings were never proposed: {found.status_code} {found.text}")
+    await eventually("/v1/me/trainings", seeker, lambda found: len(found) >= 2, tries=120)
+    return seeker_id, counsellor_id
 
 
 @pytest.mark.timeout(240)
 async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seeker_sees_it(
-    gateway: httpx.AsyncClient,
     missing_a_licence: Any,
+    eventually: Any,
     unique: str,
     new_context: NewContext,
     audit: Audit,
 ) -> None:
-    seeker_id, counsellor_id = await a_seeker_missing_a_licence(gateway, missing_a_licence, unique)
+    seeker_id, counsellor_id = await a_seeker_missing_a_licence(
+        eventually, missing_a_licence, unique
+    )
     console = await (await new_context("desktop")).new_page()
     await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id)
     await visit(console, audit, f"/console/seekers/{seeker_id}")

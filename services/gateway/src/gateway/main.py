@@ -36,6 +36,30 @@ from servicekit.data import Database
 from servicekit.mongo import MongoClient
 from servicekit.settings import settings_or_exit
 
+# Profiles, matches, offers, trainings and operations: the fuzz tests check request bodies
+# against the models of these very routers.
+JOURNEY_ROUTERS = (
+    me.router,
+    counsellor.caseload,
+    counsellor.counsellor,
+    offers.router,
+    trainings.router,
+    trainings.proposals,
+    ops.ops,
+)
+# Companies and the applications to them and to employers' offers.
+EMPLOYMENT_ROUTERS = (
+    companies.me,
+    companies.caseload,
+    companies.ops,
+    applications.me,
+    applications.caseload,
+    applications.ops,
+    offer_applications.me,
+    offer_applications.employer,
+    offer_applications.caseload,
+)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or settings_or_exit("gateway", Settings)
@@ -92,24 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.identity_provider = IdentityProvider(settings) if settings.web_sign_in else None
     if settings.dev_issuer:  # development only: never in production, nor in its document
         app.include_router(problems.declare(ops.auth))
-    for router in (
-        me.router,
-        counsellor.caseload,
-        counsellor.counsellor,
-        offers.router,
-        trainings.router,
-        trainings.proposals,
-        ops.ops,
-        companies.me,
-        companies.caseload,
-        companies.ops,
-        applications.me,
-        applications.caseload,
-        applications.ops,
-        offer_applications.me,
-        offer_applications.employer,
-        offer_applications.caseload,
-    ):
+    for router in (*JOURNEY_ROUTERS, *EMPLOYMENT_ROUTERS):
         app.include_router(problems.declare(router))
     problems.install(app)
     mount_web_pages(app, settings)
