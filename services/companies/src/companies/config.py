@@ -3,6 +3,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from servicekit.application_quota import ApplicationsPerDay
 from servicekit.service_settings import ServiceSettings
 from servicekit.setting_types import Count, DaysInAYear, Seconds
 
@@ -29,8 +30,8 @@ class Settings(ServiceSettings):
         gt=0,
         description="Seekers a company may be shown to in a period, per hire it can make.",
     )
-    attention_period_days: int = Field(
-        default=7, ge=1, le=90, description="Length of the period over which attention is spread."
+    attention_period_days: Count = Field(
+        default=7, le=90, description="Length of the period over which attention is spread."
     )
     refresh_s: Seconds = Field(
         default=300.0,
@@ -41,6 +42,6 @@ class Settings(ServiceSettings):
         default=90,
         description="A seeker applies to a company once in this many days.",
     )
-    applications_per_day: int = Field(
-        default=5, ge=1, le=100, description="Most spontaneous applications a seeker sends a day."
+    applications_per_day: ApplicationsPerDay = Field(
+        default=5, description="Most spontaneous applications a seeker sends a day."
     )

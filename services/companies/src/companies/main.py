@@ -22,7 +22,8 @@ from companies.suggestions import Rankings
 from servicekit.app import create_service_app
 from servicekit.broker import make_broker
 from servicekit.periodic_work import repeat_every
-from servicekit.service_lifespan import service_database, woken_relays
+from servicekit.service_lifespan import woken_relays
+from servicekit.service_opening import opened_service
 from servicekit.settings import settings_or_exit
 
 log = logging.getLogger(__name__)
@@ -39,14 +40,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
-        app.state.internal_auth = settings.internal_auth
         app.state.sectors = await asyncio.to_thread(load_sectors)
-        async with service_database(app, broker, settings.mongo, settings.database) as database:
+        async with opened_service(app, broker, settings, settings.database, INDEXES) as database:
             app.state.store = store = EstablishmentStore(database)
             app.state.applications = applications = ApplicationStore(database)
-            if settings.mongo.indexes_at_start:
-                await INDEXES.build_in(database)
             [app.state.relay] = woken_relays(
                 broker, settings.kafka.topic_suffix, applications.applications
             )

@@ -59,7 +59,7 @@ class Settings(ServiceSettings):
     lease_s: Seconds = Field(
         default=60.0, description="A claimed delivery is retried after this if not settled."
     )
-    senders: int = Field(default=4, ge=1, le=64, description="Concurrent delivery workers.")
+    senders: Count = Field(default=4, le=64, description="Concurrent delivery workers.")
     sweep_interval_s: Seconds = Field(
         default=5.0, description="How often digests, auto-release and repairs run."
     )
@@ -75,8 +75,8 @@ class Settings(ServiceSettings):
         description="IANA zone of counsellors who set no working hours, and of a seeker's digest"
         " slot when the profiles service cannot tell their own zone.",
     )
-    inactive_days: int = Field(
-        default=14, ge=1, le=365, description="A seeker silent this long shows in the digest."
+    inactive_days: Count = Field(
+        default=14, le=365, description="A seeker silent this long shows in the digest."
     )
     min_tension_pct: float = Field(
         default=60.0,
@@ -85,12 +85,11 @@ class Settings(ServiceSettings):
         description="Occupations where at least this share of hirings is difficult are short of"
         " candidates: their fresh matches show in the counsellor's digest.",
     )
-    counsellor_digest_max_lines: int = Field(
-        default=30, ge=1, le=500, description="Lines of a counsellor digest; the rest is counted."
+    counsellor_digest_max_lines: Count = Field(
+        default=30, le=500, description="Lines of a counsellor digest; the rest is counted."
     )
-    match_batch_size: int = Field(
+    match_batch_size: Count = Field(
         default=100,
-        ge=1,
         le=5000,
         description="match-found records handled together at most. A batch must finish within"
         " the consumer's poll interval (300 s); it makes a few writes per alert.",

@@ -1,6 +1,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from servicekit.application_quota import ApplicationsPerDay
 from servicekit.service_settings import ServiceSettings
 from servicekit.setting_types import Count, DaysInAYear, Seconds
 
@@ -19,9 +20,7 @@ class Settings(ServiceSettings):
     import_max_records: Count = Field(
         default=5000, description="Most France Travail records one import request may carry."
     )
-    applications_per_day: int = Field(
+    applications_per_day: ApplicationsPerDay = Field(
         default=10,
-        ge=1,
-        le=100,
         description="Most applications to offers a seeker sends through Tremplin a day.",
     )

@@ -16,7 +16,8 @@ from offers.sweep import sweep_forever
 from refdata import get_referential
 from servicekit.app import create_service_app
 from servicekit.broker import make_broker
-from servicekit.service_lifespan import service_database, woken_relays
+from servicekit.service_lifespan import woken_relays
+from servicekit.service_opening import opened_service
 from servicekit.settings import settings_or_exit
 
 
@@ -26,14 +27,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
-        app.state.internal_auth = settings.internal_auth
         app.state.reference = await asyncio.to_thread(get_referential)
-        async with service_database(app, broker, settings.mongo, settings.database) as database:
+        async with opened_service(app, broker, settings, settings.database, INDEXES) as database:
             app.state.store = OfferStore(database)
             app.state.applications = applications = ApplicationStore(database)
-            if settings.mongo.indexes_at_start:
-                await INDEXES.build_in(database)
             app.state.relays = woken_relays(
                 broker,
                 settings.kafka.topic_suffix,

@@ -8,12 +8,11 @@ from servicekit.setting_types import Count, Seconds, Share
 class Batches(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECOMMENDER_BATCH_", extra="ignore")
 
-    profiles: int = Field(
-        default=500, ge=1, le=5000, description="Profile events (updates, erasures) per batch."
+    profiles: Count = Field(
+        default=500, le=5000, description="Profile events (updates, erasures) per batch."
     )
-    offers: int = Field(
+    offers: Count = Field(
         default=100,
-        ge=1,
         le=1000,
         description=(
             "Offer events (published, closed) per batch. Each offer may change tens of seekers."
@@ -22,9 +21,8 @@ class Batches(BaseSettings):
     wait_ms: int = Field(
         default=100, ge=1, le=5000, description="How long a poll waits for a batch to fill."
     )
-    slice_s: float = Field(
+    slice_s: Seconds = Field(
         default=1.0,
-        gt=0,
         le=5,
         description=(
             "About how long a part of a batch is computed before its effect is written: a stop "
@@ -51,7 +49,7 @@ class Settings(ServiceSettings):
         default=120.0,
         description="How long the start waits for the first partitions of profile-updated.",
     )
-    top_k: int = Field(default=20, ge=1, le=200, description="Suggestions kept per seeker.")
+    top_k: Count = Field(default=20, le=200, description="Suggestions kept per seeker.")
     min_score: Share = Field(default=0.5, description="Lowest score of a match.")
     strong_score: Share = Field(
         default=0.8, description="From this score on, a match is flagged strong."

@@ -2,7 +2,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.service_settings import ServiceSettings
-from servicekit.setting_types import Seconds
+from servicekit.setting_types import Count, Seconds
 
 
 class Settings(ServiceSettings):
@@ -17,8 +17,8 @@ class Settings(ServiceSettings):
         description="How often the outbox relay looks for events nobody named to it (those of "
         "an import made by the CLI, which writes to the store directly).",
     )
-    import_batch_size: int = Field(
-        default=1000, ge=1, le=10_000, description="Sessions written to the store at once."
+    import_batch_size: Count = Field(
+        default=1000, le=10_000, description="Sessions written to the store at once."
     )
     import_spool_bytes: int = Field(
         default=8_000_000,

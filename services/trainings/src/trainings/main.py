@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from refdata import get_lheo_dictionaries, get_referential
 from servicekit.app import create_service_app
 from servicekit.broker import make_broker
-from servicekit.service_lifespan import service_database, woken_relays
+from servicekit.service_lifespan import woken_relays
+from servicekit.service_opening import opened_service
 from servicekit.settings import settings_or_exit
 from trainings import api
 from trainings.config import Settings
@@ -27,17 +28,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
-        app.state.internal_auth = settings.internal_auth
         reference, dictionaries = await asyncio.gather(
             asyncio.to_thread(get_referential), asyncio.to_thread(get_lheo_dictionaries)
         )
         app.state.vocabulary = vocabulary(reference, dictionaries)
-        async with service_database(app, broker, settings.mongo, settings.database) as database:
+        async with opened_service(app, broker, settings, settings.database, INDEXES) as database:
             app.state.store = SessionStore(database)
             app.state.recommendations = RecommendationStore(database)
-            if settings.mongo.indexes_at_start:
-                await INDEXES.build_in(database)
             app.state.relays = woken_relays(
                 broker,
                 settings.kafka.topic_suffix,
