@@ -7,23 +7,15 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from email import message_from_bytes
 from email.message import Message
-from typing import Any
 
 from aiosmtpd.controller import Controller
+from testkit.smtp_mailbox import Mailbox
 
 from notifier.config import SmtpSettings
 
 
-class MailSink:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
+class MailSink(Mailbox):
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
 

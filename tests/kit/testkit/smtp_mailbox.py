@@ -1,5 +1,5 @@
 """What a local SMTP server received: the handler aiosmtpd's Controller is given, keeping each
-message as parsed. The notifier's tests use it; the end-to-end mail sink can be built on it too."""
+message as parsed. The notifier's tests and the end-to-end mail sink use it."""
 
 from __future__ import annotations
 
