@@ -427,6 +427,31 @@ async def test_erasure_purges_inbox_preferences_and_deliveries(
     assert await harness.drain() == 0
 
 
+async def test_what_a_plan_wrote_during_an_erasure_is_swept_with_the_stream_counter(
+    harness: Harness,
+) -> None:
+    store = harness.notifier.store
+    await store.erase("s-4", datetime.now(UTC))
+    # A plan read the seeker before the erasure and writes their alert after it: the inbox
+    # item, its place on the stream and the stream's counter come back.
+    item = {
+        "_id": "match:s-4:o-1",
+        "recipient": "seeker:s-4",
+        "kind": "match",
+        "seeker_id": "s-4",
+        "created_at": datetime.now(UTC),
+    }
+    assert [added["seq"] for added in await store.add_to_inboxes([item])] == [1]
+    assert await store.sequences.raw.count_documents({"_id": "seeker:s-4"}) == 1
+
+    assert await store.erased_among(["s-4", "s-5"]) == {"s-4"}
+    await store.forget_seekers(["s-4"])
+
+    for name in await store.inbox.raw.database.list_collection_names():
+        left = await store.inbox.raw.database[name].find({}).to_list(None)
+        assert "s-4" not in repr(left), name
+
+
 async def test_erasures_in_one_batch_take_those_seekers_and_nobody_else(
     harness: Harness, events: Events, profiles: Profiles
 ) -> None:

@@ -115,7 +115,7 @@ class Alerting(TrainingAlerts):
             return
         seeker = await self.store.seeker(alert["seeker_id"])
         if seeker is not None and seeker.get("erased"):
-            await self.store.forget_alert(alert["_id"])  # erased meanwhile: leave nothing behind
+            await self.store.forget_seekers([alert["seeker_id"]])  # erased meanwhile
 
     async def _plan(self, alert: Doc) -> None:
         seeker = await self.store.seeker(alert["seeker_id"])
@@ -207,6 +207,5 @@ class Alerting(TrainingAlerts):
         if any(d["status"] == QUEUED for d in deliveries):
             self.work_available.set()
         erased = await self.store.erased_among(list({alert["seeker_id"] for alert in alerts}))
-        for alert in alerts:
-            if alert["seeker_id"] in erased:
-                await self.store.forget_alert(alert["_id"])  # erased meanwhile
+        if erased:
+            await self.store.forget_seekers(sorted(erased))  # erased meanwhile

@@ -58,10 +58,9 @@ class TrainingAlerts(CounsellorDigests):
                 mark_duplicate()
             if alert is not None and not alert.get("planned"):
                 await self._plan_training(alert)
-        for seeker_id in await self.store.erased_among(seeker_ids):
-            for key, said in unique.items():
-                if said.seeker_id == seeker_id:
-                    await self.store.forget_alert(key)  # erased meanwhile: leave nothing
+        erased = await self.store.erased_among(seeker_ids)
+        if erased:
+            await self.store.forget_seekers(sorted(erased))  # erased meanwhile: leave nothing
 
     def _training_alert(self, key: str, said: TrainingRecommended, now: datetime) -> Doc:
         return {

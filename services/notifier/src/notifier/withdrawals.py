@@ -87,7 +87,7 @@ class Withdrawals(Review):
                     alert_id, withdrawn.seeker_id, withdrawn.offer_id, now
                 )
                 if await self.store.was_erased(withdrawn.seeker_id):
-                    await self.store.forget_alert(alert_id)  # erased meanwhile
+                    await self.store.forget_seekers([withdrawn.seeker_id])  # erased meanwhile
             return
         if alert["status"] == HELD and await self.store.decide(alert, CANCELLED, "withdrawal", now):
             await self.store.transition(alert_id, HELD, {"status": CANCELLED, "offer_closed": True})

@@ -6,15 +6,12 @@ from datetime import datetime
 
 from pymongo import ASCENDING
 
-from notifier.store.inbox import feed_id
 from notifier.store.records import (
     CANCELLED,
     HELD,
     RELEASED,
     Collections,
     Doc,
-    delivery_ids,
-    notification_ids,
 )
 from servicekit.data import Update
 
@@ -110,13 +107,3 @@ class AlertRecords(Collections):
                 "offer_closed": True,
             }
         )
-
-    async def forget_alert(self, alert_id: str) -> None:
-        """Everything of one alert (its seeker was erased while it was being planned)."""
-        await self.deliveries.delete(delivery_ids(alert_id))
-        items = await self.inbox.get_many(notification_ids(alert_id), {"recipient": 1, "seq": 1})
-        await self.feed.delete(
-            feed_id(i["recipient"], i["seq"]) for i in items.values() if "seq" in i
-        )
-        await self.inbox.delete(items)
-        await self.alerts.delete([alert_id])

@@ -100,6 +100,11 @@ class SeekerRecords(Collections):
         await self.erasures.insert_new(
             [{"_id": erasure_key(s), "erased_at": at} for s in seeker_ids]
         )
+        await self.forget_seekers(seeker_ids)
+
+    async def forget_seekers(self, seeker_ids: list[str]) -> None:
+        """Everything of these erased seekers, their markers aside: at the erasure, and again by
+        whatever was writing for them meanwhile (an alert planned then re-creates a stream)."""
         await self.seekers.delete(seeker_ids)
         await self.sequences.delete(f"seeker:{s}" for s in seeker_ids)
         theirs = {"seeker_id": {"$in": seeker_ids}}
