@@ -31,6 +31,9 @@ class Delivery(Protocol):
     @property
     def consent_to_share_contact(self) -> bool: ...
 
+    @property
+    def message(self) -> str: ...
+
 
 D = TypeVar("D", bound=Delivery)
 
@@ -74,11 +77,31 @@ class HttpDeliveries(Generic[D]):
 
 @dataclass(frozen=True)
 class Letter(Generic[D]):
-    """How one kind of application is emailed: its delivery ids' prefix, where, what."""
+    """How one kind of application is emailed: its delivery ids' prefix, the endpoint of the
+    service holding it, where it goes and what it says around the seeker's message."""
 
     kind: str
+    path: str  # names the application `{id}`
+    parse: Callable[[Any], D]
     address: Callable[[D], str]
-    compose: Callable[[D, str | None], Message]
+    title: Callable[[D], str]
+    introduction: Callable[[D], str]
+    closing: str
+
+    def deliveries(self, base_url: str, auth: InternalAuthSettings) -> HttpDeliveries[D]:
+        return HttpDeliveries(base_url, self.path, self.parse, auth)
+
+    def compose(self, delivery: D, seeker_email: str | None) -> Message:
+        """What the seeker applies to, their message, how to answer them."""
+        body = [
+            "Bonjour,",
+            self.introduction(delivery),
+            "Son message :",
+            delivery.message,
+            reply_line(seeker_email),
+            self.closing,
+        ]
+        return Message(title=self.title(delivery), body="\n\n".join(body))
 
 
 def reply_line(seeker_email: str | None) -> str:
@@ -87,13 +110,6 @@ def reply_line(seeker_email: str | None) -> str:
     return (
         "Le candidat n'a pas souhaité partager ses coordonnées : répondez-lui par "
         "son conseiller France Travail."
-    )
-
-
-def letter_body(introduction: str, message: str, seeker_email: str | None, closing: str) -> str:
-    """An application's email: what the seeker applies to, their message, how to answer them."""
-    return "\n\n".join(
-        ["Bonjour,", introduction, "Son message :", message, reply_line(seeker_email), closing]
     )
 
 

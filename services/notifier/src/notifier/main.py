@@ -13,14 +13,14 @@ from fastapi import FastAPI
 from notifier import api
 from notifier.application_mail import ApplicationMail
 from notifier.channels import EmailSender, Sender, WebhookSender
-from notifier.company_mail import COMPANY_LETTER, company_deliveries
+from notifier.company_mail import COMPANY_LETTER
 from notifier.config import Settings
 from notifier.contacts import ContactDirectory, HttpContactDirectory
 from notifier.domain.model import Channel, Clock, SystemClock
 from notifier.handlers import subscribe
 from notifier.indexes import INDEXES
 from notifier.live import LiveFeed, LiveHub
-from notifier.offer_mail import OFFER_LETTER, offer_deliveries
+from notifier.offer_mail import OFFER_LETTER
 from notifier.service import Notifier
 from notifier.store import NotifierStore
 from refdata import Names, get_names
@@ -91,8 +91,8 @@ def create_app(
     sms = WebhookSender(
         settings.sms_webhook_url, settings.sms_webhook_token, settings.webhook_timeout_s, "phone"
     )
-    companies = company_deliveries(settings.companies_url, settings.internal_auth)
-    offers = offer_deliveries(settings.offers_url, settings.internal_auth)
+    companies = COMPANY_LETTER.deliveries(settings.companies_url, settings.internal_auth)
+    offers = OFFER_LETTER.deliveries(settings.offers_url, settings.internal_auth)
     senders: dict[Channel, Sender] = {
         Channel.EMAIL: EmailSender(settings.smtp),
         Channel.PUSH: push,

@@ -6,36 +6,18 @@ employer gave no address."""
 from __future__ import annotations
 
 from contracts.offer_applications import OfferApplicationDelivery
-from notifier.application_mail import HttpDeliveries, Letter, letter_body
-from notifier.domain.templates import Message
-from servicekit.auth import InternalAuthSettings
-
-
-def offer_deliveries(
-    base_url: str, auth: InternalAuthSettings
-) -> HttpDeliveries[OfferApplicationDelivery]:
-    return HttpDeliveries(
-        base_url,
-        "/offers/applications/{id}/delivery",
-        OfferApplicationDelivery.model_validate,
-        auth,
-    )
-
-
-def offer_application_email(
-    delivery: OfferApplicationDelivery, seeker_email: str | None
-) -> Message:
-    body = letter_body(
-        f"Un candidat suivi sur Tremplin postule à votre offre « {delivery.offer_title} » "
-        f"(référence {delivery.offer_id}), publiée sur Tremplin.",
-        delivery.message,
-        seeker_email,
-        "Vous recevez ce message à l'adresse donnée pour les candidatures à cette offre. "
-        "Les candidatures sont aussi dans votre espace Tremplin.",
-    )
-    return Message(title=f"Candidature à votre offre « {delivery.offer_title} »", body=body)
-
+from notifier.application_mail import Letter
 
 OFFER_LETTER: Letter[OfferApplicationDelivery] = Letter(
-    "offer-application", lambda delivery: delivery.employer_email, offer_application_email
+    kind="offer-application",
+    path="/offers/applications/{id}/delivery",
+    parse=OfferApplicationDelivery.model_validate,
+    address=lambda delivery: delivery.employer_email,
+    title=lambda delivery: f"Candidature à votre offre « {delivery.offer_title} »",
+    introduction=lambda delivery: (
+        f"Un candidat suivi sur Tremplin postule à votre offre « {delivery.offer_title} » "
+        f"(référence {delivery.offer_id}), publiée sur Tremplin."
+    ),
+    closing="Vous recevez ce message à l'adresse donnée pour les candidatures à cette offre. "
+    "Les candidatures sont aussi dans votre espace Tremplin.",
 )
