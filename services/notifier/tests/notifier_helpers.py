@@ -259,6 +259,7 @@ class ApplicationsHolder:
     deliveries: dict[str, dict[str, Any]]
     producer: str  # the producer of its submission events
     store: str  # the notifier's record of the mails sent for them, on `app.state`
+    submitted: Callable[[str], EventPayload]  # an application's submission event, by its id
 
 
 MailsOfApplications = Callable[..., Awaitable[list[Message]]]
