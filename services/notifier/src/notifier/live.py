@@ -20,6 +20,7 @@ from faststream.kafka import KafkaBroker
 
 from contracts import INBOX_UPDATED, InboxUpdated, decode, encode, new_envelope, topic_name
 from servicekit.settings import KafkaSettings
+from servicekit.worker_loop import survive
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +79,7 @@ class LiveFeed:
 
     async def run(self) -> None:
         while True:
-            try:
-                await self._follow()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("live feed failed; reconnecting")
-                await asyncio.sleep(1.0)
+            await survive(self._follow, "live feed", log)
 
     async def _follow(self) -> None:
         # No group: every replica gets every partition, from the end (older wake-ups are moot).
