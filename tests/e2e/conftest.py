@@ -5,7 +5,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,29 +16,37 @@ from pymongo import AsyncMongoClient
 from testkit.builders import offer_in, profile_in
 from testkit.stack import mongo_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # web_browser, under importlib mode
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the helper modules, under importlib mode
 
+from fixture_types import (
+    CounsellorOf,
+    Eventually,
+    Followed,
+    FollowedSeeker,
+    Forgotten,
+    Headers,
+    Login,
+    MissingALicence,
+    NewSeeker,
+    OfferPublished,
+    PublishOffer,
+    StoresNaming,
+    Suggested,
+)
 from web_browser import (  # noqa: F401 (fixtures)
     LIVE_S,
     audit,
     browser,
+    counsellor_console,
     language,
     locale,
     new_context,
     playwright,
     seeker_app,
+    web_seeker,
 )
 
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
-Headers = dict[str, str]
-Login = Callable[[str, str], Awaitable[Headers]]
-StoresNaming = Callable[..., Awaitable[list[str]]]
-NewSeeker = Callable[[str, dict[str, Any]], Awaitable[Headers]]
-CounsellorOf = Callable[..., Awaitable[Headers]]
-Suggested = Callable[..., Awaitable[None]]
-Forgotten = Callable[[str], Awaitable[None]]
-MissingALicence = Callable[..., Awaitable[tuple[Headers, Headers]]]
-Eventually = Callable[..., Awaitable[Any]]
 
 
 @pytest.fixture
@@ -169,6 +177,58 @@ def counsellor_of(gateway: httpx.AsyncClient, login: Login) -> CounsellorOf:
 
 
 @pytest.fixture
+def followed_seeker(new_seeker: NewSeeker, counsellor_of: CounsellorOf) -> FollowedSeeker:
+    """A seeker signed up with their profile and taken into a counsellor's caseload."""
+
+    async def follow(
+        seeker_id: str,
+        counsellor_id: str,
+        profile: dict[str, Any],
+        reason: str = "Premier entretien",
+    ) -> Followed:
+        seeker = await new_seeker(seeker_id, profile)
+        counsellor = await counsellor_of(seeker_id, counsellor_id, reason)
+        return Followed(seeker_id, seeker, counsellor_id, counsellor)
+
+    return follow
+
+
+@pytest.fixture
+def publish_offer(gateway: httpx.AsyncClient) -> PublishOffer:
+    """An employer's offer, published (201; the answer is returned). With `tries`, as a client
+    should: a 503 says "try again shortly" (the offers service busy past the gateway's timeout),
+    and publishing the same offer again is answered 200, so retrying is safe."""
+
+    async def publish(employer: Headers, offer: dict[str, Any], tries: int = 1) -> httpx.Response:
+        created = {201}
+        for _ in range(tries):
+            published = await gateway.post("/v1/offers", headers=employer, json=offer)
+            if published.status_code != 503:
+                break
+            created = {200, 201}  # the busy try may have stored it
+            await asyncio.sleep(2)
+        assert published.status_code in created, published.text
+        return published
+
+    return publish
+
+
+@pytest.fixture
+def offer_published(unique: str, login: Login, publish_offer: PublishOffer) -> OfferPublished:
+    """An offer the seekers of these tests match (`an_offer`'s, with the fields given changed),
+    published by the test's employer, e-<unique> (named apart from its seekers: the offers keep
+    their employer's id); the employer's headers and the answer."""
+
+    async def publish(
+        offer_id: str, tries: int = 1, **changes: Any
+    ) -> tuple[Headers, httpx.Response]:
+        employer = await login(f"e-{unique}", "employer")
+        return employer, await publish_offer(employer, {**offer_in(offer_id), **changes}, tries)
+
+    return publish
+
+
+@pytest.fixture
 def suggested(gateway: httpx.AsyncClient) -> Suggested:
     """Waits until the recommender knows the seeker (their suggestions answer 200, not 404), or
     until the offer is among their suggestions."""
@@ -239,8 +299,8 @@ def licence_offer(offer_id: str) -> dict[str, Any]:
 def missing_a_licence(
     gateway: httpx.AsyncClient,
     login: Login,
-    new_seeker: NewSeeker,
-    counsellor_of: CounsellorOf,
+    followed_seeker: FollowedSeeker,
+    publish_offer: PublishOffer,
     an_lheo_document: LheoBuilder,
 ) -> MissingALicence:
     """A shepherd near Gap (an occupation and a place the demo data and the other tests leave
@@ -260,15 +320,12 @@ def missing_a_licence(
             place={"commune_code": "05061"},
             radius_km=30,
         )
-        seeker = await new_seeker(seeker_id, profile)
-        counsellor = await counsellor_of(seeker_id, counsellor_id)
+        followed = await followed_seeker(seeker_id, counsellor_id, profile)
         # Named apart from the seeker: the offers keep their employer's id.
         employer = await login(f"e-{offer_prefix.lower()}", "employer")
         operator = await login(f"o-{offer_prefix.lower()}", "operator")
         for n in range(3):
-            offer = licence_offer(f"{offer_prefix}{n}")
-            published = await gateway.post("/v1/offers", json=offer, headers=employer)
-            assert published.status_code == 201, published.text
+            await publish_offer(employer, licence_offer(f"{offer_prefix}{n}"))
         for formation, title in formations.items():
             imported = await gateway.post(
                 "/v1/trainings/import",
@@ -277,6 +334,6 @@ def missing_a_licence(
             )
             assert imported.status_code == 200, imported.text
             assert imported.json()["accepted"] == 1, imported.text
-        return seeker, counsellor
+        return followed.seeker, followed.counsellor
 
     return set_up

@@ -2,10 +2,12 @@
 
 import asyncio
 import json
+from dataclasses import astuple
 from typing import Any
 
 import httpx
 import pytest
+from fixture_types import FollowedSeeker, Forgotten, OfferPublished
 from testkit.gateway_seekers import lyon_seeker
 
 pytestmark = pytest.mark.e2e
@@ -38,17 +40,13 @@ async def first_event(
 
 async def test_a_seeker_journey_through_the_gateway(
     gateway: httpx.AsyncClient,
-    login: Any,
     unique: str,
-    an_offer: Any,
-    new_seeker: Any,
-    counsellor_of: Any,
-    forgotten: Any,
+    followed_seeker: FollowedSeeker,
+    offer_published: OfferPublished,
+    forgotten: Forgotten,
 ) -> None:
-    seeker_id, counsellor_id, employer_id = f"s-{unique}", f"c-{unique}", f"e-{unique}"
-    seeker = await new_seeker(seeker_id, lyon_seeker(AMINA))
-    counsellor = await counsellor_of(seeker_id, counsellor_id)
-    employer = await login(employer_id, "employer")
+    amina = await followed_seeker(f"s-{unique}", f"c-{unique}", lyon_seeker(AMINA))
+    seeker_id, seeker, counsellor_id, counsellor = astuple(amina)
     await asyncio.sleep(2)  # the recommender learns of the seeker before the offer comes
 
     offer_id = f"E2E{unique.upper()}"
@@ -57,12 +55,7 @@ async def test_a_seeker_journey_through_the_gateway(
         first_event(gateway, "/v1/me/notifications/stream", seeker, offer_id, listening)
     )
     await asyncio.wait_for(listening.wait(), 10)
-    published = await gateway.post(
-        "/v1/offers",
-        headers=employer,
-        json=an_offer(offer_id),
-    )
-    assert published.status_code == 201, published.text
+    await offer_published(offer_id)
 
     event = await asyncio.wait_for(alert, 30)
     assert offer_id in json.dumps(event)

@@ -3,11 +3,12 @@ address for applications, the seeker applies once, everyone concerned sees it, a
 sink receives exactly one email."""
 
 import asyncio
+from dataclasses import astuple
 from email.header import decode_header, make_header
-from typing import Any
 
 import httpx
 import pytest
+from fixture_types import FollowedSeeker, Login, OfferPublished
 from mail_sink import mail_sink
 from testkit.gateway_seekers import lyon_seeker
 
@@ -20,25 +21,17 @@ MESSAGE = "Agent d'entretien depuis cinq ans, disponible tout de suite."
 @pytest.mark.timeout(180)
 async def test_a_seeker_applies_once_to_an_employers_offer_and_the_employer_is_emailed_once(
     gateway: httpx.AsyncClient,
-    login: Any,
+    login: Login,
     unique: str,
-    an_offer: Any,
-    new_seeker: Any,
-    counsellor_of: Any,
+    followed_seeker: FollowedSeeker,
+    offer_published: OfferPublished,
 ) -> None:
-    seeker_id, counsellor_id = f"as-{unique}", f"ac-{unique}"
     offer_id, address = f"APPLY{unique.upper()}", f"rh-{unique}@employeur-tremplin.fr"
-    seeker = await new_seeker(seeker_id, SEEKER)
-    counsellor = await counsellor_of(seeker_id, counsellor_id, "Intake interview")
-    employer = await login(f"ae-{unique}", "employer")
+    amina = await followed_seeker(f"as-{unique}", f"ac-{unique}", SEEKER, "Intake interview")
+    seeker_id, seeker, _, counsellor = astuple(amina)
 
     async with mail_sink() as sink:
-        published = await gateway.post(
-            "/v1/offers",
-            json={**an_offer(offer_id), "application_email": address},
-            headers=employer,
-        )
-        assert published.status_code == 201, published.text
+        employer, published = await offer_published(offer_id, application_email=address)
         assert address not in published.text  # the address is never shown back
         page = await gateway.get(f"/v1/offers/{offer_id}", headers=seeker)
         assert page.json()["how_to_apply"] == {"channel": "tremplin", "url": None}

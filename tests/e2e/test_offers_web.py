@@ -3,31 +3,33 @@ gateway and the real services (API), then in headless Chromium (axe-core on ever
 keyboard for the search and the application form, screenshots in docs/screenshots/)."""
 
 import re
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fixture_types import FollowedSeeker, Login, NewSeeker, PublishOffer, Suggested, WebSeeker
 from playwright.async_api import Page, expect
 from testkit.gateway_seekers import METZ_SEEKER, lyon_seeker
 from web_browser import (
     LIVE,
     Audit,
-    NewContext,
+    CounsellorConsole,
     SeekerApp,
+    answer_with_the_keyboard,
     assert_no_keyboard_trap,
     h1,
+    named,
     screenshot,
-    sign_in,
+    submit_with_the_keyboard,
     tab_to,
+    type_into,
     visit,
 )
 
 pytestmark = pytest.mark.e2e
 
-Login = Callable[[str, str], Awaitable[dict[str, str]]]
 LYON_SEEKER = lyon_seeker(
     {"first_name": "Amina", "last_name": "Diallo"}, skills=["Nettoyer des locaux"]
 )
@@ -66,7 +68,7 @@ async def import_offer(gateway: httpx.AsyncClient, login: Login, record: dict[st
 
 
 async def test_an_imported_offer_answers_with_its_description_and_a_link_to_apply(
-    gateway: httpx.AsyncClient, login: Login, unique: str, new_seeker: Any
+    gateway: httpx.AsyncClient, login: Login, unique: str, new_seeker: NewSeeker
 ) -> None:
     seeker_id, offer_id, word = f"os-{unique}", f"FT{unique.upper()}", f"api{unique}"
     seeker = await new_seeker(seeker_id, LYON_SEEKER)
@@ -116,14 +118,19 @@ async def test_an_imported_offer_answers_with_its_description_and_a_link_to_appl
 
 async def search_with_the_keyboard(page: Page, audit: Audit, word: str) -> None:
     await visit(page, audit, "/app/offers")
-    await assert_no_keyboard_trap(page)
-    await page.evaluate("document.activeElement && document.activeElement.blur()")
-    await tab_to(page, lambda focused: focused["name"] == "q")
-    await page.keyboard.type(word)
-    await tab_to(page, lambda focused: focused["type"] == "submit")
-    async with page.expect_navigation():
-        await page.keyboard.press("Enter")
+    await answer_with_the_keyboard(page, audit, "q", word)
+
+
+async def apply_with_the_keyboard(page: Page, audit: Audit, message: str, shot: str | None) -> None:
+    """The application form, from the focus on its summary or above it: a message, the consent
+    to share one's contact, sent."""
+    await type_into(page, "message", message)
+    await tab_to(page, named("consent_to_share_contact"))
+    await page.keyboard.press("Space")
     await audit.check(page)
+    if shot:
+        await screenshot(page, shot)
+    await submit_with_the_keyboard(page, audit)
 
 
 async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
@@ -131,18 +138,16 @@ async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
-    new_seeker: Any,
-    counsellor_of: Any,
-    suggested: Any,
+    followed_seeker: FollowedSeeker,
+    suggested: Suggested,
     seeker_app: SeekerApp,
-    new_context: NewContext,
+    counsellor_console: CounsellorConsole,
     locale: str,
     audit: Audit,
 ) -> None:
     seeker_id, counsellor_id = f"ws-{unique}", f"wc-{unique}"
     offer_id, word = f"FT{unique.upper()}", f"web{unique}"
-    seeker = await new_seeker(seeker_id, LYON_SEEKER)
-    await counsellor_of(seeker_id, counsellor_id)
+    seeker = (await followed_seeker(seeker_id, counsellor_id, LYON_SEEKER)).seeker
     await suggested(seeker)
     await import_offer(gateway, login, france_travail_record(offer_id, word))
     await suggested(seeker, offer_id)
@@ -150,7 +155,7 @@ async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     offer_page = f"/app/offers/{offer_id}"
 
     # From a suggestion to the offer's page.
-    app = await seeker_app(seeker_id)
+    app = await seeker_app(seeker_id, locale)
     await visit(app, audit, "/app/recommendations")
     card = app.locator(f'[data-testid="match-card"][data-offer-id="{offer_id}"]')
     async with app.expect_navigation():
@@ -197,8 +202,7 @@ async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     await audit.check(app)
 
     # The counsellor opens it from the seeker's file: what this seeker lacks, the code too.
-    console = await (await new_context("desktop", locale)).new_page()
-    await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id)
+    console = await counsellor_console(counsellor_id, locale)
     await visit(console, audit, f"/console/seekers/{seeker_id}")
     match = console.locator(f'[data-testid="match-card"][data-offer-id="{offer_id}"]')
     async with console.expect_navigation():
@@ -234,20 +238,17 @@ async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
 
 async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quota(
     language: str,
+    locale: str,
     gateway: httpx.AsyncClient,
-    login: Login,
     unique: str,
-    new_seeker: Any,
-    seeker_app: SeekerApp,
+    web_seeker: WebSeeker,
     audit: Audit,
 ) -> None:
-    seeker_id = f"wa-{unique}"
-    seeker = await new_seeker(seeker_id, METZ_SEEKER)
+    seeker, app = await web_seeker(f"wa-{unique}", METZ_SEEKER, locale)
     listed = await gateway.get("/v1/me/companies", headers=seeker, params={"limit": 20})
     sirets = [c["siret"] for c in listed.json()["items"]]
     assert len(sirets) >= 6, listed.text
 
-    app = await seeker_app(seeker_id)
     await visit(app, audit, "/app/companies")
     await expect(app.locator("main")).to_contain_text(
         re.compile("ne répond à aucune offre" if language == "fr" else "answers no published offer")
@@ -255,17 +256,12 @@ async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quo
     first = app.locator(f'[data-testid="company-card"][data-siret="{sirets[0]}"]')
     await first.locator("summary").focus()
     await app.keyboard.press("Enter")  # opens the form
-    await tab_to(app, lambda focused: focused["name"] == "message")
-    await app.keyboard.type("Vendeuse depuis six ans, disponible tout de suite.")
-    await tab_to(app, lambda focused: focused["name"] == "consent_to_share_contact")
-    await app.keyboard.press("Space")
-    await audit.check(app)
-    if language == "fr":
-        await screenshot(app, "app-company-apply")
-    await tab_to(app, lambda focused: focused["type"] == "submit")
-    async with app.expect_navigation():
-        await app.keyboard.press("Enter")
-    await audit.check(app)
+    await apply_with_the_keyboard(
+        app,
+        audit,
+        "Vendeuse depuis six ans, disponible tout de suite.",
+        "app-company-apply" if language == "fr" else None,
+    )
     await expect(app.locator('[role="status"]')).to_be_visible()
     mine = app.locator(f'[data-testid="application-item"][data-siret="{sirets[0]}"]')
     await expect(mine).to_have_count(1)
@@ -296,48 +292,39 @@ async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quo
 
 async def test_a_seeker_applies_to_an_employers_offer_from_its_page(
     language: str,
+    locale: str,
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
-    new_seeker: Any,
-    seeker_app: SeekerApp,
+    web_seeker: WebSeeker,
+    publish_offer: PublishOffer,
     audit: Audit,
 ) -> None:
-    seeker_id, offer_id, employer_id = f"wo-{unique}", f"EMP{unique.upper()}", f"we-{unique}"
-    seeker = await new_seeker(seeker_id, LYON_SEEKER)
-    employer = await login(employer_id, "employer")
-    published = await gateway.post(
-        "/v1/offers",
-        headers=employer,
-        json={
-            "id": offer_id,
-            "title": f"Agent d'entretien {unique} (H/F)",
-            "description": "Bureaux à Villeurbanne, le matin.",
-            "rome_code": "K2204",
-            "place": {"commune_code": "69266"},
-            "contract_type": "CDI",
-            "employer_name": f"NETTOYAGE {unique.upper()}",
-        },
-    )
-    assert published.status_code == 201, published.text
+    offer_id = f"EMP{unique.upper()}"
+    seeker, app = await web_seeker(f"wo-{unique}", LYON_SEEKER, locale)
+    employer = await login(f"we-{unique}", "employer")
+    offer = {
+        "id": offer_id,
+        "title": f"Agent d'entretien {unique} (H/F)",
+        "description": "Bureaux à Villeurbanne, le matin.",
+        "rome_code": "K2204",
+        "place": {"commune_code": "69266"},
+        "contract_type": "CDI",
+        "employer_name": f"NETTOYAGE {unique.upper()}",
+    }
+    await publish_offer(employer, offer)
     offer_page = f"/app/offers/{offer_id}"
 
-    app = await seeker_app(seeker_id)
     await visit(app, audit, offer_page)
     await expect(app.get_by_test_id("offer-apply")).to_contain_text(
         "postulez ici" if language == "fr" else "apply here"
     )
-    await tab_to(app, lambda focused: focused["name"] == "message")
-    await app.keyboard.type("Agent d'entretien depuis trois ans, disponible le matin.")
-    await tab_to(app, lambda focused: focused["name"] == "consent_to_share_contact")
-    await app.keyboard.press("Space")
-    await audit.check(app)
-    if language == "fr":
-        await screenshot(app, "app-offer-apply")
-    await tab_to(app, lambda focused: focused["type"] == "submit")
-    async with app.expect_navigation():
-        await app.keyboard.press("Enter")
-    await audit.check(app)
+    await apply_with_the_keyboard(
+        app,
+        audit,
+        "Agent d'entretien depuis trois ans, disponible le matin.",
+        "app-offer-apply" if language == "fr" else None,
+    )
     assert urlsplit(app.url).path == offer_page
     await expect(app.locator('[role="status"]')).to_contain_text(
         "envoyée à l'employeur" if language == "fr" else "sent to the employer"

@@ -4,35 +4,36 @@ Every page a test shows is checked with axe-core (WCAG 2.1 A and AA rules): a te
 navigated to a page it did not check. The main pages are saved to docs/screenshots/ as PNG files.
 """
 
-import asyncio
 import re
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import astuple
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fixture_types import Followed, FollowedSeeker, Login, OfferPublished, Suggested
 from playwright.async_api import Page, expect
 from testkit.gateway_seekers import lyon_seeker
 from web_browser import (
+    BLUR,
     FOCUSED,
     LIVE,
     Audit,
+    CounsellorConsole,
     NewContext,
+    answer_with_the_keyboard,
     assert_accessible,
     assert_no_keyboard_trap,
     h1,
+    named,
     screenshot,
     sign_in,
+    submit_with_the_keyboard,
     tab_to,
     visit,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-Login = Callable[[str, str], Awaitable[dict[str, str]]]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -87,20 +88,22 @@ SEEKER_PROFILE = lyon_seeker(
 )
 
 
+@pytest.fixture
+async def amina(unique: str, followed_seeker: FollowedSeeker, suggested: Suggested) -> Followed:
+    """A seeker in a counsellor's caseload whom the recommender knows: the offers published from
+    now on reach her."""
+    followed = await followed_seeker(f"s-{unique}", f"c-{unique}", SEEKER_PROFILE)
+    await suggested(followed.seeker)
+    return followed
+
+
 async def sign_in_with_the_keyboard(
     page: Page, audit: Audit, path: str, field: str, who: str
 ) -> None:
     await page.goto(path)
     await audit.check(page)
-    await assert_no_keyboard_trap(page)
-    await page.evaluate("document.activeElement && document.activeElement.blur()")
-    await tab_to(page, lambda focused: focused["name"] == field)
-    await page.keyboard.type(who)
-    await tab_to(page, lambda focused: focused["type"] == "submit")
-    async with page.expect_navigation():
-        await page.keyboard.press("Enter")
+    await answer_with_the_keyboard(page, audit, field, who)
     assert urlsplit(page.url).path != path, f"still on the login page: {await h1(page)}"
-    await audit.check(page)
 
 
 async def mark_page(page: Page) -> str:
@@ -117,32 +120,25 @@ async def assert_same_document(page: Page, marker: str) -> None:
 
 async def test_a_match_goes_live_through_the_console_and_the_web_app(
     gateway: httpx.AsyncClient,
-    login: Login,
     unique: str,
-    an_offer: Callable[[str], dict[str, object]],
-    new_seeker: Any,
-    counsellor_of: Any,
-    suggested: Any,
+    amina: Followed,
+    offer_published: OfferPublished,
     new_context: NewContext,
+    counsellor_console: CounsellorConsole,
     audit: Audit,
 ) -> None:
-    seeker_id, counsellor_id, employer_id = f"s-{unique}", f"c-{unique}", f"e-{unique}"
-    seeker = await new_seeker(seeker_id, SEEKER_PROFILE)
-    await counsellor_of(seeker_id, counsellor_id)
+    seeker_id, _, counsellor_id, counsellor = astuple(amina)
     note = f"Je vous recommande cette offre, appelez-moi ({unique})."
 
     # The counsellor signs in and has this seeker's alerts wait for review (the console switch).
-    console = await (await new_context("desktop")).new_page()
-    await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id)
+    console = await counsellor_console(counsellor_id)
     await visit(console, audit, f"/console/seekers/{seeker_id}")
     switch = console.locator('form[action$="/review-before-send"]')
     await switch.locator('input[name="enabled"][value="true"]').check()
     async with console.expect_navigation():
         await switch.locator('[type="submit"]').click()
     await audit.check(console)
-    file = await gateway.get(
-        f"/v1/caseload/{seeker_id}", headers=await login(counsellor_id, "counsellor")
-    )
+    file = await gateway.get(f"/v1/caseload/{seeker_id}", headers=counsellor)
     assert file.json()["profile"]["review_before_send"] is True, file.text
 
     # The counsellor opens the live feed; the seeker signs in (keyboard only) and opens theirs.
@@ -152,13 +148,10 @@ async def test_a_match_goes_live_through_the_console_and_the_web_app(
     await sign_in_with_the_keyboard(app, audit, "/app/login", "seeker_id", seeker_id)
     await visit(app, audit, "/app/notifications")
     app_marker = await mark_page(app)
-    await suggested(seeker)
 
     # An employer publishes a matching offer: the match reaches the counsellor's page live.
     offer_id = f"WEB{unique.upper()}"
-    employer = await login(employer_id, "employer")
-    published = await gateway.post("/v1/offers", headers=employer, json=an_offer(offer_id))
-    assert published.status_code == 201, published.text
+    await offer_published(offer_id)
     arrived = console.locator(f'[data-testid="live-feed"] [data-offer-id="{offer_id}"]')
     await expect(arrived.first).to_be_visible(timeout=LIVE)
     await assert_same_document(console, console_marker)
@@ -202,8 +195,8 @@ async def test_a_match_goes_live_through_the_console_and_the_web_app(
     assert urlsplit(app.url).path == f"/app/recommendations/{offer_id}/not-for-me"
     await audit.check(app)
     await assert_no_keyboard_trap(app)
-    await app.evaluate("document.activeElement && document.activeElement.blur()")
-    await tab_to(app, lambda focused: focused["name"] == "reason")
+    await app.evaluate(BLUR)
+    await tab_to(app, named("reason"))
     for _ in range(6):  # arrows move within the radio group; stop on "too far"
         if (await app.evaluate(FOCUSED))["value"] == "too_far":
             break
@@ -212,13 +205,8 @@ async def test_a_match_goes_live_through_the_console_and_the_web_app(
     await app.keyboard.press("Space")
     await expect(app.locator('input[name="reason"][value="too_far"]')).to_be_checked()
     await screenshot(app, "app-not-for-me")
-    await tab_to(app, lambda focused: focused["type"] == "submit")
-    async with app.expect_navigation():
-        await app.keyboard.press("Enter")
-    await audit.check(app)
-    said = await gateway.get(
-        f"/v1/caseload/{seeker_id}/feedback", headers=await login(counsellor_id, "counsellor")
-    )
+    await submit_with_the_keyboard(app, audit)
+    said = await gateway.get(f"/v1/caseload/{seeker_id}/feedback", headers=counsellor)
     assert "too_far" in said.text, said.text
 
     # The counsellor sees the reason on the seeker's page.
@@ -249,41 +237,22 @@ COUNSELLOR_PAGES = [
 ]
 
 
-async def publish(
-    gateway: httpx.AsyncClient, employer: dict[str, str], offer: dict[str, object]
-) -> httpx.Response:
-    """An employer's offer, published as a client should: a 503 says "try again shortly" (the
-    offers service busy past the gateway's timeout), and publishing the same offer again is
-    answered 200, so retrying is safe."""
-    for _ in range(5):
-        published = await gateway.post("/v1/offers", headers=employer, json=offer)
-        if published.status_code != 503:
-            break
-        await asyncio.sleep(2)
-    return published
-
-
 async def test_every_page_passes_axe_core(
     language: str,
     locale: str,
     gateway: httpx.AsyncClient,
     login: Login,
     unique: str,
-    an_offer: Callable[[str], dict[str, object]],
-    new_seeker: Any,
-    counsellor_of: Any,
-    suggested: Any,
+    amina: Followed,
+    offer_published: OfferPublished,
+    suggested: Suggested,
     new_context: NewContext,
+    counsellor_console: CounsellorConsole,
     audit: Audit,
 ) -> None:
-    seeker_id, counsellor_id = f"s-{unique}", f"c-{unique}"
-    seeker = await new_seeker(seeker_id, SEEKER_PROFILE)
-    await counsellor_of(seeker_id, counsellor_id)
-    await suggested(seeker)
+    seeker_id, seeker, counsellor_id, _ = astuple(amina)
     offer_id = f"WEB{unique.upper()}"
-    employer = await login(f"e-{unique}", "employer")
-    published = await publish(gateway, employer, an_offer(offer_id))
-    assert published.status_code in (200, 201), published.text
+    await offer_published(offer_id, tries=5)
     await suggested(seeker, offer_id)
     # A spontaneous application, for the counsellor's view of the file.
     siret = str(int(unique, 16)).zfill(14)[-14:]
@@ -300,7 +269,7 @@ async def test_every_page_passes_axe_core(
     assert imported.json()["accepted"] == 1, imported.text
     applied = await gateway.post(
         f"/v1/me/companies/{siret}/applications",
-        headers=await login(seeker_id, "seeker"),
+        headers=seeker,
         json={"message": "Bonjour, je suis disponible.", "consent_to_share_contact": False},
     )
     assert applied.status_code == 201, applied.text
@@ -316,9 +285,8 @@ async def test_every_page_passes_axe_core(
         await screenshot(app, "app-login")
     await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
 
-    console = await (await new_context("desktop", locale)).new_page()
     shot = "console-login" if language == "fr" else None
-    await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id, shot)
+    console = await counsellor_console(counsellor_id, locale, shot)
 
     pages = [(app, path, shot) for path, shot in SEEKER_PAGES] + [
         (console, path, shot) for path, shot in COUNSELLOR_PAGES

@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 from playwright.async_api import expect
-from web_browser import Audit, NewContext, screenshot, sign_in, tab_to, visit
+from web_browser import (
+    BLUR,
+    Audit,
+    CounsellorConsole,
+    SeekerApp,
+    screenshot,
+    submit_with_the_keyboard,
+    tab_to,
+    visit,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -38,14 +47,14 @@ async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seek
     missing_a_licence: Any,
     eventually: Any,
     unique: str,
-    new_context: NewContext,
+    seeker_app: SeekerApp,
+    counsellor_console: CounsellorConsole,
     audit: Audit,
 ) -> None:
     seeker_id, counsellor_id = await a_seeker_missing_a_licence(
         eventually, missing_a_licence, unique
     )
-    console = await (await new_context("desktop")).new_page()
-    await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id)
+    console = await counsellor_console(counsellor_id)
     await visit(console, audit, f"/console/seekers/{seeker_id}")
     async with console.expect_navigation():
         await console.get_by_test_id("trainings-link").click()
@@ -60,13 +69,12 @@ async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seek
 
     # Recommend the licence B training, with the keyboard alone.
     action = await licence_b.locator('[data-testid="recommend-form"]').get_attribute("action")
-    await console.evaluate("document.activeElement && document.activeElement.blur()")
+    await console.evaluate(BLUR)
     await tab_to(console, lambda f: f["name"] == "note" and f["form"] == action, limit=80)
     await console.keyboard.type(NOTE)
-    await tab_to(console, lambda f: f["type"] == "submit" and f["form"] == action, limit=80)
-    async with console.expect_navigation():
-        await console.keyboard.press("Enter")
-    await audit.check(console)
+    await submit_with_the_keyboard(
+        console, audit, lambda f: f["type"] == "submit" and f["form"] == action, limit=80
+    )
     await expect(console.get_by_role("status")).to_contain_text("reçoit une alerte")
     await expect(licence_b.get_by_test_id("training-recommended")).to_be_visible()
     await expect(licence_b).to_contain_text(NOTE)
@@ -82,8 +90,7 @@ async def test_a_counsellor_recommends_a_training_with_the_keyboard_and_the_seek
     await expect(console.locator("h1")).to_have_text("Trainings for Louise Martin")
 
     # The seeker: the training with its facts and the note, in French and English; the alert.
-    app = await (await new_context("mobile")).new_page()
-    await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
+    app = await seeker_app(seeker_id)
     await visit(app, audit, "/app/trainings")
     await expect(app.locator("h1")).to_have_text("Formations pour vous")
     first = app.get_by_test_id("training-card").first  # the recommended one comes first

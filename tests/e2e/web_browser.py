@@ -1,7 +1,7 @@
 """The browser of the web tests: Debian's Chromium driven by Playwright, and axe-core on every page.
 
-Fixtures (`playwright`, `browser`, `audit`, `new_context`, `language`, `locale`, `seeker_app`) are
-registered by tests/e2e/conftest.py;
+Fixtures (`playwright`, `browser`, `audit`, `new_context`, `language`, `locale`, `seeker_app`,
+`web_seeker`, `counsellor_console`) are registered by tests/e2e/conftest.py;
 test modules import the helpers from here.
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from fixture_types import Headers, NewSeeker, WebSeeker
 from playwright.async_api import (
     Browser,
     BrowserContext,
@@ -150,19 +151,52 @@ def locale(language: str) -> str:
     return LOCALES[language]
 
 
-SeekerApp = Callable[[str], Awaitable[Page]]
+SeekerApp = Callable[..., Awaitable[Page]]
 
 
 @pytest.fixture
-def seeker_app(new_context: NewContext, audit: Audit, locale: str) -> SeekerApp:
-    """The seeker web app on a phone, in the test's language, signed in as the seeker."""
+def seeker_app(new_context: NewContext, audit: Audit) -> SeekerApp:
+    """The seeker web app on a phone, signed in as the seeker: in French unless a locale is
+    given."""
 
-    async def open_app(seeker_id: str) -> Page:
+    async def open_app(seeker_id: str, locale: str = "fr-FR") -> Page:
         app = await (await new_context("mobile", locale)).new_page()
         await sign_in(app, audit, "/app/login", "seeker_id", seeker_id)
         return app
 
     return open_app
+
+
+@pytest.fixture
+def web_seeker(new_seeker: NewSeeker, seeker_app: SeekerApp) -> WebSeeker:
+    """A seeker signed up with their profile, and the web app on their phone signed in as them
+    (in French unless a locale is given): their headers and the app's page."""
+
+    async def sign_up_and_open(
+        seeker_id: str, profile: dict[str, Any], locale: str = "fr-FR"
+    ) -> tuple[Headers, Page]:
+        seeker = await new_seeker(seeker_id, profile)
+        return seeker, await seeker_app(seeker_id, locale)
+
+    return sign_up_and_open
+
+
+CounsellorConsole = Callable[..., Awaitable[Page]]
+
+
+@pytest.fixture
+def counsellor_console(new_context: NewContext, audit: Audit) -> CounsellorConsole:
+    """The counsellor console on a desktop, signed in as the counsellor: in French unless a locale
+    is given, the login page saved as `shot` if one is named."""
+
+    async def open_console(
+        counsellor_id: str, locale: str = "fr-FR", shot: str | None = None
+    ) -> Page:
+        console = await (await new_context("desktop", locale)).new_page()
+        await sign_in(console, audit, "/console/login", "counsellor_id", counsellor_id, shot)
+        return console
+
+    return open_console
 
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -230,6 +264,44 @@ async def tab_to(page: Page, matches: Callable[[dict[str, Any]], bool], limit: i
     raise AssertionError(f"Tab never reached the element on {page.url}; focus went: {seen}")
 
 
+BLUR = "document.activeElement && document.activeElement.blur()"
+
+
+def named(field: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda focused: focused["name"] == field
+
+
+def a_submit_button(focused: dict[str, Any]) -> bool:
+    return bool(focused["type"] == "submit")
+
+
+async def type_into(page: Page, field: str, text: str) -> None:
+    """Tab to the field of that name and type the text."""
+    await tab_to(page, named(field))
+    await page.keyboard.type(text)
+
+
+async def submit_with_the_keyboard(
+    page: Page,
+    audit: Audit,
+    button: Callable[[dict[str, Any]], bool] = a_submit_button,
+    limit: int = 60,
+) -> None:
+    """Tab to the submit button and press Enter; the page it leads to passes axe-core."""
+    await tab_to(page, button, limit)
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    await audit.check(page)
+
+
+async def answer_with_the_keyboard(page: Page, audit: Audit, field: str, text: str) -> None:
+    """On a page without keyboard trap, from its top: the field filled in and its form sent."""
+    await assert_no_keyboard_trap(page)
+    await page.evaluate(BLUR)
+    await type_into(page, field, text)
+    await submit_with_the_keyboard(page, audit)
+
+
 async def assert_no_keyboard_trap(page: Page) -> None:
     """Tab goes through every focusable element and out of the page, and Shift+Tab comes back."""
     count = await page.evaluate(
@@ -260,7 +332,7 @@ async def assert_no_keyboard_trap(page: Page) -> None:
 
 async def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.evaluate("document.activeElement && document.activeElement.blur()")
+    await page.evaluate(BLUR)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
