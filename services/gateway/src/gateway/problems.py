@@ -222,6 +222,9 @@ def declare(router: APIRouter) -> APIRouter:
             codes.add(422)
         if get_upstreams in calls:
             codes |= {502, 503}
+        # Routes may share one dict of responses (a module's constant): each gets its own copy,
+        # so that what one route adds is not declared for the others.
+        route.responses = dict(route.responses)
         for code, entry in responses(*sorted(codes)).items():
             route.responses.setdefault(code, entry)
     return router

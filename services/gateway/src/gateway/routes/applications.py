@@ -16,11 +16,11 @@ from contracts.companies import (
 from gateway.problems import responses
 from gateway.routes.deps import Accesses, Id, Services
 from gateway.routes.seeker_data import (
+    NOT_IN_CASELOAD,
     applications_of,
     caseload_routes,
-    in_caseload,
+    read_for_counsellor,
     seeker_routes,
-    seen,
 )
 from gateway.security import Caller
 from gateway.upstream import Upstreams
@@ -77,17 +77,16 @@ async def my_applications(me: Caller, services: Services) -> ApplicationList:
     return ApplicationList.model_validate(await applications_of(me.sub, me, services))
 
 
-@caseload.get(
-    "/{seeker_id}/applications", responses=responses(404, s404="No such seeker in your caseload.")
-)
+@caseload.get("/{seeker_id}/applications", responses=NOT_IN_CASELOAD)
 async def seeker_applications(
     seeker_id: Id, me: Caller, services: Services, accesses: Accesses
 ) -> ApplicationList:
     """A seeker's spontaneous applications: those kept for you to pass on say so. The seeker
     can see that you looked."""
-    await in_caseload(seeker_id, me, services)
-    read = applications_of(seeker_id, me, services)
-    return ApplicationList.model_validate(await seen(read, seeker_id, "applications", me, accesses))
+    found = await read_for_counsellor(
+        applications_of, seeker_id, "applications", me, services, accesses
+    )
+    return ApplicationList.model_validate(found)
 
 
 @ops.post("/{siret}/opt-out", responses=responses(404, s404="No company with this SIRET."))

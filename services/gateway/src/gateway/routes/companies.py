@@ -11,6 +11,7 @@ from gateway.names import NamesOf
 from gateway.problems import responses
 from gateway.reasons import say_company_reasons
 from gateway.routes.deps import Accesses, Id, Services
+from gateway.routes.seeker_data import NO_PROFILE, NOT_IN_CASELOAD
 from gateway.security import Caller
 from refdata import Names
 from servicekit.auth import Principal, Role
@@ -92,7 +93,7 @@ async def companies_of(
 @me.get(
     "/companies",
     response_model=CompanyList,
-    responses=responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile."),
+    responses=NO_PROFILE,
 )
 async def my_companies(
     me: Caller, services: Services, names: NamesOf, limit: Limit = 20
@@ -105,7 +106,7 @@ async def my_companies(
 @caseload.get(
     "/{seeker_id}/companies",
     response_model=CompanyList,
-    responses=responses(404, s404="No such seeker in your caseload."),
+    responses=NOT_IN_CASELOAD,
 )
 async def seeker_companies(
     seeker_id: Id,

@@ -18,6 +18,7 @@ from gateway.problems import responses
 from gateway.routes import inbox
 from gateway.routes.deps import Accesses, Id, Page, PageSize, Services
 from gateway.routes.seeker_data import (
+    NOT_IN_CASELOAD,
     caseload_of,
     caseload_routes,
     change_profile,
@@ -29,13 +30,10 @@ from gateway.routes.seeker_data import (
 from gateway.security import Caller
 
 caseload = caseload_routes()
-NOT_IN_REACH = responses(404, s404="No such seeker in your caseload.")
-CHANGED = responses(
-    404,
-    409,
-    s404="No such seeker in your caseload.",
-    s409="The file changed at the same time: read it and retry.",
-)
+CHANGED = {
+    **NOT_IN_CASELOAD,
+    **responses(409, s409="The file changed at the same time: read it and retry."),
+}
 ALERT = responses(404, 409, s404="No such alert.", s409="The alert is not held any more.")
 counsellor = APIRouter(prefix="/v1/counsellor", tags=["counsellor"])
 
@@ -48,7 +46,7 @@ async def my_caseload(
     return await caseload_of(me, services, page, page_size)
 
 
-@caseload.get("/{seeker_id}", responses=NOT_IN_REACH)
+@caseload.get("/{seeker_id}", responses=NOT_IN_CASELOAD)
 async def seeker_file(
     seeker_id: Id, me: Caller, services: Services, accesses: Accesses
 ) -> StoredProfileOut:
@@ -56,7 +54,7 @@ async def seeker_file(
     return await seen(profile_of(seeker_id, me, services), seeker_id, "profile", me, accesses)
 
 
-@caseload.get("/{seeker_id}/recommendations", responses=NOT_IN_REACH)
+@caseload.get("/{seeker_id}/recommendations", responses=NOT_IN_CASELOAD)
 async def seeker_recommendations(
     seeker_id: Id,
     me: Caller,
@@ -71,7 +69,7 @@ async def seeker_recommendations(
     return await seen(said, seeker_id, "recommendations", me, accesses)
 
 
-@caseload.get("/{seeker_id}/feedback", responses=NOT_IN_REACH)
+@caseload.get("/{seeker_id}/feedback", responses=NOT_IN_CASELOAD)
 async def seeker_feedback(seeker_id: Id, me: Caller, services: Services) -> Any:
     """What the seeker said about offers that were not for them, and why."""
     return await services.json("recommender", "GET", f"/seekers/{seeker_id}/feedback", me)

@@ -19,6 +19,7 @@ from gateway.problems import responses
 from gateway.routes import inbox
 from gateway.routes.deps import Accesses, Id, Page, PageSize, Services
 from gateway.routes.seeker_data import (
+    NO_PROFILE,
     change_profile,
     profile_of,
     said_suggestions_of,
@@ -29,13 +30,8 @@ from gateway.security import Caller
 router = seeker_routes()
 
 
-NO_PROFILE = responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile.")
-CHANGED = responses(
-    404,
-    409,
-    s404="You have no profile yet: create it with PUT /v1/me/profile.",
-    s409="Your profile changed at the same time: read it and retry.",
-)
+CONFLICT = responses(409, s409="Your profile changed at the same time: read it and retry.")
+CHANGED = {**NO_PROFILE, **CONFLICT}
 
 
 @router.get("/profile", responses=NO_PROFILE)
@@ -48,7 +44,7 @@ async def get_my_profile(me: Caller, services: Services) -> StoredProfileOut:
     "/profile",
     responses={
         201: {"model": StoredProfileOut, "description": "Created."},
-        **responses(409, s409="Your profile changed at the same time: read it and retry."),
+        **CONFLICT,
     },
 )
 async def put_my_profile(

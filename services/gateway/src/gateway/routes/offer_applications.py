@@ -16,12 +16,12 @@ from contracts.offer_applications import (
 from gateway.problems import responses
 from gateway.routes.deps import Accesses, Id, Services
 from gateway.routes.seeker_data import (
+    NOT_IN_CASELOAD,
     caseload_routes,
-    in_caseload,
     offer_applications_of,
     profile_of,
+    read_for_counsellor,
     seeker_routes,
-    seen,
     unless_missing,
 )
 from gateway.security import Caller
@@ -123,15 +123,12 @@ async def applications_to_my_offer(
     return EmployerApplicationList.model_validate(body)
 
 
-@caseload.get(
-    "/{seeker_id}/offer-applications",
-    responses=responses(404, s404="No such seeker in your caseload."),
-)
+@caseload.get("/{seeker_id}/offer-applications", responses=NOT_IN_CASELOAD)
 async def seeker_offer_applications(
     seeker_id: Id, me: Caller, services: Services, accesses: Accesses
 ) -> OfferApplicationList:
     """A seeker's applications to offers. The seeker can see that you looked."""
-    await in_caseload(seeker_id, me, services)
-    read = offer_applications_of(seeker_id, me, services)
-    found = await seen(read, seeker_id, "offer_applications", me, accesses)
+    found = await read_for_counsellor(
+        offer_applications_of, seeker_id, "offer_applications", me, services, accesses
+    )
     return OfferApplicationList.model_validate(found)

@@ -3,19 +3,22 @@ counsellor (/v1/caseload, /console): each takes the seeker's id."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, status
 
 from gateway.access_log import AccessLog
 from gateway.models import CaseloadOut, StoredProfileOut
+from gateway.problems import responses
 from gateway.reasons import say_match_reasons
 from gateway.upstream import Upstreams
 from refdata import Names
 from servicekit.auth import Principal
 
 T = TypeVar("T")
+NO_PROFILE = responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile.")
+NOT_IN_CASELOAD = responses(404, s404="No such seeker in your caseload.")
 
 
 def seeker_routes() -> APIRouter:
@@ -55,6 +58,20 @@ async def seen(read: Awaitable[T], seeker_id: str, what: str, me: Principal, log
     found = await read
     await log.record(seeker_id, me.sub, me.name, what)
     return found
+
+
+async def read_for_counsellor(
+    of: Callable[[str, Principal, Upstreams], Awaitable[T]],
+    seeker_id: str,
+    what: str,
+    me: Principal,
+    services: Upstreams,
+    log: AccessLog,
+) -> T:
+    """A counsellor's read of a seeker's data kept by another service: only once the profiles
+    service has said the seeker is in their caseload, and written in the access log."""
+    await in_caseload(seeker_id, me, services)
+    return await seen(of(seeker_id, me, services), seeker_id, what, me, log)
 
 
 async def stored_profile(

@@ -20,7 +20,13 @@ from gateway.names import NamesOf
 from gateway.problems import responses
 from gateway.reasons import say_proposal_reasons
 from gateway.routes.deps import Accesses, Id, Services
-from gateway.routes.seeker_data import in_caseload, seen, suggestions_of
+from gateway.routes.seeker_data import (
+    NO_PROFILE,
+    NOT_IN_CASELOAD,
+    in_caseload,
+    seen,
+    suggestions_of,
+)
 from gateway.security import Caller
 from gateway.upstream import Upstreams
 from refdata import Names
@@ -107,10 +113,7 @@ async def proposals_for(
     return say_proposal_reasons((TrainingProposal.model_validate(item) for item in body), names)
 
 
-@proposals.get(
-    "/v1/me/trainings",
-    responses=responses(404, s404="You have no profile yet: create it with PUT /v1/me/profile."),
-)
+@proposals.get("/v1/me/trainings", responses=NO_PROFILE)
 async def my_trainings(me: Caller, services: Services, names: NamesOf) -> list[TrainingProposal]:
     """Trainings near you that give what the offers near you keep asking for, or that lead to
     the occupation you look for when you have few suggestions; with their sessions, place,
@@ -119,10 +122,7 @@ async def my_trainings(me: Caller, services: Services, names: NamesOf) -> list[T
     return await proposals_for(me.sub, me, services, names)
 
 
-@proposals.get(
-    "/v1/caseload/{seeker_id}/trainings",
-    responses=responses(404, s404="No such seeker in your caseload."),
-)
+@proposals.get("/v1/caseload/{seeker_id}/trainings", responses=NOT_IN_CASELOAD)
 async def seeker_trainings(
     seeker_id: Id, me: Caller, services: Services, accesses: Accesses, names: NamesOf
 ) -> list[TrainingProposal]:
