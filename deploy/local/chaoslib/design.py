@@ -98,17 +98,16 @@ class Design:
     def offers(self) -> tuple[str, ...]:
         return self.offer_order
 
+    def _pairs(self) -> Iterable[tuple[str, str]]:
+        """Every (member, offer of the group) pair, group by group."""
+        return ((s, o) for g in self.groups for s in g.seekers for o in g.offers)
+
     def expected_pairs(self) -> set[tuple[str, str]]:
-        return {(s, o) for g in self.groups for s in g.seekers for o in g.offers}
+        return set(self._pairs())
 
     def expected_channels(self) -> dict[tuple[str, str], tuple[str, ...]]:
         """Every expected alert with the channels it must reach: the inbox and the seeker's own."""
-        return {
-            (s, o): (INBOX, *self.channels[s])
-            for g in self.groups
-            for s in g.seekers
-            for o in g.offers
-        }
+        return {(s, o): (INBOX, *self.channels[s]) for s, o in self._pairs()}
 
     def profile(self, seeker_id: str) -> dict[str, Any]:
         """The profile as the profiles service takes it (`PUT /seekers/{id}/profile`)."""

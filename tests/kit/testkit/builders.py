@@ -15,6 +15,12 @@ VILLEURBANNE = {"commune_code": "69266", "latitude": 45.77, "longitude": 4.88}  
 GRENOBLE = {"commune_code": "38185", "latitude": 45.19, "longitude": 5.72}  # ~95 km from Lyon
 METZ = {"commune_code": "57463", "latitude": 49.1193, "longitude": 6.1757}
 GAP = {"commune_code": "05061", "latitude": 44.56, "longitude": 6.08}
+# The company that company_in_reach suggests and company_application applies to.
+MEUBLES_CENTRE = {
+    "siret": "11111111100011",
+    "name": "MEUBLES CENTRE",
+    "naf_label": "Commerce de détail de meubles",
+}
 
 
 def profile_updated(seeker_id: str = "s-1", version: int = 1, **changes: Any) -> ProfileUpdated:
@@ -85,7 +91,7 @@ def profile_in(**changes: Any) -> dict[str, Any]:
         "skills": ["Nettoyage de locaux"],
         "experience_years": 2,
         "languages": ["fr"],
-        "place": {"commune_code": "69123", "postcode": "69001", **_COORDINATES_OF_LYON},
+        "place": {**LYON, "postcode": "69001"},
         "radius_km": 15,
         "contract_types": [{"contract_type": "CDI", "priority": 1}],
         "working_time": "full_time",
@@ -135,7 +141,7 @@ def stored_profile(seeker_id: str = "s-1", version: int = 1, **changes: Any) -> 
         "experience_years": 2,
         "languages": ["fr"],
         "driving_licences": [],
-        "place": {"commune_code": "69123", **_COORDINATES_OF_LYON},
+        "place": dict(LYON),
         "radius_km": 15,
         "contract_types": [{"contract_type": "CDI", "priority": 1}],
         "working_time": "full_time",
@@ -185,10 +191,8 @@ def training_session(**changes: Any) -> dict[str, Any]:
 def company_in_reach(**changes: Any) -> dict[str, Any]:
     """A company as the companies service answers it: a furniture shop in Metz."""
     company: dict[str, Any] = {
-        "siret": "11111111100011",
-        "name": "MEUBLES CENTRE",
+        **MEUBLES_CENTRE,
         "naf": "4759A",
-        "naf_label": "Commerce de détail de meubles",
         "headcount": "20-49",
         "address": "1 RUE SERPENOISE",
         "postcode": "57000",
@@ -208,9 +212,9 @@ def company_application(**changes: Any) -> dict[str, Any]:
     application: dict[str, Any] = {
         "application_id": "a" * 32,
         "seeker_id": "s-1",
-        "siret": "11111111100011",
-        "company_name": "MEUBLES CENTRE",
-        "naf_label": "Commerce de détail de meubles",
+        "siret": MEUBLES_CENTRE["siret"],
+        "company_name": MEUBLES_CENTRE["name"],
+        "naf_label": MEUBLES_CENTRE["naf_label"],
         "message": "Bonjour",
         "consent_to_share_contact": True,
         "route": "kept_for_counsellor",
@@ -220,8 +224,6 @@ def company_application(**changes: Any) -> dict[str, Any]:
     application.update(changes)
     return application
 
-
-_COORDINATES_OF_LYON = {"latitude": 45.76, "longitude": 4.83}
 
 ProfileBuilder = Callable[..., ProfileUpdated]
 OfferBuilder = Callable[..., OfferPublished]

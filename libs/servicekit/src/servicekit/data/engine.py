@@ -57,7 +57,7 @@ FERRETDB = Capabilities(
     ids_per_query=256,
     upserts_in_bulk=False,
 )
-PROFILES = {"mongodb": MONGODB, "ferretdb": FERRETDB}
+PROFILES = {profile.name: profile for profile in (MONGODB, FERRETDB)}
 
 
 async def detect(database: AsyncDatabase[Any], choice: EngineChoice = "auto") -> Capabilities:
