@@ -87,6 +87,18 @@ def closed_entry(offer_id: str, reason: ClosureReason, closed_at: datetime) -> d
     return outbox_entry(new_envelope(payload, producer=PRODUCER), OFFER_CLOSED)
 
 
+def _closing(offer_id: str, reason: ClosureReason, closed_at: datetime) -> dict[str, Any]:
+    """The update that closes an offer, `offer-closed` queued in its outbox."""
+    return {
+        "$set": {
+            "status": Status.CLOSED.value,
+            "closed_reason": reason.value,
+            "closed_at": closed_at,
+        },
+        "$push": {OUTBOX_FIELD: closed_entry(offer_id, reason, closed_at)},
+    }
+
+
 def _state(offer: Offer) -> dict[str, Any]:
     """The stored offer and the copies of its fields that queries filter on."""
     return {
@@ -203,16 +215,7 @@ class OfferStore:
     async def close(self, offer_id: str, reason: ClosureReason, now: datetime) -> Saved | None:
         """Close an open offer with `offer-closed`; closing it again changes nothing."""
         closed = await self.offers.update(
-            offer_id,
-            {
-                "$set": {
-                    "status": Status.CLOSED.value,
-                    "closed_reason": reason.value,
-                    "closed_at": now,
-                },
-                "$push": {OUTBOX_FIELD: closed_entry(offer_id, reason, now)},
-            },
-            where={"status": Status.OPEN.value},
+            offer_id, _closing(offer_id, reason, now), where={"status": Status.OPEN.value}
         )
         current_offer = await self.get(offer_id)
         if current_offer is None:
@@ -336,18 +339,7 @@ class OfferStore:
                 async for document in self.offers.raw.find(expired, {"_id": 1}).limit(batch_size)
             ]
             closures = [
-                Update(
-                    offer_id,
-                    {
-                        "$set": {
-                            "status": Status.CLOSED.value,
-                            "closed_reason": ClosureReason.EXPIRED.value,
-                            "closed_at": now,
-                        },
-                        "$push": {OUTBOX_FIELD: closed_entry(offer_id, ClosureReason.EXPIRED, now)},
-                    },
-                    expired,
-                )
+                Update(offer_id, _closing(offer_id, ClosureReason.EXPIRED, now), expired)
                 for offer_id in ids
             ]
             closed += sorted(await self.offers.update_each(closures))

@@ -76,6 +76,14 @@ def closed_entry(session_id: str, closed_at: datetime) -> dict[str, Any]:
     return outbox_entry(new_envelope(payload, producer=PRODUCER), TRAINING_CLOSED)
 
 
+def _closing(session_id: str, closed_at: datetime) -> dict[str, Any]:
+    """What closes a session that ended, `training-closed` queued in its outbox."""
+    return {
+        "$set": {"status": CLOSED, "closed_reason": ENDED, "closed_at": closed_at},
+        "$push": {OUTBOX_FIELD: closed_entry(session_id, closed_at)},
+    }
+
+
 def _state(session: Session) -> dict[str, Any]:
     """The stored session and the copies of its fields that queries filter on."""
     return {
@@ -218,8 +226,9 @@ class SessionStore:
         change: dict[str, Any] = {"$set": _state(session)}
         ended = session.has_ended(today)
         if status == OPEN and ended:
-            change["$set"] |= {"status": CLOSED, "closed_reason": ENDED, "closed_at": now}
-            change["$push"] = {OUTBOX_FIELD: closed_entry(session.id, now)}
+            closing = _closing(session.id, now)
+            change["$set"] |= closing["$set"]
+            change["$push"] = closing["$push"]
             published.append(session.id)
         elif not ended and (status == CLOSED or current["fingerprint"] != fingerprint(session)):
             # New facts to match on, or new dates that reopen it: the next version.
@@ -239,17 +248,7 @@ class SessionStore:
                 document["_id"]
                 async for document in self.sessions.raw.find(ended, {"_id": 1}).limit(batch_size)
             ]
-            closures = [
-                Update(
-                    session_id,
-                    {
-                        "$set": {"status": CLOSED, "closed_reason": ENDED, "closed_at": now},
-                        "$push": {OUTBOX_FIELD: closed_entry(session_id, now)},
-                    },
-                    ended,
-                )
-                for session_id in ids
-            ]
+            closures = [Update(session_id, _closing(session_id, now), ended) for session_id in ids]
             closed += sorted(await self.sessions.update_each(closures))
             if len(ids) < batch_size:
                 return closed
