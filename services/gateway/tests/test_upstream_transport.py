@@ -1,11 +1,14 @@
 """The transport to the services, over real loopback sockets: what is retried and what is not."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi import HTTPException
+from pydantic import BaseModel
 
 from gateway.config import Settings
 from gateway.upstream import Upstreams
@@ -85,6 +88,22 @@ async def test_calls_reuse_one_connection(serve: Any) -> None:
 
     assert len(server.requests) == 5
     assert all(b"authorization: bearer " in r.lower() for r in server.requests)
+
+
+async def test_a_model_travels_as_its_json_form(serve: Any) -> None:
+    class Closing(BaseModel):
+        reason: str
+        on: date
+
+    server = await serve(ok)
+    upstreams = upstreams_to(server.url)
+    await upstreams.call(
+        "recommender", "POST", "/x", SEEKER, json=Closing(reason="filled", on=date(2027, 1, 2))
+    )
+    await upstreams.close()
+
+    body = server.requests[0].split(b"\r\n\r\n", 1)[1]
+    assert json.loads(body) == {"reason": "filled", "on": "2027-01-02"}
 
 
 async def test_a_post_the_service_may_have_received_is_not_sent_again(serve: Any) -> None:

@@ -20,6 +20,7 @@ import httpx
 from fastapi import HTTPException, status
 from fastapi.responses import Response, StreamingResponse
 from httpx_aiohttp import AiohttpTransport
+from pydantic import BaseModel
 
 from gateway.config import Settings
 from gateway.problems import UpstreamError
@@ -137,7 +138,10 @@ class Upstreams:
         params: dict[str, Any] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - httpx per-request timeout
     ) -> httpx.Response:
+        """A model in `json` travels as its JSON form; idempotent methods are retried."""
         client = self.clients[service]
+        if isinstance(json, BaseModel):
+            json = json.model_dump(mode="json")
         headers = {**(headers or {}), **self._headers(principal)}
         query = {k: v for k, v in (params or {}).items() if v is not None} or None
         attempts = 1 + self.settings.upstream_retries

@@ -43,7 +43,7 @@ async def send_application(
         "POST",
         f"/companies/{siret}/applications/{seeker.sub}",
         seeker,
-        json=application.model_dump(mode="json"),
+        json=application,
     )
     return ApplicationOut.model_validate(body)
 

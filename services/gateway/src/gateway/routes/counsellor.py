@@ -89,7 +89,7 @@ async def assign(
 ) -> StoredProfileOut:
     """Take a seeker on, or transfer them to a colleague, with the reason kept in their file."""
     path = f"/seekers/{seeker_id}/counsellor"
-    return await stored_profile(services, me, "PUT", path, json=change.model_dump(mode="json"))
+    return await stored_profile(services, me, "PUT", path, json=change)
 
 
 inbox.declare_inbox_routes(

@@ -60,11 +60,7 @@ async def approve_alert(
     alert_id: str, decision: HeldAlertDecision, me: Principal, services: Upstreams
 ) -> Any:
     return await services.json(
-        "notifier",
-        "POST",
-        f"/held-alerts/{alert_id}/approve",
-        me,
-        json=decision.model_dump(mode="json"),
+        "notifier", "POST", f"/held-alerts/{alert_id}/approve", me, json=decision
     )
 
 

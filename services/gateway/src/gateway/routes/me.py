@@ -52,12 +52,7 @@ async def put_my_profile(
 ) -> StoredProfileOut:
     """Create or replace your profile."""
     body = await services.relayed(
-        "profiles",
-        "PUT",
-        f"/seekers/{me.sub}/profile",
-        me,
-        response,
-        json=profile.model_dump(mode="json"),
+        "profiles", "PUT", f"/seekers/{me.sub}/profile", me, response, json=profile
     )
     return StoredProfileOut.model_validate(body)
 
@@ -100,7 +95,7 @@ async def not_for_me(offer_id: Id, feedback: FeedbackIn, me: Caller, services: S
         "POST",
         f"/seekers/{me.sub}/recommendations/{offer_id}/feedback",
         me,
-        json=feedback.model_dump(mode="json"),
+        json=feedback,
     )
 
 

@@ -53,11 +53,7 @@ async def submit(
         contact = await shared_contact(services, seeker)
     request = OfferApplicationSubmit(**application.model_dump(), contact=contact)
     body = await services.json(
-        "offers",
-        "POST",
-        f"/offers/{offer_id}/applications/{seeker.sub}",
-        seeker,
-        json=request.model_dump(mode="json"),
+        "offers", "POST", f"/offers/{offer_id}/applications/{seeker.sub}", seeker, json=request
     )
     return OfferApplicationOut.model_validate(body)
 

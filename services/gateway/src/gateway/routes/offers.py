@@ -178,9 +178,7 @@ async def change_offer(
 @router.post("/{offer_id}/close", responses=CHANGE)
 async def close_offer(offer_id: Id, closing: Closure, me: Caller, services: Services) -> OfferView:
     """Close your offer: filled or withdrawn. Closing it again changes nothing."""
-    body = await services.json(
-        "offers", "POST", f"/offers/{offer_id}/close", me, json=closing.model_dump(mode="json")
-    )
+    body = await services.json("offers", "POST", f"/offers/{offer_id}/close", me, json=closing)
     return OfferView.model_validate(body)
 
 

@@ -107,9 +107,7 @@ async def proposals_for(
             for s in suggestions[:500]
         ],
     )
-    body = await services.json(
-        "trainings", "POST", "/trainings/proposals", me, json=request.model_dump(mode="json")
-    )
+    body = await services.json("trainings", "POST", "/trainings/proposals", me, json=request)
     return say_proposal_reasons((TrainingProposal.model_validate(item) for item in body), names)
 
 
