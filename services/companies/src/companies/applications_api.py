@@ -19,14 +19,7 @@ from contracts.companies import (
     CompanyStatusOut,
     OptOutIn,
 )
-from servicekit.application_routes import (
-    DELIVERY,
-    applies_for_themselves,
-    applying_route,
-    nothing_to_send,
-    notifier_only,
-    reads_their_applications,
-)
+from servicekit import application_routes as rules
 from servicekit.auth import Caller, forbid
 from servicekit.outbox import OutboxRelay
 from servicekit.route_support import described, is_staff, refusals_answered
@@ -45,7 +38,7 @@ class Applications(State):
 Service = Annotated[Applications, Depends(Applications)]
 
 
-@applying_route(
+@rules.applying_route(
     router,
     "/{siret}/applications/{seeker_id}",
     "No such company.",
@@ -55,7 +48,7 @@ async def submit(
     siret: str, seeker_id: str, application: ApplicationIn, caller: Caller, service: Service
 ) -> ApplicationOut:
     """A spontaneous application: kept, and emailed once to a company that has an address."""
-    applies_for_themselves(caller, seeker_id)
+    rules.applies_for_themselves(caller, seeker_id)
     with refusals_answered():
         return await apply(
             seeker_id,
@@ -76,20 +69,20 @@ async def submit(
 async def applications_of(seeker_id: str, caller: Caller, service: Service) -> ApplicationList:
     """A seeker's applications, newest first (their counsellor's caseload is checked by the
     gateway against the profiles service)."""
-    reads_their_applications(caller, seeker_id)
+    rules.reads_their_applications(caller, seeker_id)
     found = await service.applications.of_seeker(seeker_id)
     return ApplicationList(items=[view(document, service.sectors) for document in found])
 
 
-@router.get("/applications/{application_id}/delivery", responses=DELIVERY)
+@router.get("/applications/{application_id}/delivery", responses=rules.DELIVERY)
 async def delivery(application_id: str, caller: Caller, service: Service) -> ApplicationDelivery:
     """What the notifier needs to email an application to its company (never for placeholders)."""
-    notifier_only(caller)
+    rules.notifier_only(caller)
     document = await service.applications.get(application_id)
     place = service.catalogue.by_siret.get(document["siret"]) if document else None
     address = real_address(place.email) if place else None
     if document is None or place is None or address is None:
-        raise nothing_to_send()
+        raise rules.nothing_to_send()
     return ApplicationDelivery(
         application_id=application_id,
         siret=place.siret,

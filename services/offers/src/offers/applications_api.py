@@ -19,14 +19,7 @@ from offers.api import NOT_YOURS, Config, Store, no_such_offer
 from offers.applications_store import ApplicationStore
 from offers.applying import Quota, apply, for_employer, for_seeker, withdraw
 from offers.domain.application import usable_address
-from servicekit.application_routes import (
-    DELIVERY,
-    applies_for_themselves,
-    applying_route,
-    nothing_to_send,
-    notifier_only,
-    reads_their_applications,
-)
+from servicekit import application_routes as rules
 from servicekit.auth import Caller, Role, forbid
 from servicekit.outbox import OutboxRelay
 from servicekit.route_support import described, from_state, refusals_answered, relay_from_state
@@ -38,7 +31,7 @@ Applications = Annotated[ApplicationStore, Depends(from_state("applications"))]
 Relay = Annotated[OutboxRelay, Depends(relay_from_state("application_relay"))]
 
 
-@applying_route(
+@rules.applying_route(
     router,
     "/{offer_id}/applications/{seeker_id}",
     "No such offer.",
@@ -56,7 +49,7 @@ async def submit(
 ) -> OfferApplicationOut:
     """An application to an employer's offer: kept, shown to the employer, emailed once to the
     address they gave for applications (if any)."""
-    applies_for_themselves(caller, seeker_id)
+    rules.applies_for_themselves(caller, seeker_id)
     with refusals_answered():
         document = await apply(
             offer_id,
@@ -76,7 +69,7 @@ async def applications_of(
 ) -> OfferApplicationList:
     """A seeker's applications to offers, newest first (their counsellor's caseload is checked
     by the gateway against the profiles service)."""
-    reads_their_applications(caller, seeker_id)
+    rules.reads_their_applications(caller, seeker_id)
     found = await applications.of_seeker(seeker_id)
     return OfferApplicationList(items=[for_seeker(document) for document in found])
 
@@ -115,20 +108,20 @@ async def applications_to(
     )
 
 
-@router.get("/applications/{application_id}/delivery", responses=DELIVERY)
+@router.get("/applications/{application_id}/delivery", responses=rules.DELIVERY)
 async def delivery(
     application_id: str, caller: Caller, offers: Store, applications: Applications
 ) -> OfferApplicationDelivery:
     """What the notifier needs to email an application to the employer: nothing once withdrawn,
     nor when the employer gave no address."""
-    notifier_only(caller)
+    rules.notifier_only(caller)
     document = await applications.get(application_id)
     standing = document is not None and document["status"] == ApplicationStatus.SUBMITTED
     if document is None or not standing:
-        raise nothing_to_send()
+        raise rules.nothing_to_send()
     address = usable_address(await offers.application_email(document["offer_id"]))
     if address is None:
-        raise nothing_to_send()
+        raise rules.nothing_to_send()
     return OfferApplicationDelivery(
         application_id=application_id,
         offer_id=document["offer_id"],
