@@ -145,16 +145,24 @@ def stores_naming() -> StoresNaming:
 
 
 @pytest.fixture
-def new_seeker(gateway: httpx.AsyncClient, login: Login) -> NewSeeker:
-    """A seeker signed in who has sent their profile (`PUT /v1/me/profile`); their headers."""
+async def new_seeker(gateway: httpx.AsyncClient, login: Login) -> AsyncIterator[NewSeeker]:
+    """A seeker signed in who has sent their profile (`PUT /v1/me/profile`); their headers.
+
+    The seekers signed up erase their accounts when the test ends, pass or fail (a 404: the test
+    erased them itself)."""
+    signed_up: list[Headers] = []
 
     async def sign_up(seeker_id: str, profile: dict[str, Any]) -> Headers:
         seeker = await login(seeker_id, "seeker")
         created = await gateway.put("/v1/me/profile", headers=seeker, json=profile)
         assert created.status_code == 201, created.text
+        signed_up.append(seeker)
         return seeker
 
-    return sign_up
+    yield sign_up
+    for seeker in signed_up:
+        erased = await gateway.delete("/v1/me", headers=seeker)
+        assert erased.status_code in (204, 404), erased.text
 
 
 @pytest.fixture

@@ -41,4 +41,3 @@ async def test_a_seeker_in_metz_gets_companies_likely_to_hire(
     assert {i["siret"] for i in seen.json()["items"]} == {i["siret"] for i in items}
     log = await gateway.get("/v1/me/access-log", headers=seeker)
     assert any(entry["what"] == "companies" for entry in log.json())
-    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204

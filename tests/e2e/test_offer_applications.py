@@ -92,4 +92,3 @@ async def test_a_seeker_applies_once_to_an_employers_offer_and_the_employer_is_e
 
     log = await gateway.get("/v1/me/access-log", headers=seeker)
     assert any(entry["what"] == "offer_applications" for entry in log.json())
-    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204

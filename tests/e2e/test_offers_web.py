@@ -113,7 +113,6 @@ async def test_an_imported_offer_answers_with_its_description_and_a_link_to_appl
     nothing = await gateway.get("/v1/offers/NO-SUCH-OFFER", headers=seeker)
     assert nothing.status_code == 404
     assert nothing.headers["content-type"].startswith("application/problem+json")
-    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
 
 
 async def search_with_the_keyboard(page: Page, audit: Audit, word: str) -> None:
@@ -233,7 +232,6 @@ async def test_a_seeker_finds_opens_and_follows_an_offer_and_sees_it_closed(
     await expect(app.get_by_test_id("offer-apply")).to_have_count(0)
     if shots:
         await screenshot(app, "app-offer-closed")
-    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
 
 
 async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quota(
@@ -287,7 +285,6 @@ async def test_a_seeker_applies_to_a_company_from_the_web_app_until_the_days_quo
     await expect(summary).not_to_contain_text("429")
     if language == "fr":
         await screenshot(app, "app-company-quota")
-    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204
 
 
 async def test_a_seeker_applies_to_an_employers_offer_from_its_page(
@@ -301,7 +298,7 @@ async def test_a_seeker_applies_to_an_employers_offer_from_its_page(
     audit: Audit,
 ) -> None:
     offer_id = f"EMP{unique.upper()}"
-    seeker, app = await web_seeker(f"wo-{unique}", LYON_SEEKER, locale)
+    _, app = await web_seeker(f"wo-{unique}", LYON_SEEKER, locale)
     employer = await login(f"we-{unique}", "employer")
     offer = {
         "id": offer_id,
@@ -352,4 +349,3 @@ async def test_a_seeker_applies_to_an_employers_offer_from_its_page(
         await gateway.get(f"/v1/employer/offers/{offer_id}/applications", headers=employer)
     ).json()["items"]
     assert (gone["status"], gone["message"], gone["contact"]) == ("withdrawn", None, None)
-    assert (await gateway.delete("/v1/me", headers=seeker)).status_code == 204

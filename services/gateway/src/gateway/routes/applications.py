@@ -3,7 +3,7 @@ operators record a company's opt-out or closure."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path
 
 from contracts.companies import (
     SIRET_PATTERN,
@@ -14,7 +14,7 @@ from contracts.companies import (
     OptOutIn,
 )
 from gateway.problems import responses
-from gateway.routes.deps import Accesses, Id, Services
+from gateway.routes.deps import Accesses, Id, Services, applying_route
 from gateway.routes.seeker_data import (
     NOT_IN_CASELOAD,
     applications_of,
@@ -48,19 +48,13 @@ async def send_application(
     return ApplicationOut.model_validate(body)
 
 
-@me.post(
+@applying_route(
+    me,
     "/companies/{siret}/applications",
-    status_code=status.HTTP_201_CREATED,
-    responses=responses(
-        404,
-        409,
-        429,
-        s404="No company with this SIRET.",
-        s409="You already applied to this company in the period, or it takes no more "
-        "spontaneous applications.",
-        s429="Too many requests (wait for the delay in Retry-After), or the day's spontaneous "
-        "applications are used up (go on tomorrow).",
-    ),
+    missing="No company with this SIRET.",
+    refused="You already applied to this company in the period, or it takes no more spontaneous "
+    "applications.",
+    used_up="the day's spontaneous applications are used up",
 )
 async def apply(
     siret: Siret, application: ApplicationIn, me: Caller, services: Services

@@ -1,8 +1,10 @@
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
 
 from gateway.access_log import AccessLog
+from gateway.problems import responses
 from gateway.upstream import Upstreams
 
 
@@ -36,3 +38,23 @@ LastEventId = Annotated[
 SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."}
 }
+
+
+def applying_route(
+    router: APIRouter, path: str, *, missing: str, refused: str, used_up: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Registers the route a seeker applies by (201): `missing`, what is not there (404);
+    `refused`, what the rules refuse (409); `used_up`, the day's quota that ran out (429)."""
+    return router.post(
+        path,
+        status_code=status.HTTP_201_CREATED,
+        responses=responses(
+            404,
+            409,
+            429,
+            s404=missing,
+            s409=refused,
+            s429=f"Too many requests (wait for the delay in Retry-After), or {used_up} "
+            "(go on tomorrow).",
+        ),
+    )

@@ -3,7 +3,7 @@ theirs; the employer reads those to their offer; the seeker's counsellor sees th
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter
 
 from contracts.offer_applications import (
     EmployerApplicationList,
@@ -14,7 +14,7 @@ from contracts.offer_applications import (
     SharedContact,
 )
 from gateway.problems import responses
-from gateway.routes.deps import Accesses, Id, Services
+from gateway.routes.deps import Accesses, Id, Services, applying_route
 from gateway.routes.seeker_data import (
     NOT_IN_CASELOAD,
     caseload_routes,
@@ -58,19 +58,13 @@ async def submit(
     return OfferApplicationOut.model_validate(body)
 
 
-@me.post(
+@applying_route(
+    me,
     "/offers/{offer_id}/applications",
-    status_code=status.HTTP_201_CREATED,
-    responses=responses(
-        404,
-        409,
-        429,
-        s404="No such offer.",
-        s409="You already applied to this offer; or it is closed; or it was not published on "
-        "Tremplin (apply on the page in its `how_to_apply`).",
-        s429="Too many requests (wait for the delay in Retry-After), or the day's applications "
-        "to offers are used up (go on tomorrow).",
-    ),
+    missing="No such offer.",
+    refused="You already applied to this offer; or it is closed; or it was not published on "
+    "Tremplin (apply on the page in its `how_to_apply`).",
+    used_up="the day's applications to offers are used up",
 )
 async def apply(
     offer_id: Id, application: OfferApplicationIn, me: Caller, services: Services
