@@ -6,6 +6,7 @@ import pytest
 from fastapi import APIRouter, HTTPException
 from fastapi.routing import APIRoute
 
+from servicekit import route_support
 from servicekit.application_routes import (
     applies_for_themselves,
     applying_route,
@@ -16,16 +17,6 @@ from servicekit.application_routes import (
 from servicekit.auth import Principal, Role
 from servicekit.kafka_gate import KafkaUnavailableError
 from servicekit.refusal import Refused
-from servicekit.route_support import (
-    described,
-    document_import_route,
-    from_state,
-    is_staff,
-    refusals_answered,
-    relay_from_state,
-    text_body,
-    unprocessable,
-)
 
 
 class Gate:
@@ -42,41 +33,41 @@ def request(**state: Any) -> Any:
 
 
 def test_a_dependency_reads_what_the_composition_root_put_on_the_state() -> None:
-    assert from_state("store")(request(store="the store")) == "the store"
+    assert route_support.from_state("store")(request(store="the store")) == "the store"
 
 
 def test_a_relay_is_given_only_while_kafka_answers() -> None:
-    read = relay_from_state("application_relay")
+    read = route_support.relay_from_state("application_relay")
     assert read(request(application_relay="relay", kafka_gate=Gate(up=True))) == "relay"
     with pytest.raises(KafkaUnavailableError):
         read(request(application_relay="relay", kafka_gate=Gate(up=False)))
 
 
 def test_responses_are_described_for_openapi() -> None:
-    assert described({403: "Not yours.", 404: "No such thing."}) == {
+    assert route_support.described({403: "Not yours.", 404: "No such thing."}) == {
         403: {"description": "Not yours."},
         404: {"description": "No such thing."},
     }
 
 
 def test_a_refusal_becomes_the_http_answer_it_names() -> None:
-    with pytest.raises(HTTPException) as raised, refusals_answered():
+    with pytest.raises(HTTPException) as raised, route_support.refusals_answered():
         raise Refused(409, "Applied already.")
     assert (raised.value.status_code, raised.value.detail) == (409, "Applied already.")
 
 
 def test_a_bad_value_is_answered_like_fastapi_would() -> None:
-    assert unprocessable("body", "place.postcode", "unknown").detail == [
+    assert route_support.unprocessable("body", "place.postcode", "unknown").detail == [
         {"loc": ["body", "place", "postcode"], "msg": "unknown", "type": "value_error"}
     ]
-    assert unprocessable("body", None, "not XML").detail[0]["loc"] == ["body"]
+    assert route_support.unprocessable("body", None, "not XML").detail[0]["loc"] == ["body"]
 
 
 @pytest.mark.parametrize(
     ("role", "staff"), [(Role.OPERATOR, True), (Role.SERVICE, True), (Role.COUNSELLOR, False)]
 )
 def test_operators_and_services_are_staff(role: Role, staff: bool) -> None:
-    assert is_staff(Principal(sub="x", role=role)) is staff
+    assert route_support.is_staff(Principal(sub="x", role=role)) is staff
 
 
 @pytest.mark.parametrize(
@@ -110,7 +101,7 @@ def test_only_the_notifier_reads_what_to_send() -> None:
 
 
 def test_a_body_read_by_the_route_itself_is_documented_with_its_media_types() -> None:
-    body = text_body(["text/csv"], "Rows.")["requestBody"]
+    body = route_support.text_body(["text/csv"], "Rows.")["requestBody"]
     assert body == {
         "required": True,
         "content": {"text/csv": {"schema": {"type": "string"}}},
@@ -135,12 +126,12 @@ def test_the_route_taking_applications_documents_every_refusal() -> None:
 def test_an_import_route_documents_its_raw_body_and_refusals() -> None:
     router = APIRouter()
 
-    @document_import_route(router, ["text/csv"], "Rows.", {403: "Operators only."})
+    @route_support.document_import_route(router, ["text/csv"], "Rows.", {403: "Operators only."})
     async def import_rows() -> None:
         return None
 
     (route,) = router.routes
     assert isinstance(route, APIRoute)
     assert route.path == "/import"
-    assert route.openapi_extra == text_body(["text/csv"], "Rows.")
+    assert route.openapi_extra == route_support.text_body(["text/csv"], "Rows.")
     assert route.responses == {403: {"description": "Operators only."}}

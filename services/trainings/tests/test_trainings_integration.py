@@ -40,6 +40,30 @@ async def import_(client: httpx.AsyncClient, document: bytes) -> dict[str, Any]:
     return dict(response.json())
 
 
+async def test_an_import_while_kafka_is_away_gets_a_503_and_changes_nothing(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    sessions = app.state.store.sessions.raw
+    before = await sessions.count_documents({})
+    gate, probe = app.state.kafka_gate, app.state.kafka_gate.probe
+
+    async def away() -> bool:
+        return False
+
+    gate.probe = away
+    try:
+        await gate.check()
+        document = lheo_sample(SAMPLES[0]).read_bytes()
+        response = await client.post("/trainings/import", content=document, headers=OPERATOR)
+    finally:
+        gate.probe = probe
+        await gate.check()
+
+    assert response.status_code == 503
+    assert "nothing was changed" in response.text
+    assert await sessions.count_documents({}) == before
+
+
 async def test_the_five_shared_records_import_and_a_second_import_changes_nothing(
     client: httpx.AsyncClient,
 ) -> None:

@@ -28,6 +28,7 @@ from servicekit.route_support import (
     from_state,
     is_staff,
     refusals_answered,
+    relay_from_state,
     unprocessable,
 )
 from trainings.config import Settings
@@ -43,9 +44,9 @@ router = APIRouter(prefix="/trainings", tags=["trainings"])
 
 
 Store = Annotated[SessionStore, Depends(from_state("store"))]
-Relay = Annotated[OutboxRelay, Depends(from_state("relay"))]
+Relay = Annotated[OutboxRelay, Depends(relay_from_state())]
 Decisions = Annotated[RecommendationStore, Depends(from_state("recommendations"))]
-DecisionRelay = Annotated[OutboxRelay, Depends(from_state("recommendation_relay"))]
+DecisionRelay = Annotated[OutboxRelay, Depends(relay_from_state("recommendation_relay"))]
 Words = Annotated[Vocabulary, Depends(from_state("vocabulary"))]
 Config = Annotated[Settings, Depends(from_state("settings"))]
 
