@@ -32,7 +32,7 @@ import uuid
 from typing import Any
 
 import httpx
-from common import percentile, run_and_report
+from common import bench_parser, percentile, run_and_report
 
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 OCCUPATIONS = ("D1212", "D1212", "D1106", "D1211", "K2204")  # D1212 twice: the target's share
@@ -173,7 +173,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--seekers", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per loop")

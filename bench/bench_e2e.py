@@ -54,12 +54,12 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from common import (
     Offsets,
+    bench_parser,
     consumed_offsets,
     percentile,
     ratio,
     run_and_report,
     store_ceilings,
-    store_figures,
     wait_consumed,
 )
 from pymongo import AsyncMongoClient
@@ -516,15 +516,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "_capacity_alerts_stored_sample": capacity_sample,
         **latency,
         **seeded,
-        "_group_size": args.group_size,
-        "_source": args.source,
         "_run": f"b{run_id}",
-        "_store": store_figures(ceilings),
+        "_store": ceilings,
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, store_ceiling=True)
     parser.add_argument("--seekers", type=int, default=100_000)
     parser.add_argument(
         "--group-size", type=int, default=50, help="Seekers each offer suits (at most 50)."
@@ -537,7 +535,6 @@ def main() -> None:
     parser.add_argument("--listeners", type=int, default=300, help="Seekers' streams opened.")
     parser.add_argument("--drain", type=float, default=60.0, help="Wait for late alerts (s).")
     parser.add_argument("--load-timeout", type=float, default=3600.0)
-    parser.add_argument("--store-documents", type=int, default=2500, help="Store ceiling round.")
     parser.add_argument(
         "--seed", type=int, default=None, help="Draws the groups (default: from the run id)."
     )

@@ -51,11 +51,11 @@ from bench_e2e import alert_id, produce_all
 from common import (
     BenchError,
     Offsets,
+    bench_parser,
     keyed_arrivals,
     ratio,
     run_and_report,
     store_ceilings,
-    store_figures,
     wait_consumed,
 )
 from pymongo import AsyncMongoClient
@@ -323,16 +323,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "_alerts_per_s": round(len(stored) / all_alerted_s, 1) if all_alerted_s > 0 else None,
         "_lost_examples": sorted(missing)[:5],
         "_seekers_loaded_s": round(seekers_s, 1),
-        "_via": args.via,
-        "_batch": args.batch,
-        "_import_concurrency": args.import_concurrency,
         "_run": f"f{run}",
-        "_store": store_figures(store),
+        "_store": store,
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, store_ceiling=True)
     parser.add_argument("--offers", type=int, default=29_000)
     parser.add_argument("--seekers", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000, help="Offers per import request.")
@@ -344,7 +341,6 @@ def main() -> None:
     parser.add_argument("--quiet", type=float, default=10.0, help="No new match for this long.")
     parser.add_argument("--settle", type=float, default=60.0, help="Wait for stragglers (s).")
     parser.add_argument("--timeout", type=float, default=3600.0)
-    parser.add_argument("--store-documents", type=int, default=2500, help="Store ceiling round.")
     run_and_report(parser, run, "bench-france-day", "make bench-france-day", "bench_france_day.py")
 
 

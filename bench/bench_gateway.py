@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import add_record_option, percentile, report, testkit_importable
+from common import bench_parser, percentile, report, testkit_importable
 from fastapi import Request, Response  # the relay's endpoint resolves its annotations here
 
 testkit_importable()
@@ -580,9 +580,6 @@ def measure(args: argparse.Namespace, seekers: list[tuple[str, str]]) -> dict[st
         "_error_kinds": dict(
             sum((Counter(r["error_kinds"]) for name in runs for r in runs[name]), Counter())
         ),
-        "_rounds": args.rounds,
-        "_duration_s": args.duration,
-        "_connections": args.connections,
         "_seekers": len(seekers),
         "_server_options": options,
         "_per_round_req_per_s": [r["req_per_s"] for r in runs["gateway"]],
@@ -596,14 +593,13 @@ async def prepare(args: argparse.Namespace) -> World:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--gateway", default=os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000"))
     parser.add_argument("--seekers", type=int, default=60, help="Seekers, one token each.")
     parser.add_argument("--connections", type=int, default=32, help="Closed-loop connections.")
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per measurement.")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--setup-timeout", type=float, default=120.0)
-    add_record_option(parser)
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)  # generator process
     args = parser.parse_args()
     if args.load:
@@ -621,7 +617,7 @@ def main() -> None:
         figures["_seekers_without_suggestions"] = len(world.seeker_tokens) - len(world.loaded)
     finally:
         asyncio.run(clean_up(args.gateway, world))
-    report(figures, args.record, "bench-gateway", "make bench-gateway", "bench_gateway.py")
+    report(figures, args, "bench-gateway", "make bench-gateway", "bench_gateway.py")
 
 
 if __name__ == "__main__":

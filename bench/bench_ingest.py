@@ -43,7 +43,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import BenchError, keyed_arrivals, ratio, run_and_report, store_ceilings, store_figures
+from common import (
+    BenchError,
+    bench_parser,
+    keyed_arrivals,
+    ratio,
+    run_and_report,
+    store_ceilings,
+)
 from native_tools import ToolMissing, ensure_wrk
 
 from demo.generate import offers as demo_offers
@@ -309,17 +316,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         **profiles,
         **offers,
         "_client": f"wrk, {args.threads} threads, {args.connections} connections",
-        "_seekers": args.seekers,
-        "_duration_s": args.duration,
-        "_offers": args.offers,
-        "_batch": args.batch,
-        "_import_concurrency": args.import_concurrency,
-        "_store": store_figures(store),
+        "_store": store,
     }
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, store_ceiling=True)
     parser.add_argument("--seekers", type=int, default=5000, help="Profiles updated in turn.")
     parser.add_argument("--duration", type=float, default=30.0, help="Seconds of updates.")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -329,7 +331,6 @@ if __name__ == "__main__":
     parser.add_argument(
         "--import-concurrency", type=int, default=2, help="import requests in flight at once"
     )
-    parser.add_argument("--store-documents", type=int, default=2500, help="Store ceiling round.")
     parser.add_argument("--profiles-url", default="http://127.0.0.1:8001")
     parser.add_argument("--offers-url", default="http://127.0.0.1:8002")
     run_and_report(

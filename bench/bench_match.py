@@ -19,7 +19,6 @@ The last line printed is one JSON object with the figures.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import json
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import add_record_option, percentile, ratio, report, store_ceilings, store_figures
+from common import bench_parser, percentile, ratio, report, store_ceilings
 
 from contracts import (
     OFFER_PUBLISHED,
@@ -316,13 +315,11 @@ async def bench_profile_events(referential: Referential, count: int) -> dict[str
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, store_ceiling=True)
     parser.add_argument("--seekers", type=int, default=1_000_000)
     parser.add_argument("--offers", type=int, default=2000)
     parser.add_argument("--bruteforce-offers", type=int, default=30)
     parser.add_argument("--profile-events", type=int, default=20_000)
-    parser.add_argument("--store-documents", type=int, default=2500, help="Store ceiling round.")
-    add_record_option(parser)
     parser.add_argument(
         "--profile-events-only",
         action="store_true",
@@ -343,8 +340,8 @@ def main() -> None:
     figures["profile_events_ratio"] = ratio(
         figures["profile_events_per_s"], store["ceiling_recommender_new_seekers_per_s"]
     )
-    figures["_store"] = store_figures(store)
-    report(figures, args.record, "Matching (recommender)", "make bench-match", "bench_match.py")
+    figures["_store"] = store
+    report(figures, args, "Matching (recommender)", "make bench-match", "bench_match.py")
 
 
 if __name__ == "__main__":

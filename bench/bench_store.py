@@ -27,7 +27,6 @@ figures against the store's ceiling in the same run. The last line printed is on
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -42,7 +41,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from common import add_record_option, report
+from common import bench_parser, report
 from pymongo import AsyncMongoClient, UpdateOne
 
 INSERT_CHUNK = 16  # statements per bulk command on FerretDB (servicekit.data.engine)
@@ -271,7 +270,7 @@ async def stock_ferretdb() -> AsyncIterator[str]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--url", default=os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017/"))
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
@@ -281,7 +280,6 @@ async def main() -> None:
         action="store_true",
         help="Also measure FerretDB with its own SQLite settings (a second instance, same build).",
     )
-    add_record_option(parser)
     args = parser.parse_args()
     figures = await measure(args.url, args.documents, args.concurrency, args.rounds)
     if args.compare_stock:
@@ -292,7 +290,7 @@ async def main() -> None:
             figures["update_with_event_per_s"] / stock["update_with_event_per_s"], 2
         )
     notes = "Medians of the rounds. `ceiling_*` figures are upper bounds: the store's time alone."
-    report(figures, args.record, "Store ceiling", "make bench-store", "bench_store.py", notes)
+    report(figures, args, "Store ceiling", "make bench-store", "bench_store.py", notes)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ The last line printed is one JSON object.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -39,7 +38,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from common import add_record_option, ratio, report, store_ceilings
+from common import bench_parser, ratio, report, store_ceilings
 from pymongo import AsyncMongoClient
 
 from demo.trainings import write_lheo
@@ -78,10 +77,8 @@ async def drop(database: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__, store_ceiling=True)
     parser.add_argument("--sessions", type=int, default=100_000, help="sessions in the file")
-    parser.add_argument("--store-documents", type=int, default=2500, help="the ceiling's round")
-    add_record_option(parser)
     args = parser.parse_args(argv)
 
     ceilings = asyncio.run(store_ceilings(args.store_documents))
@@ -118,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     report(
         figures,
-        args.record,
+        args,
         "bench-trainings-import",
         "make bench-trainings-import",
         "bench_trainings_import.py",

@@ -85,12 +85,27 @@ def record(section: str, command: str, figures: dict[str, Any], notes: str = "")
     RESULTS.write_text(text)
 
 
-def add_record_option(parser: argparse.ArgumentParser) -> None:
+# Documents of the store ceiling's round (`store_ceilings`), unless a bench's option says otherwise.
+STORE_ROUND_DOCUMENTS = 2500
+
+
+def bench_parser(doc: str | None, *, store_ceiling: bool = False) -> argparse.ArgumentParser:
+    """A bench's options, described by the first paragraph of its docstring: `--record`, and
+    `--store-documents` for a bench held against the store's ceilings measured in its run."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     parser.add_argument(
         "--record",
         action="store_true",
         help="Write the figures to docs/benchmarks.md (a quiet machine only: nothing else running)",
     )
+    if store_ceiling:
+        parser.add_argument(
+            "--store-documents",
+            type=int,
+            default=STORE_ROUND_DOCUMENTS,
+            help="Documents of the store ceiling's round (bench_store).",
+        )
+    return parser
 
 
 def command_line(target: str, script: str) -> str:
@@ -99,14 +114,21 @@ def command_line(target: str, script: str) -> str:
 
 
 def report(
-    figures: dict[str, Any], recorded: bool, section: str, target: str, script: str, notes: str = ""
+    figures: dict[str, Any],
+    args: argparse.Namespace,
+    section: str,
+    target: str,
+    script: str,
+    notes: str = "",
 ) -> None:
-    """Print the figures, the last line without the private ones (a leading `_`), and write them
-    to docs/benchmarks.md under `section` when asked (`--record`)."""
+    """Print the figures with the options of the run (`_options`), the last line without the
+    private ones (a leading `_`), and write them to docs/benchmarks.md under `section` when asked
+    (`--record`)."""
+    figures = {**figures, "_options": {k: v for k, v in vars(args).items() if k != "record"}}
     public = {k: v for k, v in figures.items() if not k.startswith("_")}
     if public != figures:
         print(json.dumps(figures, default=str), flush=True)
-    if recorded:
+    if args.record:
         record(section, command_line(target, script), figures, notes)
     print(json.dumps(public, default=str))
 
@@ -123,15 +145,14 @@ def run_and_report(
     script: str,
     failures: tuple[type[Exception], ...] = (BenchError,),
 ) -> None:
-    """Parse the bench's options (and `--record`), run it, report its figures; a failure it
+    """Parse the bench's options (`bench_parser`), run it, report its figures; a failure it
     foresaw ends the process with its message."""
-    add_record_option(parser)
     args = parser.parse_args()
     try:
         figures = asyncio.run(run(args))
     except failures as error:
         sys.exit(f"{section} failed: {error}")
-    report(figures, args.record, section, target, script)
+    report(figures, args, section, target, script)
 
 
 def testkit_importable() -> None:
@@ -174,8 +195,9 @@ def ratio(value: float, ceiling: float) -> float:
     return round(value / ceiling, 3) if ceiling and not math.isnan(value) else float("nan")
 
 
-async def store_ceilings(documents: int = 2500) -> dict[str, Any]:
-    """bench_store's figures from one short round on the stack's store, in this run."""
+async def store_ceilings(documents: int = STORE_ROUND_DOCUMENTS) -> dict[str, Any]:
+    """bench_store's figures from one short round on the stack's store, in this run: what a bench
+    holds its own figures against, and keeps beside them (`_store`)."""
     from bench_store import measure
 
     from servicekit.settings import MongoSettings
@@ -184,12 +206,7 @@ async def store_ceilings(documents: int = 2500) -> dict[str, Any]:
     figures = await measure(MongoSettings().url, documents, quiet=True)
     keys = [k for k in figures if k.startswith("ceiling_")]
     print(f"  {json.dumps({k: figures[k] for k in keys})}", flush=True)
-    return figures
-
-
-def store_figures(ceilings: dict[str, Any]) -> dict[str, Any]:
-    """bench_store's figures as a bench keeps them beside its own (`_store`)."""
-    return {k: v for k, v in ceilings.items() if k != "concurrency"}
+    return {k: v for k, v in figures.items() if k != "concurrency"}
 
 
 class Offsets:
