@@ -25,16 +25,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import time
 import uuid
 from typing import Any
 
 import httpx
-from common import bench_parser, percentile, run_and_report
+from common import bench_parser, percentile, run_and_report, service_url
 
-GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
+GATEWAY = service_url("gateway")
 OCCUPATIONS = ("D1212", "D1212", "D1106", "D1211", "K2204")  # D1212 twice: the target's share
 
 

@@ -59,6 +59,7 @@ from common import (
     percentile,
     ratio,
     run_and_report,
+    service_url,
     store_ceilings,
     wait_consumed,
 )
@@ -538,7 +539,7 @@ def main() -> None:
     parser.add_argument(
         "--seed", type=int, default=None, help="Draws the groups (default: from the run id)."
     )
-    parser.add_argument("--gateway", default="http://127.0.0.1:8000")
+    parser.add_argument("--gateway", default=service_url("gateway"))
     parser.add_argument(
         "--source",
         choices=["offers", "matches"],

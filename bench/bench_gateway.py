@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import bench_parser, percentile, report, testkit_importable
+from common import bench_parser, percentile, report, service_url, testkit_importable
 from fastapi import Request, Response  # the relay's endpoint resolves its annotations here
 
 testkit_importable()
@@ -537,7 +537,7 @@ def measure(args: argparse.Namespace, seekers: list[tuple[str, str]]) -> dict[st
     gateway_requests = [(RECOMMENDATIONS, token) for _, token in seekers]
     relay_requests = internal_tokens(seekers)
     gateway_pid, recommender_pid = pid_of(GATEWAY_PIDFILE), pid_of(RECOMMENDER_PIDFILE)
-    recommender_url = os.environ.get("TREMPLIN_RECOMMENDER_URL", "http://127.0.0.1:8003")
+    recommender_url = service_url("recommender")
     closed = {"mode": "closed", "connections": args.connections, "warmup_s": 1.0}
     runs: dict[str, list[dict[str, Any]]] = {"gateway": [], "relay": [], "gateway_half": []}
     env = {"BENCH_RELAY_UPSTREAM": recommender_url}
@@ -594,7 +594,7 @@ async def prepare(args: argparse.Namespace) -> World:
 
 def main() -> None:
     parser = bench_parser(__doc__)
-    parser.add_argument("--gateway", default=os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000"))
+    parser.add_argument("--gateway", default=service_url("gateway"))
     parser.add_argument("--seekers", type=int, default=60, help="Seekers, one token each.")
     parser.add_argument("--connections", type=int, default=32, help="Closed-loop connections.")
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per measurement.")

@@ -49,6 +49,7 @@ from common import (
     keyed_arrivals,
     ratio,
     run_and_report,
+    service_url,
     store_ceilings,
 )
 from native_tools import ToolMissing, ensure_wrk
@@ -331,8 +332,8 @@ if __name__ == "__main__":
     parser.add_argument(
         "--import-concurrency", type=int, default=2, help="import requests in flight at once"
     )
-    parser.add_argument("--profiles-url", default="http://127.0.0.1:8001")
-    parser.add_argument("--offers-url", default="http://127.0.0.1:8002")
+    parser.add_argument("--profiles-url", default=service_url("profiles"))
+    parser.add_argument("--offers-url", default=service_url("offers"))
     run_and_report(
         parser,
         main,

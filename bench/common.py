@@ -155,6 +155,17 @@ def run_and_report(
     report(figures, args, section, target, script)
 
 
+def service_url(name: str) -> str:
+    """Where the local stack serves the service `name`: deploy/local/stacklib's one table of
+    ports, moved by SERVICE_PORT_BASE as the stack is."""
+    local = str(RESULTS.parent.parent / "deploy" / "local")
+    if local not in sys.path:
+        sys.path.insert(0, local)
+    from stacklib.settings import service_url as served_at
+
+    return served_at(name)
+
+
 def testkit_importable() -> None:
     """The tests' own helpers (tests/kit/testkit), which pytest finds through its pythonpath."""
     kit = str(RESULTS.parent.parent / "tests" / "kit")

@@ -56,6 +56,7 @@ sys.path.insert(0, str(HERE))
 import httpx  # noqa: E402
 from chaoslib import checker, design, faults, inbox, kafkatools, sinks  # noqa: E402
 from chaoslib.harness import STARTED, checked_design, exit_code_of, retrying, say  # noqa: E402
+from stacklib.settings import service_url  # noqa: E402
 
 from contracts import DEAD_LETTER, MATCH_FOUND, OFFER_PUBLISHED  # noqa: E402
 
@@ -225,7 +226,7 @@ class Harness:
             say(f"fault: kill -9 {step.kind}")
             await asyncio.sleep(1.0)
             await self.restart()
-            watched = list(faults.SERVICE_PORTS)
+            watched = list(faults.SERVICES)
         ready = await self.stack.wait_ready(watched, 300)
         record.ready_s = None if ready is None else round(time.monotonic() - t_kill, 1)
         if ready is None:
@@ -429,7 +430,7 @@ class Harness:
         args = self.args
         say(f"chaos run {self.run_id}: {args.offers} offers, {args.seekers} seekers")
         # Others may be restarting a service right now: give it a minute.
-        if await self.stack.wait_ready(["kafka", "ferretdb", *faults.SERVICE_PORTS], 90) is None:
+        if await self.stack.wait_ready(["kafka", "ferretdb", *faults.SERVICES], 90) is None:
             say("chaos: the stack is not fully up and ready (python3 deploy/local/stack.py status)")
             hung = await self.ferretdb_hangs()
             if hung:
@@ -558,9 +559,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-replay", action="store_true", help="skip the dead-letter replay")
     parser.add_argument("--keep-data", action="store_true", help="do not erase the run's seekers")
-    parser.add_argument("--profiles-url", default="http://127.0.0.1:8001")
-    parser.add_argument("--offers-url", default="http://127.0.0.1:8002")
-    parser.add_argument("--notifier-url", default="http://127.0.0.1:8004")
+    for service in ("profiles", "offers", "notifier"):
+        parser.add_argument(f"--{service}-url", default=service_url(service))
     args = parser.parse_args(argv)
     args.faults = [f for f in args.faults.split(",") if f]
     if args.seekers is None:

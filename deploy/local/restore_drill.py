@@ -359,7 +359,7 @@ class Drill:
 
     async def run(self) -> int:
         args = self.args
-        services = list(faults.SERVICE_PORTS)
+        services = list(faults.SERVICES)
         if await self.stack.wait_ready(["kafka", "ferretdb", *services], 90) is None:
             say("drill: the stack is not fully up and ready (python3 deploy/local/stack.py status)")
             return 2

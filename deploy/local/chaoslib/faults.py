@@ -20,13 +20,8 @@ SERVICE_FAULTS = ("recommender", "notifier")
 INFRA_FAULTS = ("kafka", "ferretdb")
 ALL_FAULTS = (*SERVICE_FAULTS, *INFRA_FAULTS, "outbox", "poison")
 DEFAULT_FAULTS = (*SERVICE_FAULTS, "outbox", "poison")
-SERVICE_PORTS = {
-    "gateway": 8000,
-    "profiles": 8001,
-    "offers": 8002,
-    "recommender": 8003,
-    "notifier": 8004,
-}
+# The services a run waits for and watches (their addresses: the stack's *_URL variables).
+SERVICES = ("gateway", "profiles", "offers", "recommender", "notifier")
 # The outbox fault: the recommender served by the harness's own composition (outbox_crash.py),
 # whose relay exits with CRASH_EXIT_CODE between publishing a batch and clearing it.
 CRASHING_RECOMMENDER = {

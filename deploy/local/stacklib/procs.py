@@ -43,6 +43,7 @@ from stacklib.settings import (
     STOP_TIMEOUT,
     VENV_UVICORN,
     StackError,
+    service_url,
 )
 
 
@@ -227,8 +228,8 @@ def service_procs() -> list[Proc]:
 def service_urls() -> dict[str, str]:
     """The *_URL variables that point every reader at the services of this stack."""
     return {
-        variable: f"http://127.0.0.1:{SERVICE_PORT_BASE + offset}"
-        for name, _, offset in SERVICES
+        variable: service_url(name)
+        for name, _, _ in SERVICES
         for variable in SERVICE_URL_VARIABLES[name]
     }
 

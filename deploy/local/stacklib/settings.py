@@ -92,6 +92,14 @@ FERRETDB_PORT = env_port("FERRETDB_PORT", 27017)
 SERVICE_PORT_BASE = env_port("SERVICE_PORT_BASE", 8000)
 OIDC_PROVIDER_PORT = env_port("OIDC_PROVIDER_PORT", 8010)
 KAFKA_BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
+
+
+def service_url(name: str) -> str:
+    """Where this stack serves the service `name` (SERVICE_PORT_BASE and its offset)."""
+    offset = next(offset for service, _, offset in SERVICES if service == name)
+    return f"http://127.0.0.1:{SERVICE_PORT_BASE + offset}"
+
+
 MONGO_URL = f"mongodb://127.0.0.1:{FERRETDB_PORT}/"
 
 
