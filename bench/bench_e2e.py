@@ -59,7 +59,6 @@ from common import (
     percentile,
     ratio,
     run_and_report,
-    service_url,
     store_ceilings,
     wait_consumed,
 )
@@ -523,7 +522,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = bench_parser(__doc__, store_ceiling=True)
+    parser = bench_parser(__doc__, store_ceiling=True, services=["gateway"])
     parser.add_argument("--seekers", type=int, default=100_000)
     parser.add_argument(
         "--group-size", type=int, default=50, help="Seekers each offer suits (at most 50)."
@@ -539,7 +538,6 @@ def main() -> None:
     parser.add_argument(
         "--seed", type=int, default=None, help="Draws the groups (default: from the run id)."
     )
-    parser.add_argument("--gateway", default=service_url("gateway"))
     parser.add_argument(
         "--source",
         choices=["offers", "matches"],

@@ -55,7 +55,6 @@ from common import (
     keyed_arrivals,
     ratio,
     run_and_report,
-    service_url,
     store_ceilings,
     wait_consumed,
 )
@@ -330,14 +329,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = bench_parser(__doc__, store_ceiling=True)
+    parser = bench_parser(__doc__, store_ceiling=True, services=["gateway", "offers"])
     parser.add_argument("--offers", type=int, default=29_000)
     parser.add_argument("--seekers", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000, help="Offers per import request.")
     parser.add_argument("--import-concurrency", type=int, default=2)
     parser.add_argument("--via", choices=["gateway", "offers"], default="gateway")
-    parser.add_argument("--gateway", default=service_url("gateway"))
-    parser.add_argument("--offers-url", default=service_url("offers"))
     parser.add_argument("--notifier-db", default="tremplin_notifier")
     parser.add_argument("--quiet", type=float, default=10.0, help="No new match for this long.")
     parser.add_argument("--settle", type=float, default=60.0, help="Wait for stragglers (s).")

@@ -593,8 +593,7 @@ async def prepare(args: argparse.Namespace) -> World:
 
 
 def main() -> None:
-    parser = bench_parser(__doc__)
-    parser.add_argument("--gateway", default=service_url("gateway"))
+    parser = bench_parser(__doc__, services=["gateway"])
     parser.add_argument("--seekers", type=int, default=60, help="Seekers, one token each.")
     parser.add_argument("--connections", type=int, default=32, help="Closed-loop connections.")
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per measurement.")

@@ -49,7 +49,6 @@ from common import (
     keyed_arrivals,
     ratio,
     run_and_report,
-    service_url,
     store_ceilings,
 )
 from native_tools import ToolMissing, ensure_wrk
@@ -322,7 +321,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    parser = bench_parser(__doc__, store_ceiling=True)
+    parser = bench_parser(__doc__, store_ceiling=True, services=["profiles", "offers"])
     parser.add_argument("--seekers", type=int, default=5000, help="Profiles updated in turn.")
     parser.add_argument("--duration", type=float, default=30.0, help="Seconds of updates.")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -332,8 +331,6 @@ if __name__ == "__main__":
     parser.add_argument(
         "--import-concurrency", type=int, default=2, help="import requests in flight at once"
     )
-    parser.add_argument("--profiles-url", default=service_url("profiles"))
-    parser.add_argument("--offers-url", default=service_url("offers"))
     run_and_report(
         parser,
         main,

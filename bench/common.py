@@ -89,9 +89,12 @@ def record(section: str, command: str, figures: dict[str, Any], notes: str = "")
 STORE_ROUND_DOCUMENTS = 2500
 
 
-def bench_parser(doc: str | None, *, store_ceiling: bool = False) -> argparse.ArgumentParser:
-    """A bench's options, described by the first paragraph of its docstring: `--record`, and
-    `--store-documents` for a bench held against the store's ceilings measured in its run."""
+def bench_parser(
+    doc: str | None, *, store_ceiling: bool = False, services: Sequence[str] = ()
+) -> argparse.ArgumentParser:
+    """A bench's options, described by the first paragraph of its docstring: `--record`;
+    `--store-documents` for a bench held against the store's ceilings measured in its run; the
+    address of each service it calls (`--gateway`, `--<service>-url`), the stack's by default."""
     parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     parser.add_argument(
         "--record",
@@ -105,6 +108,9 @@ def bench_parser(doc: str | None, *, store_ceiling: bool = False) -> argparse.Ar
             default=STORE_ROUND_DOCUMENTS,
             help="Documents of the store ceiling's round (bench_store).",
         )
+    for name in services:
+        flag = "--gateway" if name == "gateway" else f"--{name}-url"
+        parser.add_argument(flag, default=service_url(name), help=f"Where {name} answers.")
     return parser
 
 
